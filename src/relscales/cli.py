@@ -1,0 +1,232 @@
+"""The ``relscales`` command line: a thin shell over the public API.
+
+Exit codes (docs/cli.md): 0 success; 1 finished, but found problems the user asked
+to be strict about; 2 bad input or usage; 3 an unexpected internal error.
+Heavy modules (numpy, pyarrow, scipy, jinja2, pydantic) are imported inside the
+commands, so ``relscales --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from relscales.errors import RelscalesError
+    from relscales.instruments.instrument import Instrument
+
+__all__ = ["app", "main"]
+
+EXIT_OK, EXIT_STRICT, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="relscales",
+    help="Score, check and report validated questionnaires on relationship insecurity, "
+    "reassurance seeking and adult attachment.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state: dict[str, bool] = {"debug": False}
+
+InstrumentsDir = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--instruments-dir",
+        help="Extra folder of instrument YAML files (repeatable); searched before the bundled ones.",
+        file_okay=False,
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from relscales._version import __version__
+
+        typer.echo(f"relscales {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show Python tracebacks for errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _fail(exc: RelscalesError) -> NoReturn:
+    for issue in exc.issues:
+        _err(issue.render())
+    raise typer.Exit(EXIT_INPUT)
+
+
+def _dirs(dirs: list[Path] | None) -> list[Path]:
+    return list(dirs or [])
+
+
+def _load(ref: str, dirs: list[Path] | None) -> Instrument:
+    from relscales.errors import RelscalesError
+    from relscales.instruments.loader import load_instrument
+
+    try:
+        return load_instrument(ref, instruments_dir=_dirs(dirs))
+    except RelscalesError as exc:
+        _fail(exc)
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from relscales.errors import RelscalesError
+    from relscales.io.atomic import atomic_text
+
+    try:
+        with atomic_text(output) as stream:
+            stream.write(text)
+    except RelscalesError as exc:
+        _fail(exc)
+
+
+@app.command("list")
+def list_command(
+    instruments_dir: InstrumentsDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the available instruments: id, name, domain, items and validation status."""
+    from relscales.errors import RelscalesError
+    from relscales.instruments.catalog import list_instruments
+
+    try:
+        entries = list_instruments(instruments_dir=_dirs(instruments_dir))
+    except RelscalesError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps([entry.to_dict() for entry in entries], indent=2))
+        return
+    rows = [(e.id, e.name, e.domain, str(e.n_items), e.status) for e in entries]
+    header = ("id", "name", "domain", "items", "status")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths[1] = min(widths[1], 60)
+    for row in [header, *rows]:
+        cells = [row[i][: widths[i]].ljust(widths[i]) for i in range(len(header))]
+        typer.echo("  ".join(cells).rstrip())
+    broken = [e for e in entries if e.problem]
+    for entry in broken:
+        _err(f"warning: {entry.source}: {entry.problem}")
+
+
+@app.command("show")
+def show_command(
+    instrument: Annotated[str, typer.Argument(help="A bundled id or a path to a YAML file.")],
+    instruments_dir: InstrumentsDir = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the resolved instrument as JSON (YAML keys).")
+    ] = False,
+) -> None:
+    """Show an instrument's structure: subscales, items (reverse keys marked), provenance."""
+    inst = _load(instrument, instruments_dir)
+    if as_json:
+        data = inst.spec.to_data()
+        data["_provenance"] = inst.provenance()
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    from relscales.instruments.describe import describe
+
+    typer.echo(describe(inst))
+
+
+@app.command("validate")
+def validate_command(
+    files: Annotated[list[Path], typer.Argument(help="Instrument YAML files to check.")],
+    instruments_dir: InstrumentsDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when there are warnings.")
+    ] = False,
+) -> None:
+    """Check instrument files; report every problem with file:line:col, path and id."""
+    from relscales.instruments.loader import validate_file
+
+    reports = [validate_file(f, instruments_dir=_dirs(instruments_dir)) for f in files]
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False))
+    else:
+        for report in reports:
+            for issue in report.issues:
+                _err(issue.render())
+            n_err = sum(i.severity == "error" for i in report.issues)
+            n_warn = len(report.issues) - n_err
+            status = "valid" if report.valid else "INVALID"
+            counts = f"{n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"
+            typer.echo(f"{report.file}: {status} ({counts})")
+    if not all(r.valid for r in reports):
+        raise typer.Exit(EXIT_INPUT)
+    if strict and any(r.warnings for r in reports):
+        raise typer.Exit(EXIT_STRICT)
+
+
+@app.command("schema")
+def schema_command(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file, not stdout.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the instrument format, for editors."""
+    from relscales.instruments.schema import instrument_schema
+
+    _write_text(json.dumps(instrument_schema(), indent=2, ensure_ascii=False) + "\n", output)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line, mapping outcomes to the documented exit codes."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="relscales", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        _err("interrupted")
+        raise SystemExit(130) from None
+    except Exception as exc:
+        from relscales.errors import RelscalesError
+
+        if isinstance(exc, RelscalesError):
+            for issue in exc.issues:
+                _err(issue.render())
+            if "--debug" in args:
+                raise
+            raise SystemExit(EXIT_INPUT) from None
+        if "--debug" in args:
+            raise
+        _bug(exc)
+
+
+def _bug(exc: BaseException) -> NoReturn:
+    import platform
+
+    from relscales._version import __version__
+
+    _err(
+        f"internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug in relscales; please report it with the command you ran and these "
+        f"versions: relscales {__version__}, Python {platform.python_version()}, "
+        f"{platform.platform()}. Run again with --debug to see the traceback."
+    )
+    raise SystemExit(EXIT_BUG)

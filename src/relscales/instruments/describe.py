@@ -1,0 +1,75 @@
+"""A plain-text view of an instrument (``relscales show``)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from relscales.instruments.instrument import Instrument
+
+__all__ = ["describe"]
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(" ".join(text.split()), width=96, initial_indent=indent,
+                         subsequent_indent=indent)
+
+
+def describe(inst: Instrument) -> str:
+    """Return a readable description: provenance, scales, subscales and items."""
+    spec = inst.spec
+    lines = [f"{spec.name} ({spec.abbreviation or spec.id})",
+             f"  id {spec.id}, version {spec.version}, domain {spec.domain}",
+             f"  validation: {spec.validation.status}"]
+    if spec.validation.status == "experimental":
+        lines.append("  EXPERIMENTAL: not yet validated; interpret scores with great caution.")
+    if spec.description:
+        lines += ["", _wrap(spec.description)]
+    if spec.citation:
+        lines += ["", "Citation:", _wrap(spec.citation + (f" doi:{spec.doi}" if spec.doi else ""))]
+    lines += ["", f"Licence: {spec.license.name} (item wording {spec.license.item_text})"]
+    if inst.parents:
+        chain = ", ".join(f"{pid} {pver}" for pid, pver, _ in inst.parents)
+        lines.append(f"Extends: {chain}")
+    lines.append(f"Source: {inst.source}")
+    lines.append(f"Content hash: {inst.content_hash}")
+    lines += ["", "Response scales:"]
+    for name, scale in spec.response_scales.items():
+        values = ", ".join(
+            f"{v}={scale.labels[v]}" if v in scale.labels else str(v) for v in scale.values
+        )
+        missing = f"; missing codes {list(scale.missing_codes)}" if scale.missing_codes else ""
+        lines.append(f"  {name}: {values}{missing}")
+    items = {item.id: item for item in spec.items}
+    lines += ["", "Subscales:"]
+    for sub in spec.subscales:
+        tags = f" [{', '.join(sub.tags)}]" if sub.tags else ""
+        rule = f"{sub.score}, min_answered {sub.min_answered}"
+        lines.append(f"  {sub.id}: {sub.name} ({len(sub.items)} items, {rule}){tags}")
+        keyed = [f"{i}{' (R)' if items[i].reverse else ''}" for i in sub.items]
+        lines.append(_wrap(", ".join(keyed), "      "))
+        if sub.published and sub.published.alpha is not None:
+            lines.append(f"      published alpha {sub.published.alpha}")
+        for norm in sub.norms:
+            lines.append(f"      norms '{norm.group}': mean {norm.mean}, sd {norm.sd}")
+        if sub.bands:
+            bands = ", ".join(
+                f"{b.label} (< {b.below})" if b.below is not None else b.label for b in sub.bands
+            )
+            lines.append(f"      bands: {bands}")
+    for comp in spec.composites:
+        parts = " + ".join(f"{p.weight} x {p.score}" for p in comp.parts)
+        kind = "z scores" if comp.standardized else "raw scores"
+        lines.append(f"  {comp.id}: {comp.name} (composite, weighted {comp.method} of {kind}: "
+                     f"{parts})")
+    for prof in spec.profiles:
+        lines.append(f"  {prof.id}: {prof.name} (profile: {prof.x.score} at {prof.x.cut} x "
+                     f"{prof.y.score} at {prof.y.cut})")
+    for flag in spec.flags:
+        lines.append(f"  flag_{flag.id}: raised when {flag.when.items or flag.when.score} >= "
+                     f"{flag.when.at_least}")
+    lines += ["", "Items (R = reverse-keyed):"]
+    for n, item in enumerate(spec.items, 1):
+        column = f" [column {item.column}]" if item.column else ""
+        mark = " (R)" if item.reverse else ""
+        lines.append(f"  {n:>3}. {item.id}{mark}: {item.label} ({item.scale}){column}")
+    return "\n".join(lines)

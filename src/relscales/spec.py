@@ -1,0 +1,343 @@
+"""Pydantic models of the instrument format (``relscales/instrument v1``).
+
+These models describe the *structure* of an instrument file: which keys exist,
+their types and vocabularies. They are strict (unknown keys are errors, text is
+never coerced from numbers or booleans) and immutable. Cross-references (a
+subscale naming an item that exists, ids being unique, ...) are checked in
+:mod:`relscales.instruments.lint`, so every problem can be reported at once with
+its own location.
+
+This module imports neither YAML nor numpy. The format is documented in
+``docs/authoring.md``; the names are a public contract.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+__all__ = [
+    "DOMAINS",
+    "BandSpec",
+    "CompositePartSpec",
+    "CompositeSpec",
+    "EvidenceSpec",
+    "FlagConditionSpec",
+    "FlagSpec",
+    "InstrumentSpec",
+    "ItemSpec",
+    "LicenseSpec",
+    "NormSpec",
+    "PercentilePointSpec",
+    "ProfileAxisSpec",
+    "ProfileSpec",
+    "PublishedSpec",
+    "ResourceSpec",
+    "ResponseScaleSpec",
+    "SubscaleSpec",
+    "ValidationSpec",
+]
+
+FORMAT_VERSION = 1
+
+Number = Annotated[StrictInt | StrictFloat, Field(allow_inf_nan=False)]
+"""A finite number; booleans and quoted numbers are refused."""
+
+InstrumentId = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+"""An instrument id: lower-case letters, digits and hyphens (``ecr-r``)."""
+
+Name = Annotated[StrictStr, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]*$")]
+"""An item, score, profile or flag id; also usable as a data column name (``anx01``)."""
+
+Text = Annotated[StrictStr, Field(min_length=1)]
+"""Non-empty text."""
+
+LanguageMap = dict[Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")], Text]
+"""Text per language, keyed by a language tag (``en``, ``fr``, ``pt-BR``)."""
+
+Domain = Literal[
+    "insecurity",
+    "reassurance-seeking",
+    "attachment",
+    "self-esteem",
+    "relationship-quality",
+    "partner-behaviour",
+    "safety",
+    "other",
+]
+DOMAINS: tuple[str, ...] = Domain.__args__  # type: ignore[attr-defined]
+
+ValidationStatus = Literal["published", "provisional", "experimental"]
+ScoreMethod = Literal["mean", "sum", "prorated_sum"]
+
+
+class _Spec(BaseModel):
+    """Base of every spec model: strict, immutable, unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LicenseSpec(_Spec):
+    """Terms of use of the instrument and whether its item wording ships with the file."""
+
+    name: Text = Field(description="Licence or permission, in a few words.")
+    url: Text | None = Field(default=None, description="Where the terms are stated.")
+    item_text: Literal["included", "not-included"] = Field(
+        description="`included` when the file carries the item wording; `not-included` for "
+        "published instruments whose wording researchers supply in a text overlay."
+    )
+
+
+class EvidenceSpec(_Spec):
+    """One piece of validation evidence."""
+
+    source: Text = Field(description="Citation of the study.")
+    n: Annotated[StrictInt, Field(gt=0)] | None = Field(default=None, description="Sample size.")
+    sample: Text | None = Field(default=None, description="Who was sampled.")
+    note: Text | None = Field(default=None, description="What the study showed.")
+
+
+class ValidationSpec(_Spec):
+    """How far the instrument's validity is established."""
+
+    status: ValidationStatus = Field(
+        description="`published` (peer-reviewed validation), `provisional` (some data), or "
+        "`experimental` (not yet validated)."
+    )
+    evidence: tuple[EvidenceSpec, ...] = Field(default=(), description="Studies behind the status.")
+
+
+class ResponseScaleSpec(_Spec):
+    """The codes an answer may take, with optional labels and missing-data codes."""
+
+    values: tuple[Number, ...] = Field(
+        min_length=1, description="The codes a response may take, ascending."
+    )
+    labels: dict[Number, Text] = Field(
+        default_factory=dict,
+        description="Labels of some or all values; text answers equal to a label read as its "
+        "value.",
+    )
+    missing_codes: tuple[Number, ...] = Field(
+        default=(), description="Codes that mean 'no answer' (for example -99)."
+    )
+
+
+class ItemSpec(_Spec):
+    """One item, in administration order."""
+
+    id: Name = Field(description="Item id; also the data column unless `column` is given.")
+    label: Text = Field(description="Short content label in the project's own words.")
+    text: LanguageMap | None = Field(default=None, description="Full wording per language.")
+    scale: StrictStr = Field(description="A key of `response_scales`.")
+    reverse: StrictBool = Field(
+        default=False, description="Scored as (min + max - value) of its own response scale."
+    )
+    column: Text | None = Field(default=None, description="Data column, when it differs from id.")
+
+
+class PublishedSpec(_Spec):
+    """Reliability reported by a primary source."""
+
+    alpha: Annotated[Number, Field(gt=0, le=1)] | None = Field(
+        default=None, description="Cronbach's alpha."
+    )
+    omega: Annotated[Number, Field(gt=0, le=1)] | None = Field(
+        default=None, description="McDonald's omega total."
+    )
+    retest: Annotated[Number, Field(gt=0, le=1)] | None = Field(
+        default=None, description="Test-retest correlation."
+    )
+    n: Annotated[StrictInt, Field(gt=0)] | None = Field(default=None, description="Sample size.")
+    source: Text | None = Field(default=None, description="Citation.")
+
+
+class PercentilePointSpec(_Spec):
+    """One row of an empirical norms table: the percentile rank of a raw score."""
+
+    score: Number
+    percentile: Annotated[Number, Field(ge=0, le=100)]
+
+
+class NormSpec(_Spec):
+    """A reference group for z, T and percentile scores."""
+
+    group: Text = Field(description="Name of the reference group.")
+    mean: Number = Field(description="Mean of the score in the group.")
+    sd: Number = Field(description="Standard deviation of the score in the group (> 0).")
+    n: Annotated[StrictInt, Field(gt=0)] | None = None
+    source: Text | None = None
+    note: Text | None = None
+    percentiles: tuple[PercentilePointSpec, ...] | None = Field(
+        default=None,
+        description="Empirical percentile table (ascending scores); used instead of the normal "
+        "approximation when given.",
+    )
+
+
+class BandSpec(_Spec):
+    """An interpretation band on the raw score; bands are listed in ascending order."""
+
+    below: Number | None = Field(
+        default=None, description="Upper bound (exclusive); omitted on the last band only."
+    )
+    label: Text
+    note: Text | None = None
+
+
+class SubscaleSpec(_Spec):
+    """A scored scale: a set of items combined by a scoring rule."""
+
+    id: Name
+    name: Text
+    description: Text | None = None
+    items: tuple[StrictStr, ...] = Field(min_length=1, description="Item ids.")
+    score: ScoreMethod = Field(
+        default="mean",
+        description="`mean`, `sum`, or `prorated_sum` (mean x number of items).",
+    )
+    weights: dict[StrictStr, Number] | None = Field(
+        default=None, description="Optional item weights (default 1 for every item)."
+    )
+    tags: tuple[Text, ...] = Field(
+        default=(),
+        description="Free labels grouping subscales (internal-pattern, relationship-signal, "
+        "behaviour, safety).",
+    )
+    min_answered: Annotated[Number, Field(gt=0)] = Field(
+        default=1,
+        description="A fraction in (0, 1) or a whole count; with fewer valid answers the score is "
+        "missing.",
+    )
+    published: PublishedSpec | None = None
+    norms: tuple[NormSpec, ...] = ()
+    bands: tuple[BandSpec, ...] = ()
+
+
+class CompositePartSpec(_Spec):
+    """One part of a composite: a subscale or an earlier composite, with its weight."""
+
+    score: StrictStr
+    weight: Number = 1
+
+
+class CompositeSpec(_Spec):
+    """A weighted combination of subscales (raw scores or norm z scores)."""
+
+    id: Name
+    name: Text
+    description: Text | None = None
+    parts: tuple[CompositePartSpec, ...] = Field(min_length=1)
+    method: Literal["mean", "sum"] = Field(
+        default="mean", description="Weighted mean (divided by the sum of weights) or sum."
+    )
+    standardized: StrictBool = Field(
+        default=False,
+        description="Combine the parts' z scores against their first (or `norm_group`) norms.",
+    )
+    norm_group: Text | None = None
+    tags: tuple[Text, ...] = ()
+    published: PublishedSpec | None = None
+    norms: tuple[NormSpec, ...] = ()
+    bands: tuple[BandSpec, ...] = ()
+
+
+class ProfileAxisSpec(_Spec):
+    """One axis of a profile: a score and the cut point between low and high."""
+
+    score: StrictStr
+    cut: Number
+
+
+class ProfileSpec(_Spec):
+    """A two-axis reading of two scores against cut points, with named regions."""
+
+    id: Name
+    name: Text
+    description: Text | None = None
+    x: ProfileAxisSpec
+    y: ProfileAxisSpec
+    regions: dict[Literal["low-low", "low-high", "high-low", "high-high"], Name] = Field(
+        description="Region names keyed by `<x level>-<y level>`."
+    )
+    descriptive: StrictBool = Field(
+        default=True, description="Labelled as a description, not a diagnosis or a category."
+    )
+    note: Text | None = None
+
+
+class FlagConditionSpec(_Spec):
+    """When a flag is raised: any listed item, or a score, at or above a value."""
+
+    items: tuple[StrictStr, ...] | None = None
+    score: StrictStr | None = None
+    at_least: Number
+
+
+class ResourceSpec(_Spec):
+    """A place to get help, shown with a flag."""
+
+    name: Text
+    contact: Text | None = None
+    url: Text | None = None
+
+
+class FlagSpec(_Spec):
+    """A structured condition that, when met, is shown before any score."""
+
+    id: Name
+    name: Text | None = None
+    when: FlagConditionSpec
+    severity: Literal["info", "concern", "urgent"] = "concern"
+    message: LanguageMap
+    resources: dict[StrictStr, tuple[ResourceSpec, ...]] = Field(
+        default_factory=dict, description="Resources per locale (`default`, `en-US`, ...)."
+    )
+
+
+class InstrumentSpec(_Spec):
+    """A whole instrument file, after any `extends` has been resolved."""
+
+    relscales: Literal[1] = Field(description="Format version, the integer 1.")
+    extends: Text | None = Field(
+        default=None, description="A bundled id or a relative path this file starts from."
+    )
+    id: InstrumentId
+    version: Annotated[StrictStr, Field(pattern=r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")]
+    name: Text
+    abbreviation: Text | None = None
+    domain: Domain
+    description: Text | None = None
+    citation: Text | None = None
+    doi: Text | None = None
+    url: Text | None = None
+    license: LicenseSpec
+    validation: ValidationSpec
+    instructions: LanguageMap | None = None
+    languages: tuple[Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")], ...] = (
+        "en",
+    )
+    response_scales: dict[Name, ResponseScaleSpec] = Field(min_length=1)
+    items: tuple[ItemSpec, ...] = Field(min_length=1)
+    subscales: tuple[SubscaleSpec, ...] = Field(min_length=1)
+    composites: tuple[CompositeSpec, ...] = ()
+    profiles: tuple[ProfileSpec, ...] = ()
+    flags: tuple[FlagSpec, ...] = ()
+
+    def to_data(self) -> dict[str, Any]:
+        """Return the instrument as plain data with the YAML format's keys.
+
+        Defaults that a file would not state are left out, so the result reads like
+        an instrument file and loads back into an equal model.
+        """
+        return _plain(self.model_dump(mode="python", exclude_defaults=True, exclude_none=True))
+
+
+def _plain(value: Any) -> Any:
+    """Turn tuples into lists, recursively, so YAML and JSON writers accept the data."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
