@@ -1,4 +1,99 @@
-"""relscales: validated questionnaires on relationship insecurity, reassurance seeking and attachment."""
+"""relscales: validated questionnaires on relationship insecurity, reassurance seeking and attachment.
+
+The public API::
+
+    import relscales
+    inst = relscales.load_instrument("ecr-r")        # or a path to a YAML file
+    result = relscales.score(inst, "responses.csv")  # or a DataFrame, mapping, array
+    result.scores["anxiety"], result.problems, result.metadata
+
+Heavy modules load on first use, so ``import relscales`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from relscales._version import __version__
-from relscales.instruments.loader import load_instrument, validate_file
-__all__ = ["__version__", "load_instrument", "validate_file"]
+from relscales.errors import (
+    DataError,
+    Issue,
+    Location,
+    MissingDependencyError,
+    OutputError,
+    RelscalesError,
+    ScoringError,
+    SpecError,
+)
+
+if TYPE_CHECKING:
+    from relscales.instruments.catalog import InstrumentSummary, list_instruments
+    from relscales.instruments.instrument import Instrument
+    from relscales.instruments.loader import (
+        ValidationReport,
+        load_instrument,
+        load_instrument_data,
+        validate_file,
+    )
+    from relscales.scoring.compile import CompiledInstrument, compile_instrument
+    from relscales.scoring.engine import ScoreOptions, score
+    from relscales.scoring.results import Problem, ScoreResult
+    from relscales.spec import InstrumentSpec
+
+__all__ = [
+    "CompiledInstrument",
+    "DataError",
+    "Instrument",
+    "InstrumentSpec",
+    "InstrumentSummary",
+    "Issue",
+    "Location",
+    "MissingDependencyError",
+    "OutputError",
+    "Problem",
+    "RelscalesError",
+    "ScoreOptions",
+    "ScoreResult",
+    "ScoringError",
+    "SpecError",
+    "ValidationReport",
+    "__version__",
+    "compile_instrument",
+    "list_instruments",
+    "load_instrument",
+    "load_instrument_data",
+    "score",
+    "validate_file",
+]
+
+_LAZY = {
+    "CompiledInstrument": "relscales.scoring.compile",
+    "compile_instrument": "relscales.scoring.compile",
+    "Instrument": "relscales.instruments.instrument",
+    "InstrumentSpec": "relscales.spec",
+    "InstrumentSummary": "relscales.instruments.catalog",
+    "list_instruments": "relscales.instruments.catalog",
+    "ValidationReport": "relscales.instruments.loader",
+    "load_instrument": "relscales.instruments.loader",
+    "load_instrument_data": "relscales.instruments.loader",
+    "validate_file": "relscales.instruments.loader",
+    "ScoreOptions": "relscales.scoring.engine",
+    "score": "relscales.scoring.engine",
+    "Problem": "relscales.scoring.results",
+    "ScoreResult": "relscales.scoring.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'relscales' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -9,6 +9,7 @@ commands, so ``relscales --help`` starts fast.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -192,6 +193,114 @@ def schema_command(
     from relscales.instruments.schema import instrument_schema
 
     _write_text(json.dumps(instrument_schema(), indent=2, ensure_ascii=False) + "\n", output)
+
+
+def _parse_reliability(pairs: list[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not sep or not name or not (0 < number < 1):
+            raise typer.BadParameter(
+                f"'{pair}' is not SCORE=R with R between 0 and 1 (e.g. anxiety=0.91)",
+                param_hint="--reliability",
+            )
+        out[name] = number
+    return out
+
+
+@app.command("score")
+def score_command(
+    data: Annotated[Path, typer.Argument(help="Response data: a CSV or TSV file.")],
+    instrument: Annotated[
+        list[str],
+        typer.Option("-i", "--instrument", help="A bundled id or a YAML path (repeatable)."),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output",
+                     help="Output file; .csv, .tsv, .json, .jsonl or .parquet. Default: CSV "
+                     "on stdout."),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Output format, overriding the suffix.")
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", help="Respondent id column (default: detected).")
+    ] = None,
+    column_map: Annotated[
+        Path | None,
+        typer.Option("--map", help="File mapping data columns to item ids (YAML or CSV)."),
+    ] = None,
+    with_ci: Annotated[bool, typer.Option("--with-ci", help="Add confidence intervals.")] = False,
+    with_norms: Annotated[
+        bool, typer.Option("--with-norms", help="Add z, T and percentile columns.")
+    ] = False,
+    with_counts: Annotated[
+        bool, typer.Option("--with-counts", help="Add answered-item counts.")
+    ] = False,
+    with_bands: Annotated[
+        bool, typer.Option("--with-bands", help="Add interpretation band columns.")
+    ] = False,
+    ci_level: Annotated[
+        float, typer.Option("--ci-level", help="Confidence level of the intervals.")
+    ] = 0.95,
+    norm_group: Annotated[
+        str | None, typer.Option("--norm-group", help="Reference group for norms.")
+    ] = None,
+    reliability: Annotated[
+        list[str] | None,
+        typer.Option("--reliability", help="SCORE=R: reliability for the SEM (repeatable)."),
+    ] = None,
+    problems: Annotated[
+        Path | None,
+        typer.Option("--problems", help="Write every invalid cell to this CSV or JSON file."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any problem or warning was found.")
+    ] = False,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="Field delimiter (default: detected).")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
+    ] = None,
+    instruments_dir: InstrumentsDir = None,
+) -> None:
+    """Score every respondent; write one row per respondent, in input order."""
+    from relscales.errors import RelscalesError
+    from relscales.io.scorejob import run_score
+
+    try:
+        code = run_score(
+            data=data,
+            instruments=instrument,
+            output=output,
+            fmt=fmt,
+            id_column=id_column,
+            column_map=column_map,
+            with_ci=with_ci,
+            with_norms=with_norms,
+            with_counts=with_counts,
+            with_bands=with_bands,
+            ci_level=ci_level,
+            norm_group=norm_group,
+            reliability=_parse_reliability(reliability),
+            problems=problems,
+            strict=strict,
+            delimiter=delimiter,
+            encoding=encoding,
+            instruments_dir=_dirs(instruments_dir),
+            echo=_err,
+        )
+    except RelscalesError as exc:
+        if _state["debug"]:
+            raise
+        _fail(exc)
+    raise typer.Exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:

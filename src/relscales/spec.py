@@ -13,9 +13,19 @@ This module imports neither YAML nor numpy. The format is documented in
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
 __all__ = [
     "DOMAINS",
@@ -122,6 +132,18 @@ class ResponseScaleSpec(_Spec):
     missing_codes: tuple[Number, ...] = Field(
         default=(), description="Codes that mean 'no answer' (for example -99)."
     )
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _number_keys(cls, value: Any) -> Any:
+        """Read number-like text keys (``"1"``) as numbers: JSON writes every key as text."""
+        if not isinstance(value, dict):
+            return value
+        out: dict[Any, Any] = {}
+        for key, label in value.items():
+            number = _number_key(key)
+            out[key if number is None or number in value or number in out else number] = label
+        return out
 
 
 class ItemSpec(_Spec):
@@ -332,6 +354,21 @@ class InstrumentSpec(_Spec):
         an instrument file and loads back into an equal model.
         """
         return _plain(self.model_dump(mode="python", exclude_defaults=True, exclude_none=True))
+
+
+_INT_KEY = re.compile(r"-?[0-9]+")
+_FLOAT_KEY = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def _number_key(key: Any) -> int | float | None:
+    """Return the number a JSON object key spells (``"1"``, ``"-99"``, ``"2.5"``), else None."""
+    if not isinstance(key, str):
+        return None
+    if _INT_KEY.fullmatch(key):
+        return int(key)
+    if _FLOAT_KEY.fullmatch(key):
+        return float(key)
+    return None
 
 
 def _plain(value: Any) -> Any:

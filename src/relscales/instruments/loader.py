@@ -150,6 +150,14 @@ def load_instrument_data(data: dict[str, Any], *, source: str = "<data>") -> Ins
     SpecError
         With every problem found; locations carry the YAML path.
     """
+    if not isinstance(data, dict):
+        raise SpecError(
+            Issue(
+                "yaml-not-mapping",
+                f"an instrument must be a mapping of keys, not {_kind(data)}",
+                Location(file=source),
+            )
+        )
     loader = _Loader(())
     parsed = ParsedYaml(data, {}, {})
     report = loader.finish(parsed, source, Path.cwd(), chain=())
@@ -233,7 +241,10 @@ class _Loader:
         data = parsed.data
         if isinstance(data, dict) and data.get("extends") is not None:
             parsed, parents = self.extend(parsed, display, folder, chain)
-            data = parsed.data
+            # The result stands alone (its provenance is `parents`), so it drops `extends`:
+            # `to_data()` then loads back without the parent and keeps fields reset to defaults.
+            data = {key: value for key, value in parsed.data.items() if key != "extends"}
+            parsed = ParsedYaml(data, parsed.values, parsed.keys)
         issues = _version_issues(parsed, display)
         if issues:
             return ValidationReport(display, tuple(issues)), parsed
@@ -426,7 +437,7 @@ class _Locator:
     def at(self, path: PathKey, *, key: bool = False) -> Location:
         mark = self.mark(path, key=key)
         return Location(
-            file=self.display,
+            file=mark.file if mark else self.display,  # merged values keep their parent's file
             line=mark.line if mark else None,
             column=mark.column if mark else None,
             path=format_path(path) or None,
@@ -544,6 +555,12 @@ def _translate(exc: ValidationError, parsed: ParsedYaml, display: str) -> list[I
         loc = tuple(error["loc"])
         path, rest = _data_path(data, loc)
         kind = error["type"]
+        if kind == "too_short" and not rest:
+            given = _value_at(data, path)
+            if isinstance(given, list | dict) and len(given) >= error.get("ctx", {}).get(
+                "min_length", 1
+            ):
+                continue  # pydantic counts only the entries that validated; they report themselves
         code: ErrorCode
         hint: str | None = None
         is_key = False
@@ -551,6 +568,7 @@ def _translate(exc: ValidationError, parsed: ParsedYaml, display: str) -> list[I
             name = rest[0] if rest else loc[-1]
             code, message = "missing-key", f"missing required key '{name}'"
             hint = f"add `{name}:`"
+            path = (*path, name)  # located at the enclosing mapping, named by the missing key
         elif kind == "extra_forbidden":
             name = rest[0] if rest else path[-1]
             if not rest:

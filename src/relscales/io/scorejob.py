@@ -1,0 +1,182 @@
+"""The ``relscales score`` job: read in batches, score, stream to a file, report.
+
+Outputs are written to temporary files and renamed only when complete; the
+input is never written to. A sidecar ``OUT.meta.json`` records versions,
+instrument hashes, options and problem counts for every score written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from relscales.errors import Issue, Location, OutputError
+from relscales.io.atomic import atomic_path, atomic_text, check_not_input
+from relscales.io.colmap import read_column_map
+from relscales.io.tabular import open_source
+from relscales.io.writers import format_for, open_writer
+from relscales.scoring.engine import ScoreOptions, ScoringRun, _compile
+from relscales.scoring.results import PROBLEM_FIELDS, Problem
+
+__all__ = ["meta_path", "run_score", "write_problems"]
+
+EXIT_OK, EXIT_STRICT = 0, 1
+
+
+def meta_path(output: Path) -> Path:
+    """Return the sidecar path of an output file (``scores.csv`` -> ``scores.csv.meta.json``)."""
+    return output.with_name(output.name + ".meta.json")
+
+
+def write_problems(path: Path, problems: Sequence[Problem]) -> None:
+    """Write problem records as CSV (or JSON when the suffix is ``.json``), atomically."""
+    if path.suffix.lower() == ".json":
+        with atomic_text(path) as stream:
+            json.dump([p.to_dict() for p in problems], stream, indent=1, ensure_ascii=False)
+            stream.write("\n")
+        return
+    with atomic_text(path, newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(PROBLEM_FIELDS)
+        for p in problems:
+            d = p.to_dict()
+            writer.writerow([d[f] for f in PROBLEM_FIELDS])
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        "[progress.percentage]{task.percentage:>3.0f}%",
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    progress.start()
+    progress.add_task("scoring", total=total)
+    return progress
+
+
+def run_score(
+    *,
+    data: Path,
+    instruments: Sequence[str],
+    output: Path | None,
+    fmt: str | None,
+    id_column: str | None,
+    column_map: Path | None,
+    with_ci: bool,
+    with_norms: bool,
+    with_counts: bool,
+    with_bands: bool,
+    ci_level: float,
+    norm_group: str | None,
+    reliability: dict[str, float],
+    problems: Path | None,
+    strict: bool,
+    delimiter: str | None,
+    encoding: str | None,
+    instruments_dir: Sequence[str | os.PathLike[str]],
+    echo: Callable[[str], None],
+) -> int:
+    """Run ``relscales score``; return the exit code (0, or 1 under ``strict``)."""
+    compiled = [_compile(ref, instruments_dir) for ref in instruments]
+    options = ScoreOptions(
+        id_column=id_column,
+        column_map=read_column_map(column_map) if column_map else {},
+        with_ci=with_ci,
+        with_norms=with_norms,
+        with_counts=with_counts,
+        with_bands=with_bands,
+        confidence_level=ci_level,
+        norm_group=norm_group,
+        reliability=reliability,
+        problem_limit=None if problems else 100_000,
+    )
+    source = open_source(data, delimiter=delimiter, encoding=encoding)
+    run = ScoringRun(compiled, source, options)
+    name = fmt or (format_for(output.suffix) if output else "csv")
+    if name is None or format_for(name) is None:
+        raise OutputError(
+            Issue(
+                "unsupported-format",
+                f"cannot write '{output.suffix if output and not fmt else name}' output",
+                Location(file=str(output) if output else None),
+                hint="use .csv, .tsv, .json, .jsonl or .parquet (or --format)",
+            )
+        )
+    name = format_for(name) or "csv"
+    inputs = [data] + ([column_map] if column_map else [])
+    for target in (output, problems):
+        if target is not None:
+            check_not_input(target, inputs)
+    show_progress = sys.stderr.isatty() and source.size > (4 << 20)
+    if output is None:
+        _stream(run, name, sys.stdout.buffer, show_progress)
+        sys.stdout.flush()
+    else:
+        with atomic_path(output) as tmp, tmp.open("wb") as stream:
+            _stream(run, name, stream, show_progress)
+    if problems is not None:
+        write_problems(problems, run.problems.records)
+    warnings = run.warnings()
+    if output is not None:
+        with atomic_text(meta_path(output)) as meta:
+            json.dump(run.metadata(), meta, indent=2, ensure_ascii=False, default=str)
+            meta.write("\n")
+    _summary(run, output, problems, warnings, echo)
+    if strict and (run.problems.total or warnings):
+        return EXIT_STRICT
+    return EXIT_OK
+
+
+def _stream(run: ScoringRun, fmt: str, stream: Any, show_progress: bool) -> None:
+    writer = open_writer(fmt, stream)
+    progress = _progress(run.source.size, show_progress)
+    try:
+        for columns in run.batches():
+            writer.write(columns)
+            if progress is not None:
+                progress.update(progress.task_ids[0], completed=_fraction(run))
+        writer.close()
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+def _fraction(run: ScoringRun) -> int:
+    total = run.source.size
+    return min(total, int(total * run.rows / max(run.rows, 1)))
+
+
+def _summary(run: ScoringRun, output: Path | None, problems: Path | None,
+             warnings: list[Issue], echo: Callable[[str], None]) -> None:
+    names = ", ".join(f"{c.id} ({', '.join(c.score_ids)})" for c in run.compiled)
+    where = f" -> {output}" if output else ""
+    echo(f"scored {run.rows} respondent{'s' * (run.rows != 1)} on {names}{where}")
+    total = run.problems.total
+    if total:
+        parts = ", ".join(f"{code}: {n}" for code, n in run.problems.by_code().items())
+        echo(f"{total} invalid value{'s' * (total != 1)} treated as missing ({parts})")
+        if problems is not None:
+            echo(f"  every one is listed in {problems}")
+        else:
+            for p in run.problems.records[:5]:
+                loc = Location(file=run.source.name, row=p.row, respondent=p.respondent,
+                               data_column=p.column)
+                echo(f"  {loc.prefix()}: {p.code}: {p.message}")
+            if total > 5:
+                echo(f"  ... list them all with --problems FILE")
+    for warning in warnings:
+        echo(warning.render())

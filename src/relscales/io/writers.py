@@ -1,0 +1,155 @@
+"""Writers for score tables, chosen by file suffix: CSV, JSON, JSON Lines, Parquet.
+
+Each writer takes batches of columns (name -> numpy array) and streams them out,
+so results of any size are written in bounded memory. Missing scores become
+empty CSV cells and JSON ``null``. Files are written atomically by the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import IO, Any, Protocol
+
+from numpy.typing import NDArray
+
+__all__ = ["FORMATS", "TableWriter", "format_for", "open_writer"]
+
+Columns = dict[str, NDArray[Any]]
+
+
+class TableWriter(Protocol):
+    """Streams batches of columns to one output."""
+
+    def write(self, columns: Columns) -> None:
+        """Write one batch."""
+
+    def close(self) -> None:
+        """Finish the output (footer, closing bracket)."""
+
+
+def _arrow_table(columns: Columns) -> Any:
+    import pyarrow as pa
+
+    arrays = {}
+    for name, values in columns.items():
+        if values.dtype == object:
+            arrays[name] = pa.array(
+                [None if v is None else str(v) for v in values.tolist()], type=pa.string()
+            )
+        elif values.dtype.kind == "f":
+            arrays[name] = pa.array(values, from_pandas=True)
+        else:
+            arrays[name] = pa.array(values)
+    return pa.table(arrays)
+
+
+class _CsvWriter:
+    def __init__(self, stream: IO[bytes], delimiter: str = ",") -> None:
+        self.stream = stream
+        self.delimiter = delimiter
+        self.writer: Any = None
+        self.schema: Any = None
+
+    def write(self, columns: Columns) -> None:
+        import pyarrow.csv as pacsv
+
+        table = _arrow_table(columns)
+        if self.writer is None:
+            self.schema = table.schema
+            options = pacsv.WriteOptions(
+                include_header=True, delimiter=self.delimiter, quoting_style="needed"
+            )
+            self.writer = pacsv.CSVWriter(self.stream, table.schema, write_options=options)
+        self.writer.write_table(table if table.schema == self.schema else table.cast(self.schema))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+class _ParquetWriter:
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.writer: Any = None
+        self.schema: Any = None
+
+    def write(self, columns: Columns) -> None:
+        import pyarrow.parquet as pq
+
+        table = _arrow_table(columns)
+        if self.writer is None:
+            self.schema = table.schema
+            self.writer = pq.ParquetWriter(self.stream, table.schema)
+        self.writer.write_table(table if table.schema == self.schema else table.cast(self.schema))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _rows(columns: Columns) -> list[dict[str, Any]]:
+    names = list(columns)
+    lists = [columns[n].tolist() for n in names]
+    return [
+        {n: _json_value(v) for n, v in zip(names, row, strict=True)}
+        for row in zip(*lists, strict=True)
+    ]
+
+
+class _JsonLinesWriter:
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+
+    def write(self, columns: Columns) -> None:
+        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in _rows(columns))
+        self.stream.write(text.encode("utf-8"))
+
+    def close(self) -> None:
+        return None
+
+
+class _JsonWriter:
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.first = True
+
+    def write(self, columns: Columns) -> None:
+        parts = []
+        for row in _rows(columns):
+            parts.append(("[\n" if self.first else ",\n") + json.dumps(row, ensure_ascii=False))
+            self.first = False
+        self.stream.write("".join(parts).encode("utf-8"))
+
+    def close(self) -> None:
+        self.stream.write(b"[]\n" if self.first else b"\n]\n")
+
+
+FORMATS: dict[str, Callable[[IO[bytes]], TableWriter]] = {
+    "csv": _CsvWriter,
+    "tsv": lambda stream: _CsvWriter(stream, "\t"),
+    "json": _JsonWriter,
+    "jsonl": _JsonLinesWriter,
+    "parquet": _ParquetWriter,
+}
+"""Output formats by name; ``-o`` picks one from its suffix."""
+
+
+def format_for(suffix: str) -> str | None:
+    """Return the format name for a file suffix (``.csv`` -> ``csv``), or ``None``."""
+    name = suffix.lower().lstrip(".")
+    if name == "ndjson":
+        name = "jsonl"
+    return name if name in FORMATS else None
+
+
+def open_writer(fmt: str, stream: IO[bytes]) -> TableWriter:
+    """Create a writer of format ``fmt`` on a binary stream."""
+    return FORMATS[fmt](stream)

@@ -1,0 +1,240 @@
+"""Compile an instrument once into numeric arrays; score many times.
+
+A :class:`CompiledInstrument` holds the item order, the ``scores x items`` weight
+matrix, each item's reverse offset taken from *its own declared* response scale
+(min + max, never the observed range), the valid values, label maps and missing
+codes of each scale, and each score's missing-data rule.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from relscales.instruments.instrument import Instrument
+from relscales.scoring.kernel import ScoreMethod
+from relscales.spec import BandSpec, NormSpec, PublishedSpec
+
+if TYPE_CHECKING:
+    from relscales.scoring.engine import ScoreOptions
+    from relscales.scoring.results import ScoreResult
+
+__all__ = [
+    "CompiledComposite",
+    "CompiledInstrument",
+    "CompiledScale",
+    "ScoreInfo",
+    "compile_instrument",
+    "normalize_label",
+]
+
+
+def normalize_label(text: str) -> str:
+    """Fold case and inner spaces so ``" Strongly  agree"`` matches ``"strongly agree"``."""
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledScale:
+    """A response scale as arrays and lookups."""
+
+    name: str
+    values: NDArray[np.float64]
+    labels: dict[str, float]
+    missing_codes: frozenset[float]
+    low: float
+    high: float
+    valid: frozenset[float]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreInfo:
+    """What the engine needs to know about one score (subscale or composite)."""
+
+    id: str
+    name: str
+    kind: str
+    low: float
+    high: float
+    norms: tuple[NormSpec, ...]
+    bands: tuple[BandSpec, ...]
+    published: PublishedSpec | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledComposite:
+    """A composite as indices into the score table."""
+
+    id: str
+    parts: NDArray[np.int64]
+    weights: NDArray[np.float64]
+    method: str
+    standardized: bool
+    norm_group: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledInstrument:
+    """An instrument compiled to numeric arrays (immutable).
+
+    Attributes
+    ----------
+    instrument
+        The source instrument and its provenance.
+    item_ids, columns
+        Item ids in administration order and the data column each is read from.
+    reverse, offset
+        ``(k,)`` reverse-key mask and min + max of each item's declared scale.
+    item_scale
+        ``(k,)`` index into ``scales`` for each item.
+    scales
+        The response scales used by the items.
+    weights
+        ``(s, k)`` non-negative weights of items in subscales (0 = not in it).
+    methods, min_answered
+        Per subscale scoring rule and fewest answered items.
+    composites
+        Composites, in declaration order, indexing into the score table.
+    scores
+        Information per score: subscales first, then composites.
+    """
+
+    instrument: Instrument
+    item_ids: tuple[str, ...]
+    columns: tuple[str, ...]
+    reverse: NDArray[np.bool_]
+    offset: NDArray[np.float64]
+    item_scale: NDArray[np.int64]
+    scales: tuple[CompiledScale, ...]
+    weights: NDArray[np.float64]
+    methods: tuple[ScoreMethod, ...]
+    min_answered: NDArray[np.int64]
+    composites: tuple[CompiledComposite, ...]
+    scores: tuple[ScoreInfo, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        """The instrument id."""
+        return self.instrument.id
+
+    @property
+    def score_ids(self) -> tuple[str, ...]:
+        """Ids of all scores: subscales, then composites."""
+        return tuple(info.id for info in self.scores)
+
+    def with_columns(self, mapping: dict[str, str]) -> CompiledInstrument:
+        """Return a copy reading items from other data columns (``item id -> column``)."""
+        columns = tuple(mapping.get(item, col) for item, col in zip(self.item_ids, self.columns,
+                                                                     strict=True))
+        return CompiledInstrument(
+            self.instrument, self.item_ids, columns, self.reverse, self.offset, self.item_scale,
+            self.scales, self.weights, self.methods, self.min_answered, self.composites,
+            self.scores,
+        )
+
+    def score(self, data: object, options: ScoreOptions | None = None) -> ScoreResult:
+        """Score response data with this compiled instrument (see :func:`relscales.score`)."""
+        from relscales.scoring.engine import score_compiled
+
+        return score_compiled([self], data, options)
+
+
+def _min_count(value: float, n_items: int) -> int:
+    if isinstance(value, float):
+        return max(1, math.ceil(value * n_items - 1e-9))
+    return int(value)
+
+
+def compile_instrument(instrument: Instrument) -> CompiledInstrument:
+    """Compile a validated instrument into numeric arrays.
+
+    Examples
+    --------
+    >>> from relscales import load_instrument
+    >>> c = compile_instrument(load_instrument("rses"))
+    >>> c.weights.shape, c.offset[:2].tolist(), c.reverse[:2].tolist()
+    ((1, 10), [3.0, 3.0], [False, True])
+    """
+    spec = instrument.spec
+    scale_names = list(spec.response_scales)
+    scales = []
+    for name in scale_names:
+        rs = spec.response_scales[name]
+        values = np.array(sorted(float(v) for v in rs.values), dtype=np.float64)
+        labels = {normalize_label(text): float(v) for v, text in rs.labels.items()}
+        scales.append(
+            CompiledScale(
+                name, values, labels, frozenset(float(c) for c in rs.missing_codes),
+                float(values[0]), float(values[-1]), frozenset(values.tolist()),
+            )
+        )
+    items = spec.items
+    index = {item.id: i for i, item in enumerate(items)}
+    item_scale = np.array([scale_names.index(item.scale) for item in items], dtype=np.int64)
+    low = np.array([scales[s].low for s in item_scale])
+    high = np.array([scales[s].high for s in item_scale])
+    reverse = np.array([item.reverse for item in items], dtype=np.bool_)
+    weights = np.zeros((len(spec.subscales), len(items)))
+    infos: list[ScoreInfo] = []
+    for s, sub in enumerate(spec.subscales):
+        for item_id in sub.items:
+            weights[s, index[item_id]] = float((sub.weights or {}).get(item_id, 1.0))
+        w = weights[s]
+        in_scale = w > 0
+        lo_mean = float((w * low)[in_scale].sum() / w[in_scale].sum())
+        hi_mean = float((w * high)[in_scale].sum() / w[in_scale].sum())
+        lo_sum = float((w * low)[in_scale].sum())
+        hi_sum = float((w * high)[in_scale].sum())
+        if sub.score == "mean":
+            bounds = (lo_mean, hi_mean)
+        elif sub.score == "prorated_sum":
+            bounds = (lo_mean * w.sum(), hi_mean * w.sum())
+        else:
+            bounds = (min(0.0, lo_sum), hi_sum)
+        infos.append(
+            ScoreInfo(sub.id, sub.name, "subscale", bounds[0], bounds[1], sub.norms, sub.bands,
+                      sub.published)
+        )
+    position = {info.id: i for i, info in enumerate(infos)}
+    composites = []
+    for comp in spec.composites:
+        parts = np.array([position[p.score] for p in comp.parts], dtype=np.int64)
+        cw = np.array([float(p.weight) for p in comp.parts])
+        if comp.standardized:
+            lo = hi = math.nan
+        else:
+            part_lo = np.array([infos[i].low for i in parts])
+            part_hi = np.array([infos[i].high for i in parts])
+            lo_parts = np.where(cw >= 0, part_lo, part_hi) * cw
+            hi_parts = np.where(cw >= 0, part_hi, part_lo) * cw
+            divisor = cw.sum() if comp.method == "mean" else 1.0
+            lo, hi = float(lo_parts.sum() / divisor), float(hi_parts.sum() / divisor)
+        position[comp.id] = len(infos)
+        infos.append(
+            ScoreInfo(comp.id, comp.name, "composite", lo, hi, comp.norms, comp.bands,
+                      comp.published)
+        )
+        composites.append(
+            CompiledComposite(comp.id, parts, cw, comp.method, comp.standardized, comp.norm_group)
+        )
+    return CompiledInstrument(
+        instrument=instrument,
+        item_ids=tuple(item.id for item in items),
+        columns=tuple(item.column or item.id for item in items),
+        reverse=reverse,
+        offset=low + high,
+        item_scale=item_scale,
+        scales=tuple(scales),
+        weights=weights,
+        methods=tuple(sub.score for sub in spec.subscales),
+        min_answered=np.array(
+            [_min_count(sub.min_answered, len(sub.items)) for sub in spec.subscales],
+            dtype=np.int64,
+        ),
+        composites=tuple(composites),
+        scores=tuple(infos),
+    )

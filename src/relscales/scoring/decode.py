@@ -1,0 +1,137 @@
+"""Turn data cells into answer codes, recording every cell that is not a valid answer.
+
+A cell is read as: blank -> missing; text equal to a label of the item's scale
+(case- and space-insensitive) -> that label's value; a plain number (``"7"``,
+``" 7 "``, ``"7.0"``) -> the number; a common "no data" token (``NA``, ``N/A``,
+``NaN``, ``NULL``, ``.``, ``#N/A``) -> missing. A number that is one of the scale's
+missing codes is missing. Anything else is *invalid*: it becomes missing for that
+item and a problem record (``value-out-of-range``, ``value-not-a-code`` or
+``value-not-a-number``). Invalid cells never silently become numbers.
+
+Text columns are dictionary-encoded, so each distinct text is parsed once,
+whatever the number of respondents.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from relscales.errors import ErrorCode
+from relscales.scoring.compile import CompiledScale, normalize_label
+
+__all__ = ["REASONS", "Decoded", "decode_column", "parse_cell"]
+
+OK, OUT_OF_RANGE, NOT_A_CODE, NOT_A_NUMBER = 0, 1, 2, 3
+REASONS: dict[int, ErrorCode] = {
+    OUT_OF_RANGE: "value-out-of-range",
+    NOT_A_CODE: "value-not-a-code",
+    NOT_A_NUMBER: "value-not-a-number",
+}
+
+NA_TOKENS = frozenset({"na", "n/a", "nan", "null", ".", "#n/a"})
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A decoded column: values plus the rows whose cells were invalid."""
+
+    values: NDArray[np.float64]
+    bad_rows: NDArray[np.int64]
+    bad_reasons: NDArray[np.uint8]
+    bad_values: list[str]
+
+
+def _classify(value: float, scale: CompiledScale) -> tuple[float, int]:
+    if value in scale.missing_codes:
+        return math.nan, OK
+    if value in scale.valid:
+        return value, OK
+    if value < scale.low or value > scale.high:
+        return math.nan, OUT_OF_RANGE
+    return math.nan, NOT_A_CODE
+
+
+def parse_cell(text: str, scale: CompiledScale) -> tuple[float, int]:
+    """Read one text cell on a scale; return ``(value or NaN, reason code)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from relscales.scoring.compile import CompiledScale
+    >>> s = CompiledScale("a", np.array([1., 2., 3.]), {"agree": 3.0}, frozenset({-99.0}), 1., 3.,
+    ...                   frozenset({1., 2., 3.}))
+    >>> [parse_cell(t, s) for t in [" 2 ", "2.0", "Agree", "-99", "4", "2.5", "lots"]]
+    [(2.0, 0), (2.0, 0), (3.0, 0), (nan, 0), (nan, 1), (nan, 2), (nan, 3)]
+    """
+    stripped = text.strip()
+    if not stripped:
+        return math.nan, OK
+    key = normalize_label(stripped)
+    if key in scale.labels:
+        return scale.labels[key], OK
+    if _NUMBER.match(stripped):
+        return _classify(float(stripped), scale)
+    if key in NA_TOKENS:
+        return math.nan, OK
+    return math.nan, NOT_A_NUMBER
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def decode_column(array: Any, scale: CompiledScale) -> Decoded:
+    """Decode one pyarrow array of cells (text or numbers) on a response scale."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = array.type
+    if pa.types.is_dictionary(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return _decode_text(array, scale)
+    if pa.types.is_null(kind):
+        return Decoded(np.full(len(array), np.nan), np.empty(0, np.int64), np.empty(0, np.uint8),
+                       [])
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
+            or pa.types.is_boolean(kind) or pa.types.is_decimal(kind)):
+        return _decode_text(pc.cast(array, pa.string()), scale)
+    values = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+    missing = np.isnan(values)
+    if scale.missing_codes:
+        missing |= np.isin(values, np.array(sorted(scale.missing_codes)))
+    valid = np.isin(values, scale.values)
+    bad = ~(valid | missing)
+    rows = np.flatnonzero(bad).astype(np.int64)
+    bad_vals = values[rows]
+    reasons = np.where(
+        (bad_vals < scale.low) | (bad_vals > scale.high), OUT_OF_RANGE, NOT_A_CODE
+    ).astype(np.uint8)
+    reasons[~np.isfinite(bad_vals)] = OUT_OF_RANGE
+    out = np.where(valid, values, np.nan)
+    return Decoded(out, rows, reasons, [_format_number(float(v)) for v in bad_vals])
+
+
+def _decode_text(array: Any, scale: CompiledScale) -> Decoded:
+    import pyarrow as pa
+
+    if not pa.types.is_dictionary(array.type):
+        array = array.dictionary_encode()
+    dictionary: list[str] = array.dictionary.to_pylist()
+    lookup = np.empty(len(dictionary) + 1, dtype=np.float64)
+    reason = np.zeros(len(dictionary) + 1, dtype=np.uint8)
+    for i, text in enumerate(dictionary):
+        lookup[i], reason[i] = parse_cell(text, scale)
+    lookup[-1] = np.nan  # null cells
+    indices = array.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+    values = lookup[indices]
+    if not reason.any():
+        return Decoded(values, np.empty(0, np.int64), np.empty(0, np.uint8), [])
+    cell_reason = reason[indices]
+    rows = np.flatnonzero(cell_reason).astype(np.int64)
+    return Decoded(values, rows, cell_reason[rows], [dictionary[i] for i in indices[rows]])

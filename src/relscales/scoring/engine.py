@@ -1,0 +1,617 @@
+"""The scoring pipeline: data batches -> decoded answers -> scores, norms, intervals.
+
+:class:`ScoringRun` reads a :class:`~relscales.io.tabular.Source` in batches and
+yields the output columns of each batch, so a file of any size is scored in
+bounded memory. :func:`score` runs it to the end and returns a
+:class:`~relscales.scoring.results.ScoreResult`; the CLI streams the batches to
+a writer instead. Both produce the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from relscales._version import __version__
+from relscales.errors import DataError, Issue, Location, ScoringError
+from relscales.instruments.instrument import Instrument
+from relscales.instruments.lint import did_you_mean
+from relscales.io.tabular import Source, open_source
+from relscales.scoring.compile import CompiledInstrument, ScoreInfo, compile_instrument
+from relscales.scoring.decode import REASONS, decode_column
+from relscales.scoring.kernel import keyed_scores, reverse_key
+from relscales.scoring.norms import band_labels, critical_z, norm_scores, pick_norm, sem
+from relscales.scoring.results import Problem, ProblemLog, ScoreResult
+
+__all__ = ["ID_CANDIDATES", "ScoreOptions", "ScoringRun", "score", "score_compiled"]
+
+ID_CANDIDATES = ("id", "ResponseId", "record_id", "participant_id")
+"""Columns tried, in order, as the respondent id when ``id_column`` is not given."""
+
+NARROW_MIN_RESPONDENTS = 100
+"""Respondents needed before a narrow observed range is reported."""
+
+InstrumentRef = str | os.PathLike[str] | Instrument | CompiledInstrument
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """Options of a scoring run (the CLI flags of ``relscales score``).
+
+    Attributes
+    ----------
+    id_column
+        Respondent id column; detected from :data:`ID_CANDIDATES` when ``None``.
+    column_map
+        Data column -> item id, for data whose columns are named otherwise.
+    with_ci, with_norms, with_counts, with_bands
+        Add interval, norm (z, T, percentile), answered-count and band columns.
+    confidence_level
+        Level of the intervals, in (0, 1).
+    norm_group
+        Reference group for norms (default: each score's first group).
+    reliability
+        Score id -> reliability, overriding the published one for the SEM.
+    problem_limit
+        How many problem records to keep in memory (all are counted).
+    """
+
+    id_column: str | None = None
+    column_map: Mapping[str, str] = field(default_factory=dict)
+    with_ci: bool = False
+    with_norms: bool = False
+    with_counts: bool = False
+    with_bands: bool = False
+    confidence_level: float = 0.95
+    norm_group: str | None = None
+    reliability: Mapping[str, float] = field(default_factory=dict)
+    problem_limit: int | None = 100_000
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready mapping, for metadata."""
+        data = asdict(self)
+        data["column_map"] = dict(self.column_map)
+        data["reliability"] = dict(self.reliability)
+        return data
+
+
+@dataclass
+class _ScoreState:
+    """Per-score constants for norms and intervals."""
+
+    info: ScoreInfo
+    column: str
+    norm: Any
+    sem: float | None
+    reliability: float | None
+    reliability_source: str | None
+
+
+@dataclass
+class _ScaleStats:
+    low: float = math.inf
+    high: float = -math.inf
+    respondents: int = 0
+
+
+class ScoringRun:
+    """One pass of one or more compiled instruments over a data source.
+
+    Parameters
+    ----------
+    compiled
+        The instruments, compiled.
+    source
+        The response data.
+    options
+        Scoring options.
+
+    Raises
+    ------
+    DataError
+        When an item column is missing, a needed column is duplicated, or the id
+        column does not exist.
+    """
+
+    def __init__(
+        self, compiled: Sequence[CompiledInstrument], source: Source, options: ScoreOptions
+    ) -> None:
+        if not (0 < options.confidence_level < 1):
+            raise ScoringError(
+                Issue("invalid-option",
+                      f"confidence level {options.confidence_level} is not between 0 and 1",
+                      hint="use for example 0.95")
+            )
+        self.source = source
+        self.options = options
+        self.compiled = [self._remap(c) for c in compiled]
+        self.id_column = self._find_id_column()
+        self._check_columns()
+        self.problems = ProblemLog(limit=options.problem_limit)
+        self.rows = 0
+        self.stats: dict[tuple[int, int], _ScaleStats] = {}
+        self.states = self._score_states()
+        self.output_columns = self._output_columns()
+        self.z_crit = critical_z(options.confidence_level) if options.with_ci else math.nan
+        self._warnings: list[Issue] = list(self._option_warnings())
+
+    # -- setup ---------------------------------------------------------------------------
+
+    def _remap(self, compiled: CompiledInstrument) -> CompiledInstrument:
+        if not self.options.column_map:
+            return compiled
+        by_item = {item: column for column, item in self.options.column_map.items()}
+        return compiled.with_columns(by_item)
+
+    def _find_id_column(self) -> str | None:
+        header = self.source.header
+        wanted = self.options.id_column
+        if wanted is not None:
+            if wanted not in header:
+                raise DataError(
+                    Issue(
+                        "id-column-not-found",
+                        f"the id column '{wanted}' is not in the data",
+                        Location(file=self.source.name, data_column=wanted),
+                        hint=did_you_mean(wanted, header)
+                        or f"columns: {', '.join(header[:10])}",
+                    )
+                )
+            return wanted
+        lowered = {name.casefold(): name for name in reversed(header)}
+        for candidate in ID_CANDIDATES:
+            if candidate.casefold() in lowered:
+                return lowered[candidate.casefold()]
+        return None
+
+    def _check_columns(self) -> None:
+        header = self.source.header
+        present = set(header)
+        issues: list[Issue] = []
+        for comp in self.compiled:
+            missing = [
+                (item, col)
+                for item, col in zip(comp.item_ids, comp.columns, strict=True)
+                if col not in present
+            ]
+            if not missing:
+                continue
+            shown = ", ".join(col for _, col in missing[:12]) + (
+                f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+            )
+            near = [
+                f"{col} ~ {hint.removeprefix('did you mean ').rstrip('?')}"
+                for _, col in missing
+                if (hint := did_you_mean(col, header))
+            ]
+            hint = (
+                "near misses: " + ", ".join(near[:6])
+                if near
+                else "name the columns after the item ids, or map them with --map FILE"
+            )
+            issues.append(
+                Issue(
+                    "missing-item-column",
+                    f"{len(missing)} of {len(comp.item_ids)} item columns of '{comp.id}' are "
+                    f"not in the data: {shown}",
+                    Location(file=self.source.name, instrument=comp.id,
+                             data_column=missing[0][1]),
+                    hint=hint,
+                )
+            )
+        if issues:
+            raise DataError(issues)
+        needed = set(self.needed_columns())
+        seen: set[str] = set()
+        dupes = sorted({n for n in header if n in needed and (n in seen or seen.add(n))})
+        if dupes:
+            raise DataError(
+                Issue(
+                    "duplicate-data-column",
+                    f"the data have more than one column named {', '.join(map(repr, dupes))}",
+                    Location(file=self.source.name, data_column=dupes[0]),
+                    hint="rename or remove the duplicates so each item has one column",
+                )
+            )
+
+    def needed_columns(self) -> list[str]:
+        """Columns to read: the id column, then every item column once."""
+        cols: list[str] = [self.id_column] if self.id_column else []
+        for comp in self.compiled:
+            cols += [c for c in comp.columns if c not in cols]
+        return cols
+
+    def _qualified(self) -> dict[tuple[int, str], str]:
+        counts: dict[str, int] = {}
+        for comp in self.compiled:
+            for sid in comp.score_ids:
+                counts[sid] = counts.get(sid, 0) + 1
+        clash = self.id_column is not None and self.id_column in counts
+        return {
+            (i, sid): (f"{comp.id}.{sid}" if counts[sid] > 1 or clash else sid)
+            for i, comp in enumerate(self.compiled)
+            for sid in comp.score_ids
+        }
+
+    def _score_states(self) -> list[list[_ScoreState]]:
+        names = self._qualified()
+        states: list[list[_ScoreState]] = []
+        for i, comp in enumerate(self.compiled):
+            row: list[_ScoreState] = []
+            for info in comp.scores:
+                column = names[(i, info.id)]
+                norm = pick_norm(info.norms, self.options.norm_group)
+                given = self.options.reliability.get(column, self.options.reliability.get(info.id))
+                rel, rel_source = None, None
+                if given is not None:
+                    rel, rel_source = float(given), "given"
+                elif info.published is not None and info.published.alpha is not None:
+                    rel, rel_source = float(info.published.alpha), "published alpha"
+                elif info.published is not None and info.published.omega is not None:
+                    rel, rel_source = float(info.published.omega), "published omega"
+                sem_value = sem(float(norm.sd), rel) if norm is not None and rel is not None else None
+                row.append(_ScoreState(info, column, norm, sem_value, rel, rel_source))
+            for comp_spec, state in zip(comp.composites, row[len(comp.methods):], strict=True):
+                if state.sem is None:
+                    state.sem = self._composite_sem(comp_spec, row)
+                    if state.sem is not None:
+                        state.reliability_source = "propagated from parts"
+            states.append(row)
+        return states
+
+    @staticmethod
+    def _composite_sem(comp: Any, row: list[_ScoreState]) -> float | None:
+        total = 0.0
+        for part, weight in zip(comp.parts.tolist(), comp.weights.tolist(), strict=True):
+            state = row[part]
+            if state.sem is None:
+                return None
+            part_sem = state.sem / float(state.norm.sd) if comp.standardized else state.sem
+            total += (weight * part_sem) ** 2
+        divisor = float(comp.weights.sum()) if comp.method == "mean" else 1.0
+        return math.sqrt(total) / divisor
+
+    def _output_columns(self) -> list[str]:
+        cols = [self.id_column or "row"]
+        for row in self.states:
+            cols += [s.column for s in row]
+        opts = self.options
+        for comp, row in zip(self.compiled, self.states, strict=True):
+            for k, s in enumerate(row):
+                if opts.with_ci:
+                    cols += [f"{s.column}_ci_low", f"{s.column}_ci_high"]
+                if opts.with_norms:
+                    cols += [f"{s.column}_z", f"{s.column}_t", f"{s.column}_pct"]
+                if opts.with_counts and k < len(comp.methods):
+                    cols.append(f"{s.column}_n_answered")
+                if opts.with_bands:
+                    cols.append(f"{s.column}_band")
+        return cols
+
+    def _option_warnings(self) -> Iterator[Issue]:
+        opts = self.options
+        for comp, row in zip(self.compiled, self.states, strict=True):
+            for s in row:
+                where = Location(instrument=comp.id, object_id=s.info.id)
+                if (opts.with_norms or opts.with_ci) and s.norm is None and s.info.kind == "subscale":
+                    group = f" named '{opts.norm_group}'" if opts.norm_group else ""
+                    yield Issue(
+                        "no-norms",
+                        f"'{s.column}' has no reference group{group}, so its "
+                        f"{'norm and interval' if opts.with_ci else 'norm'} columns are empty",
+                        where, "warning",
+                        hint="declare norms in the instrument (or choose --norm-group)",
+                    )
+                elif opts.with_ci and s.sem is None and s.info.kind == "subscale":
+                    yield Issue(
+                        "no-reliability",
+                        f"'{s.column}' has no published reliability, so its interval columns "
+                        "are empty",
+                        where, "warning",
+                        hint=f"give one with --reliability {s.column}=0.90",
+                    )
+
+    # -- scoring -------------------------------------------------------------------------
+
+    def batches(self) -> Iterator[dict[str, NDArray[Any]]]:
+        """Yield the output columns of each batch, in input row order."""
+        for columns, _ in self.scored_batches():
+            yield columns
+
+    def scored_batches(
+        self,
+    ) -> Iterator[tuple[dict[str, NDArray[Any]], dict[str, NDArray[np.int64]]]]:
+        """Yield each batch's output columns and its answered counts per subscale."""
+        for batch in self.source.batches(self.needed_columns()):
+            yield self._score_batch(batch.columns, batch.n_rows, batch.first_row)
+
+    def _ids(self, columns: dict[str, Any], n: int, first: int) -> NDArray[Any]:
+        if self.id_column is None:
+            return np.arange(first + 1, first + n + 1, dtype=np.int64)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        array = columns[self.id_column]
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if pa.types.is_dictionary(array.type):
+            array = array.cast(pa.string())
+        if not pa.types.is_string(array.type):
+            array = pc.cast(array, pa.string())
+        return np.array(array.to_pylist(), dtype=object)
+
+    def _score_batch(
+        self, columns: dict[str, Any], n: int, first: int
+    ) -> tuple[dict[str, NDArray[Any]], dict[str, NDArray[np.int64]]]:
+        import pyarrow as pa
+
+        ids = self._ids(columns, n, first)
+        out: dict[str, NDArray[Any]] = {self.id_column or "row": ids}
+        extras: dict[str, NDArray[Any]] = {}
+        answered: dict[str, NDArray[np.int64]] = {}
+        opts = self.options
+        for ci, (comp, states) in enumerate(zip(self.compiled, self.states, strict=True)):
+            x = np.empty((n, len(comp.item_ids)), order="F")
+            for j, column in enumerate(comp.columns):
+                cells = columns[column]
+                if isinstance(cells, pa.ChunkedArray):
+                    cells = cells.combine_chunks()
+                decoded = decode_column(cells, comp.scales[comp.item_scale[j]])
+                x[:, j] = decoded.values
+                if decoded.bad_rows.size:
+                    self._record(comp, j, decoded, ids, first)
+            self._update_stats(ci, comp, x)
+            keyed = reverse_key(x, comp.reverse, comp.offset)
+            sub_scores, counts = keyed_scores(keyed, comp.weights, comp.methods, comp.min_answered)
+            values = [sub_scores[:, s] for s in range(sub_scores.shape[1])]
+            for composite in comp.composites:
+                parts = []
+                for part in composite.parts.tolist():
+                    v = values[part]
+                    if composite.standardized:
+                        norm = pick_norm(states[part].info.norms,
+                                         composite.norm_group or opts.norm_group)
+                        v = (v - float(norm.mean)) / float(norm.sd)
+                    parts.append(v)
+                stacked = np.column_stack(parts) * composite.weights
+                total = stacked.sum(axis=1)
+                if composite.method == "mean":
+                    total = total / composite.weights.sum()
+                values.append(total)
+            for k, (state, v) in enumerate(zip(states, values, strict=True)):
+                out[state.column] = v
+                name = state.column
+                if k < counts.shape[1]:
+                    answered[name] = counts[:, k]
+                if opts.with_ci:
+                    if state.sem is None:
+                        low = high = np.full(n, np.nan)
+                    else:
+                        half = self.z_crit * state.sem
+                        low, high = v - half, v + half
+                    extras[f"{name}_ci_low"], extras[f"{name}_ci_high"] = low, high
+                if opts.with_norms:
+                    if state.norm is None:
+                        z = t = pct = np.full(n, np.nan)
+                    else:
+                        ns = norm_scores(v, state.norm)
+                        z, t, pct = ns.z, ns.t, ns.pct
+                    extras[f"{name}_z"], extras[f"{name}_t"], extras[f"{name}_pct"] = z, t, pct
+                if opts.with_counts and k < counts.shape[1]:
+                    extras[f"{name}_n_answered"] = counts[:, k]
+                if opts.with_bands:
+                    extras[f"{name}_band"] = band_labels(v, state.info.bands)
+        self.rows += n
+        out.update(extras)
+        return {name: out[name] for name in self.output_columns}, answered
+
+    def _record(self, comp: CompiledInstrument, j: int, decoded: Any, ids: NDArray[Any],
+                first: int) -> None:
+        column, item = comp.columns[j], comp.item_ids[j]
+        rows = decoded.bad_rows
+        respondents = ids[rows].tolist()
+        self.problems.add(
+            [
+                Problem(first + int(r) + 1, str(rid), column, item, comp.id, str(value),
+                        REASONS[int(code)])
+                for r, rid, value, code in zip(
+                    rows.tolist(), respondents, decoded.bad_values, decoded.bad_reasons.tolist(),
+                    strict=True,
+                )
+            ]
+        )
+
+    def _update_stats(self, ci: int, comp: CompiledInstrument, x: NDArray[np.float64]) -> None:
+        for s in np.unique(comp.item_scale).tolist():
+            block = x[:, comp.item_scale == s]
+            answered = ~np.isnan(block)
+            n = int(answered.any(axis=1).sum())
+            if n == 0:
+                continue
+            stats = self.stats.setdefault((ci, s), _ScaleStats())
+            stats.low = min(stats.low, float(np.nanmin(block)))
+            stats.high = max(stats.high, float(np.nanmax(block)))
+            stats.respondents += n
+
+    # -- after the run -------------------------------------------------------------------
+
+    def warnings(self) -> list[Issue]:
+        """Warnings about the whole data set; complete once every batch was read."""
+        out = list(self._warnings)
+        for (ci, s), stats in sorted(self.stats.items()):
+            comp = self.compiled[ci]
+            scale = comp.scales[s]
+            if stats.respondents < NARROW_MIN_RESPONDENTS or len(scale.values) < 4:
+                continue
+            values = scale.values.tolist()
+            unused = sum(v < stats.low for v in values) + sum(v > stats.high for v in values)
+            if unused < 2:
+                continue
+            out.append(
+                Issue(
+                    "scale-range-narrow",
+                    f"'{comp.id}' declares response scale '{scale.name}' as "
+                    f"{_num(scale.low)}-{_num(scale.high)}, but across {stats.respondents} "
+                    f"respondents the answers only span {_num(stats.low)}-{_num(stats.high)}. "
+                    "If the data were collected on a narrower scale, reverse keying "
+                    f"({_num(scale.low + scale.high)} - x) and the scores are wrong",
+                    Location(file=self.source.name, instrument=comp.id),
+                    "warning",
+                    hint="declare the data's scale in a file that `extends: "
+                    f"{comp.id}` with its own response_scales (docs/authoring.md)",
+                )
+            )
+        return out
+
+    def metadata(self) -> dict[str, Any]:
+        """Versions, instruments with hashes, options, counts: what makes a score traceable."""
+        return {
+            "relscales_version": __version__,
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "input": {"name": self.source.name, "bytes": self.source.size},
+            "n_rows": self.rows,
+            "id_column": self.id_column or "row (numbered from 1)",
+            "instruments": [c.instrument.provenance() for c in self.compiled],
+            "scores": {
+                state.column: {
+                    "instrument": comp.id,
+                    "score": state.info.id,
+                    "kind": state.info.kind,
+                    "norm_group": state.norm.group if state.norm is not None else None,
+                    "reliability": state.reliability,
+                    "reliability_source": state.reliability_source,
+                    "sem": state.sem,
+                }
+                for comp, row in zip(self.compiled, self.states, strict=True)
+                for state in row
+            },
+            "options": self.options.to_dict(),
+            "columns": self.output_columns,
+            "problems": self.problems.summary(),
+            "warnings": [w.to_dict() for w in self.warnings()],
+        }
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _compile(ref: InstrumentRef, instruments_dir: Sequence[str | os.PathLike[str]]) -> (
+        CompiledInstrument):
+    if isinstance(ref, CompiledInstrument):
+        return ref
+    if isinstance(ref, Instrument):
+        return compile_instrument(ref)
+    from relscales.instruments.loader import load_instrument
+
+    return compile_instrument(load_instrument(ref, instruments_dir=instruments_dir))
+
+
+def score_compiled(
+    compiled: Sequence[CompiledInstrument], data: Any, options: ScoreOptions | None = None
+) -> ScoreResult:
+    """Score data with compiled instruments and collect the whole result in memory."""
+    options = options or ScoreOptions()
+    source = data if isinstance(data, Source) else open_source(data)
+    run = ScoringRun(compiled, source, options)
+    chunks: dict[str, list[NDArray[Any]]] = {name: [] for name in run.output_columns}
+    counted: dict[str, list[NDArray[np.int64]]] = {}
+    for columns, answered in run.scored_batches():
+        for name, values in columns.items():
+            chunks[name].append(values)
+        for name, values in answered.items():
+            counted.setdefault(name, []).append(values)
+    id_name = run.id_column or "row"
+    columns_out = {name: _concat(parts, name == id_name) for name, parts in chunks.items()}
+    score_names = [s.column for row in run.states for s in row]
+    return ScoreResult(
+        columns=columns_out,
+        id_column=id_name,
+        scores={name: columns_out[name] for name in score_names},
+        n_answered={name: _concat(parts, False) for name, parts in counted.items()},
+        problems=tuple(run.problems.records),
+        problem_count=run.problems.total,
+        warnings=tuple(run.warnings()),
+        metadata=run.metadata(),
+    )
+
+
+def _concat(parts: list[NDArray[Any]], is_id: bool) -> NDArray[Any]:
+    if not parts:
+        return np.empty(0, dtype=object if is_id else np.float64)
+    return np.concatenate(parts)
+
+
+def score(
+    instrument: InstrumentRef | Sequence[InstrumentRef],
+    data: Any,
+    *,
+    id_column: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    with_ci: bool = False,
+    with_norms: bool = False,
+    with_counts: bool = False,
+    with_bands: bool = False,
+    confidence_level: float = 0.95,
+    norm_group: str | None = None,
+    reliability: Mapping[str, float] | None = None,
+    instruments_dir: Sequence[str | os.PathLike[str]] = (),
+) -> ScoreResult:
+    """Score response data on one or more instruments.
+
+    Parameters
+    ----------
+    instrument
+        A bundled id (``"ecr-r"``), a YAML path, a loaded :class:`Instrument`, a
+        :class:`CompiledInstrument`, or a list of these (scored in one pass).
+    data
+        A CSV/TSV path, a mapping of column name -> values, a 2-D numpy array with
+        ``columns``, a numpy structured array, a pandas/polars DataFrame, or a
+        pyarrow Table. Item columns are matched by item id or the item's ``column``.
+    id_column
+        The respondent id column (default: detected; else rows are numbered).
+    column_map
+        Data column -> item id, for data named otherwise.
+    with_ci, with_norms, with_counts, with_bands
+        Add interval, norm, answered-count and band columns to ``.columns``.
+    confidence_level
+        Level of the intervals.
+    norm_group
+        Reference group for norms (default: each score's first).
+    reliability
+        Score id -> reliability for the SEM, overriding the published value.
+    instruments_dir
+        Extra folders to search for instrument ids.
+
+    Returns
+    -------
+    ScoreResult
+        Scores in input row order with problems, warnings and provenance.
+
+    Examples
+    --------
+    >>> res = score("rses", {"id": ["a", "b"], **{f"rses{i:02d}": [3, 0] for i in range(1, 11)}})
+    >>> res.scores["self_esteem"].tolist()
+    [15.0, 15.0]
+    """
+    refs = list(instrument) if isinstance(instrument, list | tuple) else [instrument]
+    compiled = [_compile(ref, instruments_dir) for ref in refs]
+    options = ScoreOptions(
+        id_column=id_column,
+        column_map=dict(column_map or {}),
+        with_ci=with_ci,
+        with_norms=with_norms,
+        with_counts=with_counts,
+        with_bands=with_bands,
+        confidence_level=confidence_level,
+        norm_group=norm_group,
+        reliability=dict(reliability or {}),
+    )
+    return score_compiled(compiled, data, options)
