@@ -45,7 +45,7 @@ def test_plain_data() -> None:
         pytest.param((), Mark("doc.yaml", 1, 1), id="root"),
         pytest.param(("relscales",), Mark("doc.yaml", 1, 12, "1", True), id="top-level-int"),
         pytest.param(("items", 0), Mark("doc.yaml", 4, 5), id="flow-mapping"),
-        pytest.param(("items", 0, "label"), Mark("doc.yaml", 4, 22, "yes", True), id="plain-yes"),
+        pytest.param(("items", 0, "label"), Mark("doc.yaml", 4, 21, "yes", True), id="plain-yes"),
         pytest.param(("items", 1, "id"), Mark("doc.yaml", 5, 9, "010", False), id="quoted-010"),
         pytest.param(("items", 1, "label"), Mark("doc.yaml", 6, 12, "010", True), id="plain-010"),
         pytest.param(("when",), Mark("doc.yaml", 7, 7, "2024-01-01", True), id="date-as-text"),
@@ -59,7 +59,7 @@ def test_value_marks(path: tuple[str | int, ...], expected: Mark) -> None:
     ("path", "line_col"),
     [
         pytest.param(("relscales",), (1, 1), id="top-level"),
-        pytest.param(("items", 0, "reverse"), (4, 27), id="flow-key"),
+        pytest.param(("items", 0, "reverse"), (4, 26), id="flow-key"),
         pytest.param(("items", 1, "label"), (6, 5), id="block-key"),
     ],
 )
@@ -94,7 +94,7 @@ def _errors(text: str) -> list[tuple[str, int | None, int | None]]:
         pytest.param("? [a, b]\n: 1\n", [("yaml-syntax", 1, 3)], id="complex-key"),
         pytest.param("a: 1\nb: 2\na: 3\n", [("yaml-duplicate-key", 3, 1)], id="duplicate-key"),
         pytest.param(
-            "x:\n  - {k: 1, k: 2}\n", [("yaml-duplicate-key", 2, 13)], id="duplicate-nested"
+            "x:\n  - {k: 1, k: 2}\n", [("yaml-duplicate-key", 2, 12)], id="duplicate-nested"
         ),
         pytest.param("1: a\n'1': b\n", [], id="int-and-text-keys-differ"),
         pytest.param("a: !foo bar\n", [("yaml-tag", 1, 4)], id="custom-tag"),

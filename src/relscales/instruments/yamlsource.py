@@ -99,7 +99,7 @@ class ParsedYaml:
 def _mark(file: str, node: yaml.Node) -> Mark:
     start = node.start_mark
     if isinstance(node, yaml.ScalarNode):
-        return Mark(file, start.line + 1, start.column + 1, node.value, node.style is None)
+        return Mark(file, start.line + 1, start.column + 1, node.value, not node.style)
     return Mark(file, start.line + 1, start.column + 1)
 
 

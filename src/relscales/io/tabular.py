@@ -82,7 +82,7 @@ class Source:
         if self.table is not None:
             yield from self._table_batches(columns, batch_rows)
         else:
-            yield from self._csv_batches(columns, batch_bytes)
+            yield from _prefetch(self._csv_batches(columns, batch_bytes))
 
     def _table_batches(self, columns: Sequence[str], batch_rows: int) -> Iterator[Batch]:
         table = self.table.select(list(columns)) if columns else self.table
@@ -109,12 +109,12 @@ class Source:
             encoding=dialect.encoding,
         )
         parse = pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True)
-        text = pa.dictionary(pa.int32(), pa.string())
         convert = pacsv.ConvertOptions(
             include_columns=list(columns),
-            column_types={name: text for name in columns},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
+            column_types={name: pa.string() for name in columns},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
         )
         first = 0
         try:
@@ -141,6 +141,49 @@ class Source:
                     "quotes are closed",
                 )
             ) from None
+
+
+def _prefetch(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Read the next batches in a background thread while the caller scores this one.
+
+    pyarrow parses and numpy scores with the GIL released, so the two overlap on
+    two cores. Errors in the reader are re-raised in the caller, in order.
+    """
+    import queue
+    import threading
+
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        box.put(("batch", batch), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("done", None))
+        except BaseException as exc:  # handed to the consumer thread
+            box.put(("error", exc))
+
+    thread = threading.Thread(target=work, name="relscales-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "batch":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def reader_bytes(reader: Any) -> int:

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from typing import IO, Any, Protocol
 
+import numpy as np
 from numpy.typing import NDArray
 
 __all__ = ["FORMATS", "TableWriter", "format_for", "open_writer"]
@@ -34,7 +35,9 @@ def _arrow_table(columns: Columns) -> Any:
 
     arrays = {}
     for name, values in columns.items():
-        if values.dtype == object:
+        if not isinstance(values, np.ndarray):  # already a pyarrow array (ids)
+            arrays[name] = values
+        elif values.dtype == object:
             arrays[name] = pa.array(
                 [None if v is None else str(v) for v in values.tolist()], type=pa.string()
             )
@@ -97,7 +100,8 @@ def _json_value(value: Any) -> Any:
 
 def _rows(columns: Columns) -> list[dict[str, Any]]:
     names = list(columns)
-    lists = [columns[n].tolist() for n in names]
+    lists = [columns[n].tolist() if isinstance(columns[n], np.ndarray) else
+             columns[n].to_pylist() for n in names]
     return [
         {n: _json_value(v) for n, v in zip(names, row, strict=True)}
         for row in zip(*lists, strict=True)

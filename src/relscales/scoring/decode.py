@@ -119,9 +119,19 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
 
 def _decode_text(array: Any, scale: CompiledScale) -> Decoded:
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     if not pa.types.is_dictionary(array.type):
-        array = array.dictionary_encode()
+        try:  # fast path: every cell a plain number (or empty); checked like numeric data
+            numbers = pc.cast(array, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            array = array.dictionary_encode()
+        else:
+            decoded = decode_column(numbers, scale)
+            if decoded.bad_rows.size:
+                texts = array.take(pa.array(decoded.bad_rows)).to_pylist()
+                return Decoded(decoded.values, decoded.bad_rows, decoded.bad_reasons, texts)
+            return decoded
     dictionary: list[str] = array.dictionary.to_pylist()
     lookup = np.empty(len(dictionary) + 1, dtype=np.float64)
     reason = np.zeros(len(dictionary) + 1, dtype=np.uint8)

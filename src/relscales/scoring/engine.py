@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -26,7 +27,7 @@ from relscales.instruments.lint import did_you_mean
 from relscales.io.tabular import Source, open_source
 from relscales.scoring.compile import CompiledInstrument, ScoreInfo, compile_instrument
 from relscales.scoring.decode import REASONS, decode_column
-from relscales.scoring.kernel import keyed_scores, reverse_key
+from relscales.scoring.kernel import keyed_scores
 from relscales.scoring.norms import band_labels, critical_z, norm_scores, pick_norm, sem
 from relscales.scoring.results import Problem, ProblemLog, ScoreResult
 
@@ -332,7 +333,8 @@ class ScoringRun:
         for batch in self.source.batches(self.needed_columns()):
             yield self._score_batch(batch.columns, batch.n_rows, batch.first_row)
 
-    def _ids(self, columns: dict[str, Any], n: int, first: int) -> NDArray[Any]:
+    def _ids(self, columns: dict[str, Any], n: int, first: int) -> Any:
+        """The id column of a batch: a pyarrow string array, or row numbers from 1."""
         if self.id_column is None:
             return np.arange(first + 1, first + n + 1, dtype=np.int64)
         import pyarrow as pa
@@ -341,11 +343,9 @@ class ScoringRun:
         array = columns[self.id_column]
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
-        if pa.types.is_dictionary(array.type):
-            array = array.cast(pa.string())
         if not pa.types.is_string(array.type):
             array = pc.cast(array, pa.string())
-        return np.array(array.to_pylist(), dtype=object)
+        return array
 
     def _score_batch(
         self, columns: dict[str, Any], n: int, first: int
@@ -359,6 +359,7 @@ class ScoringRun:
         opts = self.options
         for ci, (comp, states) in enumerate(zip(self.compiled, self.states, strict=True)):
             x = np.empty((n, len(comp.item_ids)), order="F")
+            batch_problems: list[Problem] = []
             for j, column in enumerate(comp.columns):
                 cells = columns[column]
                 if isinstance(cells, pa.ChunkedArray):
@@ -366,10 +367,18 @@ class ScoringRun:
                 decoded = decode_column(cells, comp.scales[comp.item_scale[j]])
                 x[:, j] = decoded.values
                 if decoded.bad_rows.size:
-                    self._record(comp, j, decoded, ids, first)
-            self._update_stats(ci, comp, x)
-            keyed = reverse_key(x, comp.reverse, comp.offset)
-            sub_scores, counts = keyed_scores(keyed, comp.weights, comp.methods, comp.min_answered)
+                    batch_problems += self._problems(comp, j, decoded, ids, first)
+            if batch_problems:
+                batch_problems.sort(key=lambda p: p.row)
+                self.problems.add(batch_problems)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+                lows, highs = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+            sub_scores, counts = keyed_scores(
+                x, comp.weights, comp.methods, comp.min_answered,
+                reverse=comp.reverse, offset=comp.offset, overwrite_x=True,
+            )
+            self._update_stats(ci, comp, lows, highs, counts)
             values = [sub_scores[:, s] for s in range(sub_scores.shape[1])]
             for composite in comp.composites:
                 parts = []
@@ -412,33 +421,36 @@ class ScoringRun:
         out.update(extras)
         return {name: out[name] for name in self.output_columns}, answered
 
-    def _record(self, comp: CompiledInstrument, j: int, decoded: Any, ids: NDArray[Any],
-                first: int) -> None:
+    @staticmethod
+    def _problems(comp: CompiledInstrument, j: int, decoded: Any, ids: Any,
+                  first: int) -> list[Problem]:
         column, item = comp.columns[j], comp.item_ids[j]
         rows = decoded.bad_rows
-        respondents = ids[rows].tolist()
-        self.problems.add(
-            [
-                Problem(first + int(r) + 1, str(rid), column, item, comp.id, str(value),
-                        REASONS[int(code)])
-                for r, rid, value, code in zip(
-                    rows.tolist(), respondents, decoded.bad_values, decoded.bad_reasons.tolist(),
-                    strict=True,
-                )
-            ]
-        )
+        respondents = (ids[rows] if isinstance(ids, np.ndarray) else ids.take(rows)).tolist()
+        return [
+            Problem(first + int(r) + 1, str(rid), column, item, comp.id, str(value),
+                    REASONS[int(code)])
+            for r, rid, value, code in zip(
+                rows.tolist(), respondents, decoded.bad_values, decoded.bad_reasons.tolist(),
+                strict=True,
+            )
+        ]
 
-    def _update_stats(self, ci: int, comp: CompiledInstrument, x: NDArray[np.float64]) -> None:
+    def _update_stats(self, ci: int, comp: CompiledInstrument, lows: NDArray[np.float64],
+                      highs: NDArray[np.float64], counts: NDArray[np.int64]) -> None:
+        """Track the observed range per response scale (for the narrow-range warning)."""
+        respondents = int((counts.sum(axis=1) > 0).sum()) if counts.size else 0
+        if respondents == 0:
+            return
         for s in np.unique(comp.item_scale).tolist():
-            block = x[:, comp.item_scale == s]
-            answered = ~np.isnan(block)
-            n = int(answered.any(axis=1).sum())
-            if n == 0:
+            in_scale = comp.item_scale == s
+            lo, hi = lows[in_scale], highs[in_scale]
+            if np.isnan(lo).all():
                 continue
             stats = self.stats.setdefault((ci, s), _ScaleStats())
-            stats.low = min(stats.low, float(np.nanmin(block)))
-            stats.high = max(stats.high, float(np.nanmax(block)))
-            stats.respondents += n
+            stats.low = min(stats.low, float(np.nanmin(lo)))
+            stats.high = max(stats.high, float(np.nanmax(hi)))
+            stats.respondents += respondents
 
     # -- after the run -------------------------------------------------------------------
 
@@ -543,9 +555,13 @@ def score_compiled(
     )
 
 
-def _concat(parts: list[NDArray[Any]], is_id: bool) -> NDArray[Any]:
+def _concat(parts: list[Any], is_id: bool) -> NDArray[Any]:
     if not parts:
         return np.empty(0, dtype=object if is_id else np.float64)
+    if not isinstance(parts[0], np.ndarray):  # pyarrow id arrays
+        import pyarrow as pa
+
+        return np.asarray(pa.concat_arrays(parts).to_numpy(zero_copy_only=False), dtype=object)
     return np.concatenate(parts)
 
 

@@ -44,13 +44,19 @@ def keyed_scores(
     weights: FloatArray,
     methods: tuple[ScoreMethod, ...],
     min_answered: NDArray[np.int64],
+    *,
+    reverse: NDArray[np.bool_] | None = None,
+    offset: FloatArray | None = None,
+    overwrite_x: bool = False,
 ) -> tuple[FloatArray, NDArray[np.int64]]:
     """Score every respondent on every scale.
 
     Parameters
     ----------
     x
-        Keyed answers (already reverse-keyed), ``(n, k)``; ``NaN`` = missing.
+        Answers, ``(n, k)``; ``NaN`` = missing. Already reverse-keyed unless
+        ``reverse`` and ``offset`` are given, in which case reverse keying is folded
+        into the weights (``offset - x`` for flagged items) without a pass over ``x``.
     weights
         ``(s, k)`` non-negative item weights; 0 = the item is not in the scale.
     methods
@@ -58,6 +64,10 @@ def keyed_scores(
         answered items) or ``prorated_sum`` (mean x total weight).
     min_answered
         ``(s,)`` fewest answered items for a score; below it the score is ``NaN``.
+    reverse, offset
+        ``(k,)`` reverse-key mask and min + max of each item's declared scale.
+    overwrite_x
+        Allow the function to overwrite ``x`` (saves a copy of a large batch).
 
     Returns
     -------
@@ -66,9 +76,13 @@ def keyed_scores(
 
     Notes
     -----
-    With unit weights, ``mean`` equals R ``psych::scoreItems(keys, items, impute =
-    "none")`` and ``sum`` equals its ``totals = TRUE`` variant, except that a
-    respondent with too few answers gets ``NaN`` rather than psych's total of 0.
+    With ``m`` the missing mask, ``x0`` the answers with missing set to 0 and
+    ``sign = -1`` for reversed items, the weighted total of answered keyed items is
+    ``x0 @ (w * sign).T + sum(w * offset * rev) - m @ (w * offset * rev).T``, so one
+    matrix product per pass replaces any per-respondent loop. With unit weights,
+    ``mean`` equals R ``psych::scoreItems(keys, items, impute = "none")`` and ``sum``
+    equals its ``totals = TRUE`` variant, except that a respondent with too few
+    answers gets ``NaN`` rather than psych's total of 0.
 
     Examples
     --------
@@ -77,18 +91,27 @@ def keyed_scores(
     >>> s.ravel().tolist(), n.ravel().tolist()
     ([2.0, 2.0], [2, 1])
     """
-    answered = ~np.isnan(x)
-    filled = np.where(answered, x, 0.0)
-    answered_f = answered.astype(np.float64)
-    totals = filled @ weights.T
-    weight_answered = answered_f @ weights.T
-    n_answered = np.rint(answered_f @ (weights > 0).T.astype(np.float64)).astype(np.int64)
+    k = x.shape[1]
+    rev = np.zeros(k, dtype=np.bool_) if reverse is None else np.asarray(reverse, dtype=np.bool_)
+    off = np.zeros(k) if offset is None else np.asarray(offset, dtype=np.float64)
+    missing = np.isnan(x)
+    filled = x if overwrite_x else x.copy()
+    np.copyto(filled, 0.0, where=missing)
+    missing_f = missing.astype(np.float64)
+    signed = weights * np.where(rev, -1.0, 1.0)
+    rev_const = weights * np.where(rev, off, 0.0)
+    in_scale = (weights > 0).astype(np.float64)
+    # one product for the answers, one for the missing mask (offsets, weights, counts)
+    answered_part = filled @ signed.T
+    missing_part = missing_f @ np.vstack([rev_const, weights, in_scale]).T
+    s = weights.shape[0]
+    totals = answered_part + rev_const.sum(axis=1) - missing_part[:, :s]
+    weight_answered = weights.sum(axis=1) - missing_part[:, s : 2 * s]
+    n_answered = np.rint(in_scale.sum(axis=1) - missing_part[:, 2 * s :]).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = totals / weight_answered
     codes = np.array([_METHOD_CODES[m] for m in methods])
     total_weight = weights.sum(axis=1)
-    scores = np.where(
-        codes == 0, means, np.where(codes == 1, totals, means * total_weight)
-    )
+    scores = np.where(codes == 0, means, np.where(codes == 1, totals, means * total_weight))
     scores = np.where(n_answered >= min_answered, scores, np.nan)
     return scores, n_answered

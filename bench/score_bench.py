@@ -1,0 +1,129 @@
+"""Benchmark `relscales score` end to end against a bare pyarrow read and R psych.
+
+Usage::
+
+    python bench/score_bench.py [--rows 1000000] [--skip-r] [--memory-rows 10000000]
+
+Generates ``bench/data/bench_<rows>.csv`` (36 items on 1-7, 1% empty cells, an
+``id`` column) once, then times, in the same run and as separate processes:
+
+* floor: ``python -c`` reading the whole file with ``pyarrow.csv.read_csv``;
+* relscales: ``relscales score DATA -i bench/bench36.yaml -o OUT.csv``;
+* R: ``Rscript bench/r/score_bench.R DATA OUT`` (data.table::fread +
+  psych::scoreItems(impute = "none") + fwrite), when Rscript is installed.
+
+Each command runs ``--repeat`` times (default 3); the median wall time is
+reported with the ratios. ``--memory-rows N`` also scores an N-row file and
+reports the peak resident memory of the ``relscales score`` process.
+Goals (issue 3): relscales within 2.5x of the floor and at least 5x faster
+than R; peak RSS under 500 MB for 10 million rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+
+
+def generate(rows: int, seed: int = 7) -> Path:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    path = DATA / f"bench_{rows}.csv"
+    if path.exists():
+        return path
+    DATA.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    tmp = path.with_suffix(".tmp")
+    chunk = 500_000
+    writer = None
+    with tmp.open("wb") as stream:
+        for start in range(0, rows, chunk):
+            n = min(chunk, rows - start)
+            cols = {"id": pa.array(np.arange(start + 1, start + n + 1))}
+            for i in range(1, 37):
+                values = rng.integers(1, 8, size=n).astype(np.float64)
+                values[rng.random(n) < 0.01] = np.nan
+                cols[f"i{i:02d}"] = pa.array(values, from_pandas=True).cast(pa.int8())
+            table = pa.table(cols)
+            if writer is None:
+                writer = pacsv.CSVWriter(
+                    stream, table.schema,
+                    write_options=pacsv.WriteOptions(quoting_style="none"),
+                )
+            writer.write_table(table)
+        assert writer is not None
+        writer.close()
+    tmp.rename(path)
+    return path
+
+
+def timed(cmd: list[str], repeat: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times
+
+
+def peak_rss(cmd: list[str]) -> int:
+    """Peak resident set size of a command, in bytes (GNU time, else resource)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(before, after) * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-r", action="store_true")
+    parser.add_argument("--memory-rows", type=int, default=0)
+    args = parser.parse_args()
+
+    data = generate(args.rows)
+    out = DATA / "out_relscales.csv"
+    relscales = shutil.which("relscales") or "relscales"
+    floor_cmd = [sys.executable, "-c",
+                 f"import pyarrow.csv as c; c.read_csv({str(data)!r})"]
+    rel_cmd = [relscales, "score", str(data), "-i", str(HERE / "bench36.yaml"), "-o", str(out)]
+    results: dict[str, object] = {"rows": args.rows, "bytes": data.stat().st_size,
+                                  "cpus": os.cpu_count()}
+    floor, floor_all = timed(floor_cmd, args.repeat)
+    rel, rel_all = timed(rel_cmd, args.repeat)
+    results.update(floor_s=floor, relscales_s=rel, ratio_to_floor=rel / floor,
+                   floor_runs=floor_all, relscales_runs=rel_all)
+    rscript = shutil.which("Rscript")
+    if rscript and not args.skip_r:
+        r_out = DATA / "out_r.csv"
+        r_time, r_all = timed([rscript, str(HERE / "r" / "score_bench.R"), str(data), str(r_out)],
+                              args.repeat)
+        results.update(r_s=r_time, r_runs=r_all, speedup_vs_r=r_time / rel)
+    if args.memory_rows:
+        big = generate(args.memory_rows)
+        big_out = DATA / "out_big.csv"
+        cmd = [relscales, "score", str(big), "-i", str(HERE / "bench36.yaml"), "-o", str(big_out)]
+        start = time.perf_counter()
+        rss = peak_rss(cmd)
+        results.update(memory_rows=args.memory_rows, memory_peak_mb=rss / 2**20,
+                       memory_run_s=time.perf_counter() - start)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
