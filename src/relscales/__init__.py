@@ -1,4 +1,4 @@
-"""relscales: validated questionnaires on relationship insecurity, reassurance seeking and attachment.
+"""relscales: questionnaires on relationship insecurity, reassurance seeking and attachment.
 
 The public API::
 

@@ -12,7 +12,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -40,7 +40,7 @@ InstrumentsDir = Annotated[
     list[Path] | None,
     typer.Option(
         "--instruments-dir",
-        help="Extra folder of instrument YAML files (repeatable); searched before the bundled ones.",
+        help="Extra folder of instrument YAML files (repeatable), searched before bundled ones.",
         file_okay=False,
     ),
 ]

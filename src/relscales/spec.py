@@ -353,7 +353,10 @@ class InstrumentSpec(_Spec):
         Defaults that a file would not state are left out, so the result reads like
         an instrument file and loads back into an equal model.
         """
-        return _plain(self.model_dump(mode="python", exclude_defaults=True, exclude_none=True))
+        data: dict[str, Any] = _plain(
+            self.model_dump(mode="python", exclude_defaults=True, exclude_none=True)
+        )
+        return data
 
 
 _INT_KEY = re.compile(r"-?[0-9]+")

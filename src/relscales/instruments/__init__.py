@@ -1,0 +1,1 @@
+"""Instrument files: YAML loading with locations, semantic checks, the registry."""

@@ -10,6 +10,7 @@ style problems reported by ``relscales validate`` (``--strict`` makes them fail)
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ def _check_scales(spec: InstrumentSpec) -> Iterator[Finding]:
     for name, scale in spec.response_scales.items():
         base: Path = ("response_scales", name)
         values = list(scale.values)
-        if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(values)):
             yield Finding(
                 "scale-values",
                 (*base, "values"),
@@ -79,7 +80,7 @@ def _check_scales(spec: InstrumentSpec) -> Iterator[Finding]:
             if value not in values:
                 yield Finding(
                     "scale-values",
-                    (*base, "labels", value),
+                    (*base, "labels", str(value)),
                     f"response scale '{name}' labels {value!r}, which is not one of its values",
                     hint=f"label one of {values}",
                 )

@@ -115,7 +115,7 @@ def load_instrument(
     errors = [issue for issue in report.issues if issue.severity == "error"]
     if errors:
         raise SpecError(errors)
-    assert report.instrument is not None  # noqa: S101 - valid implies loaded
+    assert report.instrument is not None
     return report.instrument
 
 
@@ -164,7 +164,7 @@ def load_instrument_data(data: dict[str, Any], *, source: str = "<data>") -> Ins
     errors = [issue for issue in report.issues if issue.severity == "error"]
     if errors:
         raise SpecError(errors)
-    assert report.instrument is not None  # noqa: S101
+    assert report.instrument is not None
     return report.instrument
 
 

@@ -1,0 +1,1 @@
+"""Reading response data and writing results."""

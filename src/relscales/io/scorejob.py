@@ -177,6 +177,6 @@ def _summary(run: ScoringRun, output: Path | None, problems: Path | None,
                                data_column=p.column)
                 echo(f"  {loc.prefix()}: {p.code}: {p.message}")
             if total > 5:
-                echo(f"  ... list them all with --problems FILE")
+                echo("  ... list them all with --problems FILE")
     for warning in warnings:
         echo(warning.render())

@@ -93,7 +93,8 @@ class Source:
             n = record_batch.num_rows
             if n == 0:
                 continue
-            cols = {name: record_batch.column(i) for i, name in enumerate(record_batch.schema.names)}
+            names = record_batch.schema.names
+            cols = {name: record_batch.column(i) for i, name in enumerate(names)}
             yield Batch(cols, n, first)
             first += n
 
@@ -101,7 +102,8 @@ class Source:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        assert self.path is not None and self.dialect is not None  # noqa: S101
+        assert self.path is not None
+        assert self.dialect is not None
         dialect = self.dialect
         read = pacsv.ReadOptions(
             use_threads=True,

@@ -98,10 +98,13 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _as_list(values: Any) -> list[Any]:
+    return values.tolist() if isinstance(values, np.ndarray) else list(values.to_pylist())
+
+
 def _rows(columns: Columns) -> list[dict[str, Any]]:
     names = list(columns)
-    lists = [columns[n].tolist() if isinstance(columns[n], np.ndarray) else
-             columns[n].to_pylist() for n in names]
+    lists = [_as_list(columns[n]) for n in names]
     return [
         {n: _json_value(v) for n, v in zip(names, row, strict=True)}
         for row in zip(*lists, strict=True)

@@ -1,0 +1,1 @@
+"""Compiling instruments and scoring response data."""

@@ -211,13 +211,18 @@ class ScoringRun:
             raise DataError(issues)
         needed = set(self.needed_columns())
         seen: set[str] = set()
-        dupes = sorted({n for n in header if n in needed and (n in seen or seen.add(n))})
+        dupes: set[str] = set()
+        for name in header:
+            if name in needed and name in seen:
+                dupes.add(name)
+            seen.add(name)
         if dupes:
             raise DataError(
                 Issue(
                     "duplicate-data-column",
-                    f"the data have more than one column named {', '.join(map(repr, dupes))}",
-                    Location(file=self.source.name, data_column=dupes[0]),
+                    "the data have more than one column named "
+                    + ", ".join(map(repr, sorted(dupes))),
+                    Location(file=self.source.name, data_column=min(dupes)),
                     hint="rename or remove the duplicates so each item has one column",
                 )
             )
@@ -257,7 +262,9 @@ class ScoringRun:
                     rel, rel_source = float(info.published.alpha), "published alpha"
                 elif info.published is not None and info.published.omega is not None:
                     rel, rel_source = float(info.published.omega), "published omega"
-                sem_value = sem(float(norm.sd), rel) if norm is not None and rel is not None else None
+                sem_value = None
+                if norm is not None and rel is not None:
+                    sem_value = sem(float(norm.sd), rel)
                 row.append(_ScoreState(info, column, norm, sem_value, rel, rel_source))
             for comp_spec, state in zip(comp.composites, row[len(comp.methods):], strict=True):
                 if state.sem is None:
@@ -301,7 +308,8 @@ class ScoringRun:
         for comp, row in zip(self.compiled, self.states, strict=True):
             for s in row:
                 where = Location(instrument=comp.id, object_id=s.info.id)
-                if (opts.with_norms or opts.with_ci) and s.norm is None and s.info.kind == "subscale":
+                wants_norm = opts.with_norms or opts.with_ci
+                if wants_norm and s.norm is None and s.info.kind == "subscale":
                     group = f" named '{opts.norm_group}'" if opts.norm_group else ""
                     yield Issue(
                         "no-norms",
@@ -334,7 +342,7 @@ class ScoringRun:
             yield self._score_batch(batch.columns, batch.n_rows, batch.first_row)
 
     def _ids(self, columns: dict[str, Any], n: int, first: int) -> Any:
-        """The id column of a batch: a pyarrow string array, or row numbers from 1."""
+        """Return the batch's ids: a pyarrow string array, or row numbers from 1."""
         if self.id_column is None:
             return np.arange(first + 1, first + n + 1, dtype=np.int64)
         import pyarrow as pa
@@ -387,7 +395,10 @@ class ScoringRun:
                     if composite.standardized:
                         norm = pick_norm(states[part].info.norms,
                                          composite.norm_group or opts.norm_group)
-                        v = (v - float(norm.mean)) / float(norm.sd)
+                        if norm is None:  # lint guarantees norms; a named group may be absent
+                            v = np.full(n, np.nan)
+                        else:
+                            v = (v - float(norm.mean)) / float(norm.sd)
                     parts.append(v)
                 stacked = np.column_stack(parts) * composite.weights
                 total = stacked.sum(axis=1)
@@ -617,7 +628,9 @@ def score(
     >>> res.scores["self_esteem"].tolist()
     [15.0, 15.0]
     """
-    refs = list(instrument) if isinstance(instrument, list | tuple) else [instrument]
+    refs: list[InstrumentRef] = (
+        list(instrument) if isinstance(instrument, list | tuple) else [instrument]  # type: ignore[list-item]
+    )
     compiled = [_compile(ref, instruments_dir) for ref in refs]
     options = ScoreOptions(
         id_column=id_column,

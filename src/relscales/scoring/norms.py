@@ -82,7 +82,7 @@ def norm_scores(x: FloatArray, norm: NormSpec) -> NormScores:
 
 
 def sem(sd: float, reliability: float) -> float:
-    """Standard error of measurement, ``sd * sqrt(1 - reliability)``.
+    """Return the standard error of measurement, ``sd * sqrt(1 - reliability)``.
 
     Examples
     --------

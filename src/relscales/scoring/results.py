@@ -99,7 +99,7 @@ class ProblemLog:
         return dict(sorted(out.items()))
 
     def summary(self) -> dict[str, Any]:
-        """Counts per code and per instrument item, for metadata."""
+        """Return counts per code and per instrument item, for metadata."""
         return {
             "total": self.total,
             "by_code": self.by_code(),
