@@ -17,7 +17,7 @@ import codecs
 import csv
 import io
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,13 +76,25 @@ class Source:
     dialect: CsvDialect | None = None
     table: Any = field(default=None, repr=False)
 
-    def batches(self, columns: Sequence[str], *, batch_bytes: int = BATCH_BYTES,
-                batch_rows: int = BATCH_ROWS) -> Iterator[Batch]:
-        """Yield batches holding ``columns`` (each read as text when from a file)."""
+    def batches(
+        self,
+        columns: Sequence[str],
+        *,
+        batch_bytes: int = BATCH_BYTES,
+        batch_rows: int = BATCH_ROWS,
+        prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> Iterator[Batch]:
+        """Yield batches holding ``columns`` (each read as text when from a file).
+
+        ``prepare`` transforms each batch's columns; for files it runs in the reading
+        thread, so its work overlaps with the caller's.
+        """
         if self.table is not None:
-            yield from self._table_batches(columns, batch_rows)
+            for batch in self._table_batches(columns, batch_rows):
+                yield _prepared(batch, prepare)
         else:
-            yield from _prefetch(self._csv_batches(columns, batch_bytes))
+            raw = self._csv_batches(columns, batch_bytes)
+            yield from _prefetch(_prepared(batch, prepare) for batch in raw)
 
     def _table_batches(self, columns: Sequence[str], batch_rows: int) -> Iterator[Batch]:
         table = self.table.select(list(columns)) if columns else self.table
@@ -143,6 +155,12 @@ class Source:
                     "quotes are closed",
                 )
             ) from None
+
+
+def _prepared(batch: Batch, prepare: Callable[[dict[str, Any]], dict[str, Any]] | None) -> Batch:
+    if prepare is None:
+        return batch
+    return Batch(prepare(batch.columns), batch.n_rows, batch.first_row, batch.bytes_read)
 
 
 def _prefetch(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from relscales.errors import ErrorCode
 from relscales.scoring.compile import CompiledScale, normalize_label
 
-__all__ = ["REASONS", "Decoded", "decode_column", "parse_cell"]
+__all__ = ["REASONS", "Decoded", "ParsedText", "decode_column", "parse_cell", "preparse"]
 
 OK, OUT_OF_RANGE, NOT_A_CODE, NOT_A_NUMBER = 0, 1, 2, 3
 REASONS: dict[int, ErrorCode] = {
@@ -46,6 +46,37 @@ class Decoded:
     bad_rows: NDArray[np.int64]
     bad_reasons: NDArray[np.uint8]
     bad_values: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedText:
+    """A text column prepared for decoding: numbers when every cell is numeric, else codes.
+
+    ``numbers`` is the column cast to float64 when every cell was a plain number or
+    empty; otherwise ``None`` and ``text`` is dictionary-encoded.
+    """
+
+    numbers: Any
+    text: Any
+
+
+def preparse(array: Any) -> Any:
+    """Prepare a text column for :func:`decode_column` (other columns pass through).
+
+    This is the part of decoding that does not depend on the response scale, so the
+    reader can run it in its own thread.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return array
+    try:
+        return ParsedText(pc.cast(array, pa.float64()), array)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return ParsedText(None, array.dictionary_encode())
 
 
 def _classify(value: float, scale: CompiledScale) -> tuple[float, int]:
@@ -92,6 +123,14 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(array, ParsedText):
+        if array.numbers is None:
+            return _decode_text(array.text, scale)
+        decoded = decode_column(array.numbers, scale)
+        if decoded.bad_rows.size:
+            texts = array.text.take(pa.array(decoded.bad_rows)).to_pylist()
+            return Decoded(decoded.values, decoded.bad_rows, decoded.bad_reasons, texts)
+        return decoded
     kind = array.type
     if pa.types.is_dictionary(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return _decode_text(array, scale)
@@ -119,19 +158,9 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
 
 def _decode_text(array: Any, scale: CompiledScale) -> Decoded:
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if not pa.types.is_dictionary(array.type):
-        try:  # fast path: every cell a plain number (or empty); checked like numeric data
-            numbers = pc.cast(array, pa.float64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            array = array.dictionary_encode()
-        else:
-            decoded = decode_column(numbers, scale)
-            if decoded.bad_rows.size:
-                texts = array.take(pa.array(decoded.bad_rows)).to_pylist()
-                return Decoded(decoded.values, decoded.bad_rows, decoded.bad_reasons, texts)
-            return decoded
+        return decode_column(preparse(array), scale)
     dictionary: list[str] = array.dictionary.to_pylist()
     lookup = np.empty(len(dictionary) + 1, dtype=np.float64)
     reason = np.zeros(len(dictionary) + 1, dtype=np.uint8)

@@ -26,7 +26,7 @@ from relscales.instruments.instrument import Instrument
 from relscales.instruments.lint import did_you_mean
 from relscales.io.tabular import Source, open_source
 from relscales.scoring.compile import CompiledInstrument, ScoreInfo, compile_instrument
-from relscales.scoring.decode import REASONS, decode_column
+from relscales.scoring.decode import REASONS, decode_column, preparse
 from relscales.scoring.kernel import keyed_scores
 from relscales.scoring.norms import band_labels, critical_z, norm_scores, pick_norm, sem
 from relscales.scoring.results import Problem, ProblemLog, ScoreResult
@@ -338,7 +338,12 @@ class ScoringRun:
         self,
     ) -> Iterator[tuple[dict[str, NDArray[Any]], dict[str, NDArray[np.int64]]]]:
         """Yield each batch's output columns and its answered counts per subscale."""
-        for batch in self.source.batches(self.needed_columns()):
+        items = {c for comp in self.compiled for c in comp.columns} - {self.id_column}
+
+        def prepare(columns: dict[str, Any]) -> dict[str, Any]:
+            return {k: preparse(v) if k in items else v for k, v in columns.items()}
+
+        for batch in self.source.batches(self.needed_columns(), prepare=prepare):
             yield self._score_batch(batch.columns, batch.n_rows, batch.first_row)
 
     def _ids(self, columns: dict[str, Any], n: int, first: int) -> Any:
@@ -358,7 +363,6 @@ class ScoringRun:
     def _score_batch(
         self, columns: dict[str, Any], n: int, first: int
     ) -> tuple[dict[str, NDArray[Any]], dict[str, NDArray[np.int64]]]:
-        import pyarrow as pa
 
         ids = self._ids(columns, n, first)
         out: dict[str, NDArray[Any]] = {self.id_column or "row": ids}
@@ -369,10 +373,7 @@ class ScoringRun:
             x = np.empty((n, len(comp.item_ids)), order="F")
             batch_problems: list[Problem] = []
             for j, column in enumerate(comp.columns):
-                cells = columns[column]
-                if isinstance(cells, pa.ChunkedArray):
-                    cells = cells.combine_chunks()
-                decoded = decode_column(cells, comp.scales[comp.item_scale[j]])
+                decoded = decode_column(columns[column], comp.scales[comp.item_scale[j]])
                 x[:, j] = decoded.values
                 if decoded.bad_rows.size:
                     batch_problems += self._problems(comp, j, decoded, ids, first)
