@@ -26,7 +26,7 @@ from relscales.errors import DataError, Issue, Location, MissingDependencyError
 
 __all__ = ["Batch", "CsvDialect", "Source", "open_source", "sniff_csv"]
 
-BATCH_BYTES = 8 << 20
+BATCH_BYTES = 4 << 20
 """Bytes of CSV text parsed per block."""
 
 BATCH_ROWS = 262_144
@@ -163,7 +163,7 @@ def _prepared(batch: Batch, prepare: Callable[[dict[str, Any]], dict[str, Any]] 
     return Batch(prepare(batch.columns), batch.n_rows, batch.first_row, batch.bytes_read)
 
 
-def _prefetch(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+def _prefetch(batches: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
     """Read the next batches in a background thread while the caller scores this one.
 
     pyarrow parses and numpy scores with the GIL released, so the two overlap on
