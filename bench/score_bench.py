@@ -59,7 +59,8 @@ def generate(rows: int, seed: int = 7) -> Path:
             table = pa.table(cols)
             if writer is None:
                 writer = pacsv.CSVWriter(
-                    stream, table.schema,
+                    stream,
+                    table.schema,
                     write_options=pacsv.WriteOptions(quoting_style="none"),
                 )
             writer.write_table(table)
@@ -99,20 +100,28 @@ def main() -> None:
     data = generate(args.rows)
     out = DATA / "out_relscales.csv"
     relscales = shutil.which("relscales") or "relscales"
-    floor_cmd = [sys.executable, "-c",
-                 f"import pyarrow.csv as c; c.read_csv({str(data)!r})"]
+    floor_cmd = [sys.executable, "-c", f"import pyarrow.csv as c; c.read_csv({str(data)!r})"]
     rel_cmd = [relscales, "score", str(data), "-i", str(HERE / "bench36.yaml"), "-o", str(out)]
-    results: dict[str, object] = {"rows": args.rows, "bytes": data.stat().st_size,
-                                  "cpus": os.cpu_count()}
+    results: dict[str, object] = {
+        "rows": args.rows,
+        "bytes": data.stat().st_size,
+        "cpus": os.cpu_count(),
+    }
     floor, floor_all = timed(floor_cmd, args.repeat)
     rel, rel_all = timed(rel_cmd, args.repeat)
-    results.update(floor_s=floor, relscales_s=rel, ratio_to_floor=rel / floor,
-                   floor_runs=floor_all, relscales_runs=rel_all)
+    results.update(
+        floor_s=floor,
+        relscales_s=rel,
+        ratio_to_floor=rel / floor,
+        floor_runs=floor_all,
+        relscales_runs=rel_all,
+    )
     rscript = shutil.which("Rscript")
     if rscript and not args.skip_r:
         r_out = DATA / "out_r.csv"
-        r_time, r_all = timed([rscript, str(HERE / "r" / "score_bench.R"), str(data), str(r_out)],
-                              args.repeat)
+        r_time, r_all = timed(
+            [rscript, str(HERE / "r" / "score_bench.R"), str(data), str(r_out)], args.repeat
+        )
         results.update(r_s=r_time, r_runs=r_all, speedup_vs_r=r_time / rel)
     if args.memory_rows:
         big = generate(args.memory_rows)
@@ -120,8 +129,11 @@ def main() -> None:
         cmd = [relscales, "score", str(big), "-i", str(HERE / "bench36.yaml"), "-o", str(big_out)]
         start = time.perf_counter()
         rss = peak_rss(cmd)
-        results.update(memory_rows=args.memory_rows, memory_peak_mb=rss / 2**20,
-                       memory_run_s=time.perf_counter() - start)
+        results.update(
+            memory_rows=args.memory_rows,
+            memory_peak_mb=rss / 2**20,
+            memory_run_s=time.perf_counter() - start,
+        )
     print(json.dumps(results, indent=2))
 
 

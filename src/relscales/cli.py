@@ -221,9 +221,11 @@ def score_command(
     ],
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output",
-                     help="Output file; .csv, .tsv, .json, .jsonl or .parquet. Default: CSV "
-                     "on stdout."),
+        typer.Option(
+            "-o",
+            "--output",
+            help="Output file; .csv, .tsv, .json, .jsonl or .parquet. Default: CSV on stdout.",
+        ),
     ] = None,
     fmt: Annotated[
         str | None, typer.Option("--format", help="Output format, overriding the suffix.")

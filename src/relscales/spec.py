@@ -356,6 +356,10 @@ class InstrumentSpec(_Spec):
         data: dict[str, Any] = _plain(
             self.model_dump(mode="python", exclude_defaults=True, exclude_none=True)
         )
+        for sub, out in zip(self.subscales, data["subscales"], strict=True):
+            # 1.0 (a fraction: every item) equals the default 1 (one item) but means otherwise
+            if isinstance(sub.min_answered, float) and "min_answered" not in out:
+                out["min_answered"] = sub.min_answered
         return data
 
 

@@ -201,7 +201,12 @@ def assert_same_scores(got: dict[str, list[Any]], expected: dict[str, list[Any]]
 
 
 def same_array(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+    """Equal shape, dtype kind and values, ``NaN`` equal to ``NaN`` (ids compare as lists)."""
+    if a.shape != b.shape or a.dtype.kind != b.dtype.kind:
+        return False
+    if a.dtype.kind == "O":
+        return bool(a.tolist() == b.tolist())
+    return bool(np.array_equal(a, b, equal_nan=True))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,8 +307,12 @@ def test_flipping_an_items_key_and_its_data_gives_the_same_scores(
     flipped = {**spec, "items": [dict(it) for it in spec["items"]]}
     flipped["items"][j]["reverse"] = not item["reverse"]
     recoded = [
-        {**row, item["id"]: None if row[item["id"]] is None else min(values) + max(values)
-         - row[item["id"]]}
+        {
+            **row,
+            item["id"]: None
+            if row[item["id"]] is None
+            else min(values) + max(values) - row[item["id"]],
+        }
         for row in rows
     ]
     before = relscales.score(compiled(spec), as_columns(spec, rows))

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from relscales.spec import DOMAINS
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "instruments").glob("*.yaml"))
+EXAMPLES = sorted((ROOT / "examples" / "instruments").glob("*.yaml"))
 
 # ------------------------------------------------------------------ strategies
 
@@ -31,7 +33,7 @@ SCORE_ID = st.from_regex(r"[a-z][a-z0-9_.]{0,7}", fullmatch=True)
 SCALE_NAME = st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True)
 INSTRUMENT_ID = st.from_regex(r"[a-z0-9][a-z0-9-]{0,12}", fullmatch=True)
 VERSION = st.from_regex(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{1,2}(-rc[0-9])?", fullmatch=True)
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=24)
+TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=24)
 FINITE = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 POSITIVE = st.floats(0.01, 1e3, allow_nan=False, allow_infinity=False)
 FRACTION = st.floats(0.01, 1.0, allow_nan=False, exclude_min=False)
@@ -43,9 +45,8 @@ def response_scales(draw: st.DrawFn) -> dict[str, Any]:
     scales: dict[str, Any] = {}
     for name in names:
         codes = sorted(draw(st.sets(st.integers(-3, 10), min_size=1, max_size=7)))
-        values: list[int | float] = (
-            [code / 2 for code in codes] if draw(st.booleans()) else codes
-        )
+        halves = draw(st.booleans())
+        values: list[Any] = [code / 2 for code in codes] if halves else list(codes)
         scale: dict[str, Any] = {"values": values}
         labelled = draw(st.lists(st.sampled_from(values), unique=True, max_size=len(values)))
         if labelled:
@@ -75,8 +76,9 @@ def norms(draw: st.DrawFn) -> list[dict[str, Any]]:
             norm["n"] = draw(st.integers(1, 10_000))
         if draw(st.booleans()):
             scores = sorted(draw(st.sets(st.integers(0, 40), min_size=1, max_size=4)))
-            ranks = sorted(draw(st.lists(st.floats(0, 100), min_size=len(scores),
-                                         max_size=len(scores))))
+            ranks = sorted(
+                draw(st.lists(st.floats(0, 100), min_size=len(scores), max_size=len(scores)))
+            )
             norm["percentiles"] = [
                 {"score": s, "percentile": p} for s, p in zip(scores, ranks, strict=True)
             ]
@@ -128,8 +130,9 @@ def instruments(draw: st.DrawFn) -> dict[str, Any]:
         "name": draw(TEXT),
         "domain": draw(st.sampled_from(DOMAINS)),
         "license": {"name": draw(TEXT), "item_text": "included" if included else "not-included"},
-        "validation": {"status": draw(st.sampled_from(["published", "provisional",
-                                                       "experimental"]))},
+        "validation": {
+            "status": draw(st.sampled_from(["published", "provisional", "experimental"]))
+        },
         "response_scales": scales,
         "items": items,
         "subscales": subscales,
@@ -145,32 +148,40 @@ def instruments(draw: st.DrawFn) -> dict[str, Any]:
     composites = []
     for score_id in score_ids[n_subscales:]:
         parts = draw(st.lists(st.sampled_from(known), min_size=1, max_size=3, unique=True))
-        composites.append({
-            "id": score_id,
-            "name": draw(TEXT),
-            "parts": [{"score": p, "weight": draw(POSITIVE)} for p in parts],
-            "method": draw(st.sampled_from(["mean", "sum"])),
-        })
+        composites.append(
+            {
+                "id": score_id,
+                "name": draw(TEXT),
+                "parts": [{"score": p, "weight": draw(POSITIVE)} for p in parts],
+                "method": draw(st.sampled_from(["mean", "sum"])),
+            }
+        )
         known.append(score_id)
     if composites:
         data["composites"] = composites
     if draw(st.booleans()):
-        data["profiles"] = [{
-            "id": "profile",
-            "name": draw(TEXT),
-            "x": {"score": draw(st.sampled_from(known)), "cut": draw(FINITE)},
-            "y": {"score": draw(st.sampled_from(known)), "cut": draw(FINITE)},
-            "regions": {"low-low": "a", "low-high": "b", "high-low": "c", "high-high": "d"},
-        }]
+        data["profiles"] = [
+            {
+                "id": "profile",
+                "name": draw(TEXT),
+                "x": {"score": draw(st.sampled_from(known)), "cut": draw(FINITE)},
+                "y": {"score": draw(st.sampled_from(known)), "cut": draw(FINITE)},
+                "regions": {"low-low": "a", "low-high": "b", "high-low": "c", "high-high": "d"},
+            }
+        ]
     if draw(st.booleans()):
-        data["flags"] = [{
-            "id": "flag",
-            "when": {"items": draw(st.lists(st.sampled_from(item_ids), min_size=1, unique=True)),
-                     "at_least": draw(FINITE)},
-            "severity": draw(st.sampled_from(["info", "concern", "urgent"])),
-            "message": {"en": draw(TEXT)},
-            "resources": {"default": [{"name": draw(TEXT), "url": draw(TEXT)}]},
-        }]
+        data["flags"] = [
+            {
+                "id": "flag",
+                "when": {
+                    "items": draw(st.lists(st.sampled_from(item_ids), min_size=1, unique=True)),
+                    "at_least": draw(FINITE),
+                },
+                "severity": draw(st.sampled_from(["info", "concern", "urgent"])),
+                "message": {"en": draw(TEXT)},
+                "resources": {"default": [{"name": draw(TEXT), "url": draw(TEXT)}]},
+            }
+        ]
     return data
 
 
@@ -218,7 +229,7 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
     data = copy.deepcopy(draw(instruments()))
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["drop", "unknown", "retype", "reference", "duplicate"]))
-        containers = _containers(data)
+        containers = _containers(data)[::-1]  # Hypothesis favours the first: the deepest
         path = draw(st.sampled_from(containers))
         node = _at(data, path)
         if kind == "drop" and isinstance(node, dict) and node:
@@ -243,6 +254,8 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
                 pass
         elif kind == "duplicate" and isinstance(node, list) and node:
             node.append(copy.deepcopy(node[0]))
+    if draw(st.integers(0, 9)):
+        data["relscales"] = 1  # a bad format version hides every other problem; keep it rare
     return data
 
 
@@ -250,17 +263,18 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _check_loads_or_locates(data: dict[str, Any]) -> Instrument | None:
+    """Load, or check the error; anything but RelscalesError propagates and fails the test."""
     try:
         return load_instrument_data(data)
     except RelscalesError as exc:
-        assert exc.issues
-        for issue in exc.issues:
-            assert issue.code in ERROR_CODES
-            assert issue.location.path, issue.render()
-            assert issue.message
-            issue.render()
-            issue.to_dict()
-        return None
+        error = exc
+    assert error.issues
+    for issue in error.issues:
+        assert issue.code in ERROR_CODES
+        assert issue.location.path, issue.render()
+        assert issue.message
+        json.dumps(issue.to_dict())
+    return None
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -283,7 +297,7 @@ def _round_trip(inst: Instrument, folder: Path) -> Instrument:
     return load_instrument(path)
 
 
-@pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
+@pytest.mark.parametrize("path", BUNDLED + EXAMPLES, ids=[p.stem for p in BUNDLED + EXAMPLES])
 def test_bundled_round_trip(path: Path, tmp_path: Path) -> None:
     inst = load_instrument(path)
     again = _round_trip(inst, tmp_path)
@@ -292,11 +306,27 @@ def test_bundled_round_trip(path: Path, tmp_path: Path) -> None:
     assert again.spec.to_data() == inst.spec.to_data()
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                  HealthCheck.function_scoped_fixture])
+@settings(
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ]
+)
 @given(instruments())
 def test_generated_round_trip(tmp_path: Path, data: dict[str, Any]) -> None:
     inst = load_instrument_data(data)
     again = _round_trip(inst, tmp_path)
     assert again.spec == inst.spec
     assert again.content_hash == inst.content_hash
+
+
+def test_min_answered_fraction_one_survives_the_round_trip(tmp_path: Path) -> None:
+    """`min_answered: 1.0` (every item) equals the default 1 (one item) but scores otherwise."""
+    data = yaml.safe_load((ROOT / "tests" / "data" / "spec" / "valid.yaml").read_text())
+    default = load_instrument_data(data)
+    data["subscales"][0]["min_answered"] = 1.0
+    every = load_instrument_data(data)
+    again = _round_trip(every, tmp_path)
+    assert type(again.subscales[0].min_answered) is float
+    assert again.content_hash == every.content_hash != default.content_hash

@@ -156,9 +156,7 @@ ERRORS = [
         ],
         id="merged-value-keeps-parent-file",
     ),
-    pytest.param(
-        "cycle-a", [("extends-cycle", "extends/cycle-b.yaml:2:10")], id="cycle-a-b-a"
-    ),
+    pytest.param("cycle-a", [("extends-cycle", "extends/cycle-b.yaml:2:10")], id="cycle-a-b-a"),
     pytest.param("self", [("extends-cycle", "extends/self.yaml:2:10")], id="cycle-self"),
     pytest.param(
         "child-unknown-item",
@@ -173,13 +171,21 @@ ERRORS = [
         [("duplicate-id", "extends/child-same-id.yaml:3:5")],
         id="same-id-as-parent",
     ),
-    pytest.param(
-        "child-no-id", [("missing-key", "extends/child-no-id.yaml:2:10")], id="no-own-id"
-    ),
+    pytest.param("child-no-id", [("missing-key", "extends/child-no-id.yaml:2:10")], id="no-own-id"),
     pytest.param(
         "child-missing-parent",
         [("file-not-found", "extends/child-missing-parent.yaml:2:10")],
         id="parent-file-missing",
+    ),
+    pytest.param(
+        "child-no-format-version",
+        [("format-version", "extends/child-no-format-version.yaml:1:1")],
+        id="child-states-its-own-format-version",
+    ),
+    pytest.param(
+        "child-format-version-2",
+        [("format-version", "extends/child-format-version-2.yaml:1:12")],
+        id="format-version-checked-before-the-parent",
     ),
     pytest.param(
         "child-bad-extends",

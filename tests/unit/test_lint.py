@@ -16,7 +16,7 @@ from relscales.spec import InstrumentSpec
 SPEC = Path(__file__).resolve().parents[1] / "data" / "spec"
 BASE: dict[str, Any] = yaml.safe_load((SPEC / "valid.yaml").read_text())
 
-Edit = Callable[[dict[str, Any]], None]
+Edit = Callable[[dict[str, Any]], object]
 Found = list[tuple[str, str, str]]
 
 
@@ -24,21 +24,22 @@ def findings(edit: Edit) -> Found:
     data = copy.deepcopy(BASE)
     edit(data)
     spec = InstrumentSpec.model_validate(data)
-    return [
-        (f.code, ".".join(str(p) for p in f.path), f.severity) for f in check_instrument(spec)
-    ]
+    return [(f.code, ".".join(str(p) for p in f.path), f.severity) for f in check_instrument(spec)]
 
 
-def sub(data: dict[str, Any], **changes: Any) -> None:
+def sub(data: dict[str, Any], **changes: Any) -> dict[str, Any]:
     data["subscales"][0].update(changes)
+    return data
 
 
-def item(data: dict[str, Any], index: int, **changes: Any) -> None:
+def item(data: dict[str, Any], index: int, **changes: Any) -> dict[str, Any]:
     data["items"][index].update(changes)
+    return data
 
 
-def add(data: dict[str, Any], key: str, value: Any) -> None:
+def add(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
     data[key] = value
+    return data
 
 
 NORM = {"group": "students", "mean": 3.0, "sd": 1.0}
@@ -68,11 +69,16 @@ CASES: list[Any] = [
         id="unknown-scale",
     ),
     pytest.param(
-        lambda d: (add(d, "languages", ["en", "fr"]), d["license"].update(item_text="included"),
-                   [item(d, i, text={"en": "x"}) for i in range(3)], item(d, 1, text={"en": "x",
-                                                                                      "fr": "y"})),
-        [("missing-item-text", "items.0.text", "error"),
-         ("missing-item-text", "items.2.text", "error")],
+        lambda d: (
+            add(d, "languages", ["en", "fr"]),
+            d["license"].update(item_text="included"),
+            [item(d, i, text={"en": "x"}) for i in range(3)],
+            item(d, 1, text={"en": "x", "fr": "y"}),
+        ),
+        [
+            ("missing-item-text", "items.0.text", "error"),
+            ("missing-item-text", "items.2.text", "error"),
+        ],
         id="missing-text-in-second-language",
     ),
     # subscales
@@ -114,8 +120,9 @@ CASES: list[Any] = [
         id="single-open-band",
     ),
     pytest.param(
-        lambda d: sub(d, bands=[{"below": 2, "label": "low"}, {"below": 2, "label": "mid"},
-                                {"label": "high"}]),
+        lambda d: sub(
+            d, bands=[{"below": 2, "label": "low"}, {"below": 2, "label": "mid"}, {"label": "high"}]
+        ),
         [("bands-invalid", "subscales.0.bands.1.below", "error")],
         id="bands-equal-bounds",
     ),
@@ -125,86 +132,161 @@ CASES: list[Any] = [
         id="norm-group-twice",
     ),
     pytest.param(
-        lambda d: sub(d, norms=[{**NORM, "percentiles": [
-            {"score": 1, "percentile": 10}, {"score": 2, "percentile": 5},
-            {"score": 1.5, "percentile": 50}]}]),
+        lambda d: sub(
+            d,
+            norms=[
+                {
+                    **NORM,
+                    "percentiles": [
+                        {"score": 1, "percentile": 10},
+                        {"score": 2, "percentile": 5},
+                        {"score": 1.5, "percentile": 50},
+                    ],
+                }
+            ],
+        ),
         [("norm-invalid", "subscales.0.norms.0.percentiles.1", "error")],
         id="percentiles-not-ascending-reported-once",
     ),
     # composites
     pytest.param(
-        lambda d: add(d, "composites", [{"id": "total", "name": "T", "parts": [
-            {"score": "total"}]}]),
+        lambda d: add(
+            d, "composites", [{"id": "total", "name": "T", "parts": [{"score": "total"}]}]
+        ),
         [("duplicate-id", "composites.0.id", "error")],
         id="composite-id-taken",
     ),
     pytest.param(
-        lambda d: add(d, "composites", [
-            {"id": "c1", "name": "C1", "parts": [{"score": "c2"}]},
-            {"id": "c2", "name": "C2", "parts": [{"score": "c1"}, {"score": "total"}]},
-        ]),
+        lambda d: add(
+            d,
+            "composites",
+            [
+                {"id": "c1", "name": "C1", "parts": [{"score": "c2"}]},
+                {"id": "c2", "name": "C2", "parts": [{"score": "c1"}, {"score": "total"}]},
+            ],
+        ),
         [("unknown-score", "composites.0.parts.0.score", "error")],
         id="composite-uses-a-later-composite",
     ),
     pytest.param(
-        lambda d: add(d, "composites", [{"id": "z", "name": "Z", "standardized": True,
-                                         "parts": [{"score": "total"}]}]),
+        lambda d: add(
+            d,
+            "composites",
+            [{"id": "z", "name": "Z", "standardized": True, "parts": [{"score": "total"}]}],
+        ),
         [("norm-invalid", "composites.0.parts.0.score", "error")],
         id="standardized-without-norms",
     ),
     pytest.param(
-        lambda d: (sub(d, norms=[NORM]), add(d, "composites", [
-            {"id": "z", "name": "Z", "standardized": True, "parts": [{"score": "total"}],
-             "bands": [{"label": "a"}, {"label": "b"}], "norms": [{**NORM, "sd": 0}]}])),
-        [("bands-invalid", "composites.0.bands.0", "error"),
-         ("norm-invalid", "composites.0.norms.0.sd", "error")],
+        lambda d: (
+            sub(d, norms=[NORM]),
+            add(
+                d,
+                "composites",
+                [
+                    {
+                        "id": "z",
+                        "name": "Z",
+                        "standardized": True,
+                        "parts": [{"score": "total"}],
+                        "bands": [{"label": "a"}, {"label": "b"}],
+                        "norms": [{**NORM, "sd": 0}],
+                    }
+                ],
+            ),
+        ),
+        [
+            ("bands-invalid", "composites.0.bands.0", "error"),
+            ("norm-invalid", "composites.0.norms.0.sd", "error"),
+        ],
         id="composite-bands-and-norms",
     ),
     # profiles
     pytest.param(
-        lambda d: add(d, "profiles", [{"id": "p", "name": "P", "x": {"score": "total", "cut": 3},
-                                       "y": {"score": "totl", "cut": 3}, "regions": REGIONS}]),
+        lambda d: add(
+            d,
+            "profiles",
+            [
+                {
+                    "id": "p",
+                    "name": "P",
+                    "x": {"score": "total", "cut": 3},
+                    "y": {"score": "totl", "cut": 3},
+                    "regions": REGIONS,
+                }
+            ],
+        ),
         [("unknown-score", "profiles.0.y.score", "error")],
         id="profile-unknown-score",
     ),
     pytest.param(
-        lambda d: add(d, "profiles", [{"id": "total", "name": "P",
-                                       "x": {"score": "total", "cut": 3},
-                                       "y": {"score": "total", "cut": 3},
-                                       "regions": {"low-low": "a", "high-high": "d"}}]),
-        [("duplicate-id", "profiles.0.id", "error"),
-         ("missing-key", "profiles.0.regions", "error")],
+        lambda d: add(
+            d,
+            "profiles",
+            [
+                {
+                    "id": "total",
+                    "name": "P",
+                    "x": {"score": "total", "cut": 3},
+                    "y": {"score": "total", "cut": 3},
+                    "regions": {"low-low": "a", "high-high": "d"},
+                }
+            ],
+        ),
+        [
+            ("duplicate-id", "profiles.0.id", "error"),
+            ("missing-key", "profiles.0.regions", "error"),
+        ],
         id="profile-id-taken-and-regions-missing",
     ),
     # flags
     pytest.param(
-        lambda d: add(d, "flags", [
-            {"id": "f", "when": {"items": ["q1", "q9"], "at_least": 4}, "message": {"en": "m"}},
-            {"id": "f", "when": {"score": "totl", "at_least": 4}, "message": {"en": "m"}},
-        ]),
-        [("unknown-item", "flags.0.when.items.1", "error"),
-         ("duplicate-id", "flags.1.id", "error"),
-         ("unknown-score", "flags.1.when.score", "error")],
+        lambda d: add(
+            d,
+            "flags",
+            [
+                {"id": "f", "when": {"items": ["q1", "q9"], "at_least": 4}, "message": {"en": "m"}},
+                {"id": "f", "when": {"score": "totl", "at_least": 4}, "message": {"en": "m"}},
+            ],
+        ),
+        [
+            ("unknown-item", "flags.0.when.items.1", "error"),
+            ("duplicate-id", "flags.1.id", "error"),
+            ("unknown-score", "flags.1.when.score", "error"),
+        ],
         id="flags-references",
     ),
     pytest.param(
-        lambda d: add(d, "flags", [
-            {"id": "both", "when": {"items": ["q1"], "score": "total", "at_least": 4},
-             "message": {"en": "m"}},
-            {"id": "neither", "when": {"at_least": 4}, "message": {"en": "m"}},
-        ]),
+        lambda d: add(
+            d,
+            "flags",
+            [
+                {
+                    "id": "both",
+                    "when": {"items": ["q1"], "score": "total", "at_least": 4},
+                    "message": {"en": "m"},
+                },
+                {"id": "neither", "when": {"at_least": 4}, "message": {"en": "m"}},
+            ],
+        ),
         [("invalid-value", "flags.0.when", "error"), ("invalid-value", "flags.1.when", "error")],
         id="flag-when-both-or-neither",
     ),
     # style warnings, always after the errors
     pytest.param(
-        lambda d: (sub(d, items=["q1", "q2"]), add(d, "flags", [
-            {"id": "f", "when": {"items": ["q3"], "at_least": 4}, "message": {"en": "m"}}])),
+        lambda d: (
+            sub(d, items=["q1", "q2"]),
+            add(
+                d,
+                "flags",
+                [{"id": "f", "when": {"items": ["q3"], "at_least": 4}, "message": {"en": "m"}}],
+            ),
+        ),
         [],
         id="item-used-only-by-a-flag",
     ),
     pytest.param(
-        lambda d: (sub(d, items=["q2"])),
+        lambda d: sub(d, items=["q2"]),
         [("unused-item", "items.0.id", "warning"), ("unused-item", "items.2.id", "warning")],
         id="one-reversed-item-is-not-all-reversed",
     ),
@@ -251,11 +333,13 @@ def test_did_you_mean(word: str, candidates: list[str], expected: str | None) ->
 
 def test_unknown_hint_lists_known_names_when_nothing_is_close() -> None:
     data = copy.deepcopy(BASE)
-    data["items"] = [{"id": f"item{n:02d}", "label": f"item {n}", "scale": "agree5"}
-                     for n in range(10)]
+    data["items"] = [
+        {"id": f"item{n:02d}", "label": f"item {n}", "scale": "agree5"} for n in range(10)
+    ]
     data["subscales"][0]["items"] = [f"item{n:02d}" for n in range(10)] + ["zzz"]
-    [finding] = [f for f in check_instrument(InstrumentSpec.model_validate(data))
-                 if f.severity == "error"]
+    [finding] = [
+        f for f in check_instrument(InstrumentSpec.model_validate(data)) if f.severity == "error"
+    ]
     assert finding.hint == (
         "known items: item00, item01, item02, item03, item04, item05, item06, item07, ..."
     )

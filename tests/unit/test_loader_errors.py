@@ -14,6 +14,7 @@ import yaml
 
 from relscales.errors import ERROR_CODES, Issue, SpecError
 from relscales.instruments.loader import load_instrument, load_instrument_data, validate_file
+
 SPEC = Path(__file__).resolve().parents[1] / "data" / "spec"
 
 # The response-data, scoring and output codes are out of the loader's reach.
@@ -173,7 +174,7 @@ def test_issue_location(name: str, expected: Located) -> None:
     report = validate_file(f"errors/{name}.yaml")
     assert located(report.issues) == expected
     errors = [code for code, _ in expected if code not in WARNINGS]
-    assert report.valid is not errors
+    assert report.valid == (not errors)
     assert (report.instrument is None) is bool(errors)
 
 
@@ -453,3 +454,240 @@ def test_json_keys_of_labels_read_as_numbers() -> None:
     inst = load_instrument_data(data)
     assert inst.spec.response_scales["agree5"].labels == {1: "Disagree", 5: "Agree"}
     assert inst.content_hash == load_instrument("valid.yaml").content_hash
+
+
+# ---------------------------------------------- structural messages, one edit at a time
+
+VALID = (SPEC / "valid.yaml").read_text()
+ITEMS = "    items: [q1, q2, q3]"
+
+# (valid.yaml text, replacement) -> (code, line, col, path, message, hint)
+EDITS = [
+    pytest.param(
+        "values: [1, 2, 3, 4, 5]",
+        "values: ['1', 2, 3, 4, 5]",
+        (
+            "wrong-type",
+            11,
+            14,
+            "response_scales.agree5.values[0]",
+            "expected a number, got text",
+            "write the number without quotes",
+        ),
+        id="quoted-number",
+    ),
+    pytest.param(
+        "values: [1, 2, 3, 4, 5]",
+        "values: [1, .nan, 3, 4, 5]",
+        (
+            "invalid-value",
+            11,
+            17,
+            "response_scales.agree5.values[1]",
+            "Input should be a finite number (got nan)",
+            None,
+        ),
+        id="nan",
+    ),
+    pytest.param(
+        "labels: {1: Disagree, 5: Agree}",
+        "labels: {1: '', 5: Agree}",
+        (
+            "invalid-value",
+            12,
+            17,
+            "response_scales.agree5.labels[1]",
+            "String should have at least 1 character (got '')",
+            None,
+        ),
+        id="empty-label",
+    ),
+    pytest.param(
+        "labels: {1: Disagree, 5: Agree}",
+        "labels: {one: Disagree, 5: Agree}",
+        (
+            "wrong-type",
+            12,
+            14,
+            "response_scales.agree5.labels.one",
+            "key 'one' must be a number",
+            None,
+        ),
+        id="label-key-not-a-number",
+    ),
+    pytest.param(
+        "labels: {1: Disagree, 5: Agree}",
+        "lables: {1: Disagree, 5: Agree}",
+        (
+            "unknown-key",
+            12,
+            5,
+            "response_scales.agree5.lables",
+            "unknown key 'lables'",
+            "did you mean 'labels'?",
+        ),
+        id="unknown-key-in-a-scale",
+    ),
+    pytest.param(
+        "  agree5:\n",
+        "  5agree:\n",
+        (
+            "invalid-value",
+            10,
+            3,
+            "response_scales.5agree",
+            "'5agree' is not a valid id",
+            "start with a letter; then letters, digits, '_' or '.', e.g. anx01",
+        ),
+        id="bad-scale-name",
+    ),
+    pytest.param(
+        "version: 1.0.0",
+        "version: 1.0.0.0",
+        (
+            "invalid-value",
+            3,
+            10,
+            "version",
+            "'1.0.0.0' is not a valid version",
+            "write a version as three numbers, e.g. '1.0.0'",
+        ),
+        id="bad-version",
+    ),
+    pytest.param(
+        "domain: other",
+        "domain: other\nlanguages: [EN]",
+        (
+            "invalid-value",
+            6,
+            13,
+            "languages[0]",
+            "'EN' is not a valid language tag",
+            "write a language tag such as en, fr or pt-BR",
+        ),
+        id="bad-language-tag",
+    ),
+    pytest.param(
+        "relscales: 1",
+        "relscales: '1'",
+        (
+            "format-version",
+            1,
+            12,
+            "relscales",
+            "format version '1' is not supported (this relscales reads version 1)",
+            "write `relscales: 1`, or upgrade relscales if the file is newer",
+        ),
+        id="format-version-as-text",
+    ),
+    pytest.param(
+        "license: {name: CC0, item_text: not-included}",
+        "license: {name: CC0, item_text: not-included, uri: x}",
+        ("unknown-key", 7, 47, "license.uri", "unknown key 'uri'", "did you mean 'url'?"),
+        id="unknown-key-nested",
+    ),
+    pytest.param(
+        "  - {id: q3, label: third item, scale: agree5}",
+        "  - q3",
+        ("wrong-type", 16, 5, "items[2]", "expected a mapping, got text", None),
+        id="item-not-a-mapping",
+    ),
+    pytest.param(
+        "subscales:\n  - id: total\n    name: Total\n" + ITEMS,
+        "subscales:",
+        ("wrong-type", 17, 11, "subscales", "expected a list, got empty value", None),
+        id="empty-value",
+    ),
+    pytest.param(
+        ITEMS,
+        "    items: []",
+        (
+            "invalid-value",
+            20,
+            12,
+            "subscales[0].items",
+            "must not be empty",
+            "list at least one entry",
+        ),
+        id="empty-list",
+    ),
+    pytest.param(
+        ITEMS,
+        ITEMS + "\n    weights: {q1: two}",
+        ("wrong-type", 21, 19, "subscales[0].weights.q1", "expected a number, got text", None),
+        id="weight-as-word",
+    ),
+    pytest.param(
+        ITEMS,
+        ITEMS + "\n    min_answered: 0",
+        (
+            "invalid-value",
+            21,
+            19,
+            "subscales[0].min_answered",
+            "Input should be greater than 0 (got 0)",
+            None,
+        ),
+        id="min-answered-zero",
+    ),
+    pytest.param(
+        ITEMS,
+        ITEMS + "\n    published: {alpha: 1.2}",
+        (
+            "invalid-value",
+            21,
+            24,
+            "subscales[0].published.alpha",
+            "Input should be less than or equal to 1 (got 1.2)",
+            None,
+        ),
+        id="alpha-above-one",
+    ),
+    pytest.param(
+        ITEMS,
+        ITEMS + "\nprofiles:\n  - {id: p, name: P, x: {score: total, cut: 1}, "
+        "y: {score: total, cut: 2}, regions: {low-low: a, mid: b}}",
+        (
+            "invalid-value",
+            22,
+            98,
+            "profiles[0].regions.mid",
+            "'mid' is not allowed; expected 'low-low', 'low-high', 'high-low' or 'high-high'",
+            None,
+        ),
+        id="bad-region-key",
+    ),
+    pytest.param(
+        ITEMS,
+        ITEMS + "\nflags:\n  - {id: f, when: {item: [q1], at_least: 2}, message: {en: m}}",
+        (
+            "unknown-key",
+            22,
+            20,
+            "flags[0].when.item",
+            "unknown key 'item'",
+            "did you mean 'items'?",
+        ),
+        id="unknown-key-in-optional-model",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), EDITS)
+def test_structural_message(
+    old: str, new: str, expected: tuple[object, ...], tmp_path: Path
+) -> None:
+    assert old in VALID
+    path = tmp_path / "edited.yaml"
+    path.write_text(VALID.replace(old, new, 1))
+    [issue] = validate_file(path).issues
+    loc = issue.location
+    assert (issue.code, loc.line, loc.column, loc.path, issue.message, issue.hint) == expected
+
+
+def test_quoted_number_label_keys_are_numbers(tmp_path: Path) -> None:
+    """JSON cannot write number keys, so a quoted number key reads as the number."""
+    path = tmp_path / "quoted-keys.yaml"
+    path.write_text(VALID.replace("labels: {1: Disagree", "labels: {'1': Disagree", 1))
+    inst = load_instrument(path)
+    assert inst.spec.response_scales["agree5"].labels == {1: "Disagree", 5: "Agree"}

@@ -167,9 +167,13 @@ def test_aliases_just_under_the_limit_are_allowed() -> None:
         pytest.param((), "", id="root"),
         pytest.param(("id",), "id", id="key"),
         pytest.param(("items", 3, "label"), "items[3].label", id="list-then-key"),
+        pytest.param(("items", 0, ""), "items[0]['']", id="empty-key"),
         pytest.param(("subscales", 0, "items", 2), "subscales[0].items[2]", id="nested-lists"),
-        pytest.param(("response_scales", "agree5", "values"), "response_scales.agree5.values",
-                     id="mapping-keys"),
+        pytest.param(
+            ("response_scales", "agree5", "values"),
+            "response_scales.agree5.values",
+            id="mapping-keys",
+        ),
     ],
 )
 def test_format_path(path: tuple[str | int, ...], text: str) -> None:

@@ -61,15 +61,21 @@ def list_instruments(
         if inst is None:
             first = next(i for i in report.issues if i.severity == "error")
             out.append(
-                InstrumentSummary(ref, "(invalid)", "?", 0, "invalid", "?", str(path),
-                                  first.render())
+                InstrumentSummary(
+                    ref, "(invalid)", "?", 0, "invalid", "?", str(path), first.render()
+                )
             )
             continue
         spec = inst.spec
         out.append(
             InstrumentSummary(
-                spec.id, spec.name, spec.domain, len(spec.items), spec.validation.status,
-                spec.version, str(path),
+                spec.id,
+                spec.name,
+                spec.domain,
+                len(spec.items),
+                spec.validation.status,
+                spec.version,
+                str(path),
             )
         )
     return out

@@ -10,16 +10,19 @@ __all__ = ["describe"]
 
 
 def _wrap(text: str, indent: str = "  ") -> str:
-    return textwrap.fill(" ".join(text.split()), width=96, initial_indent=indent,
-                         subsequent_indent=indent)
+    return textwrap.fill(
+        " ".join(text.split()), width=96, initial_indent=indent, subsequent_indent=indent
+    )
 
 
 def describe(inst: Instrument) -> str:
     """Return a readable description: provenance, scales, subscales and items."""
     spec = inst.spec
-    lines = [f"{spec.name} ({spec.abbreviation or spec.id})",
-             f"  id {spec.id}, version {spec.version}, domain {spec.domain}",
-             f"  validation: {spec.validation.status}"]
+    lines = [
+        f"{spec.name} ({spec.abbreviation or spec.id})",
+        f"  id {spec.id}, version {spec.version}, domain {spec.domain}",
+        f"  validation: {spec.validation.status}",
+    ]
     if spec.validation.status == "experimental":
         lines.append("  EXPERIMENTAL: not yet validated; interpret scores with great caution.")
     if spec.description:
@@ -59,14 +62,17 @@ def describe(inst: Instrument) -> str:
     for comp in spec.composites:
         parts = " + ".join(f"{p.weight} x {p.score}" for p in comp.parts)
         kind = "z scores" if comp.standardized else "raw scores"
-        lines.append(f"  {comp.id}: {comp.name} (composite, weighted {comp.method} of {kind}: "
-                     f"{parts})")
+        lines.append(
+            f"  {comp.id}: {comp.name} (composite, weighted {comp.method} of {kind}: {parts})"
+        )
     for prof in spec.profiles:
-        lines.append(f"  {prof.id}: {prof.name} (profile: {prof.x.score} at {prof.x.cut} x "
-                     f"{prof.y.score} at {prof.y.cut})")
+        lines.append(
+            f"  {prof.id}: {prof.name} (profile: {prof.x.score} at {prof.x.cut} x "
+            f"{prof.y.score} at {prof.y.cut})"
+        )
     for flag in spec.flags:
-        lines.append(f"  flag_{flag.id}: raised when {flag.when.items or flag.when.score} >= "
-                     f"{flag.when.at_least}")
+        what = f"any of {', '.join(flag.when.items)}" if flag.when.items else flag.when.score
+        lines.append(f"  flag_{flag.id}: raised when {what} >= {flag.when.at_least}")
     lines += ["", "Items (R = reverse-keyed):"]
     for n, item in enumerate(spec.items, 1):
         column = f" [column {item.column}]" if item.column else ""

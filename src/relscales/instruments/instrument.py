@@ -18,8 +18,9 @@ def content_hash(data: Any) -> str:
     Two files that define the same instrument (whatever their layout, comments or
     key order) have the same hash; any change to a key, item or norm changes it.
     """
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                           default=str)
+    canonical = json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -20,7 +20,7 @@ from relscales.spec import BandSpec, InstrumentSpec, NormSpec
 
 __all__ = ["Finding", "check_instrument", "did_you_mean"]
 
-Path = tuple[str | int, ...]
+Path = tuple[str | int | float, ...]  # float: a response-scale label keyed by a code
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ def _check_scales(spec: InstrumentSpec) -> Iterator[Finding]:
             if value not in values:
                 yield Finding(
                     "scale-values",
-                    (*base, "labels", str(value)),
+                    (*base, "labels", value),
                     f"response scale '{name}' labels {value!r}, which is not one of its values",
                     hint=f"label one of {values}",
                 )
@@ -151,8 +151,12 @@ def _check_subscales(spec: InstrumentSpec) -> Iterator[Finding]:
         for j, item_id in enumerate(sub.items):
             if item_id not in items:
                 message, hint = _unknown("item", item_id, items)
-                yield Finding("unknown-item", (*base, "items", j), f"subscale '{sub.id}' lists "
-                              f"{message}", hint)
+                yield Finding(
+                    "unknown-item",
+                    (*base, "items", j),
+                    f"subscale '{sub.id}' lists {message}",
+                    hint,
+                )
             elif item_id in listed:
                 yield Finding(
                     "duplicate-id",
@@ -261,8 +265,7 @@ def _check_norms(name: str, norms: tuple[NormSpec, ...], base: Path) -> Iterator
                 yield Finding(
                     "norm-invalid",
                     (*path, "percentiles", m),
-                    f"'{name}': the percentile table of '{norm.group}' is not ascending at row "
-                    f"{m}",
+                    f"'{name}': the percentile table of '{norm.group}' is not ascending at row {m}",
                     hint="list rows by ascending score, with percentiles that never decrease",
                 )
                 break
@@ -368,8 +371,10 @@ def _check_profiles_and_flags(spec: InstrumentSpec) -> Iterator[Finding]:
             if item_id not in items:
                 message, hint = _unknown("item", item_id, items)
                 yield Finding(
-                    "unknown-item", (*base, "when", "items", j), f"flag '{flag.id}' uses {message}",
-                    hint
+                    "unknown-item",
+                    (*base, "when", "items", j),
+                    f"flag '{flag.id}' uses {message}",
+                    hint,
                 )
         if when.score is not None and when.score not in scores:
             message, hint = _unknown("score", when.score, scores)

@@ -36,7 +36,7 @@ __all__ = [
     "validate_file",
 ]
 
-PathKey = tuple[str | int, ...]
+PathKey = tuple[str | int | float, ...]
 
 _MAX_FILE_BYTES = 5 * 1024 * 1024
 _LISTS_WITH_IDS = ("items", "subscales", "composites", "profiles", "flags")
@@ -240,6 +240,9 @@ class _Loader:
         parents: tuple[tuple[str, str, str], ...] = ()
         data = parsed.data
         if isinstance(data, dict) and data.get("extends") is not None:
+            issues = _version_issues(parsed, display)  # the child's own, before the parent's
+            if issues:
+                return ValidationReport(display, tuple(issues)), parsed
             parsed, parents = self.extend(parsed, display, folder, chain)
             # The result stands alone (its provenance is `parents`), so it drops `extends`:
             # `to_data()` then loads back without the parent and keeps fields reset to defaults.
@@ -344,13 +347,14 @@ def _merge(parent: ParsedYaml, child: ParsedYaml, display: str) -> ParsedYaml:
             data[key] = scales
         elif key == "items" and isinstance(value, list) and isinstance(data.get(key), list):
             items = [dict(item) if isinstance(item, dict) else item for item in data[key]]
-            index = {
-                item.get("id"): i for i, item in enumerate(items) if isinstance(item, dict)
-            }
+            index = {item.get("id"): i for i, item in enumerate(items) if isinstance(item, dict)}
             for j, entry in enumerate(value):
                 mark = child.values.get((key, j))
-                where = (mark.location(f"items[{j}]") if mark
-                         else Location(file=display, path=f"items[{j}]"))
+                where = (
+                    mark.location(f"items[{j}]")
+                    if mark
+                    else Location(file=display, path=f"items[{j}]")
+                )
                 if not isinstance(entry, dict) or "id" not in entry:
                     issues.append(
                         Issue(
@@ -394,8 +398,11 @@ def _version_issues(parsed: ParsedYaml, display: str) -> list[Issue]:
     if version == 1 and type(version) is int:
         return []
     mark = parsed.values.get(("relscales",))
-    where = (mark.location("relscales") if mark
-             else Location(file=display, line=1, column=1, path="relscales"))
+    where = (
+        mark.location("relscales")
+        if mark
+        else Location(file=display, line=1, column=1, path="relscales")
+    )
     if "relscales" not in data:
         message = "the file does not say its format version"
         hint = "add `relscales: 1` as the first key"
@@ -467,8 +474,12 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[PathKey, tuple[Any, ...
     for i, part in enumerate(loc):
         if isinstance(node, dict) and part in node:
             node = node[part]
-        elif (isinstance(node, dict) and isinstance(part, str) and part.lstrip("-").isdigit()
-              and _number_key(node, part) is not None):
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part.lstrip("-").isdigit()
+            and _number_key(node, part) is not None
+        ):
             part = _number_key(node, part)
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
@@ -584,16 +595,16 @@ def _translate(exc: ValidationError, parsed: ParsedYaml, display: str) -> list[I
                 hint = "allowed keys: " + ", ".join(allowed)
             path, is_key = key_path, True
         else:
-            value = _value_at(data, path) if not rest else None
+            # pydantic's `input` is the offending value, or the offending key ("[key]" in loc);
+            # loc may end in union-member tags ('int', 'float') that are not in the data.
+            value = error.get("input")
+            is_key = "[key]" in rest
             expected = _EXPECTED.get(kind)
-            mark = locator.mark(path)
+            if rest[-1:] == ("int",):  # int or float allowed: the first failure names int
+                expected = "a number"
+            mark = locator.mark(path, key=is_key)
             raw = mark.raw if mark else None
-            if (
-                kind == "string_type"
-                and isinstance(value, bool | int | float)
-                and not rest
-                and raw is not None
-            ):
+            if kind == "string_type" and isinstance(value, bool | int | float) and raw is not None:
                 code = "quote-value"
                 what = "a boolean" if isinstance(value, bool) else "a number"
                 message = f"'{raw}' was read as {what} ({value!r}), but text belongs here"
@@ -602,9 +613,14 @@ def _translate(exc: ValidationError, parsed: ParsedYaml, display: str) -> list[I
                 code, message = "format-version", "format version must be the integer 1"
             elif expected is not None:
                 code = "wrong-type"
-                got = _kind(value) if not rest else "something else"
-                message = f"expected {expected}, got {got}"
-                if isinstance(value, str) and expected in ("a number", "a whole number"):
+                message = f"expected {expected}, got {_kind(value)}"
+                if is_key:
+                    message = f"key {value!r} must be {expected}"
+                if (
+                    isinstance(value, str)
+                    and expected in ("a number", "a whole number")
+                    and value.strip().lstrip("-+").replace(".", "", 1).isdigit()
+                ):
                     hint = "write the number without quotes"
                 elif isinstance(value, str | int | float) and expected == "a list":
                     hint = f"write it as a list: [{value}]"
@@ -625,7 +641,7 @@ def _translate(exc: ValidationError, parsed: ParsedYaml, display: str) -> list[I
                 hint = "list at least one entry"
             else:
                 code = "invalid-value"
-                message = f"{error['msg']}" + (f" (got {value!r})" if not rest else "")
+                message = f"{error['msg']} (got {value!r})"
         key = (path, code)
         if key in issues:
             continue

@@ -18,7 +18,7 @@ from relscales.errors import Issue, Location, SpecError
 
 __all__ = ["MAX_ALIAS_NODES", "MAX_DEPTH", "Mark", "ParsedYaml", "parse_yaml"]
 
-Path = tuple[str | int, ...]
+Path = tuple[str | int | float, ...]
 
 MAX_ALIAS_NODES = 10_000
 """How many nodes aliases may add on top of the file's own nodes."""
@@ -245,6 +245,8 @@ def _format_path(path: Path) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif part == "":
+            out += "['']"  # an empty key still needs a visible path
         else:
             out += f".{part}" if out else str(part)
     return out

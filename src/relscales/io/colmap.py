@@ -31,8 +31,12 @@ def read_column_map(path: Path) -> dict[str, str]:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise DataError(
-            Issue("file-not-found", f"column map '{path}' does not exist",
-                  Location(file=str(path)), hint="check the --map path")
+            Issue(
+                "file-not-found",
+                f"column map '{path}' does not exist",
+                Location(file=str(path)),
+                hint="check the --map path",
+            )
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise _bad(path, f"cannot read the column map: {exc}") from None
@@ -59,7 +63,10 @@ def read_column_map(path: Path) -> dict[str, str]:
     for key, value in data.items():
         if not isinstance(value, str) or isinstance(key, bool) or key is None:
             mark = parsed.values.get((key,))
-            raise _bad(path, f"entry {key!r}: {value!r} is not `data_column: item_id` text",
-                       mark.line if mark else None)
+            raise _bad(
+                path,
+                f"entry {key!r}: {value!r} is not `data_column: item_id` text",
+                mark.line if mark else None,
+            )
         result[str(key)] = value
     return result

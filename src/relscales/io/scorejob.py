@@ -160,8 +160,13 @@ def _fraction(run: ScoringRun) -> int:
     return min(total, int(total * run.rows / max(run.rows, 1)))
 
 
-def _summary(run: ScoringRun, output: Path | None, problems: Path | None,
-             warnings: list[Issue], echo: Callable[[str], None]) -> None:
+def _summary(
+    run: ScoringRun,
+    output: Path | None,
+    problems: Path | None,
+    warnings: list[Issue],
+    echo: Callable[[str], None],
+) -> None:
     names = ", ".join(f"{c.id} ({', '.join(c.score_ids)})" for c in run.compiled)
     where = f" -> {output}" if output else ""
     echo(f"scored {run.rows} respondent{'s' * (run.rows != 1)} on {names}{where}")
@@ -173,8 +178,9 @@ def _summary(run: ScoringRun, output: Path | None, problems: Path | None,
             echo(f"  every one is listed in {problems}")
         else:
             for p in run.problems.records[:5]:
-                loc = Location(file=run.source.name, row=p.row, respondent=p.respondent,
-                               data_column=p.column)
+                loc = Location(
+                    file=run.source.name, row=p.row, respondent=p.respondent, data_column=p.column
+                )
                 echo(f"  {loc.prefix()}: {p.code}: {p.message}")
             if total > 5:
                 echo("  ... list them all with --problems FILE")

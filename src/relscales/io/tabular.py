@@ -140,8 +140,7 @@ class Source:
                 if n == 0:
                     continue
                 cols = {
-                    name: record_batch.column(i)
-                    for i, name in enumerate(record_batch.schema.names)
+                    name: record_batch.column(i) for i, name in enumerate(record_batch.schema.names)
                 }
                 yield Batch(cols, n, first, reader_bytes(reader))
                 first += n
@@ -216,8 +215,9 @@ def _arrow_message(exc: Exception) -> str:
     return text.removeprefix("CSV parse error: ")
 
 
-def sniff_csv(path: Path, *, delimiter: str | None = None,
-              encoding: str | None = None) -> CsvDialect:
+def sniff_csv(
+    path: Path, *, delimiter: str | None = None, encoding: str | None = None
+) -> CsvDialect:
     """Detect encoding, byte order mark, delimiter and header of a delimited file.
 
     Raises
@@ -231,13 +231,21 @@ def sniff_csv(path: Path, *, delimiter: str | None = None,
             head = stream.read(_SNIFF_BYTES)
     except FileNotFoundError:
         raise DataError(
-            Issue("file-not-found", f"data file '{name}' does not exist", Location(file=name),
-                  hint="check the path")
+            Issue(
+                "file-not-found",
+                f"data file '{name}' does not exist",
+                Location(file=name),
+                hint="check the path",
+            )
         ) from None
     except OSError as exc:
         raise DataError(
-            Issue("data-unreadable", f"cannot read data file: {exc.strerror or exc}",
-                  Location(file=name), hint="check the path and its permissions")
+            Issue(
+                "data-unreadable",
+                f"cannot read data file: {exc.strerror or exc}",
+                Location(file=name),
+                hint="check the path and its permissions",
+            )
         ) from None
     bom = False
     if encoding is None:
@@ -255,8 +263,12 @@ def sniff_csv(path: Path, *, delimiter: str | None = None,
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise DataError(
-            Issue("data-empty", "the data file is empty", Location(file=name),
-                  hint="export the responses again; the file has no header and no rows")
+            Issue(
+                "data-empty",
+                "the data file is empty",
+                Location(file=name),
+                hint="export the responses again; the file has no header and no rows",
+            )
         )
     first_line = text.splitlines()[0] if text.splitlines() else text
     if delimiter is None:
@@ -354,9 +366,12 @@ def _to_table(data: Any, columns: Sequence[str] | None) -> Any:
             return pa.table({str(k): _column(v) for k, v in data.items()})
         except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
             raise DataError(
-                Issue("data-unreadable", f"cannot read the columns: {exc}",
-                      Location(file="<data>"),
-                      hint="give every column the same length and plain values")
+                Issue(
+                    "data-unreadable",
+                    f"cannot read the columns: {exc}",
+                    Location(file="<data>"),
+                    hint="give every column the same length and plain values",
+                )
             ) from None
     raise DataError(
         Issue(

@@ -128,11 +128,21 @@ class CompiledInstrument:
 
     def with_columns(self, mapping: dict[str, str]) -> CompiledInstrument:
         """Return a copy reading items from other data columns (``item id -> column``)."""
-        columns = tuple(mapping.get(item, col) for item, col in zip(self.item_ids, self.columns,
-                                                                     strict=True))
+        columns = tuple(
+            mapping.get(item, col) for item, col in zip(self.item_ids, self.columns, strict=True)
+        )
         return CompiledInstrument(
-            self.instrument, self.item_ids, columns, self.reverse, self.offset, self.item_scale,
-            self.scales, self.weights, self.methods, self.min_answered, self.composites,
+            self.instrument,
+            self.item_ids,
+            columns,
+            self.reverse,
+            self.offset,
+            self.item_scale,
+            self.scales,
+            self.weights,
+            self.methods,
+            self.min_answered,
+            self.composites,
             self.scores,
         )
 
@@ -147,6 +157,33 @@ def _min_count(value: float, n_items: int) -> int:
     if isinstance(value, float):
         return max(1, math.ceil(value * n_items - 1e-9))
     return int(value)
+
+
+def _score_bounds(
+    method: str,
+    w: NDArray[np.float64],
+    low: NDArray[np.float64],
+    high: NDArray[np.float64],
+    min_count: int,
+) -> tuple[float, float]:
+    """Return the lowest and highest score when at least ``min_count`` items are answered.
+
+    A sum over fewer items can fall below the sum of the lows (negative codes) or above
+    the sum of the highs; a mean over some items of a scale mixing response ranges can
+    reach any item's extreme. With every item required, both are the full-scale values.
+    """
+    lo_terms, hi_terms = np.sort(w * low), np.sort(w * high)[::-1]
+    lo_sum = float(lo_terms[:min_count].sum() + np.minimum(lo_terms[min_count:], 0.0).sum())
+    hi_sum = float(hi_terms[:min_count].sum() + np.maximum(hi_terms[min_count:], 0.0).sum())
+    if method == "sum":
+        return lo_sum, hi_sum
+    if min_count >= len(w):
+        lo_mean, hi_mean = float((w * low).sum() / w.sum()), float((w * high).sum() / w.sum())
+    else:
+        lo_mean, hi_mean = float(low.min()), float(high.max())
+    if method == "prorated_sum":
+        return lo_mean * float(w.sum()), hi_mean * float(w.sum())
+    return lo_mean, hi_mean
 
 
 def compile_instrument(instrument: Instrument) -> CompiledInstrument:
@@ -168,8 +205,13 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
         labels = {normalize_label(text): float(v) for v, text in rs.labels.items()}
         scales.append(
             CompiledScale(
-                name, values, labels, frozenset(float(c) for c in rs.missing_codes),
-                float(values[0]), float(values[-1]), frozenset(values.tolist()),
+                name,
+                values,
+                labels,
+                frozenset(float(c) for c in rs.missing_codes),
+                float(values[0]),
+                float(values[-1]),
+                frozenset(values.tolist()),
             )
         )
     items = spec.items
@@ -183,21 +225,25 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
     for s, sub in enumerate(spec.subscales):
         for item_id in sub.items:
             weights[s, index[item_id]] = float((sub.weights or {}).get(item_id, 1.0))
-        w = weights[s]
-        in_scale = w > 0
-        lo_mean = float((w * low)[in_scale].sum() / w[in_scale].sum())
-        hi_mean = float((w * high)[in_scale].sum() / w[in_scale].sum())
-        lo_sum = float((w * low)[in_scale].sum())
-        hi_sum = float((w * high)[in_scale].sum())
-        if sub.score == "mean":
-            bounds = (lo_mean, hi_mean)
-        elif sub.score == "prorated_sum":
-            bounds = (lo_mean * w.sum(), hi_mean * w.sum())
-        else:
-            bounds = (min(0.0, lo_sum), hi_sum)
+        in_scale = weights[s] > 0
+        bounds = _score_bounds(
+            sub.score,
+            weights[s][in_scale],
+            low[in_scale],
+            high[in_scale],
+            _min_count(sub.min_answered, len(sub.items)),
+        )
         infos.append(
-            ScoreInfo(sub.id, sub.name, "subscale", bounds[0], bounds[1], sub.norms, sub.bands,
-                      sub.published)
+            ScoreInfo(
+                sub.id,
+                sub.name,
+                "subscale",
+                bounds[0],
+                bounds[1],
+                sub.norms,
+                sub.bands,
+                sub.published,
+            )
         )
     position = {info.id: i for i, info in enumerate(infos)}
     composites = []
@@ -215,8 +261,9 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
             lo, hi = float(lo_parts.sum() / divisor), float(hi_parts.sum() / divisor)
         position[comp.id] = len(infos)
         infos.append(
-            ScoreInfo(comp.id, comp.name, "composite", lo, hi, comp.norms, comp.bands,
-                      comp.published)
+            ScoreInfo(
+                comp.id, comp.name, "composite", lo, hi, comp.norms, comp.bands, comp.published
+            )
         )
         composites.append(
             CompiledComposite(comp.id, parts, cw, comp.method, comp.standardized, comp.norm_group)

@@ -135,10 +135,15 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
     if pa.types.is_dictionary(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return _decode_text(array, scale)
     if pa.types.is_null(kind):
-        return Decoded(np.full(len(array), np.nan), np.empty(0, np.int64), np.empty(0, np.uint8),
-                       [])
-    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
-            or pa.types.is_boolean(kind) or pa.types.is_decimal(kind)):
+        return Decoded(
+            np.full(len(array), np.nan), np.empty(0, np.int64), np.empty(0, np.uint8), []
+        )
+    if not (
+        pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_decimal(kind)
+    ):
         return _decode_text(pc.cast(array, pa.string()), scale)
     values = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
     missing = np.isnan(values)

@@ -126,9 +126,11 @@ class ScoringRun:
     ) -> None:
         if not (0 < options.confidence_level < 1):
             raise ScoringError(
-                Issue("invalid-option",
-                      f"confidence level {options.confidence_level} is not between 0 and 1",
-                      hint="use for example 0.95")
+                Issue(
+                    "invalid-option",
+                    f"confidence level {options.confidence_level} is not between 0 and 1",
+                    hint="use for example 0.95",
+                )
             )
         self.source = source
         self.options = options
@@ -161,8 +163,7 @@ class ScoringRun:
                         "id-column-not-found",
                         f"the id column '{wanted}' is not in the data",
                         Location(file=self.source.name, data_column=wanted),
-                        hint=did_you_mean(wanted, header)
-                        or f"columns: {', '.join(header[:10])}",
+                        hint=did_you_mean(wanted, header) or f"columns: {', '.join(header[:10])}",
                     )
                 )
             return wanted
@@ -202,8 +203,7 @@ class ScoringRun:
                     "missing-item-column",
                     f"{len(missing)} of {len(comp.item_ids)} item columns of '{comp.id}' are "
                     f"not in the data: {shown}",
-                    Location(file=self.source.name, instrument=comp.id,
-                             data_column=missing[0][1]),
+                    Location(file=self.source.name, instrument=comp.id, data_column=missing[0][1]),
                     hint=hint,
                 )
             )
@@ -266,7 +266,7 @@ class ScoringRun:
                 if norm is not None and rel is not None:
                     sem_value = sem(float(norm.sd), rel)
                 row.append(_ScoreState(info, column, norm, sem_value, rel, rel_source))
-            for comp_spec, state in zip(comp.composites, row[len(comp.methods):], strict=True):
+            for comp_spec, state in zip(comp.composites, row[len(comp.methods) :], strict=True):
                 if state.sem is None:
                     state.sem = self._composite_sem(comp_spec, row)
                     if state.sem is not None:
@@ -315,7 +315,8 @@ class ScoringRun:
                         "no-norms",
                         f"'{s.column}' has no reference group{group}, so its "
                         f"{'norm and interval' if opts.with_ci else 'norm'} columns are empty",
-                        where, "warning",
+                        where,
+                        "warning",
                         hint="declare norms in the instrument (or choose --norm-group)",
                     )
                 elif opts.with_ci and s.sem is None and s.info.kind == "subscale":
@@ -323,7 +324,8 @@ class ScoringRun:
                         "no-reliability",
                         f"'{s.column}' has no published reliability, so its interval columns "
                         "are empty",
-                        where, "warning",
+                        where,
+                        "warning",
                         hint=f"give one with --reliability {s.column}=0.90",
                     )
 
@@ -343,8 +345,15 @@ class ScoringRun:
         def prepare(columns: dict[str, Any]) -> dict[str, Any]:
             return {k: preparse(v) if k in items else v for k, v in columns.items()}
 
+        scored = False
         for batch in self.source.batches(self.needed_columns(), prepare=prepare):
+            scored = True
             yield self._score_batch(batch.columns, batch.n_rows, batch.first_row)
+        if not scored:  # a header without rows still gives every column (and valid Parquet)
+            import pyarrow as pa
+
+            empty = {name: pa.array([], pa.string()) for name in self.needed_columns()}
+            yield self._score_batch(prepare(empty), 0, 0)
 
     def _ids(self, columns: dict[str, Any], n: int, first: int) -> Any:
         """Return the batch's ids: a pyarrow string array, or row numbers from 1."""
@@ -380,12 +389,19 @@ class ScoringRun:
             if batch_problems:
                 batch_problems.sort(key=lambda p: p.row)
                 self.problems.add(batch_problems)
+            lows = highs = np.full(x.shape[1], np.nan)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-                lows, highs = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+                if n:  # zero rows only in the one empty batch of a header-only input
+                    lows, highs = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
             sub_scores, counts = keyed_scores(
-                x, comp.weights, comp.methods, comp.min_answered,
-                reverse=comp.reverse, offset=comp.offset, overwrite_x=True,
+                x,
+                comp.weights,
+                comp.methods,
+                comp.min_answered,
+                reverse=comp.reverse,
+                offset=comp.offset,
+                overwrite_x=True,
             )
             self._update_stats(ci, comp, lows, highs, counts)
             values = [sub_scores[:, s] for s in range(sub_scores.shape[1])]
@@ -394,8 +410,9 @@ class ScoringRun:
                 for part in composite.parts.tolist():
                     v = values[part]
                     if composite.standardized:
-                        norm = pick_norm(states[part].info.norms,
-                                         composite.norm_group or opts.norm_group)
+                        norm = pick_norm(
+                            states[part].info.norms, composite.norm_group or opts.norm_group
+                        )
                         if norm is None:  # lint guarantees norms; a named group may be absent
                             v = np.full(n, np.nan)
                         else:
@@ -434,22 +451,33 @@ class ScoringRun:
         return {name: out[name] for name in self.output_columns}, answered
 
     @staticmethod
-    def _problems(comp: CompiledInstrument, j: int, decoded: Any, ids: Any,
-                  first: int) -> list[Problem]:
+    def _problems(
+        comp: CompiledInstrument, j: int, decoded: Any, ids: Any, first: int
+    ) -> list[Problem]:
         column, item = comp.columns[j], comp.item_ids[j]
         rows = decoded.bad_rows
         respondents = (ids[rows] if isinstance(ids, np.ndarray) else ids.take(rows)).tolist()
         return [
-            Problem(first + int(r) + 1, str(rid), column, item, comp.id, str(value),
-                    REASONS[int(code)])
+            Problem(
+                first + int(r) + 1, str(rid), column, item, comp.id, str(value), REASONS[int(code)]
+            )
             for r, rid, value, code in zip(
-                rows.tolist(), respondents, decoded.bad_values, decoded.bad_reasons.tolist(),
+                rows.tolist(),
+                respondents,
+                decoded.bad_values,
+                decoded.bad_reasons.tolist(),
                 strict=True,
             )
         ]
 
-    def _update_stats(self, ci: int, comp: CompiledInstrument, lows: NDArray[np.float64],
-                      highs: NDArray[np.float64], counts: NDArray[np.int64]) -> None:
+    def _update_stats(
+        self,
+        ci: int,
+        comp: CompiledInstrument,
+        lows: NDArray[np.float64],
+        highs: NDArray[np.float64],
+        counts: NDArray[np.int64],
+    ) -> None:
         """Track the observed range per response scale (for the narrow-range warning)."""
         respondents = int((counts.sum(axis=1) > 0).sum()) if counts.size else 0
         if respondents == 0:
@@ -527,8 +555,9 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _compile(ref: InstrumentRef, instruments_dir: Sequence[str | os.PathLike[str]]) -> (
-        CompiledInstrument):
+def _compile(
+    ref: InstrumentRef, instruments_dir: Sequence[str | os.PathLike[str]]
+) -> CompiledInstrument:
     if isinstance(ref, CompiledInstrument):
         return ref
     if isinstance(ref, Instrument):

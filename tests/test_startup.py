@@ -1,0 +1,71 @@
+"""Start-up stays light: the core commands never import the numeric or report stack.
+
+Each case runs in a fresh interpreter, so modules imported by other tests do not count.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("numpy", "scipy", "jinja2", "pyarrow", "pandas", "polars")
+
+PROBE = """
+import json, sys
+from relscales.cli import main
+code = 0
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(HEAVY)))
+print("\\n" + json.dumps({"exit": code, "heavy": heavy}))
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--help"], id="help"),
+        pytest.param(["--version"], id="version"),
+        pytest.param(["validate", "instruments/ecr-r.yaml"], id="validate"),
+        pytest.param(["validate", "--json", "instruments/rses-order-b.yaml"], id="validate-json"),
+        pytest.param(["list"], id="list"),
+        pytest.param(["show", "ecr-r"], id="show"),
+        pytest.param(["schema"], id="schema"),
+    ],
+)
+def test_core_commands_do_not_import_heavy_modules(args: list[str]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.replace("HEAVY", repr(json.dumps(HEAVY))), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    outcome = json.loads(proc.stdout.splitlines()[-1])
+    assert outcome == {"exit": 0, "heavy": []}, proc.stderr
+
+
+def test_help_import_time_lists_no_heavy_module() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "relscales", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "relscales" in imported
+    assert imported.isdisjoint(HEAVY), sorted(imported & set(HEAVY))
+    assert "Usage" in proc.stdout

@@ -1,0 +1,133 @@
+"""Streaming writers of score tables (relscales.io.writers)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from relscales.io.writers import FORMATS, format_for, open_writer
+
+
+def batches() -> list[dict[str, Any]]:
+    import pyarrow as pa
+
+    return [
+        {
+            "id": pa.array(["a", "b"]),
+            "score": np.array([15.0, np.nan]),
+            "mean": np.array([1 / 3, 2.5]),
+            "n": np.array([10, 0]),
+            "band": np.array(["low", None], dtype=object),
+        },
+        {
+            "id": np.array(["c"], dtype=object),
+            "score": np.array([1e-20]),
+            "mean": np.array([np.nan]),
+            "n": np.array([7]),
+            "band": np.array(["high"], dtype=object),
+        },
+    ]
+
+
+EXPECTED = [
+    {"id": "a", "score": 15.0, "mean": 1 / 3, "n": 10, "band": "low"},
+    {"id": "b", "score": None, "mean": 2.5, "n": 0, "band": None},
+    {"id": "c", "score": 1e-20, "mean": None, "n": 7, "band": "high"},
+]
+
+
+def write(fmt: str, parts: list[dict[str, Any]]) -> bytes:
+    stream = io.BytesIO()
+    writer = open_writer(fmt, stream)
+    for part in parts:
+        writer.write(part)
+    writer.close()
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("suffix", "fmt"),
+    [
+        (".csv", "csv"),
+        (".CSV", "csv"),
+        (".tsv", "tsv"),
+        (".json", "json"),
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+        (".parquet", "parquet"),
+        ("parquet", "parquet"),
+        (".txt", None),
+        (".xlsx", None),
+        ("", None),
+    ],
+)
+def test_format_for(suffix: str, fmt: str | None) -> None:
+    assert format_for(suffix) == fmt
+
+
+def test_formats_registry() -> None:
+    assert set(FORMATS) == {"csv", "tsv", "json", "jsonl", "parquet"}
+
+
+@pytest.mark.parametrize(("fmt", "delimiter"), [("csv", ","), ("tsv", "\t")])
+def test_csv(fmt: str, delimiter: str) -> None:
+    text = write(fmt, batches()).decode()
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    assert rows[0] == ["id", "score", "mean", "n", "band"]
+    assert rows[1:] == [
+        ["a", "15", repr(1 / 3), "10", "low"],
+        ["b", "", "2.5", "0", ""],  # missing -> empty cell
+        ["c", "1e-20", "", "7", "high"],
+    ]
+    assert float(rows[1][2]) == 1 / 3  # full precision, never rounded
+
+
+def test_json() -> None:
+    data = write("json", batches())
+    assert json.loads(data) == EXPECTED
+    assert data.endswith(b"\n]\n")
+
+
+def test_jsonl() -> None:
+    lines = write("jsonl", batches()).decode().splitlines()
+    assert [json.loads(line) for line in lines] == EXPECTED
+
+
+def test_parquet() -> None:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(write("parquet", batches())))
+    assert table.column_names == ["id", "score", "mean", "n", "band"]
+    records = table.to_pylist()
+    assert records[0] == EXPECTED[0]
+    assert records[1]["score"] is None
+    assert records[2]["mean"] is None
+    assert str(table.schema.field("score").type) == "double"
+
+
+def test_empty_batch_keeps_the_columns() -> None:
+    import pyarrow.parquet as pq
+
+    empty = {"id": np.array([], dtype=object), "score": np.array([], dtype=np.float64)}
+    assert write("csv", [empty]).decode().splitlines() == ['"id","score"']
+    assert json.loads(write("json", [empty])) == []
+    assert write("jsonl", [empty]) == b""
+    table = pq.read_table(io.BytesIO(write("parquet", [empty])))
+    assert (table.column_names, table.num_rows) == (["id", "score"], 0)
+
+
+def test_no_batch_at_all() -> None:
+    assert json.loads(write("json", [])) == []
+    assert write("csv", []) == b""
+
+
+def test_json_has_no_nan() -> None:
+    data = write("json", [{"x": np.array([math.nan, math.inf * 0])}])
+    assert b"NaN" not in data
+    assert json.loads(data) == [{"x": None}, {"x": None}]
