@@ -8,8 +8,6 @@ missing and are listed in ``result.problems``.
 Run it with ``python docs/examples/score_dataframe.py`` (needs pandas).
 """
 
-# ruff: noqa: T201, TID253
-
 import io
 
 import pandas as pd

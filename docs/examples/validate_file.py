@@ -9,8 +9,6 @@ first run shows one problem, and the second run shows the other.
 Run it with ``python docs/examples/validate_file.py``.
 """
 
-# ruff: noqa: T201
-
 import tempfile
 from pathlib import Path
 
