@@ -72,6 +72,8 @@ def _err(text: str) -> None:
 
 
 def _fail(exc: RelscalesError) -> NoReturn:
+    if _state["debug"]:
+        raise exc
     for issue in exc.issues:
         _err(issue.render())
     raise typer.Exit(EXIT_INPUT)

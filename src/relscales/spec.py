@@ -229,8 +229,8 @@ class SubscaleSpec(_Spec):
     )
     min_answered: Annotated[Number, Field(gt=0)] = Field(
         default=1,
-        description="A fraction in (0, 1) or a whole count; with fewer valid answers the score is "
-        "missing.",
+        description="A whole count (1 = one item), or a decimal fraction in (0, 1] of the items "
+        "(1.0 = all items); with fewer valid answers the score is missing.",
     )
     published: PublishedSpec | None = None
     norms: tuple[NormSpec, ...] = ()

@@ -243,8 +243,8 @@ def test_missing_item_column_names_it_and_a_near_miss() -> None:
     assert issue.code == "missing-item-column"
     assert issue.location.instrument == "rses"
     assert issue.location.data_column == "rses03"
-    assert "1 of 10 item columns of 'rses' are not in the data: rses03" in issue.message
-    assert issue.hint == "near misses: rses03 ~ 'rses3'"
+    assert "1 of the 10 item columns of 'rses' is not in the data: rses03" in issue.message
+    assert issue.hint == "near misses: 'rses03' looks like 'rses3'"
 
 
 def test_missing_item_columns_of_several_instruments_are_reported_together() -> None:
@@ -254,7 +254,7 @@ def test_missing_item_columns_of_several_instruments_are_reported_together() -> 
         ("missing-item-column", "rses"),
         ("missing-item-column", "ecr-r"),
     ]
-    assert "36 of 36" in info.value.issues[1].message
+    assert "36 of the 36" in info.value.issues[1].message
 
 
 def test_duplicate_needed_column_in_a_csv(tmp_path: Path) -> None:

@@ -315,7 +315,7 @@ RENDERED = [
     pytest.param(
         "unknown-instrument",
         "errors/unknown-instrument.yaml:2:10: error[unknown-instrument] extends: "
-        "`extends: rsse`: no instrument with id 'rsse' (did you mean 'rses'?)",
+        "cannot extend: no instrument with id 'rsse' (did you mean 'rses'?)",
         id="extends-unknown-instrument",
     ),
     pytest.param(

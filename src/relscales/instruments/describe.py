@@ -47,7 +47,8 @@ def describe(inst: Instrument) -> str:
     for sub in spec.subscales:
         tags = f" [{', '.join(sub.tags)}]" if sub.tags else ""
         rule = f"{sub.score}, min_answered {sub.min_answered}"
-        lines.append(f"  {sub.id}: {sub.name} ({len(sub.items)} items, {rule}){tags}")
+        count = f"{len(sub.items)} item{'s' * (len(sub.items) != 1)}"
+        lines.append(f"  {sub.id}: {sub.name} ({count}, {rule}){tags}")
         keyed = [f"{i}{' (R)' if items[i].reverse else ''}" for i in sub.items]
         lines.append(_wrap(", ".join(keyed), "      "))
         if sub.published and sub.published.alpha is not None:

@@ -310,6 +310,13 @@ def _check_composites(spec: InstrumentSpec) -> Iterator[Finding]:
                     "norms to standardize against",
                     hint="declare norms on the part, or set standardized: false",
                 )
+        if comp.method == "mean" and sum(p.weight for p in comp.parts) == 0:
+            yield Finding(
+                "invalid-value",
+                (*base, "parts"),
+                f"composite '{comp.id}' is a weighted mean whose weights add up to 0",
+                hint="use weights with a non-zero sum, or `method: sum`",
+            )
         yield from _check_bands(comp.id, comp.bands, base)
         yield from _check_norms(comp.id, comp.norms, base)
         seen_ids.setdefault(comp.id, "composite")

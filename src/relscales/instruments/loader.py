@@ -214,7 +214,7 @@ class _Loader:
             ) from None
         parsed = parse_yaml(text, display)
         if not isinstance(parsed.data, dict):
-            kind = "empty" if parsed.data is None else f"a {_kind(parsed.data)}"
+            kind = "empty" if parsed.data is None else f"a single {_kind(parsed.data)} value"
             raise SpecError(
                 Issue(
                     "yaml-not-mapping",
@@ -280,7 +280,7 @@ class _Loader:
         except SpecError as exc:
             first = exc.issues[0]
             raise SpecError(
-                Issue(first.code, f"`extends: {ref}`: {first.message}", where, hint=first.hint)
+                Issue(first.code, f"cannot extend: {first.message}", where, hint=first.hint)
             ) from None
         if parent_path.resolve() in chain:
             names = " -> ".join(p.name for p in (*chain, parent_path.resolve()))
@@ -609,6 +609,8 @@ def _translate(exc: ValidationError, parsed: ParsedYaml, display: str) -> list[I
                 what = "a boolean" if isinstance(value, bool) else "a number"
                 message = f"'{raw}' was read as {what} ({value!r}), but text belongs here"
                 hint = f"quote it: '{raw}'"
+                if path == ("version",):
+                    hint = "write the version as text with three numbers, e.g. version: '1.0.0'"
             elif path and path[0] == "relscales" and len(path) == 1:
                 code, message = "format-version", "format version must be the integer 1"
             elif expected is not None:

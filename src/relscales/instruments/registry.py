@@ -9,6 +9,7 @@ for, so the same code works either way.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -75,6 +76,18 @@ def available_instruments(extra_dirs: Sequence[str | os.PathLike[str]] = ()) -> 
     return found
 
 
+_ID_LINE = re.compile(r"^id:\s*['\"]?([a-z0-9][a-z0-9-]*)['\"]?\s*(#.*)?$", re.MULTILINE)
+
+
+def _declared_id(path: Path) -> str | None:
+    """Read the top-level ``id:`` of a file without parsing it (for lookups only)."""
+    try:
+        match = _ID_LINE.search(path.read_text(encoding="utf-8-sig", errors="replace"))
+    except OSError:
+        return None
+    return match.group(1) if match else None
+
+
 def looks_like_path(ref: str) -> bool:
     """Tell whether an ``-i`` argument names a file rather than a bundled id."""
     return ref.endswith(_SUFFIXES) or "/" in ref or os.sep in ref
@@ -120,6 +133,9 @@ def resolve_instrument(
     known = available_instruments(extra_dirs)
     if text in known:
         return known[text]
+    for path in known.values():  # a file not named <id>.yaml: look at the id it declares
+        if _declared_id(path) == text:
+            return path
     hint = did_you_mean(text, known) or "see `relscales list` for the available ids"
     raise SpecError(
         Issue(

@@ -64,6 +64,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
             )
         ) from None
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
     tmp = Path(name)
     try:
         yield tmp

@@ -148,7 +148,8 @@ class Source:
             raise DataError(
                 Issue(
                     "data-unreadable",
-                    f"cannot parse the file after data row {first}: {_arrow_message(exc)}",
+                    f"cannot parse the rows that follow data row {first} (the problem is in "
+                    f"the next block of the file): {_arrow_message(exc)}",
                     Location(file=self.name, row=first + 1),
                     hint="check that every row has as many fields as the header and that "
                     "quotes are closed",
@@ -345,7 +346,10 @@ def _to_table(data: Any, columns: Sequence[str] | None) -> Any:
         return pa.Table.from_batches([data])
     module = type(data).__module__.split(".")[0]
     if module == "pandas":
-        return pa.Table.from_pandas(data, preserve_index=False)
+        try:
+            return pa.Table.from_pandas(data, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column mixing numbers and text
+            return pa.table({str(c): _column(data[c].tolist()) for c in data.columns})
     if module == "polars":
         return data.to_arrow()
     if isinstance(data, np.ndarray):

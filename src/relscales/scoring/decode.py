@@ -138,12 +138,7 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
         return Decoded(
             np.full(len(array), np.nan), np.empty(0, np.int64), np.empty(0, np.uint8), []
         )
-    if not (
-        pa.types.is_integer(kind)
-        or pa.types.is_floating(kind)
-        or pa.types.is_boolean(kind)
-        or pa.types.is_decimal(kind)
-    ):
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)):
         return _decode_text(pc.cast(array, pa.string()), scale)
     values = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
     missing = np.isnan(values)
@@ -156,7 +151,7 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
     reasons = np.where(
         (bad_vals < scale.low) | (bad_vals > scale.high), OUT_OF_RANGE, NOT_A_CODE
     ).astype(np.uint8)
-    reasons[~np.isfinite(bad_vals)] = OUT_OF_RANGE
+    reasons[~np.isfinite(bad_vals)] = NOT_A_NUMBER
     out = np.where(valid, values, np.nan)
     return Decoded(out, rows, reasons, [_format_number(float(v)) for v in bad_vals])
 

@@ -134,6 +134,8 @@ class ScoringRun:
             )
         self.source = source
         self.options = options
+        self._check_option_names(compiled)
+        self._unused_reliability: list[str] = []
         self.compiled = [self._remap(c) for c in compiled]
         self.id_column = self._find_id_column()
         self._check_columns()
@@ -146,6 +148,34 @@ class ScoringRun:
         self._warnings: list[Issue] = list(self._option_warnings())
 
     # -- setup ---------------------------------------------------------------------------
+
+    def _check_option_names(self, compiled: Sequence[CompiledInstrument]) -> None:
+        """Refuse --map item ids and --reliability scores that name nothing."""
+        items = {item for comp in compiled for item in comp.item_ids}
+        scores = {sid for comp in compiled for sid in comp.score_ids}
+        scores |= {f"{comp.id}.{sid}" for comp in compiled for sid in comp.score_ids}
+        issues = [
+            Issue(
+                "invalid-option",
+                f"the column map sends data column '{column}' to item '{item}', which no "
+                "instrument being scored has",
+                Location(data_column=column),
+                hint=did_you_mean(item, items) or "map data columns to item ids",
+            )
+            for column, item in self.options.column_map.items()
+            if item not in items
+        ]
+        issues += [
+            Issue(
+                "invalid-option",
+                f"--reliability names '{name}', which is not a score of the instruments",
+                hint=did_you_mean(name, scores) or f"scores: {', '.join(sorted(scores))}",
+            )
+            for name in self.options.reliability
+            if name not in scores
+        ]
+        if issues:
+            raise ScoringError(issues)
 
     def _remap(self, compiled: CompiledInstrument) -> CompiledInstrument:
         if not self.options.column_map:
@@ -189,7 +219,7 @@ class ScoringRun:
                 f" and {len(missing) - 12} more" if len(missing) > 12 else ""
             )
             near = [
-                f"{col} ~ {hint.removeprefix('did you mean ').rstrip('?')}"
+                f"'{col}' looks like {hint.removeprefix('did you mean ').rstrip('?')}"
                 for _, col in missing
                 if (hint := did_you_mean(col, header))
             ]
@@ -201,8 +231,8 @@ class ScoringRun:
             issues.append(
                 Issue(
                     "missing-item-column",
-                    f"{len(missing)} of {len(comp.item_ids)} item columns of '{comp.id}' are "
-                    f"not in the data: {shown}",
+                    f"{len(missing)} of the {len(comp.item_ids)} item columns of '{comp.id}' "
+                    f"{'is' if len(missing) == 1 else 'are'} not in the data: {shown}",
                     Location(file=self.source.name, instrument=comp.id, data_column=missing[0][1]),
                     hint=hint,
                 )
@@ -268,6 +298,10 @@ class ScoringRun:
                 row.append(_ScoreState(info, column, norm, sem_value, rel, rel_source))
             for comp_spec, state in zip(comp.composites, row[len(comp.methods) :], strict=True):
                 if state.sem is None:
+                    if state.reliability_source == "given":
+                        self._unused_reliability.append(state.column)
+                    state.reliability = None
+                    state.reliability_source = None
                     state.sem = self._composite_sem(comp_spec, row)
                     if state.sem is not None:
                         state.reliability_source = "propagated from parts"
@@ -281,7 +315,11 @@ class ScoringRun:
             state = row[part]
             if state.sem is None:
                 return None
-            part_sem = state.sem / float(state.norm.sd) if comp.standardized else state.sem
+            # in z units the SEM is sqrt(1 - r), whichever reference group scales the part
+            if comp.standardized and state.reliability is not None:
+                part_sem = math.sqrt(max(0.0, 1.0 - state.reliability))
+            else:
+                part_sem = state.sem
             total += (weight * part_sem) ** 2
         divisor = float(comp.weights.sum()) if comp.method == "mean" else 1.0
         return math.sqrt(total) / divisor
@@ -305,6 +343,15 @@ class ScoringRun:
 
     def _option_warnings(self) -> Iterator[Issue]:
         opts = self.options
+        for column in self._unused_reliability:
+            yield Issue(
+                "no-norms",
+                f"the reliability given for '{column}' is not used: it has no reference group "
+                "to take an SD from, so its interval is propagated from its parts",
+                Location(object_id=column),
+                "warning",
+                hint="declare norms on the composite to use a reliability of its own",
+            )
         for comp, row in zip(self.compiled, self.states, strict=True):
             for s in row:
                 where = Location(instrument=comp.id, object_id=s.info.id)
@@ -317,7 +364,7 @@ class ScoringRun:
                         f"{'norm and interval' if opts.with_ci else 'norm'} columns are empty",
                         where,
                         "warning",
-                        hint="declare norms in the instrument (or choose --norm-group)",
+                        hint="declare norms in the instrument, or choose another --norm-group",
                     )
                 elif opts.with_ci and s.sem is None and s.info.kind == "subscale":
                     yield Issue(
@@ -568,16 +615,20 @@ def _compile(
 
 
 def score_compiled(
-    compiled: Sequence[CompiledInstrument], data: Any, options: ScoreOptions | None = None
+    compiled: Sequence[CompiledInstrument],
+    data: Any,
+    options: ScoreOptions | None = None,
+    *,
+    columns: Sequence[str] | None = None,
 ) -> ScoreResult:
     """Score data with compiled instruments and collect the whole result in memory."""
     options = options or ScoreOptions()
-    source = data if isinstance(data, Source) else open_source(data)
+    source = data if isinstance(data, Source) else open_source(data, columns=columns)
     run = ScoringRun(compiled, source, options)
     chunks: dict[str, list[NDArray[Any]]] = {name: [] for name in run.output_columns}
     counted: dict[str, list[NDArray[np.int64]]] = {}
-    for columns, answered in run.scored_batches():
-        for name, values in columns.items():
+    for batch_columns, answered in run.scored_batches():
+        for name, values in batch_columns.items():
             chunks[name].append(values)
         for name, values in answered.items():
             counted.setdefault(name, []).append(values)
@@ -620,6 +671,7 @@ def score(
     norm_group: str | None = None,
     reliability: Mapping[str, float] | None = None,
     instruments_dir: Sequence[str | os.PathLike[str]] = (),
+    columns: Sequence[str] | None = None,
 ) -> ScoreResult:
     """Score response data on one or more instruments.
 
@@ -646,6 +698,8 @@ def score(
         Score id -> reliability for the SEM, overriding the published value.
     instruments_dir
         Extra folders to search for instrument ids.
+    columns
+        Column names of a plain 2-D numpy array ``data``.
 
     Returns
     -------
@@ -673,4 +727,4 @@ def score(
         norm_group=norm_group,
         reliability=dict(reliability or {}),
     )
-    return score_compiled(compiled, data, options)
+    return score_compiled(compiled, data, options, columns=columns)
