@@ -691,3 +691,13 @@ def test_quoted_number_label_keys_are_numbers(tmp_path: Path) -> None:
     path.write_text(VALID.replace("labels: {1: Disagree", "labels: {'1': Disagree", 1))
     inst = load_instrument(path)
     assert inst.spec.response_scales["agree5"].labels == {1: "Disagree", 5: "Agree"}
+
+
+def test_number_as_a_key_is_an_unknown_key_with_a_path() -> None:
+    """Regression (found by Hypothesis): a non-text key gave an issue without a path."""
+    data = yaml.safe_load((SPEC.parents[2] / "instruments" / "rses.yaml").read_text())
+    data[2.5] = False
+    with pytest.raises(SpecError) as info:
+        load_instrument_data(data)
+    (issue,) = info.value.issues
+    assert (issue.code, issue.location.path) == ("unknown-key", "2.5")

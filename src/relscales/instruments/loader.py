@@ -575,7 +575,19 @@ def _translate(exc: ValidationError, parsed: ParsedYaml, display: str) -> list[I
         code: ErrorCode
         hint: str | None = None
         is_key = False
-        if kind == "missing":
+        if kind == "invalid_key":
+            key = error.get("input")
+            parent = path if rest else path[:-1]
+            model = _model_at(parent)
+            key_mark = parsed.keys.get((*parent, key))
+            shown = key_mark.raw if key_mark and key_mark.raw is not None else str(key)
+            code, message = "unknown-key", f"unknown key '{shown}' (keys here are text names)"
+            allowed = list(model.model_fields) if model else []
+            hint = did_you_mean(shown, allowed) or (
+                "allowed keys: " + ", ".join(allowed) if allowed else None
+            )
+            path, is_key = (*parent, key), True
+        elif kind == "missing":
             name = rest[0] if rest else loc[-1]
             code, message = "missing-key", f"missing required key '{name}'"
             hint = f"add `{name}:`"
