@@ -36,6 +36,15 @@ app = typer.Typer(
 
 _state: dict[str, bool] = {"debug": False}
 
+Texts = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--texts",
+        help="Text overlay with item wording (repeatable); see docs/authoring.md#text-overlays.",
+        dir_okay=False,
+    ),
+]
+
 InstrumentsDir = Annotated[
     list[Path] | None,
     typer.Option(
@@ -83,14 +92,22 @@ def _dirs(dirs: list[Path] | None) -> list[Path]:
     return list(dirs or [])
 
 
-def _load(ref: str, dirs: list[Path] | None) -> Instrument:
+def _load(ref: str, dirs: list[Path] | None, texts: list[Path] | None = None) -> Instrument:
     from relscales.errors import RelscalesError
     from relscales.instruments.loader import load_instrument
 
     try:
-        return load_instrument(ref, instruments_dir=_dirs(dirs))
+        instrument = load_instrument(ref, instruments_dir=_dirs(dirs))
+        return _with_texts(instrument, texts)
     except RelscalesError as exc:
         _fail(exc)
+
+
+def _with_texts(instrument: Instrument, texts: list[Path] | None) -> Instrument:
+    """Apply every overlay in ``texts`` written for this instrument."""
+    from relscales.instruments.texts import apply_overlays
+
+    return apply_overlays(instrument, texts or [])
 
 
 def _write_text(text: str, output: Path | None) -> None:
@@ -139,12 +156,13 @@ def list_command(
 def show_command(
     instrument: Annotated[str, typer.Argument(help="A bundled id or a path to a YAML file.")],
     instruments_dir: InstrumentsDir = None,
+    texts: Texts = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the resolved instrument as JSON (YAML keys).")
     ] = False,
 ) -> None:
     """Show an instrument's structure: subscales, items (reverse keys marked), provenance."""
-    inst = _load(instrument, instruments_dir)
+    inst = _load(instrument, instruments_dir, texts)
     if as_json:
         data = inst.spec.to_data()
         data["_provenance"] = inst.provenance()
@@ -164,7 +182,7 @@ def validate_command(
         bool, typer.Option("--strict", help="Exit 1 when there are warnings.")
     ] = False,
 ) -> None:
-    """Check instrument files; report every problem with file:line:col, path and id."""
+    """Check instrument files and text overlays; report every problem with file:line:col."""
     from relscales.instruments.loader import validate_file
 
     reports = [validate_file(f, instruments_dir=_dirs(instruments_dir)) for f in files]
@@ -273,6 +291,7 @@ def score_command(
         str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
     ] = None,
     instruments_dir: InstrumentsDir = None,
+    texts: Texts = None,
 ) -> None:
     """Score every respondent; write one row per respondent, in input order."""
     from relscales.errors import RelscalesError
@@ -299,6 +318,7 @@ def score_command(
             encoding=encoding,
             instruments_dir=_dirs(instruments_dir),
             echo=_err,
+            texts=texts or [],
         )
     except RelscalesError as exc:
         if _state["debug"]:

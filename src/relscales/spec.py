@@ -46,6 +46,7 @@ __all__ = [
     "ResourceSpec",
     "ResponseScaleSpec",
     "SubscaleSpec",
+    "TextOverlaySpec",
     "ValidationSpec",
 ]
 
@@ -385,3 +386,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     return value
+
+
+class TextOverlaySpec(_Spec):
+    """Item wording supplied by a researcher for an instrument that ships without it.
+
+    Published instruments ship as scoring keys only. A lab that holds the wording
+    keeps it in an overlay file (one language per file) and passes it with
+    ``--texts FILE`` wherever text is needed.
+    """
+
+    relscales_texts: Literal[1] = Field(description="Overlay format version, the integer 1.")
+    instrument: InstrumentId = Field(description="Id of the instrument the texts belong to.")
+    version: Annotated[StrictStr, Field(pattern=r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")] | None = (
+        Field(default=None, description="Instrument version the texts were written for.")
+    )
+    language: Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = Field(
+        description="Language of the texts (en, fr, pt-BR)."
+    )
+    source: Text | None = Field(default=None, description="Where the wording comes from.")
+    permission: Text | None = Field(
+        default=None, description="The licence or permission under which the lab uses it."
+    )
+    instructions: Text | None = None
+    scale_labels: dict[Name, dict[Number, Text]] = Field(
+        default_factory=dict, description="Answer labels per response scale, in this language."
+    )
+    items: dict[Name, Text] = Field(min_length=1, description="Item id -> full wording.")

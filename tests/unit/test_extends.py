@@ -226,7 +226,7 @@ def test_extends_messages(name: str, message: str) -> None:
 
 def test_extends_unknown_bundled_id() -> None:
     with pytest.raises(SpecError) as info:
-        load_instrument_data({"relscales": 1, "extends": "ecr", "id": "x", "version": "1.0.0"})
+        load_instrument_data({"relscales": 1, "extends": "ecr-rr", "id": "x", "version": "1.0.0"})
     [issue] = info.value.issues
     assert (issue.code, issue.location.path, issue.hint) == (
         "unknown-instrument",

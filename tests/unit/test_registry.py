@@ -119,7 +119,7 @@ def test_path_like_is_always_a_path() -> None:
 @pytest.mark.parametrize(
     ("ref", "code", "hint"),
     [
-        pytest.param("ecr", "unknown-instrument", "did you mean 'ecr-r'?", id="close-id"),
+        pytest.param("ecr-rr", "unknown-instrument", "did you mean 'ecr-r'?", id="close-id"),
         pytest.param(
             "phq9",
             "unknown-instrument",

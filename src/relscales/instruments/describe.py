@@ -79,4 +79,6 @@ def describe(inst: Instrument) -> str:
         column = f" [column {item.column}]" if item.column else ""
         mark = " (R)" if item.reverse else ""
         lines.append(f"  {n:>3}. {item.id}{mark}: {item.label} ({item.scale}){column}")
+        for lang, wording in (item.text or {}).items():
+            lines.append(_wrap(f"[{lang}] {wording}", "         "))
     return "\n".join(lines)

@@ -135,9 +135,34 @@ def validate_file(
     """
     file = os.fspath(path)
     try:
+        if _is_overlay(Path(file)):
+            return _validate_overlay(file, instruments_dir)
         return _Loader(instruments_dir).load(Path(file), display=file)
     except RelscalesError as exc:
         return ValidationReport(file, exc.issues)
+
+
+def _is_overlay(path: Path) -> bool:
+    from relscales.instruments.texts import is_overlay_file
+
+    return path.suffix in (".yaml", ".yml") and is_overlay_file(path)
+
+
+def _validate_overlay(
+    file: str, instruments_dir: Sequence[str | os.PathLike[str]]
+) -> ValidationReport:
+    """Validate a text overlay against the instrument it names."""
+    from relscales.instruments.texts import check_texts, load_texts
+
+    overlay = load_texts(file)
+    try:
+        instrument = load_instrument(overlay.spec.instrument, instruments_dir=instruments_dir)
+    except SpecError as exc:
+        mark = overlay.parsed.values.get(("instrument",))
+        where = mark.location("instrument") if mark else Location(file=file)
+        first = exc.issues[0]
+        raise SpecError(Issue(first.code, first.message, where, hint=first.hint)) from None
+    return ValidationReport(file, tuple(check_texts(overlay, instrument)))
 
 
 def load_instrument_data(data: dict[str, Any], *, source: str = "<data>") -> Instrument:
@@ -254,7 +279,7 @@ class _Loader:
         try:
             spec = InstrumentSpec.model_validate(data)
         except ValidationError as exc:
-            return ValidationReport(display, tuple(_translate(exc, parsed, display))), parsed
+            return ValidationReport(display, tuple(translate_errors(exc, parsed, display))), parsed
         locator = _Locator(parsed, display, spec.id)
         issues = [
             Issue(f.code, f.message, locator.at(f.path), f.severity, f.hint)
@@ -503,9 +528,9 @@ def _value_at(data: Any, path: PathKey) -> Any:
     return data
 
 
-def _model_at(loc: PathKey) -> type[BaseModel] | None:
+def _model_at(loc: PathKey, root: type[BaseModel] = InstrumentSpec) -> type[BaseModel] | None:
     """Return the spec model that a (data) path points into, for did-you-mean on keys."""
-    current: Any = InstrumentSpec
+    current: Any = root
     for part in loc:
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
@@ -556,7 +581,12 @@ _EXPECTED = {
 }
 
 
-def _translate(exc: ValidationError, parsed: ParsedYaml, display: str) -> list[Issue]:
+def translate_errors(
+    exc: ValidationError,
+    parsed: ParsedYaml,
+    display: str,
+    root: type[BaseModel] = InstrumentSpec,
+) -> list[Issue]:
     """Turn pydantic's errors into located issues, one per data path."""
     data = parsed.data
     instrument = data.get("id") if isinstance(data.get("id"), str) else None
@@ -578,7 +608,7 @@ def _translate(exc: ValidationError, parsed: ParsedYaml, display: str) -> list[I
         if kind == "invalid_key":
             key = error.get("input")
             parent = path if rest else path[:-1]
-            model = _model_at(parent)
+            model = _model_at(parent, root)
             key_mark = parsed.keys.get((*parent, key))
             shown = key_mark.raw if key_mark and key_mark.raw is not None else str(key)
             code, message = "unknown-key", f"unknown key '{shown}' (keys here are text names)"
@@ -596,7 +626,7 @@ def _translate(exc: ValidationError, parsed: ParsedYaml, display: str) -> list[I
             name = rest[0] if rest else path[-1]
             if not rest:
                 path = path[:-1]
-            model = _model_at(path)
+            model = _model_at(path, root)
             allowed = list(model.model_fields) if model else []
             key_path = (*path, name)
             raw = parsed.keys[key_path].raw if key_path in parsed.keys else None

@@ -18,8 +18,9 @@ from typing import Any
 from relscales.errors import Issue, Location, OutputError
 from relscales.io.atomic import atomic_path, atomic_text, check_not_input
 from relscales.io.colmap import read_column_map
-from relscales.io.tabular import open_source
+from relscales.io.tabular import BATCH_BYTES, open_source
 from relscales.io.writers import format_for, open_writer
+from relscales.scoring.compile import CompiledInstrument, compile_instrument
 from relscales.scoring.engine import ScoreOptions, ScoringRun, _compile
 from relscales.scoring.results import PROBLEM_FIELDS, Problem
 
@@ -89,9 +90,10 @@ def run_score(
     encoding: str | None,
     instruments_dir: Sequence[str | os.PathLike[str]],
     echo: Callable[[str], None],
+    texts: Sequence[Path] = (),
 ) -> int:
     """Run ``relscales score``; return the exit code (0, or 1 under ``strict``)."""
-    compiled = [_compile(ref, instruments_dir) for ref in instruments]
+    compiled = [_compile_with_texts(ref, instruments_dir, texts) for ref in instruments]
     options = ScoreOptions(
         id_column=id_column,
         column_map=read_column_map(column_map) if column_map else {},
@@ -141,23 +143,61 @@ def run_score(
     return EXIT_OK
 
 
+def _compile_with_texts(
+    ref: str, instruments_dir: Sequence[str | os.PathLike[str]], texts: Sequence[Path]
+) -> CompiledInstrument:
+    """Load an instrument, apply the overlays written for it, and compile it.
+
+    Overlay labels in another language then read as answers.
+    """
+    if not texts:
+        return _compile(ref, instruments_dir)
+    from relscales.instruments.loader import load_instrument
+    from relscales.instruments.texts import apply_overlays
+
+    instrument = load_instrument(ref, instruments_dir=instruments_dir)
+    return compile_instrument(apply_overlays(instrument, texts))
+
+
 def _stream(run: ScoringRun, fmt: str, stream: Any, show_progress: bool) -> None:
+    """Score batch by batch; a writer thread encodes and writes while the next is scored."""
+    import queue
+    import threading
+
     writer = open_writer(fmt, stream)
     progress = _progress(run.source.size, show_progress)
+    box: queue.Queue[Any] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+
+    def write_all() -> None:
+        while (columns := box.get()) is not None:
+            if failure:
+                continue  # drain after an error so the producer never blocks
+            try:
+                writer.write(columns)
+            except BaseException as exc:  # handed to the main thread below
+                failure.append(exc)
+
+    thread = threading.Thread(target=write_all, name="relscales-writer", daemon=True)
+    thread.start()
+    rows_per_block = 0
     try:
         for columns in run.batches():
-            writer.write(columns)
+            box.put(columns)
+            if failure:
+                break
             if progress is not None:
-                progress.update(progress.task_ids[0], completed=_fraction(run))
-        writer.close()
+                rows_per_block = rows_per_block or max(run.rows, 1)
+                done = run.rows * BATCH_BYTES // rows_per_block
+                progress.update(progress.task_ids[0], completed=min(done, run.source.size))
     finally:
+        box.put(None)
+        thread.join()
         if progress is not None:
             progress.stop()
-
-
-def _fraction(run: ScoringRun) -> int:
-    total = run.source.size
-    return min(total, int(total * run.rows / max(run.rows, 1)))
+    if failure:
+        raise failure[0]
+    writer.close()
 
 
 def _summary(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import math
 import os
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -93,6 +92,23 @@ class _ScoreState:
     sem: float | None
     reliability: float | None
     reliability_source: str | None
+
+
+_DECODED = "\x00decoded"
+"""Key under which a prepared batch carries its decoded answer matrices."""
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """One instrument's answers in a batch: matrix, invalid cells, observed range per item."""
+
+    x: NDArray[np.float64]
+    bad: list[tuple[int, Any]]
+    lows: NDArray[np.float64]
+    highs: NDArray[np.float64]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.x, self.bad, self.lows, self.highs))
 
 
 @dataclass
@@ -387,20 +403,15 @@ class ScoringRun:
         self,
     ) -> Iterator[tuple[dict[str, NDArray[Any]], dict[str, NDArray[np.int64]]]]:
         """Yield each batch's output columns and its answered counts per subscale."""
-        items = {c for comp in self.compiled for c in comp.columns} - {self.id_column}
-
-        def prepare(columns: dict[str, Any]) -> dict[str, Any]:
-            return {k: preparse(v) if k in items else v for k, v in columns.items()}
-
         scored = False
-        for batch in self.source.batches(self.needed_columns(), prepare=prepare):
+        for batch in self.source.batches(self.needed_columns(), prepare=self._decode_batch):
             scored = True
             yield self._score_batch(batch.columns, batch.n_rows, batch.first_row)
         if not scored:  # a header without rows still gives every column (and valid Parquet)
             import pyarrow as pa
 
             empty = {name: pa.array([], pa.string()) for name in self.needed_columns()}
-            yield self._score_batch(prepare(empty), 0, 0)
+            yield self._score_batch(empty, 0, 0)
 
     def _ids(self, columns: dict[str, Any], n: int, first: int) -> Any:
         """Return the batch's ids: a pyarrow string array, or row numbers from 1."""
@@ -416,9 +427,35 @@ class ScoringRun:
             array = pc.cast(array, pa.string())
         return array
 
+    def _decode_batch(self, columns: dict[str, Any]) -> dict[str, Any]:
+        """Decode every item column of a batch into one answer matrix per instrument.
+
+        Runs in the reader's thread for files (no warnings machinery, which is not
+        thread-safe), so decoding overlaps with scoring the previous batch.
+        """
+        n = len(next(iter(columns.values()))) if columns else 0
+        decoded: list[_Decoded] = []
+        for comp in self.compiled:
+            x = np.empty((n, len(comp.item_ids)), order="F")
+            bad = []
+            for j, column in enumerate(comp.columns):
+                cells = decode_column(preparse(columns[column]), comp.scales[comp.item_scale[j]])
+                x[:, j] = cells.values
+                if cells.bad_rows.size:
+                    bad.append((j, cells))
+            # fmin/fmax skip NaN without the all-NaN warning of nanmin/nanmax
+            lows = np.fmin.reduce(x, axis=0) if n else np.full(x.shape[1], np.nan)
+            highs = np.fmax.reduce(x, axis=0) if n else np.full(x.shape[1], np.nan)
+            decoded.append(_Decoded(x, bad, lows, highs))
+        kept = {self.id_column: columns[self.id_column]} if self.id_column else {}
+        return {**kept, _DECODED: decoded}
+
     def _score_batch(
         self, columns: dict[str, Any], n: int, first: int
     ) -> tuple[dict[str, NDArray[Any]], dict[str, NDArray[np.int64]]]:
+        if _DECODED not in columns:
+            columns = self._decode_batch(columns)
+        decoded_all: list[_Decoded] = columns[_DECODED]
 
         ids = self._ids(columns, n, first)
         out: dict[str, NDArray[Any]] = {self.id_column or "row": ids}
@@ -426,21 +463,13 @@ class ScoringRun:
         answered: dict[str, NDArray[np.int64]] = {}
         opts = self.options
         for ci, (comp, states) in enumerate(zip(self.compiled, self.states, strict=True)):
-            x = np.empty((n, len(comp.item_ids)), order="F")
+            x, bad, lows, highs = decoded_all[ci]
             batch_problems: list[Problem] = []
-            for j, column in enumerate(comp.columns):
-                decoded = decode_column(columns[column], comp.scales[comp.item_scale[j]])
-                x[:, j] = decoded.values
-                if decoded.bad_rows.size:
-                    batch_problems += self._problems(comp, j, decoded, ids, first)
+            for j, cells in bad:
+                batch_problems += self._problems(comp, j, cells, ids, first)
             if batch_problems:
                 batch_problems.sort(key=lambda p: p.row)
                 self.problems.add(batch_problems)
-            lows = highs = np.full(x.shape[1], np.nan)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-                if n:  # zero rows only in the one empty batch of a header-only input
-                    lows, highs = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
             sub_scores, counts = keyed_scores(
                 x,
                 comp.weights,
