@@ -215,6 +215,35 @@ def schema_command(
     _write_text(json.dumps(instrument_schema(), indent=2, ensure_ascii=False) + "\n", output)
 
 
+@app.command("catalogue")
+def catalogue_command(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for the pages.", file_okay=False)
+    ] = Path("docs/instruments"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Only report out-of-date pages (exit 1 if any).")
+    ] = False,
+    instruments_dir: InstrumentsDir = None,
+) -> None:
+    """Write one Markdown page per instrument (structure, keys, provenance, licence)."""
+    from relscales.errors import RelscalesError
+    from relscales.io.catalogue import write_catalogue
+
+    try:
+        stale = write_catalogue(output, check=check, instruments_dir=_dirs(instruments_dir))
+    except RelscalesError as exc:
+        _fail(exc)
+    if check:
+        for name in stale:
+            _err(f"{output / name}: out of date; run `relscales catalogue -o {output}`")
+        raise typer.Exit(EXIT_STRICT if stale else EXIT_OK)
+    typer.echo(
+        f"wrote {len(stale)} page{'s' * (len(stale) != 1)} in {output}"
+        if stale
+        else f"{output}: already current"
+    )
+
+
 def _parse_reliability(pairs: list[str] | None) -> dict[str, float]:
     out: dict[str, float] = {}
     for pair in pairs or []:
