@@ -80,13 +80,31 @@ def timed(cmd: list[str], repeat: int) -> tuple[float, list[float]]:
 
 
 def peak_rss(cmd: list[str]) -> int:
-    """Peak resident set size of a command, in bytes (GNU time, else resource)."""
-    import resource
+    """Peak resident set size of one command, in bytes, measured on that process alone.
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(before, after) * 1024
+    Uses GNU time when installed; otherwise a fresh Python parent whose only child is the
+    command (RUSAGE_CHILDREN of this process would include every earlier child, R too).
+    """
+    gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+    if gnu_time:
+        done = subprocess.run(
+            [gnu_time, "-f", "%M", *cmd],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        return int(done.stderr.strip().splitlines()[-1]) * 1024
+    probe = (
+        "import resource, subprocess, sys; "
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *cmd], check=True, capture_output=True, text=True
+    )
+    return int(out.stdout.strip()) * 1024
 
 
 def main() -> None:

@@ -48,3 +48,13 @@ def test_bundled_file_is_valid_without_warnings(path: Path) -> None:
     assert [issue.render() for issue in report.issues] == []
     assert report.instrument is not None
     assert report.instrument.id == path.stem  # the file is named <id>.yaml
+
+
+def test_instrument_catalogue_pages_are_current() -> None:
+    """docs/instruments/ is generated from the YAML files; regenerate after any change."""
+    from relscales.io.catalogue import write_catalogue
+
+    stale = write_catalogue(ROOT / "docs" / "instruments", check=True)
+    assert stale == [], (
+        f"out of date: {stale}; run `relscales catalogue -o docs/instruments` and commit"
+    )

@@ -140,7 +140,19 @@ def test_show_json_has_the_yaml_keys(path: Path) -> None:
     assert result.exit_code == 0
     shown = json.loads(result.stdout)
     source = yaml.safe_load(path.read_text())
-    assert sorted(shown) == sorted([*source, "_provenance"])
+    from relscales.spec import InstrumentSpec
+
+    # a top-level key the file states at its default value (`languages: [en]`) is left out
+    fields = InstrumentSpec.model_fields
+
+    def at_default(key: str) -> bool:
+        if key not in fields or fields[key].is_required():
+            return False
+        default = fields[key].get_default(call_default_factory=True)
+        return isinstance(default, tuple) and list(source[key]) == list(default)
+
+    stated = [k for k in source if not at_default(k)]
+    assert sorted(shown) == sorted([*stated, "_provenance"])
     # inside, a default the file states (`score: mean`) is left out, and nothing is added
     for key in ("items", "subscales"):
         for got, written in zip(shown[key], source[key], strict=True):
@@ -330,10 +342,10 @@ def test_console_script_validate_bad_file() -> None:
 
 
 def test_console_script_unknown_id_has_no_traceback() -> None:
-    proc = subprocess.run([_exe(), "show", "ecr"], capture_output=True, text=True, check=False)
+    proc = subprocess.run([_exe(), "show", "ecr-rr"], capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert proc.stderr == (
-        "error[unknown-instrument] no instrument with id 'ecr' (did you mean 'ecr-r'?)\n"
+        "error[unknown-instrument] no instrument with id 'ecr-rr' (did you mean 'ecr-r'?)\n"
     )
     assert "Traceback" not in proc.stdout + proc.stderr
 

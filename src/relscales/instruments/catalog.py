@@ -51,8 +51,9 @@ def list_instruments(
 
     Examples
     --------
-    >>> [s.id for s in list_instruments()][:2]
-    ['ecr-r', 'rses']
+    >>> ids = [s.id for s in list_instruments()]
+    >>> "ecr-r" in ids and "rses" in ids
+    True
     """
     out: list[InstrumentSummary] = []
     for ref, path in sorted(available_instruments(instruments_dir).items()):
