@@ -125,22 +125,26 @@ def main() -> None:
         "bytes": data.stat().st_size,
         "cpus": os.cpu_count(),
     }
-    floor, floor_all = timed(floor_cmd, args.repeat)
-    rel, rel_all = timed(rel_cmd, args.repeat)
-    results.update(
-        floor_s=floor,
-        relscales_s=rel,
-        ratio_to_floor=rel / floor,
-        floor_runs=floor_all,
-        relscales_runs=rel_all,
-    )
     rscript = shutil.which("Rscript")
+    commands = {"floor": floor_cmd, "relscales": rel_cmd}
     if rscript and not args.skip_r:
         r_out = DATA / "out_r.csv"
-        r_time, r_all = timed(
-            [rscript, str(HERE / "r" / "score_bench.R"), str(data), str(r_out)], args.repeat
-        )
-        results.update(r_s=r_time, r_runs=r_all, speedup_vs_r=r_time / rel)
+        commands["r"] = [rscript, str(HERE / "r" / "score_bench.R"), str(data), str(r_out)]
+    # interleaved: each repeat runs every command once, so drift in machine speed hits all
+    runs: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(args.repeat):
+        for name, cmd in commands.items():
+            runs[name].append(timed(cmd, 1)[1][0])
+    med = {name: statistics.median(times) for name, times in runs.items()}
+    results.update(
+        floor_s=med["floor"],
+        relscales_s=med["relscales"],
+        ratio_to_floor=med["relscales"] / med["floor"],
+        floor_runs=runs["floor"],
+        relscales_runs=runs["relscales"],
+    )
+    if "r" in med:
+        results.update(r_s=med["r"], r_runs=runs["r"], speedup_vs_r=med["r"] / med["relscales"])
     if args.memory_rows:
         big = generate(args.memory_rows)
         big_out = DATA / "out_big.csv"

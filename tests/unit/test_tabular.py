@@ -260,3 +260,28 @@ def test_require() -> None:
         require("relscales_no_such_module", "excel")
     assert info.value.code == "missing-dependency"
     assert "pip install 'relscales[excel]'" in (info.value.issues[0].hint or "")
+
+
+def test_numeric_first_read_falls_back_to_text_from_the_same_row(tmp_path: Path) -> None:
+    """Columns are parsed as numbers until a cell is not one; then text, no row lost or doubled."""
+    import pyarrow as pa
+
+    from relscales.io.tabular import open_source
+
+    rows = ["id,a,b"] + [f"r{i},{i % 7 + 1},{(i * 3) % 7 + 1}" for i in range(3000)]
+    rows[2501] = "r2500,Strongly agree,3"  # a label deep in the file, past the first blocks
+    path = tmp_path / "late-label.csv"
+    path.write_text("\n".join(rows) + "\n")
+    source = open_source(path)
+    batches = list(source.batches(["id", "a", "b"], batch_bytes=4096, numeric=["a", "b"]))
+    assert len(batches) > 3
+    assert sum(b.n_rows for b in batches) == 3000
+    starts = [b.first_row for b in batches]
+    assert starts == [sum(b.n_rows for b in batches[:i]) for i in range(len(batches))]
+    assert pa.types.is_float64(batches[0].columns["a"].type)  # numbers while they last
+    assert pa.types.is_string(batches[-1].columns["a"].type)  # text after the label
+    ids = [v for b in batches for v in b.columns["id"].to_pylist()]
+    assert ids == [f"r{i}" for i in range(3000)]
+    cells = [str(v) for b in batches for v in b.columns["a"].to_pylist()]
+    assert cells[2500] == "Strongly agree"
+    assert float(cells[2499]) == 2499 % 7 + 1

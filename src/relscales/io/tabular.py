@@ -83,17 +83,19 @@ class Source:
         batch_bytes: int = BATCH_BYTES,
         batch_rows: int = BATCH_ROWS,
         prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        numeric: Sequence[str] = (),
     ) -> Iterator[Batch]:
         """Yield batches holding ``columns`` (each read as text when from a file).
 
         ``prepare`` transforms each batch's columns; for files it runs in the reading
-        thread, so its work overlaps with the caller's.
+        thread, so its work overlaps with the caller's. ``numeric`` names file columns
+        to try parsing as numbers first (see :meth:`_csv_batches`).
         """
         if self.table is not None:
             for batch in self._table_batches(columns, batch_rows):
                 yield _prepared(batch, prepare)
         else:
-            raw = self._csv_batches(columns, batch_bytes)
+            raw = self._csv_batches(columns, batch_bytes, numeric)
             yield from _prefetch(_prepared(batch, prepare) for batch in raw)
 
     def _table_batches(self, columns: Sequence[str], batch_rows: int) -> Iterator[Batch]:
@@ -110,7 +112,48 @@ class Source:
             yield Batch(cols, n, first)
             first += n
 
-    def _csv_batches(self, columns: Sequence[str], batch_bytes: int) -> Iterator[Batch]:
+    def _csv_batches(
+        self, columns: Sequence[str], batch_bytes: int, numeric: Sequence[str] = ()
+    ) -> Iterator[Batch]:
+        """Read the file in blocks.
+
+        Columns in ``numeric`` are first parsed as numbers by Arrow itself, in its
+        threads. The first cell that is not a plain number (a label, a stray space,
+        ``NA``) stops that attempt; reading then goes on from the same row with every
+        column as text, so each cell is still read by the full rules and no row is
+        read twice or lost.
+        """
+        import pyarrow as pa
+
+        done = 0
+        if numeric:
+            try:
+                for batch in self._read_blocks(columns, batch_bytes, numeric, first=0):
+                    yield batch
+                    done += batch.n_rows
+                return
+            except pa.ArrowInvalid as exc:
+                if "conversion error" not in str(exc):
+                    raise self._unreadable(exc, done) from None
+        seen = 0
+        try:
+            for batch in self._read_blocks(columns, batch_bytes, (), first=0):
+                n = batch.n_rows
+                if seen + n <= done:
+                    seen += n
+                    continue
+                if seen < done:
+                    skip = done - seen
+                    cols = {k: v.slice(skip) for k, v in batch.columns.items()}
+                    batch = Batch(cols, n - skip, done, batch.bytes_read)
+                seen += n
+                yield batch
+        except pa.ArrowInvalid as exc:
+            raise self._unreadable(exc, seen) from None
+
+    def _read_blocks(
+        self, columns: Sequence[str], batch_bytes: int, numeric: Sequence[str], first: int
+    ) -> Iterator[Batch]:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
@@ -123,38 +166,37 @@ class Source:
             encoding=dialect.encoding,
         )
         parse = pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True)
+        types = {name: pa.float64() if name in numeric else pa.string() for name in columns}
         convert = pacsv.ConvertOptions(
             include_columns=list(columns),
-            column_types={name: pa.string() for name in columns},
+            column_types=types,
             null_values=[""],
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )
-        first = 0
-        try:
-            reader = pacsv.open_csv(
-                str(self.path), read_options=read, parse_options=parse, convert_options=convert
+        reader = pacsv.open_csv(
+            str(self.path), read_options=read, parse_options=parse, convert_options=convert
+        )
+        for record_batch in reader:
+            n = record_batch.num_rows
+            if n == 0:
+                continue
+            names = record_batch.schema.names
+            cols = {name: record_batch.column(i) for i, name in enumerate(names)}
+            yield Batch(cols, n, first, reader_bytes(reader))
+            first += n
+
+    def _unreadable(self, exc: Exception, rows_read: int) -> DataError:
+        return DataError(
+            Issue(
+                "data-unreadable",
+                f"cannot parse the rows that follow data row {rows_read} (the problem is in "
+                f"the next block of the file): {_arrow_message(exc)}",
+                Location(file=self.name, row=rows_read + 1),
+                hint="check that every row has as many fields as the header and that "
+                "quotes are closed",
             )
-            for record_batch in reader:
-                n = record_batch.num_rows
-                if n == 0:
-                    continue
-                cols = {
-                    name: record_batch.column(i) for i, name in enumerate(record_batch.schema.names)
-                }
-                yield Batch(cols, n, first, reader_bytes(reader))
-                first += n
-        except pa.ArrowInvalid as exc:
-            raise DataError(
-                Issue(
-                    "data-unreadable",
-                    f"cannot parse the rows that follow data row {first} (the problem is in "
-                    f"the next block of the file): {_arrow_message(exc)}",
-                    Location(file=self.name, row=first + 1),
-                    hint="check that every row has as many fields as the header and that "
-                    "quotes are closed",
-                )
-            ) from None
+        )
 
 
 def _prepared(batch: Batch, prepare: Callable[[dict[str, Any]], dict[str, Any]] | None) -> Batch:

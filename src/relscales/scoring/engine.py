@@ -404,7 +404,11 @@ class ScoringRun:
     ) -> Iterator[tuple[dict[str, NDArray[Any]], dict[str, NDArray[np.int64]]]]:
         """Yield each batch's output columns and its answered counts per subscale."""
         scored = False
-        for batch in self.source.batches(self.needed_columns(), prepare=self._decode_batch):
+        items = [c for c in self.needed_columns() if c != self.id_column]
+        batches = self.source.batches(
+            self.needed_columns(), prepare=self._decode_batch, numeric=items
+        )
+        for batch in batches:
             scored = True
             yield self._score_batch(batch.columns, batch.n_rows, batch.first_row)
         if not scored:  # a header without rows still gives every column (and valid Parquet)
