@@ -379,7 +379,7 @@ def test_a_failing_run_leaves_no_partial_output(
     lines.insert(380, "broken," + ",".join(["2"] * 12))  # too many fields, near the end
     data = write(tmp_path / "d.csv", "\n".join(lines) + "\n")
     out = write(tmp_path / "scores.csv", "old results\n")
-    small = functools.partialmethod(Source.batches, batch_bytes=512)
+    small = functools.partialmethod(Source.batches, batch_bytes=512, whole_file_bytes=0)
     monkeypatch.setattr(Source, "batches", small)
     writes: list[int] = []
     original = scorejob.open_writer

@@ -386,7 +386,7 @@ def test_chunked_csv_reading_equals_whole(tmp_path: Any, batch_bytes: int) -> No
     path = tmp_path / "data.csv"
     path.write_text("\n".join(lines) + "\n")
     whole = relscales.score("rses", path)
-    source = small_batches(open_source(path), batch_bytes=batch_bytes)
+    source = small_batches(open_source(path), batch_bytes=batch_bytes, whole_file_bytes=0)
     if batch_bytes == 128:
         assert len(list(source.batches(["id", *items]))) > 5
     chunked = relscales.score("rses", source)

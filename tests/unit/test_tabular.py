@@ -138,7 +138,7 @@ def test_csv_source_reads_needed_columns_as_text(tmp_path: Path) -> None:
 def test_csv_batches_cover_every_row_once(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     path.write_text("id,a\n" + "".join(f"{i},{i % 7}\n" for i in range(500)))
-    batches = list(open_source(path).batches(["id", "a"], batch_bytes=256))
+    batches = list(open_source(path).batches(["id", "a"], batch_bytes=256, whole_file_bytes=0))
     assert len(batches) > 5
     firsts = [b.first_row for b in batches]
     assert firsts == [sum(b.n_rows for b in batches[:k]) for k in range(len(batches))]
@@ -273,7 +273,9 @@ def test_numeric_first_read_falls_back_to_text_from_the_same_row(tmp_path: Path)
     path = tmp_path / "late-label.csv"
     path.write_text("\n".join(rows) + "\n")
     source = open_source(path)
-    batches = list(source.batches(["id", "a", "b"], batch_bytes=4096, numeric=["a", "b"]))
+    batches = list(
+        source.batches(["id", "a", "b"], batch_bytes=4096, numeric=["a", "b"], whole_file_bytes=0)
+    )
     assert len(batches) > 3
     assert sum(b.n_rows for b in batches) == 3000
     starts = [b.first_row for b in batches]
