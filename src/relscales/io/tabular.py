@@ -26,7 +26,7 @@ from relscales.errors import DataError, Issue, Location, MissingDependencyError
 
 __all__ = ["Batch", "CsvDialect", "Source", "open_source", "sniff_csv"]
 
-BATCH_BYTES = 4 << 20
+BATCH_BYTES = 2 << 20
 """Bytes of CSV text parsed per block."""
 
 BATCH_ROWS = 262_144
