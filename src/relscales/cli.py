@@ -321,6 +321,17 @@ def score_command(
     ] = None,
     instruments_dir: InstrumentsDir = None,
     texts: Texts = None,
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            help="Print how one respondent's readings were reached (id or row number); "
+            "writes nothing.",
+        ),
+    ] = None,
+    locale: Annotated[
+        str, typer.Option("--locale", help="Locale of the help resources shown with flags.")
+    ] = "en-US",
 ) -> None:
     """Score every respondent; write one row per respondent, in input order."""
     from relscales.errors import RelscalesError
@@ -348,6 +359,8 @@ def score_command(
             instruments_dir=_dirs(instruments_dir),
             echo=_err,
             texts=texts or [],
+            explain=explain,
+            locale=locale,
         )
     except RelscalesError as exc:
         if _state["debug"]:

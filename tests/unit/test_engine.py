@@ -318,6 +318,7 @@ def test_several_instruments_in_one_pass(tmp_path: Path) -> None:
         "self_esteem",
         "anxiety",
         "avoidance",
+        "attachment_style",  # readings (flags, then profiles) follow the scores
         "self_esteem_n_answered",
         "anxiety_n_answered",
         "avoidance_n_answered",

@@ -91,6 +91,8 @@ def run_score(
     instruments_dir: Sequence[str | os.PathLike[str]],
     echo: Callable[[str], None],
     texts: Sequence[Path] = (),
+    explain: str | None = None,
+    locale: str = "en-US",
 ) -> int:
     """Run ``relscales score``; return the exit code (0, or 1 under ``strict``)."""
     compiled = [_compile_with_texts(ref, instruments_dir, texts) for ref in instruments]
@@ -107,6 +109,8 @@ def run_score(
         problem_limit=None if problems else 100_000,
     )
     source = open_source(data, delimiter=delimiter, encoding=encoding)
+    if explain is not None:
+        return _explain(compiled, source, options, explain, locale)
     run = ScoringRun(compiled, source, options)
     name = fmt or (format_for(output.suffix) if output else "csv")
     if name is None or format_for(name) is None:
@@ -140,6 +144,39 @@ def run_score(
     _summary(run, output, problems, warnings, echo)
     if strict and (run.problems.total or warnings):
         return EXIT_STRICT
+    return EXIT_OK
+
+
+def _explain(
+    compiled: Sequence[CompiledInstrument],
+    source: Any,
+    options: ScoreOptions,
+    wanted: str,
+    locale: str,
+) -> int:
+    """Print how one respondent's readings were reached (``--explain ROW``)."""
+    import dataclasses
+
+    from relscales.reports.explain import explain_row, find_row
+    from relscales.scoring.engine import score_compiled
+    from relscales.scoring.norms import critical_z
+
+    result = score_compiled(compiled, source, dataclasses.replace(options, details=True))
+    row = find_row(result, wanted)
+    if row is None:
+        raise OutputError(
+            Issue(
+                "invalid-option",
+                f"--explain {wanted}: no respondent with that id, and not a row number from 1 "
+                f"to {result.n_respondents}",
+                Location(file=source.name),
+                hint=f"give a value of the '{result.id_column}' column, or a row number",
+            )
+        )
+    level = options.confidence_level
+    sys.stdout.write(
+        explain_row(result, compiled, row, level=level, z=critical_z(level), locale=locale) + "\n"
+    )
     return EXIT_OK
 
 

@@ -30,6 +30,11 @@ class TableWriter(Protocol):
         """Finish the output (footer, closing bracket)."""
 
 
+def _is_boolean(values: NDArray[Any]) -> bool:
+    present = [v for v in values.tolist() if v is not None]
+    return bool(present) and all(isinstance(v, bool) for v in present)
+
+
 def _arrow_table(columns: Columns) -> Any:
     import pyarrow as pa
 
@@ -37,6 +42,8 @@ def _arrow_table(columns: Columns) -> Any:
     for name, values in columns.items():
         if not isinstance(values, np.ndarray):  # already a pyarrow array (ids)
             arrays[name] = values
+        elif values.dtype == object and _is_boolean(values):
+            arrays[name] = pa.array(values.tolist(), type=pa.bool_())
         elif values.dtype == object:
             arrays[name] = pa.array(
                 [None if v is None else str(v) for v in values.tolist()], type=pa.string()

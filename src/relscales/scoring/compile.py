@@ -8,6 +8,7 @@ codes of each scale, and each score's missing-data rule.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from numpy.typing import NDArray
 
 from relscales.instruments.instrument import Instrument
 from relscales.scoring.kernel import ScoreMethod
-from relscales.spec import BandSpec, NormSpec, PublishedSpec
+from relscales.spec import BandSpec, FlagSpec, NormSpec, PublishedSpec
 
 if TYPE_CHECKING:
     from relscales.scoring.engine import ScoreOptions
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CompiledComposite",
+    "CompiledFlag",
     "CompiledInstrument",
+    "CompiledProfile",
     "CompiledScale",
     "ScoreInfo",
     "compile_instrument",
@@ -78,6 +81,35 @@ class CompiledComposite:
 
 
 @dataclass(frozen=True, slots=True)
+class CompiledProfile:
+    """A two-axis reading as indices into the score table."""
+
+    id: str
+    name: str
+    x: int
+    y: int
+    cut_x: float
+    cut_y: float
+    regions: dict[str, str]
+    descriptive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledFlag:
+    """A flag as item indices (raw answers) or a score index, with its threshold."""
+
+    spec: FlagSpec
+    items: NDArray[np.int64] | None
+    score: int | None
+    at_least: float
+
+    @property
+    def id(self) -> str:
+        """The flag id (the column is ``flag_<id>``)."""
+        return self.spec.id
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledInstrument:
     """An instrument compiled to numeric arrays (immutable).
 
@@ -115,6 +147,8 @@ class CompiledInstrument:
     min_answered: NDArray[np.int64]
     composites: tuple[CompiledComposite, ...]
     scores: tuple[ScoreInfo, ...] = field(default=())
+    profiles: tuple[CompiledProfile, ...] = field(default=())
+    flags: tuple[CompiledFlag, ...] = field(default=())
 
     @property
     def id(self) -> str:
@@ -131,20 +165,7 @@ class CompiledInstrument:
         columns = tuple(
             mapping.get(item, col) for item, col in zip(self.item_ids, self.columns, strict=True)
         )
-        return CompiledInstrument(
-            self.instrument,
-            self.item_ids,
-            columns,
-            self.reverse,
-            self.offset,
-            self.item_scale,
-            self.scales,
-            self.weights,
-            self.methods,
-            self.min_answered,
-            self.composites,
-            self.scores,
-        )
+        return dataclasses.replace(self, columns=columns)
 
     def score(self, data: object, options: ScoreOptions | None = None) -> ScoreResult:
         """Score response data with this compiled instrument (see :func:`relscales.score`)."""
@@ -284,4 +305,28 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
         ),
         composites=tuple(composites),
         scores=tuple(infos),
+        profiles=tuple(
+            CompiledProfile(
+                p.id,
+                p.name,
+                position[p.x.score],
+                position[p.y.score],
+                float(p.x.cut),
+                float(p.y.cut),
+                {str(key): value for key, value in p.regions.items()},
+                p.descriptive,
+            )
+            for p in spec.profiles
+        ),
+        flags=tuple(
+            CompiledFlag(
+                f,
+                np.array([index[i] for i in f.when.items], dtype=np.int64)
+                if f.when.items is not None
+                else None,
+                position[f.when.score] if f.when.score is not None else None,
+                float(f.when.at_least),
+            )
+            for f in spec.flags
+        ),
     )

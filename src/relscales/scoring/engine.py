@@ -26,8 +26,9 @@ from relscales.instruments.lint import did_you_mean
 from relscales.io.tabular import Source, open_source
 from relscales.scoring.compile import CompiledInstrument, ScoreInfo, compile_instrument
 from relscales.scoring.decode import REASONS, decode_column, preparse
-from relscales.scoring.kernel import keyed_scores
+from relscales.scoring.kernel import item_sampling_se, keyed_scores
 from relscales.scoring.norms import band_labels, critical_z, norm_scores, pick_norm, sem
+from relscales.scoring.readings import classify_profile, flag_state
 from relscales.scoring.results import Problem, ProblemLog, ScoreResult
 
 __all__ = ["ID_CANDIDATES", "ScoreOptions", "ScoringRun", "score", "score_compiled"]
@@ -61,6 +62,9 @@ class ScoreOptions:
         Score id -> reliability, overriding the published one for the SEM.
     problem_limit
         How many problem records to keep in memory (all are counted).
+    details
+        Keep each score's standard error and each profile's axis levels (for
+        ``--explain``) in :attr:`ScoreResult.details`.
     """
 
     id_column: str | None = None
@@ -73,6 +77,7 @@ class ScoreOptions:
     norm_group: str | None = None
     reliability: Mapping[str, float] = field(default_factory=dict)
     problem_limit: int | None = 100_000
+    details: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping, for metadata."""
@@ -159,7 +164,14 @@ class ScoringRun:
         self.rows = 0
         self.stats: dict[tuple[int, int], _ScaleStats] = {}
         self.states = self._score_states()
+        self.reading_names = self._reading_names()
         self.output_columns = self._output_columns()
+        self.profile_z = (
+            critical_z(options.confidence_level)
+            if any(c.profiles for c in self.compiled)
+            else math.nan
+        )
+        self.details_batch: dict[str, NDArray[Any]] = {}
         self.z_crit = critical_z(options.confidence_level) if options.with_ci else math.nan
         self._warnings: list[Issue] = list(self._option_warnings())
 
@@ -340,10 +352,28 @@ class ScoringRun:
         divisor = float(comp.weights.sum()) if comp.method == "mean" else 1.0
         return math.sqrt(total) / divisor
 
+    def _reading_names(self) -> dict[str, dict[str, str]]:
+        """Column names of flags (``flag_<id>``) and profiles, per instrument."""
+        counts: dict[str, int] = {}
+        for comp in self.compiled:
+            for name in [f"flag_{f.id}" for f in comp.flags] + [p.id for p in comp.profiles]:
+                counts[name] = counts.get(name, 0) + 1
+        return {
+            comp.id: {
+                name: f"{comp.id}.{name}" if counts[name] > 1 else name
+                for name in [f"flag_{f.id}" for f in comp.flags] + [p.id for p in comp.profiles]
+            }
+            for comp in self.compiled
+        }
+
     def _output_columns(self) -> list[str]:
         cols = [self.id_column or "row"]
         for row in self.states:
             cols += [s.column for s in row]
+        for comp in self.compiled:  # flags first: they are read before any reading
+            cols += [self.reading_names[comp.id][f"flag_{f.id}"] for f in comp.flags]
+        for comp in self.compiled:
+            cols += [self.reading_names[comp.id][p.id] for p in comp.profiles]
         opts = self.options
         for comp, row in zip(self.compiled, self.states, strict=True):
             for k, s in enumerate(row):
@@ -474,6 +504,14 @@ class ScoringRun:
             if batch_problems:
                 batch_problems.sort(key=lambda p: p.row)
                 self.problems.add(batch_problems)
+            flag_values = [flag_state(x, f) for f in comp.flags if f.items is not None]
+            person_se = (
+                item_sampling_se(
+                    x, comp.weights, comp.methods, reverse=comp.reverse, offset=comp.offset
+                )
+                if comp.profiles
+                else None
+            )
             sub_scores, counts = keyed_scores(
                 x,
                 comp.weights,
@@ -503,6 +541,8 @@ class ScoringRun:
                 if composite.method == "mean":
                     total = total / composite.weights.sum()
                 values.append(total)
+            readings = self._readings(comp, states, values, person_se, flag_values, n)
+            out.update(readings)
             for k, (state, v) in enumerate(zip(states, values, strict=True)):
                 out[state.column] = v
                 name = state.column
@@ -529,6 +569,82 @@ class ScoringRun:
         self.rows += n
         out.update(extras)
         return {name: out[name] for name in self.output_columns}, answered
+
+    def _readings(
+        self,
+        comp: CompiledInstrument,
+        states: list[_ScoreState],
+        values: list[NDArray[np.float64]],
+        person_se: NDArray[np.float64] | None,
+        item_flags: list[NDArray[Any]],
+        n: int,
+    ) -> dict[str, NDArray[Any]]:
+        """Flag and profile columns (plus details) for one instrument in one batch."""
+        out: dict[str, NDArray[Any]] = {}
+        names = self.reading_names[comp.id]
+        item_flags = list(item_flags)
+        for flag in comp.flags:
+            if flag.items is not None:
+                out[names[f"flag_{flag.id}"]] = item_flags.pop(0)
+            else:
+                assert flag.score is not None
+                score = values[flag.score]
+                raised = np.full(n, None, dtype=object)
+                known = ~np.isnan(score)
+                raised[known] = score[known] >= flag.at_least
+                out[names[f"flag_{flag.id}"]] = raised
+        if comp.profiles:
+            assert person_se is not None
+            se = self._score_se(comp, states, person_se, n)
+            z = self.profile_z
+            for prof in comp.profiles:
+                label, x_level, y_level = classify_profile(
+                    values[prof.x], se[prof.x], values[prof.y], se[prof.y], prof, z
+                )
+                column = names[prof.id]
+                out[column] = label
+                if self.options.details:
+                    self.details_batch[f"{column}.x_level"] = x_level
+                    self.details_batch[f"{column}.y_level"] = y_level
+            if self.options.details:
+                for state, s in zip(states, se, strict=True):
+                    self.details_batch[f"{state.column}.se"] = s
+        return out
+
+    def _score_se(
+        self,
+        comp: CompiledInstrument,
+        states: list[_ScoreState],
+        person_se: NDArray[np.float64],
+        n: int,
+    ) -> list[NDArray[np.float64]]:
+        """Return every score's standard error per respondent.
+
+        The classical SEM where the instrument gives one, else the person-level
+        item-sampling SE; composites combine their parts'.
+        """
+        se: list[NDArray[np.float64]] = []
+        n_sub = len(comp.methods)
+        for k, state in enumerate(states[:n_sub]):
+            se.append(np.full(n, state.sem) if state.sem is not None else person_se[:, k])
+        for composite, state in zip(comp.composites, states[n_sub:], strict=True):
+            if state.sem is not None:
+                se.append(np.full(n, state.sem))
+                continue
+            total = np.zeros(n)
+            for part, weight in zip(
+                composite.parts.tolist(), composite.weights.tolist(), strict=True
+            ):
+                part_se = se[part]
+                if composite.standardized:
+                    norm = pick_norm(
+                        states[part].info.norms, composite.norm_group or self.options.norm_group
+                    )
+                    part_se = part_se / float(norm.sd) if norm is not None else part_se * np.inf
+                total = total + (weight * part_se) ** 2
+            divisor = float(composite.weights.sum()) if composite.method == "mean" else 1.0
+            se.append(np.sqrt(total) / divisor)
+        return se
 
     @staticmethod
     def _problems(
@@ -626,6 +742,7 @@ class ScoringRun:
             },
             "options": self.options.to_dict(),
             "columns": self.output_columns,
+            "reading_columns": self.reading_names,
             "problems": self.problems.summary(),
             "warnings": [w.to_dict() for w in self.warnings()],
         }
@@ -660,11 +777,15 @@ def score_compiled(
     run = ScoringRun(compiled, source, options)
     chunks: dict[str, list[NDArray[Any]]] = {name: [] for name in run.output_columns}
     counted: dict[str, list[NDArray[np.int64]]] = {}
+    details: dict[str, list[NDArray[Any]]] = {}
     for batch_columns, answered in run.scored_batches():
         for name, values in batch_columns.items():
             chunks[name].append(values)
         for name, values in answered.items():
             counted.setdefault(name, []).append(values)
+        for name, values in run.details_batch.items():
+            details.setdefault(name, []).append(values)
+        run.details_batch = {}
     id_name = run.id_column or "row"
     columns_out = {name: _concat(parts, name == id_name) for name, parts in chunks.items()}
     score_names = [s.column for row in run.states for s in row]
@@ -673,6 +794,7 @@ def score_compiled(
         id_column=id_name,
         scores={name: columns_out[name] for name in score_names},
         n_answered={name: _concat(parts, False) for name, parts in counted.items()},
+        details={name: np.concatenate(parts) for name, parts in details.items()},
         problems=tuple(run.problems.records),
         problem_count=run.problems.total,
         warnings=tuple(run.warnings()),

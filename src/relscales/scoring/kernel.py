@@ -115,3 +115,58 @@ def keyed_scores(
     scores = np.where(codes == 0, means, np.where(codes == 1, totals, means * total_weight))
     scores = np.where(n_answered >= min_answered, scores, np.nan)
     return scores, n_answered
+
+
+def item_sampling_se(
+    x: FloatArray,
+    weights: FloatArray,
+    methods: tuple[ScoreMethod, ...],
+    *,
+    reverse: NDArray[np.bool_],
+    offset: FloatArray,
+) -> FloatArray:
+    """Person-level standard error of each score under the item-sampling model.
+
+    A respondent's mean score is a mean over a sample of items from a domain; its
+    standard error is the spread of their own keyed answers divided by the square root
+    of the number answered (Lord 1957; the domain-sampling model of classical test
+    theory). Used when no published reliability and reference SD give a classical SEM.
+
+    Parameters
+    ----------
+    x
+        Raw answers ``(n, k)``, ``NaN`` = missing (not modified).
+    weights, methods, reverse, offset
+        As for :func:`keyed_scores`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, s)`` standard errors on each score's own metric; ``inf`` where fewer
+        than two items were answered (no spread to estimate), so that any reading that
+        depends on it is indeterminate.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 3.0, 2.0]])
+    >>> se = item_sampling_se(x, np.ones((1, 3)), ("mean",), reverse=np.zeros(3, bool),
+    ...                       offset=np.zeros(3))
+    >>> round(float(se[0, 0]), 6)  # sd 1 over sqrt(3) items
+    0.57735
+    """
+    missing = np.isnan(x)
+    keyed = np.where(reverse, offset - x, x)
+    np.copyto(keyed, 0.0, where=missing)
+    answered = (~missing).astype(np.float64)
+    w_answered = answered @ weights.T
+    total = keyed @ weights.T
+    total_sq = (keyed * keyed) @ weights.T
+    n = answered @ (weights > 0).T.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / w_answered
+        var = np.clip((total_sq - w_answered * mean * mean) / (w_answered - 1.0), 0.0, None)
+        se_mean = np.sqrt(var / n)
+    se_mean = np.where(n >= 2, se_mean, np.inf)
+    codes = np.array([_METHOD_CODES[m] for m in methods])
+    scale = np.where(codes == 0, 1.0, np.where(codes == 1, n, weights.sum(axis=1)))
+    return np.asarray(se_mean * scale, dtype=np.float64)

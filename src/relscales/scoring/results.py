@@ -137,6 +137,9 @@ class ScoreResult:
         Warnings about the data as a whole (for example a narrow scale range).
     metadata
         Versions, instrument ids and content hashes, options and problem counts.
+    details
+        With ``details=True``: ``<score>.se`` (standard error per respondent) and
+        ``<profile>.x_level`` / ``.y_level`` (``low``, ``high``, ``indeterminate``).
     """
 
     columns: dict[str, Column]
@@ -147,6 +150,7 @@ class ScoreResult:
     problem_count: int = 0
     warnings: tuple[Issue, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, NDArray[Any]] = field(default_factory=dict)
 
     @property
     def n_respondents(self) -> int:

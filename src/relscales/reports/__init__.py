@@ -1,0 +1,1 @@
+"""Presentation: readable text for people (reports render from templates here)."""

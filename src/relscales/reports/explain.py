@@ -1,0 +1,149 @@
+"""``relscales score --explain ROW``: how each reading was reached for one respondent.
+
+Flags come first, then every score with its interval and where the interval came
+from, then each profile axis against its cut point. Plain text for the terminal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from relscales.scoring.compile import CompiledInstrument
+from relscales.scoring.results import ScoreResult
+
+__all__ = ["explain_row", "find_row"]
+
+NOT_A_DIAGNOSIS = (
+    "These readings describe answers given at one point in time. They are not a diagnosis, "
+    "and they describe a state you are in, not who you are."
+)
+
+
+def find_row(result: ScoreResult, wanted: str) -> int | None:
+    """Return the 0-based index of a respondent id, or of a 1-based row number."""
+    ids = [str(v) for v in result.columns[result.id_column].tolist()]
+    if wanted in ids:
+        return ids.index(wanted)
+    if wanted.isdigit() and 1 <= int(wanted) <= len(ids):
+        return int(wanted) - 1
+    return None
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "missing"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def _resources(flag: Any, locale: str) -> list[str]:
+    chosen = list(flag.resources.get(locale, ()))
+    for res in flag.resources.get("default", ()):
+        if res not in chosen:
+            chosen.append(res)
+    lines = []
+    for res in chosen:
+        parts = [res.name] + [p for p in (res.contact, res.url) if p]
+        lines.append(" - ".join(parts))
+    return lines
+
+
+def explain_row(
+    result: ScoreResult,
+    compiled: Sequence[CompiledInstrument],
+    row: int,
+    *,
+    level: float,
+    z: float,
+    locale: str = "en-US",
+) -> str:
+    """Return the explanation of one respondent's scores and readings."""
+    columns = result.columns
+    rid = columns[result.id_column][row]
+    out = [f"Respondent {rid} (row {row + 1})", ""]
+    names = result.metadata.get("reading_columns", {})
+    flag_lines: list[str] = []
+    for comp in compiled:
+        for flag in comp.flags:
+            column = names.get(comp.id, {}).get(f"flag_{flag.id}", f"flag_{flag.id}")
+            state = columns[column][row]
+            if state is True:
+                message = next(iter(flag.spec.message.values()))
+                flag_lines.append(f"  {flag.spec.severity.upper()} flag_{flag.id}: {message}")
+                for res in _resources(flag.spec, locale):
+                    flag_lines.append(f"      {res}")
+            elif state is None:
+                flag_lines.append(f"  flag_{flag.id}: not known (some of its items are unanswered)")
+            else:
+                flag_lines.append(f"  flag_{flag.id}: not raised")
+    out += ["Flags (read these first):", *(flag_lines or ["  (none declared)"]), ""]
+    pct = f"{level * 100:g}%"
+    for comp in compiled:
+        spec = comp.instrument.spec
+        status = spec.validation.status
+        out.append(f"{spec.name} ({comp.id} {spec.version}; validation: {status})")
+        info = result.metadata["scores"]
+        for state_name, meta in info.items():
+            if meta["instrument"] != comp.id:
+                continue
+            value = float(columns[state_name][row])
+            se = result.details.get(f"{state_name}.se")
+            line = f"  {state_name} = {_fmt(value)}"
+            counts = result.n_answered.get(state_name)
+            if counts is not None:
+                line += f" ({int(counts[row])} items answered)"
+            if se is not None and not math.isnan(value):
+                s = float(se[row])
+                if math.isinf(s):
+                    line += "; no interval (fewer than two items answered)"
+                else:
+                    source = (
+                        "classical SEM from the published reliability"
+                        if meta.get("sem") is not None
+                        else "from the spread of this person's own answers"
+                    )
+                    line += (
+                        f"; {pct} interval {value - z * s:.2f} to {value + z * s:.2f} "
+                        f"(SE {s:.3f}, {source})"
+                    )
+            out.append(line)
+        for prof in comp.profiles:
+            column = names.get(comp.id, {}).get(prof.id, prof.id)
+            label = columns[column][row]
+            out += [
+                "",
+                f"  {prof.name}: {label if label is not None else 'missing'}"
+                + (" (descriptive)" if prof.descriptive else ""),
+            ]
+            for axis, index, cut in (("x", prof.x, prof.cut_x), ("y", prof.y, prof.cut_y)):
+                score_name = list(info)[_offset(info, comp.id) + index]
+                value = float(columns[score_name][row])
+                level_name = result.details.get(f"{column}.{axis}_level")
+                lvl = level_name[row] if level_name is not None else None
+                se = result.details.get(f"{score_name}.se")
+                if math.isnan(value) or se is None:
+                    out.append(f"    {axis}: {score_name} missing")
+                    continue
+                s = float(se[row])
+                low, high = value - z * s, value + z * s
+                why = {
+                    "high": f"the whole interval lies above the cut {cut:g}",
+                    "low": f"the whole interval lies below the cut {cut:g}",
+                }.get(
+                    str(lvl), f"the interval reaches the cut {cut:g}, so this axis is indeterminate"
+                )
+                out.append(
+                    f"    {axis}: {score_name} {value:.2f}, interval {low:.2f} to "
+                    f"{high:.2f}: {why} -> {lvl}"
+                )
+        out.append("")
+    out.append(NOT_A_DIAGNOSIS)
+    return "\n".join(out)
+
+
+def _offset(info: dict[str, Any], instrument: str) -> int:
+    for k, meta in enumerate(info.values()):
+        if meta["instrument"] == instrument:
+            return k
+    return 0
