@@ -243,6 +243,11 @@ class CompositePartSpec(_Spec):
 
     score: StrictStr
     weight: Number = 1
+    reverse: StrictBool = Field(
+        default=False,
+        description="Mirror the part before combining (low self-esteem feeding an insecurity "
+        "index): high + low - x on raw scores, -z on z scores, 100 - p on POMP scores.",
+    )
 
 
 class CompositeSpec(_Spec):
@@ -255,9 +260,12 @@ class CompositeSpec(_Spec):
     method: Literal["mean", "sum"] = Field(
         default="mean", description="Weighted mean (divided by the sum of weights) or sum."
     )
-    standardized: StrictBool = Field(
+    standardized: StrictBool | Literal["pomp"] = Field(
         default=False,
-        description="Combine the parts' z scores against their first (or `norm_group`) norms.",
+        description="`false`: combine raw scores; `true`: z scores against each part's first "
+        "(or `norm_group`) norms; `pomp`: percent of the maximum possible (0-100 on each "
+        "part's own range), which needs no norms and puts scales of different length and "
+        "coding on one metric.",
     )
     norm_group: Text | None = None
     tags: tuple[Text, ...] = ()

@@ -62,7 +62,7 @@ def describe(inst: Instrument) -> str:
             lines.append(f"      bands: {bands}")
     for comp in spec.composites:
         parts = " + ".join(f"{p.weight} x {p.score}" for p in comp.parts)
-        kind = "z scores" if comp.standardized else "raw scores"
+        kind = {True: "z scores", "pomp": "POMP scores"}.get(comp.standardized, "raw scores")
         lines.append(
             f"  {comp.id}: {comp.name} (composite, weighted {comp.method} of {kind}: {parts})"
         )

@@ -302,7 +302,7 @@ def _check_composites(spec: InstrumentSpec) -> Iterator[Finding]:
                     f"composite '{comp.id}' uses {message} (before this composite)",
                     hint,
                 )
-            elif comp.standardized and scores[part.score] is None:
+            elif comp.standardized is True and scores[part.score] is None:
                 yield Finding(
                     "norm-invalid",
                     (*base, "parts", j, "score"),

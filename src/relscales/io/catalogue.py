@@ -126,7 +126,7 @@ def instrument_page(inst: Instrument) -> str:
     if spec.composites:
         out += ["", "## Composites", "", "| id | name | method | parts |", "|---|---|---|---|"]
         for comp in spec.composites:
-            kind = "z scores" if comp.standardized else "raw scores"
+            kind = {True: "z scores", "pomp": "POMP scores"}.get(comp.standardized, "raw scores")
             combined = " + ".join(f"{p.weight} x `{p.score}`" for p in comp.parts)
             out.append(
                 f"| `{comp.id}` | {_cell(comp.name)} | weighted {comp.method} of {kind} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -76,8 +77,16 @@ class CompiledComposite:
     parts: NDArray[np.int64]
     weights: NDArray[np.float64]
     method: str
-    standardized: bool
+    standardized: bool | str
     norm_group: str | None
+    reverse: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
+
+    @property
+    def metric(self) -> str:
+        """``raw``, ``z`` or ``pomp``."""
+        if self.standardized == "pomp":
+            return "pomp"
+        return "z" if self.standardized else "raw"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +216,26 @@ def _score_bounds(
     return lo_mean, hi_mean
 
 
+def composite_bounds(
+    parts: Sequence[ScoreInfo],
+    weights: NDArray[np.float64],
+    method: str,
+    standardized: bool | str,
+) -> tuple[float, float]:
+    """Lowest and highest possible value of a composite (NaN for z-score composites)."""
+    if standardized is True:
+        return math.nan, math.nan
+    if standardized == "pomp":
+        part_lo, part_hi = np.zeros(len(parts)), np.full(len(parts), 100.0)
+    else:
+        part_lo = np.array([p.low for p in parts])
+        part_hi = np.array([p.high for p in parts])
+    lo_parts = np.where(weights >= 0, part_lo, part_hi) * weights
+    hi_parts = np.where(weights >= 0, part_hi, part_lo) * weights
+    divisor = weights.sum() if method == "mean" else 1.0
+    return float(lo_parts.sum() / divisor), float(hi_parts.sum() / divisor)
+
+
 def compile_instrument(instrument: Instrument) -> CompiledInstrument:
     """Compile a validated instrument into numeric arrays.
 
@@ -271,15 +300,7 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
     for comp in spec.composites:
         parts = np.array([position[p.score] for p in comp.parts], dtype=np.int64)
         cw = np.array([float(p.weight) for p in comp.parts])
-        if comp.standardized:
-            lo = hi = math.nan
-        else:
-            part_lo = np.array([infos[i].low for i in parts])
-            part_hi = np.array([infos[i].high for i in parts])
-            lo_parts = np.where(cw >= 0, part_lo, part_hi) * cw
-            hi_parts = np.where(cw >= 0, part_hi, part_lo) * cw
-            divisor = cw.sum() if comp.method == "mean" else 1.0
-            lo, hi = float(lo_parts.sum() / divisor), float(hi_parts.sum() / divisor)
+        lo, hi = composite_bounds([infos[i] for i in parts], cw, comp.method, comp.standardized)
         position[comp.id] = len(infos)
         infos.append(
             ScoreInfo(
@@ -287,7 +308,15 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
             )
         )
         composites.append(
-            CompiledComposite(comp.id, parts, cw, comp.method, comp.standardized, comp.norm_group)
+            CompiledComposite(
+                comp.id,
+                parts,
+                cw,
+                comp.method,
+                comp.standardized,
+                comp.norm_group,
+                np.array([p.reverse for p in comp.parts], dtype=np.bool_),
+            )
         )
     return CompiledInstrument(
         instrument=instrument,

@@ -24,7 +24,13 @@ from relscales.errors import DataError, Issue, Location, ScoringError
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.lint import did_you_mean
 from relscales.io.tabular import Source, open_source
-from relscales.scoring.compile import CompiledInstrument, ScoreInfo, compile_instrument
+from relscales.scoring.combine import combine, combine_se
+from relscales.scoring.compile import (
+    CompiledComposite,
+    CompiledInstrument,
+    ScoreInfo,
+    compile_instrument,
+)
 from relscales.scoring.decode import REASONS, decode_column, preparse
 from relscales.scoring.kernel import item_sampling_se, keyed_scores
 from relscales.scoring.norms import band_labels, critical_z, norm_scores, pick_norm, sem
@@ -336,21 +342,15 @@ class ScoringRun:
             states.append(row)
         return states
 
-    @staticmethod
-    def _composite_sem(comp: Any, row: list[_ScoreState]) -> float | None:
-        total = 0.0
-        for part, weight in zip(comp.parts.tolist(), comp.weights.tolist(), strict=True):
-            state = row[part]
-            if state.sem is None:
-                return None
-            # in z units the SEM is sqrt(1 - r), whichever reference group scales the part
-            if comp.standardized and state.reliability is not None:
-                part_sem = math.sqrt(max(0.0, 1.0 - state.reliability))
-            else:
-                part_sem = state.sem
-            total += (weight * part_sem) ** 2
-        divisor = float(comp.weights.sum()) if comp.method == "mean" else 1.0
-        return math.sqrt(total) / divisor
+    def _composite_sem(self, comp: CompiledComposite, row: list[_ScoreState]) -> float | None:
+        parts = [row[p] for p in comp.parts.tolist()]
+        if any(state.sem is None for state in parts):
+            return None
+        return float(
+            combine_se(
+                [s.sem for s in parts], [s.info for s in parts], comp, self.options.norm_group
+            )
+        )
 
     def _reading_names(self) -> dict[str, dict[str, str]]:
         """Column names of flags (``flag_<id>``) and profiles, per instrument."""
@@ -524,23 +524,15 @@ class ScoringRun:
             self._update_stats(ci, comp, lows, highs, counts)
             values = [sub_scores[:, s] for s in range(sub_scores.shape[1])]
             for composite in comp.composites:
-                parts = []
-                for part in composite.parts.tolist():
-                    v = values[part]
-                    if composite.standardized:
-                        norm = pick_norm(
-                            states[part].info.norms, composite.norm_group or opts.norm_group
-                        )
-                        if norm is None:  # lint guarantees norms; a named group may be absent
-                            v = np.full(n, np.nan)
-                        else:
-                            v = (v - float(norm.mean)) / float(norm.sd)
-                    parts.append(v)
-                stacked = np.column_stack(parts) * composite.weights
-                total = stacked.sum(axis=1)
-                if composite.method == "mean":
-                    total = total / composite.weights.sum()
-                values.append(total)
+                index = composite.parts.tolist()
+                values.append(
+                    combine(
+                        [values[p] for p in index],
+                        [states[p].info for p in index],
+                        composite,
+                        opts.norm_group,
+                    )
+                )
             readings = self._readings(comp, states, values, person_se, flag_values, n)
             out.update(readings)
             for k, (state, v) in enumerate(zip(states, values, strict=True)):
@@ -631,19 +623,18 @@ class ScoringRun:
             if state.sem is not None:
                 se.append(np.full(n, state.sem))
                 continue
-            total = np.zeros(n)
-            for part, weight in zip(
-                composite.parts.tolist(), composite.weights.tolist(), strict=True
-            ):
-                part_se = se[part]
-                if composite.standardized:
-                    norm = pick_norm(
-                        states[part].info.norms, composite.norm_group or self.options.norm_group
-                    )
-                    part_se = part_se / float(norm.sd) if norm is not None else part_se * np.inf
-                total = total + (weight * part_se) ** 2
-            divisor = float(composite.weights.sum()) if composite.method == "mean" else 1.0
-            se.append(np.sqrt(total) / divisor)
+            index = composite.parts.tolist()
+            se.append(
+                np.asarray(
+                    combine_se(
+                        [se[p] for p in index],
+                        [states[p].info for p in index],
+                        composite,
+                        self.options.norm_group,
+                    ),
+                    dtype=np.float64,
+                )
+            )
         return se
 
     @staticmethod
