@@ -36,18 +36,36 @@ def test_there_are_bundled_instruments() -> None:
     assert len(BUNDLED) >= 3
 
 
+def _is_battery(path: Path) -> bool:
+    return "relscales_battery:" in path.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
 def test_bundled_file_points_editors_at_the_schema(path: Path) -> None:
     first = path.read_text(encoding="utf-8").splitlines()[0]
-    assert first == SCHEMA_COMMENT
+    kind = "battery" if _is_battery(path) else "instrument"
+    assert first == SCHEMA_COMMENT.replace("instrument-v1", f"{kind}-v1")
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
 def test_bundled_file_is_valid_without_warnings(path: Path) -> None:
     report = validate_file(path)
     assert [issue.render() for issue in report.issues] == []
+    if _is_battery(path):
+        from relscales.instruments.battery import load_battery
+
+        assert load_battery(path).id == path.stem
+        return
     assert report.instrument is not None
     assert report.instrument.id == path.stem  # the file is named <id>.yaml
+
+
+@pytest.mark.parametrize("kind", ["battery", "texts"])
+def test_other_schema_files_are_current(kind: str) -> None:
+    path = ROOT / "docs" / "schema" / f"{kind}-v1.json"
+    assert json.loads(path.read_text()) == instrument_schema(kind), (
+        f"run `relscales schema --kind {kind} -o {path.relative_to(ROOT)}`"
+    )
 
 
 def test_instrument_catalogue_pages_are_current() -> None:

@@ -162,6 +162,8 @@ def show_command(
     ] = False,
 ) -> None:
     """Show an instrument's structure: subscales, items (reverse keys marked), provenance."""
+    if _show_battery(instrument, instruments_dir, as_json):
+        return
     inst = _load(instrument, instruments_dir, texts)
     if as_json:
         data = inst.spec.to_data()
@@ -171,6 +173,55 @@ def show_command(
     from relscales.instruments.describe import describe
 
     typer.echo(describe(inst))
+
+
+def _show_battery(ref: str, dirs: list[Path] | None, as_json: bool) -> bool:
+    """Show a battery when ``ref`` names one; return False for an instrument."""
+    from relscales.errors import RelscalesError
+    from relscales.instruments.battery import is_battery_file, load_battery
+    from relscales.instruments.registry import resolve_instrument
+
+    try:
+        path = resolve_instrument(ref, extra_dirs=_dirs(dirs))
+        if not is_battery_file(path):
+            return False
+        battery = load_battery(path, instruments_dir=_dirs(dirs))
+    except RelscalesError as exc:
+        _fail(exc)
+    spec = battery.spec
+    if as_json:
+        from relscales.spec import _plain
+
+        data = _plain(spec.model_dump(mode="python", exclude_defaults=True, exclude_none=True))
+        data["_provenance"] = {
+            "content_hash": battery.content_hash,
+            "source": battery.source,
+            "members": [m.provenance() for m in battery.members],
+        }
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return True
+    lines = [
+        f"{spec.name} (battery {spec.id} {spec.version}; validation: {spec.validation.status})",
+        "",
+        "Instruments:",
+    ]
+    lines += [f"  {m.id}: {m.name} ({len(m.items)} items)" for m in battery.members]
+    if spec.composites:
+        lines += ["", "Composites:"]
+        for comp in spec.composites:
+            parts = ", ".join(
+                ("reversed " if p.reverse else "") + f"{p.weight} x {p.score}" for p in comp.parts
+            )
+            metric = {True: "z", "pomp": "POMP"}.get(comp.standardized, "raw")
+            lines.append(f"  {comp.id}: weighted {comp.method} of {metric} scores: {parts}")
+    for prof in spec.profiles:
+        lines.append(
+            f"  {prof.id}: {prof.x.score} at {prof.x.cut} x {prof.y.score} at "
+            f"{prof.y.cut} -> {', '.join(prof.regions.values())}"
+        )
+    lines += ["", f"Content hash: {battery.content_hash}", f"Source: {battery.source}"]
+    typer.echo("\n".join(lines))
+    return True
 
 
 @app.command("validate")
@@ -208,11 +259,18 @@ def schema_command(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to this file, not stdout.")
     ] = None,
+    kind: Annotated[
+        str,
+        typer.Option("--kind", help="instrument, battery or texts (text overlay)."),
+    ] = "instrument",
 ) -> None:
     """Print the JSON Schema of the instrument format, for editors."""
     from relscales.instruments.schema import instrument_schema
 
-    _write_text(json.dumps(instrument_schema(), indent=2, ensure_ascii=False) + "\n", output)
+    if kind not in ("instrument", "battery", "texts"):
+        raise typer.BadParameter(f"'{kind}': use instrument, battery or texts", param_hint="--kind")
+    text = json.dumps(instrument_schema(kind), indent=2, ensure_ascii=False) + "\n"
+    _write_text(text, output)
 
 
 @app.command("catalogue")

@@ -30,6 +30,7 @@ from pydantic import (
 __all__ = [
     "DOMAINS",
     "BandSpec",
+    "BatterySpec",
     "CompositePartSpec",
     "CompositeSpec",
     "EvidenceSpec",
@@ -421,3 +422,23 @@ class TextOverlaySpec(_Spec):
         default_factory=dict, description="Answer labels per response scale, in this language."
     )
     items: dict[Name, Text] = Field(min_length=1, description="Item id -> full wording.")
+
+
+class BatterySpec(_Spec):
+    """Instruments answered by the same respondents, with cross-instrument readings.
+
+    Scores of the member instruments are named ``<instrument id>.<score id>``
+    (``ecr-r.anxiety``) in the battery's composites and profiles.
+    """
+
+    relscales_battery: Literal[1] = Field(description="Battery format version, the integer 1.")
+    id: InstrumentId
+    version: Annotated[StrictStr, Field(pattern=r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")]
+    name: Text
+    description: Text | None = None
+    validation: ValidationSpec
+    instruments: tuple[Text, ...] = Field(
+        min_length=1, description="Bundled ids or relative paths of the member instruments."
+    )
+    composites: tuple[CompositeSpec, ...] = ()
+    profiles: tuple[ProfileSpec, ...] = ()

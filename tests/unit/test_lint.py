@@ -349,6 +349,6 @@ def test_bundled_instruments_are_clean() -> None:
     root = Path(__file__).resolve().parents[2] / "instruments"
     for path in sorted(root.glob("*.yaml")):
         data = yaml.safe_load(path.read_text())
-        if "extends" in data:
+        if "extends" in data or "relscales_battery" in data:
             continue  # checked whole by test_schema_file
         assert check_instrument(InstrumentSpec.model_validate(data)) == [], path.name

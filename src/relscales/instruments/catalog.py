@@ -56,7 +56,31 @@ def list_instruments(
     True
     """
     out: list[InstrumentSummary] = []
+    from relscales.instruments.battery import is_battery_file, validate_battery
+
     for ref, path in sorted(available_instruments(instruments_dir).items()):
+        if is_battery_file(path):
+            battery, issues = validate_battery(path, instruments_dir=instruments_dir)
+            if battery is None:
+                first = next(i for i in issues if i.severity == "error")
+                out.append(
+                    InstrumentSummary(
+                        ref, "(invalid)", "battery", 0, "invalid", "?", str(path), first.render()
+                    )
+                )
+            else:
+                out.append(
+                    InstrumentSummary(
+                        battery.id,
+                        battery.spec.name,
+                        "battery",
+                        sum(len(m.items) for m in battery.members),
+                        battery.spec.validation.status,
+                        battery.spec.version,
+                        str(path),
+                    )
+                )
+            continue
         report = validate_file(path, instruments_dir=instruments_dir)
         inst = report.instrument
         if inst is None:

@@ -137,9 +137,20 @@ def validate_file(
     try:
         if _is_overlay(Path(file)):
             return _validate_overlay(file, instruments_dir)
+        if _is_battery(Path(file)):
+            from relscales.instruments.battery import validate_battery
+
+            _, issues = validate_battery(file, instruments_dir=instruments_dir)
+            return ValidationReport(file, tuple(issues))
         return _Loader(instruments_dir).load(Path(file), display=file)
     except RelscalesError as exc:
         return ValidationReport(file, exc.issues)
+
+
+def _is_battery(path: Path) -> bool:
+    from relscales.instruments.battery import is_battery_file
+
+    return path.suffix in (".yaml", ".yml") and is_battery_file(path)
 
 
 def _is_overlay(path: Path) -> bool:

@@ -20,8 +20,8 @@ from relscales.io.atomic import atomic_path, atomic_text, check_not_input
 from relscales.io.colmap import read_column_map
 from relscales.io.tabular import BATCH_BYTES, open_source
 from relscales.io.writers import format_for, open_writer
-from relscales.scoring.compile import CompiledInstrument, compile_instrument
-from relscales.scoring.engine import ScoreOptions, ScoringRun, _compile
+from relscales.scoring.compile import CompiledBattery, CompiledInstrument, compile_instrument
+from relscales.scoring.engine import ScoreOptions, ScoringRun, _compile, resolve_refs
 from relscales.scoring.results import PROBLEM_FIELDS, Problem
 
 __all__ = ["meta_path", "run_score", "write_problems"]
@@ -95,7 +95,9 @@ def run_score(
     locale: str = "en-US",
 ) -> int:
     """Run ``relscales score``; return the exit code (0, or 1 under ``strict``)."""
-    compiled = [_compile_with_texts(ref, instruments_dir, texts) for ref in instruments]
+    compiled, battery = resolve_refs(
+        instruments, instruments_dir, lambda ref: _compile_with_texts(ref, instruments_dir, texts)
+    )
     options = ScoreOptions(
         id_column=id_column,
         column_map=read_column_map(column_map) if column_map else {},
@@ -110,8 +112,8 @@ def run_score(
     )
     source = open_source(data, delimiter=delimiter, encoding=encoding)
     if explain is not None:
-        return _explain(compiled, source, options, explain, locale)
-    run = ScoringRun(compiled, source, options)
+        return _explain(compiled, source, options, explain, locale, battery)
+    run = ScoringRun(compiled, source, options, battery)
     name = fmt or (format_for(output.suffix) if output else "csv")
     if name is None or format_for(name) is None:
         raise OutputError(
@@ -153,6 +155,7 @@ def _explain(
     options: ScoreOptions,
     wanted: str,
     locale: str,
+    battery: CompiledBattery | None = None,
 ) -> int:
     """Print how one respondent's readings were reached (``--explain ROW``)."""
     import dataclasses
@@ -161,7 +164,11 @@ def _explain(
     from relscales.scoring.engine import score_compiled
     from relscales.scoring.norms import critical_z
 
-    result = score_compiled(compiled, source, dataclasses.replace(options, details=True))
+    result = score_compiled(
+        compiled, source, dataclasses.replace(options, details=True), battery=battery
+    )
+    if battery is not None:
+        compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
     row = find_row(result, wanted)
     if row is None:
         raise OutputError(

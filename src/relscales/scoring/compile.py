@@ -22,16 +22,19 @@ from relscales.scoring.kernel import ScoreMethod
 from relscales.spec import BandSpec, FlagSpec, NormSpec, PublishedSpec
 
 if TYPE_CHECKING:
+    from relscales.instruments.battery import Battery
     from relscales.scoring.engine import ScoreOptions
     from relscales.scoring.results import ScoreResult
 
 __all__ = [
+    "CompiledBattery",
     "CompiledComposite",
     "CompiledFlag",
     "CompiledInstrument",
     "CompiledProfile",
     "CompiledScale",
     "ScoreInfo",
+    "compile_battery",
     "compile_instrument",
     "normalize_label",
 ]
@@ -358,4 +361,72 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
             )
             for f in spec.flags
         ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledBattery:
+    """A battery compiled: its members, plus composites and profiles over all their scores.
+
+    ``scores`` lists every member score (in member order), then the battery's own
+    composites; composite parts and profile axes index into it.
+    """
+
+    battery: Battery
+    members: tuple[CompiledInstrument, ...]
+    scores: tuple[ScoreInfo, ...]
+    names: tuple[str, ...]
+    composites: tuple[CompiledComposite, ...]
+    profiles: tuple[CompiledProfile, ...]
+
+    @property
+    def id(self) -> str:
+        """The battery id."""
+        return self.battery.id
+
+
+def compile_battery(battery: Battery) -> CompiledBattery:
+    """Compile a battery and its member instruments."""
+    members = tuple(compile_instrument(m) for m in battery.members)
+    infos: list[ScoreInfo] = [info for m in members for info in m.scores]
+    names: list[str] = [f"{m.id}.{info.id}" for m in members for info in m.scores]
+    position = {name: i for i, name in enumerate(names)}
+    composites = []
+    for comp in battery.spec.composites:
+        parts = np.array([position[p.score] for p in comp.parts], dtype=np.int64)
+        cw = np.array([float(p.weight) for p in comp.parts])
+        lo, hi = composite_bounds([infos[i] for i in parts], cw, comp.method, comp.standardized)
+        position[comp.id] = len(infos)
+        names.append(comp.id)
+        infos.append(
+            ScoreInfo(
+                comp.id, comp.name, "composite", lo, hi, comp.norms, comp.bands, comp.published
+            )
+        )
+        composites.append(
+            CompiledComposite(
+                comp.id,
+                parts,
+                cw,
+                comp.method,
+                comp.standardized,
+                comp.norm_group,
+                np.array([p.reverse for p in comp.parts], dtype=np.bool_),
+            )
+        )
+    profiles = tuple(
+        CompiledProfile(
+            p.id,
+            p.name,
+            position[p.x.score],
+            position[p.y.score],
+            float(p.x.cut),
+            float(p.y.cut),
+            {str(k): v for k, v in p.regions.items()},
+            p.descriptive,
+        )
+        for p in battery.spec.profiles
+    )
+    return CompiledBattery(
+        battery, members, tuple(infos), tuple(names), tuple(composites), profiles
     )

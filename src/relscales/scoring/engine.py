@@ -26,6 +26,7 @@ from relscales.instruments.lint import did_you_mean
 from relscales.io.tabular import Source, open_source
 from relscales.scoring.combine import combine, combine_se
 from relscales.scoring.compile import (
+    CompiledBattery,
     CompiledComposite,
     CompiledInstrument,
     ScoreInfo,
@@ -149,8 +150,15 @@ class ScoringRun:
     """
 
     def __init__(
-        self, compiled: Sequence[CompiledInstrument], source: Source, options: ScoreOptions
+        self,
+        compiled: Sequence[CompiledInstrument],
+        source: Source,
+        options: ScoreOptions,
+        battery: CompiledBattery | None = None,
     ) -> None:
+        self.battery = battery
+        if battery is not None:
+            compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
         if not (0 < options.confidence_level < 1):
             raise ScoringError(
                 Issue(
@@ -171,10 +179,22 @@ class ScoringRun:
         self.stats: dict[tuple[int, int], _ScaleStats] = {}
         self.states = self._score_states()
         self.reading_names = self._reading_names()
+        taken = {s.column for row in self.states for s in row}
+        self.battery_columns: dict[str, str] = {}
+        self.battery_profiles: dict[str, str] = {}
+        if battery is not None:
+            for comp in battery.composites:
+                column = comp.id if comp.id not in taken else f"{battery.id}.{comp.id}"
+                self.battery_columns[column] = comp.id
+            readings = {n for names in self.reading_names.values() for n in names.values()}
+            for prof in battery.profiles:
+                column = prof.id if prof.id not in readings else f"{battery.id}.{prof.id}"
+                self.battery_profiles[column] = prof.id
         self.output_columns = self._output_columns()
+        self.needs_se = battery is not None and bool(battery.profiles)
         self.profile_z = (
             critical_z(options.confidence_level)
-            if any(c.profiles for c in self.compiled)
+            if self.needs_se or any(c.profiles for c in self.compiled)
             else math.nan
         )
         self.details_batch: dict[str, NDArray[Any]] = {}
@@ -370,10 +390,12 @@ class ScoringRun:
         cols = [self.id_column or "row"]
         for row in self.states:
             cols += [s.column for s in row]
+        cols += list(self.battery_columns)
         for comp in self.compiled:  # flags first: they are read before any reading
             cols += [self.reading_names[comp.id][f"flag_{f.id}"] for f in comp.flags]
         for comp in self.compiled:
             cols += [self.reading_names[comp.id][p.id] for p in comp.profiles]
+        cols += list(self.battery_profiles)
         opts = self.options
         for comp, row in zip(self.compiled, self.states, strict=True):
             for k, s in enumerate(row):
@@ -496,6 +518,8 @@ class ScoringRun:
         extras: dict[str, NDArray[Any]] = {}
         answered: dict[str, NDArray[np.int64]] = {}
         opts = self.options
+        member_values: list[NDArray[np.float64]] = []
+        member_se: list[NDArray[np.float64]] = []
         for ci, (comp, states) in enumerate(zip(self.compiled, self.states, strict=True)):
             x, bad, lows, highs = decoded_all[ci]
             batch_problems: list[Problem] = []
@@ -509,7 +533,7 @@ class ScoringRun:
                 item_sampling_se(
                     x, comp.weights, comp.methods, reverse=comp.reverse, offset=comp.offset
                 )
-                if comp.profiles
+                if comp.profiles or self.needs_se
                 else None
             )
             sub_scores, counts = keyed_scores(
@@ -535,6 +559,11 @@ class ScoringRun:
                 )
             readings = self._readings(comp, states, values, person_se, flag_values, n)
             out.update(readings)
+            if self.battery is not None and ci < len(self.battery.members):
+                member_values += values
+                if self.needs_se:
+                    assert person_se is not None
+                    member_se += self._score_se(comp, states, person_se, n)
             for k, (state, v) in enumerate(zip(states, values, strict=True)):
                 out[state.column] = v
                 name = state.column
@@ -558,6 +587,8 @@ class ScoringRun:
                     extras[f"{name}_n_answered"] = counts[:, k]
                 if opts.with_bands:
                     extras[f"{name}_band"] = band_labels(v, state.info.bands)
+        if self.battery is not None:
+            out.update(self._battery_stage(member_values, member_se, n))
         self.rows += n
         out.update(extras)
         return {name: out[name] for name in self.output_columns}, answered
@@ -601,6 +632,50 @@ class ScoringRun:
             if self.options.details:
                 for state, s in zip(states, se, strict=True):
                     self.details_batch[f"{state.column}.se"] = s
+        return out
+
+    def _battery_stage(
+        self, values: list[NDArray[np.float64]], ses: list[NDArray[np.float64]], n: int
+    ) -> dict[str, NDArray[Any]]:
+        """Composites and profiles across the battery's member instruments."""
+        battery = self.battery
+        assert battery is not None
+        values, ses = list(values), list(ses)
+        infos = battery.scores
+        out: dict[str, NDArray[Any]] = {}
+        columns = {v: k for k, v in self.battery_columns.items()}
+        for comp in battery.composites:
+            index = comp.parts.tolist()
+            value = combine(
+                [values[p] for p in index], [infos[p] for p in index], comp, self.options.norm_group
+            )
+            values.append(value)
+            if self.needs_se:
+                ses.append(
+                    np.asarray(
+                        combine_se(
+                            [ses[p] for p in index],
+                            [infos[p] for p in index],
+                            comp,
+                            self.options.norm_group,
+                        ),
+                        dtype=np.float64,
+                    )
+                )
+            out[columns[comp.id]] = value
+        profile_columns = {v: k for k, v in self.battery_profiles.items()}
+        for prof in battery.profiles:
+            label, x_level, y_level = classify_profile(
+                values[prof.x], ses[prof.x], values[prof.y], ses[prof.y], prof, self.profile_z
+            )
+            column = profile_columns[prof.id]
+            out[column] = label
+            if self.options.details:
+                self.details_batch[f"{column}.x_level"] = x_level
+                self.details_batch[f"{column}.y_level"] = y_level
+        if self.options.details and self.needs_se:
+            for name, se in zip(battery.names, ses, strict=True):
+                self.details_batch.setdefault(f"{name}.se", se)
         return out
 
     def _score_se(
@@ -755,17 +830,50 @@ def _compile(
     return compile_instrument(load_instrument(ref, instruments_dir=instruments_dir))
 
 
+def resolve_refs(
+    refs: Sequence[InstrumentRef],
+    instruments_dir: Sequence[str | os.PathLike[str]] = (),
+    compile_one: Any = None,
+) -> tuple[list[CompiledInstrument], CompiledBattery | None]:
+    """Compile instrument references; a battery (at most one) is expanded to its members."""
+    from relscales.errors import SpecError
+    from relscales.instruments.battery import is_battery_file, load_battery
+    from relscales.instruments.registry import resolve_instrument
+    from relscales.scoring.compile import compile_battery
+
+    compiled: list[CompiledInstrument] = []
+    battery: CompiledBattery | None = None
+    for ref in refs:
+        if isinstance(ref, str | os.PathLike):
+            path = resolve_instrument(ref, extra_dirs=instruments_dir)
+            if is_battery_file(path):
+                if battery is not None:
+                    raise SpecError(
+                        Issue(
+                            "invalid-option",
+                            "only one battery can be scored at a time",
+                            Location(file=str(path)),
+                            hint="score the batteries in separate runs",
+                        )
+                    )
+                battery = compile_battery(load_battery(path, instruments_dir=instruments_dir))
+                continue
+        compiled.append(compile_one(ref) if compile_one else _compile(ref, instruments_dir))
+    return compiled, battery
+
+
 def score_compiled(
     compiled: Sequence[CompiledInstrument],
     data: Any,
     options: ScoreOptions | None = None,
     *,
     columns: Sequence[str] | None = None,
+    battery: CompiledBattery | None = None,
 ) -> ScoreResult:
     """Score data with compiled instruments and collect the whole result in memory."""
     options = options or ScoreOptions()
     source = data if isinstance(data, Source) else open_source(data, columns=columns)
-    run = ScoringRun(compiled, source, options)
+    run = ScoringRun(compiled, source, options, battery)
     chunks: dict[str, list[NDArray[Any]]] = {name: [] for name in run.output_columns}
     counted: dict[str, list[NDArray[np.int64]]] = {}
     details: dict[str, list[NDArray[Any]]] = {}
@@ -779,7 +887,7 @@ def score_compiled(
         run.details_batch = {}
     id_name = run.id_column or "row"
     columns_out = {name: _concat(parts, name == id_name) for name, parts in chunks.items()}
-    score_names = [s.column for row in run.states for s in row]
+    score_names = [s.column for row in run.states for s in row] + list(run.battery_columns)
     return ScoreResult(
         columns=columns_out,
         id_column=id_name,
@@ -861,7 +969,7 @@ def score(
     refs: list[InstrumentRef] = (
         list(instrument) if isinstance(instrument, list | tuple) else [instrument]  # type: ignore[list-item]
     )
-    compiled = [_compile(ref, instruments_dir) for ref in refs]
+    compiled, battery = resolve_refs(refs, instruments_dir)
     options = ScoreOptions(
         id_column=id_column,
         column_map=dict(column_map or {}),
@@ -873,4 +981,4 @@ def score(
         norm_group=norm_group,
         reliability=dict(reliability or {}),
     )
-    return score_compiled(compiled, data, options, columns=columns)
+    return score_compiled(compiled, data, options, columns=columns, battery=battery)
