@@ -95,6 +95,7 @@ def explain_row(
                 line += f" ({int(counts[row])} items answered)"
             if se is not None and not math.isnan(value):
                 s = float(se[row])
+                crit = _crit(result, state_name, row, level, z)
                 if math.isinf(s):
                     line += "; no interval (fewer than two items answered)"
                 else:
@@ -104,7 +105,7 @@ def explain_row(
                         else "from the spread of this person's own answers"
                     )
                     line += (
-                        f"; {pct} interval {value - z * s:.2f} to {value + z * s:.2f} "
+                        f"; {pct} interval {value - crit * s:.2f} to {value + crit * s:.2f} "
                         f"(SE {s:.3f}, {source})"
                     )
             out.append(line)
@@ -126,7 +127,8 @@ def explain_row(
                     out.append(f"    {axis}: {score_name} missing")
                     continue
                 s = float(se[row])
-                low, high = value - z * s, value + z * s
+                crit = _crit(result, score_name, row, level, z)
+                low, high = value - crit * s, value + crit * s
                 why = {
                     "high": f"the whole interval lies above the cut {cut:g}",
                     "low": f"the whole interval lies below the cut {cut:g}",
@@ -140,6 +142,16 @@ def explain_row(
         out.append("")
     out.append(NOT_A_DIAGNOSIS)
     return "\n".join(out)
+
+
+def _crit(result: ScoreResult, name: str, row: int, level: float, z: float) -> float:
+    """Return the critical value for this score and respondent (t on its df, else normal)."""
+    df = result.details.get(f"{name}.df")
+    if df is None or not math.isfinite(float(df[row])) or float(df[row]) <= 0:
+        return z
+    from scipy.stats import t
+
+    return float(t.ppf(0.5 + level / 2.0, float(df[row])))
 
 
 def _offset(info: dict[str, Any], instrument: str) -> int:

@@ -24,7 +24,7 @@ from relscales.errors import DataError, Issue, Location, ScoringError
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.lint import did_you_mean
 from relscales.io.tabular import Source, open_source
-from relscales.scoring.combine import combine, combine_se
+from relscales.scoring.combine import combine, combine_df, combine_se
 from relscales.scoring.compile import (
     CompiledBattery,
     CompiledComposite,
@@ -520,6 +520,7 @@ class ScoringRun:
         opts = self.options
         member_values: list[NDArray[np.float64]] = []
         member_se: list[NDArray[np.float64]] = []
+        member_df: list[NDArray[np.float64]] = []
         for ci, (comp, states) in enumerate(zip(self.compiled, self.states, strict=True)):
             x, bad, lows, highs = decoded_all[ci]
             batch_problems: list[Problem] = []
@@ -557,13 +558,15 @@ class ScoringRun:
                         opts.norm_group,
                     )
                 )
-            readings = self._readings(comp, states, values, person_se, flag_values, n)
+            readings = self._readings(comp, states, values, person_se, counts, flag_values, n)
             out.update(readings)
             if self.battery is not None and ci < len(self.battery.members):
                 member_values += values
                 if self.needs_se:
                     assert person_se is not None
-                    member_se += self._score_se(comp, states, person_se, n)
+                    se_list, df_list = self._score_se(comp, states, person_se, counts, n)
+                    member_se += se_list
+                    member_df += df_list
             for k, (state, v) in enumerate(zip(states, values, strict=True)):
                 out[state.column] = v
                 name = state.column
@@ -588,7 +591,7 @@ class ScoringRun:
                 if opts.with_bands:
                     extras[f"{name}_band"] = band_labels(v, state.info.bands)
         if self.battery is not None:
-            out.update(self._battery_stage(member_values, member_se, n))
+            out.update(self._battery_stage(member_values, member_se, member_df, n))
         self.rows += n
         out.update(extras)
         return {name: out[name] for name in self.output_columns}, answered
@@ -599,6 +602,7 @@ class ScoringRun:
         states: list[_ScoreState],
         values: list[NDArray[np.float64]],
         person_se: NDArray[np.float64] | None,
+        counts: NDArray[np.int64],
         item_flags: list[NDArray[Any]],
         n: int,
     ) -> dict[str, NDArray[Any]]:
@@ -618,11 +622,15 @@ class ScoringRun:
                 out[names[f"flag_{flag.id}"]] = raised
         if comp.profiles:
             assert person_se is not None
-            se = self._score_se(comp, states, person_se, n)
-            z = self.profile_z
+            se, df = self._score_se(comp, states, person_se, counts, n)
             for prof in comp.profiles:
                 label, x_level, y_level = classify_profile(
-                    values[prof.x], se[prof.x], values[prof.y], se[prof.y], prof, z
+                    values[prof.x],
+                    se[prof.x],
+                    values[prof.y],
+                    se[prof.y],
+                    prof,
+                    (self._crit(df[prof.x]), self._crit(df[prof.y])),
                 )
                 column = names[prof.id]
                 out[column] = label
@@ -630,17 +638,36 @@ class ScoringRun:
                     self.details_batch[f"{column}.x_level"] = x_level
                     self.details_batch[f"{column}.y_level"] = y_level
             if self.options.details:
-                for state, s in zip(states, se, strict=True):
+                for state, s, d in zip(states, se, df, strict=True):
                     self.details_batch[f"{state.column}.se"] = s
+                    self.details_batch[f"{state.column}.df"] = d
         return out
 
+    def _crit(self, df: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Two-sided critical value per respondent: Student's t on ``df``, normal when infinite.
+
+        The person-level SE rests on a few answers, so a normal multiplier would make its
+        intervals too narrow; t with the (Welch-Satterthwaite) degrees of freedom fixes that.
+        """
+        from scipy.stats import t
+
+        crit = np.full(df.shape, self.profile_z)
+        finite = np.isfinite(df) & (df > 0)
+        if finite.any():
+            crit[finite] = t.ppf(0.5 + self.options.confidence_level / 2.0, df[finite])
+        return crit
+
     def _battery_stage(
-        self, values: list[NDArray[np.float64]], ses: list[NDArray[np.float64]], n: int
+        self,
+        values: list[NDArray[np.float64]],
+        ses: list[NDArray[np.float64]],
+        dfs: list[NDArray[np.float64]],
+        n: int,
     ) -> dict[str, NDArray[Any]]:
         """Composites and profiles across the battery's member instruments."""
         battery = self.battery
         assert battery is not None
-        values, ses = list(values), list(ses)
+        values, ses, dfs = list(values), list(ses), list(dfs)
         infos = battery.scores
         out: dict[str, NDArray[Any]] = {}
         columns = {v: k for k, v in self.battery_columns.items()}
@@ -651,22 +678,34 @@ class ScoringRun:
             )
             values.append(value)
             if self.needs_se:
+                part_se, part_info = [ses[p] for p in index], [infos[p] for p in index]
                 ses.append(
                     np.asarray(
-                        combine_se(
-                            [ses[p] for p in index],
-                            [infos[p] for p in index],
+                        combine_se(part_se, part_info, comp, self.options.norm_group), dtype=float
+                    )
+                )
+                dfs.append(
+                    np.asarray(
+                        combine_df(
+                            part_se,
+                            [dfs[p] for p in index],
+                            part_info,
                             comp,
                             self.options.norm_group,
                         ),
-                        dtype=np.float64,
+                        dtype=float,
                     )
                 )
             out[columns[comp.id]] = value
         profile_columns = {v: k for k, v in self.battery_profiles.items()}
         for prof in battery.profiles:
             label, x_level, y_level = classify_profile(
-                values[prof.x], ses[prof.x], values[prof.y], ses[prof.y], prof, self.profile_z
+                values[prof.x],
+                ses[prof.x],
+                values[prof.y],
+                ses[prof.y],
+                prof,
+                (self._crit(dfs[prof.x]), self._crit(dfs[prof.y])),
             )
             column = profile_columns[prof.id]
             out[column] = label
@@ -674,8 +713,9 @@ class ScoringRun:
                 self.details_batch[f"{column}.x_level"] = x_level
                 self.details_batch[f"{column}.y_level"] = y_level
         if self.options.details and self.needs_se:
-            for name, se in zip(battery.names, ses, strict=True):
+            for name, se, df in zip(battery.names, ses, dfs, strict=True):
                 self.details_batch.setdefault(f"{name}.se", se)
+                self.details_batch.setdefault(f"{name}.df", df)
         return out
 
     def _score_se(
@@ -683,34 +723,50 @@ class ScoringRun:
         comp: CompiledInstrument,
         states: list[_ScoreState],
         person_se: NDArray[np.float64],
+        counts: NDArray[np.int64],
         n: int,
-    ) -> list[NDArray[np.float64]]:
-        """Return every score's standard error per respondent.
+    ) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
+        """Return every score's standard error and its degrees of freedom per respondent.
 
-        The classical SEM where the instrument gives one, else the person-level
-        item-sampling SE; composites combine their parts'.
+        The classical SEM (infinite df) where the instrument gives one, else the
+        person-level item-sampling SE (items answered - 1 df); composites combine their
+        parts' (Welch-Satterthwaite df).
         """
         se: list[NDArray[np.float64]] = []
+        df: list[NDArray[np.float64]] = []
         n_sub = len(comp.methods)
         for k, state in enumerate(states[:n_sub]):
-            se.append(np.full(n, state.sem) if state.sem is not None else person_se[:, k])
+            if state.sem is not None:
+                se.append(np.full(n, state.sem))
+                df.append(np.full(n, np.inf))
+            else:
+                se.append(person_se[:, k])
+                df.append(np.where(counts[:, k] >= 2, counts[:, k] - 1.0, np.inf))
         for composite, state in zip(comp.composites, states[n_sub:], strict=True):
             if state.sem is not None:
                 se.append(np.full(n, state.sem))
+                df.append(np.full(n, np.inf))
                 continue
             index = composite.parts.tolist()
+            part_se, part_info = [se[p] for p in index], [states[p].info for p in index]
             se.append(
                 np.asarray(
-                    combine_se(
-                        [se[p] for p in index],
-                        [states[p].info for p in index],
+                    combine_se(part_se, part_info, composite, self.options.norm_group), dtype=float
+                )
+            )
+            df.append(
+                np.asarray(
+                    combine_df(
+                        part_se,
+                        [df[p] for p in index],
+                        part_info,
                         composite,
                         self.options.norm_group,
                     ),
-                    dtype=np.float64,
+                    dtype=float,
                 )
             )
-        return se
+        return se, df
 
     @staticmethod
     def _problems(

@@ -30,7 +30,7 @@ INDETERMINATE = "indeterminate"
 FloatArray = NDArray[np.float64]
 
 
-def axis_levels(score: FloatArray, se: FloatArray, cut: float, z: float) -> NDArray[Any]:
+def axis_levels(score: FloatArray, se: FloatArray, cut: float, z: Any) -> NDArray[Any]:
     """Return ``"low"``, ``"high"``, ``"indeterminate"`` or ``None`` (missing score).
 
     Examples
@@ -38,8 +38,8 @@ def axis_levels(score: FloatArray, se: FloatArray, cut: float, z: float) -> NDAr
     >>> axis_levels(np.array([2.0, 4.0, 3.1, 3.0, np.nan]), np.full(5, 0.1), 3.0, 1.96).tolist()
     ['low', 'high', 'indeterminate', 'indeterminate', None]
     """
-    half = z * se
     with np.errstate(invalid="ignore"):
+        half = np.where(se == 0, 0.0, z * se)  # no spread: no interval, whatever z
         high = score - half > cut
         low = score + half < cut
     out = np.full(score.shape, INDETERMINATE, dtype=object)
@@ -55,11 +55,15 @@ def classify_profile(
     y: FloatArray,
     y_se: FloatArray,
     profile: CompiledProfile,
-    z: float,
+    z: float | tuple[Any, Any],
 ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
-    """Return each respondent's region (or ``indeterminate``/``None``) and both axis levels."""
-    x_level = axis_levels(x, x_se, profile.cut_x, z)
-    y_level = axis_levels(y, y_se, profile.cut_y, z)
+    """Return each respondent's region (or ``indeterminate``/``None``) and both axis levels.
+
+    ``z`` is the critical value, or a pair of per-respondent critical values (x, y).
+    """
+    z_x, z_y = z if isinstance(z, tuple) else (z, z)
+    x_level = axis_levels(x, x_se, profile.cut_x, z_x)
+    y_level = axis_levels(y, y_se, profile.cut_y, z_y)
     label = np.full(x.shape, INDETERMINATE, dtype=object)
     for key, region in profile.regions.items():
         x_want, y_want = key.split("-")

@@ -1,0 +1,597 @@
+"""Readings: two-axis profiles and item flags (instrument-format.md, "Derived scores").
+
+The differential tests compare ``relscales.score`` with ``naive_readings`` below: a
+deliberately plain per-respondent reference written from the documented rules, reading the
+instrument YAML itself and sharing no code with ``relscales.scoring``:
+
+- a subscale's standard error is the classical SEM (reference SD x sqrt(1 - published
+  reliability)) when the subscale declares both, else the person-level item-sampling SE
+  (sample SD of the respondent's own keyed answers / sqrt(items answered); infinite with
+  fewer than two answers);
+- a composite's SE combines its parts' as sqrt(sum (w_i se_i)^2) / sum w (mean composites);
+- an axis is ``high`` only if score - z SE > cut, ``low`` only if score + z SE < cut, else
+  ``indeterminate``; a missing score gives a missing reading.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import math
+import statistics
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import relscales
+from relscales.cli import app
+from relscales.instruments.loader import load_instrument_data
+from relscales.scoring.compile import compile_instrument
+from relscales.scoring.engine import ScoreOptions, _compile, score_compiled
+from relscales.scoring.readings import INDETERMINATE, axis_levels, flag_state
+
+ROOT = Path(__file__).resolve().parents[2]
+INSTRUMENTS = ROOT / "instruments"
+Z95 = statistics.NormalDist().inv_cdf(0.975)
+
+Row = dict[str, float | None]
+
+
+def load_spec(instrument_id: str) -> dict[str, Any]:
+    with (INSTRUMENTS / f"{instrument_id}.yaml").open(encoding="utf-8") as stream:
+        spec: dict[str, Any] = yaml.safe_load(stream)
+    return spec
+
+
+# ---------------------------------------------------------------------------------------------
+# The naive reference implementation
+# ---------------------------------------------------------------------------------------------
+
+
+def _min_count(value: float | int, n_items: int) -> int:
+    if isinstance(value, float):  # a fraction of the items
+        return max(1, math.ceil(value * n_items - 1e-9))
+    return int(value)
+
+
+def _classical_sem(score_spec: dict[str, Any]) -> float | None:
+    """Reference SD x sqrt(1 - published reliability), when the score declares both."""
+    published = score_spec.get("published") or {}
+    reliability = published.get("alpha", published.get("omega"))
+    norms = score_spec.get("norms") or []
+    if reliability is None or not norms:
+        return None
+    return float(norms[0]["sd"]) * math.sqrt(1.0 - float(reliability))
+
+
+def naive_level(score: float, se: float, cut: float, z: float) -> str | None:
+    if math.isnan(score):
+        return None
+    half = 0.0 if se == 0 else z * se
+    if score - half > cut:
+        return "high"
+    if score + half < cut:
+        return "low"
+    return INDETERMINATE
+
+
+def naive_crit(df: float, level: float) -> float:
+    """Student's t critical value on ``df`` (the normal one for infinite df)."""
+    from scipy.stats import norm, t
+
+    if math.isinf(df):
+        return float(norm.ppf(0.5 + level / 2))
+    return float(t.ppf(0.5 + level / 2, df))
+
+
+def naive_readings(spec: dict[str, Any], row: Row, level: float = 0.95) -> dict[str, Any]:
+    """Score one respondent by hand: every score, its SE, and every profile reading.
+
+    ``row`` maps item id -> raw answer (None = missing). Only unit item weights and raw
+    (not standardized, not mirrored) composites are supported: what RISI and ECR-R use.
+    """
+    items = {item["id"]: item for item in spec["items"]}
+    scores: dict[str, float] = {}
+    ses: dict[str, float] = {}
+    dfs: dict[str, float] = {}
+    for sub in spec["subscales"]:
+        keyed: list[float] = []
+        for item_id in sub["items"]:
+            assert isinstance(item_id, str), "naive reference: unit weights only"
+            raw = row[item_id]
+            if raw is None:
+                continue
+            item = items[item_id]
+            values = spec["response_scales"][item["scale"]]["values"]
+            keyed.append(min(values) + max(values) - raw if item.get("reverse") else raw)
+        n = len(keyed)
+        k = len(sub["items"])
+        method = sub.get("score", "mean")
+        need = _min_count(sub.get("min_answered", 1), k)
+        mean = sum(keyed) / n if n else math.nan
+        if n == 0 or n < need:
+            scores[sub["id"]] = math.nan
+        elif method == "mean":
+            scores[sub["id"]] = mean
+        elif method == "sum":
+            scores[sub["id"]] = float(sum(keyed))
+        else:
+            scores[sub["id"]] = mean * k
+        sem = _classical_sem(sub)
+        dfs[sub["id"]] = math.inf if sem is not None or n < 2 else n - 1.0
+        if sem is not None:
+            ses[sub["id"]] = sem
+        elif n < 2:
+            ses[sub["id"]] = math.inf
+        else:
+            sd = math.sqrt(sum((v - mean) ** 2 for v in keyed) / (n - 1))
+            se_mean = sd / math.sqrt(n)
+            ses[sub["id"]] = se_mean * {"mean": 1, "sum": n, "prorated_sum": k}[method]
+    for comp in spec.get("composites", []):
+        assert not comp.get("standardized"), "naive reference: raw composites only"
+        total = 0.0
+        squares = 0.0
+        weight_sum = 0.0
+        satterthwaite = 0.0  # sum of a_i^2 / df_i, with a_i = (w_i se_i)^2
+        for part in comp["parts"]:
+            assert not part.get("reverse"), "naive reference: no mirrored parts"
+            weight = float(part.get("weight", 1))
+            total += weight * scores[part["score"]]
+            a = (weight * ses[part["score"]]) ** 2
+            squares += a
+            if not math.isinf(dfs[part["score"]]):
+                satterthwaite += a * a / dfs[part["score"]]
+            weight_sum += weight
+        mean_method = comp.get("method", "mean") == "mean"
+        scores[comp["id"]] = total / weight_sum if mean_method else total
+        sem = _classical_sem(comp)
+        if sem is None:
+            sem = math.sqrt(squares) / (weight_sum if mean_method else 1.0)
+            finite = math.isfinite(squares) and satterthwaite > 0
+            dfs[comp["id"]] = squares * squares / satterthwaite if finite else math.inf
+        else:
+            dfs[comp["id"]] = math.inf
+        ses[comp["id"]] = sem
+    profiles: dict[str, dict[str, Any]] = {}
+    for prof in spec.get("profiles", []):
+        x, y = prof["x"], prof["y"]
+        z_x, z_y = naive_crit(dfs[x["score"]], level), naive_crit(dfs[y["score"]], level)
+        x_level = naive_level(scores[x["score"]], ses[x["score"]], float(x["cut"]), z_x)
+        y_level = naive_level(scores[y["score"]], ses[y["score"]], float(y["cut"]), z_y)
+        if x_level is None or y_level is None:
+            region = None
+        elif INDETERMINATE in (x_level, y_level):
+            region = INDETERMINATE
+        else:
+            region = prof["regions"][f"{x_level}-{y_level}"]
+        # how close the interval's nearer end lies to a cut (to skip floating-point ties)
+        margin = min(
+            abs(
+                abs(scores[a["score"]] - float(a["cut"]))
+                - naive_crit(dfs[a["score"]], level) * ses[a["score"]]
+            )
+            if math.isfinite(ses[a["score"]]) and not math.isnan(scores[a["score"]])
+            else math.inf
+            for a in (x, y)
+        )
+        profiles[prof["id"]] = {
+            "region": region,
+            "x_level": x_level,
+            "y_level": y_level,
+            "margin": margin,
+        }
+    return {"scores": scores, "se": ses, "df": dfs, "profiles": profiles}
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------------
+
+
+def item_ids(spec: dict[str, Any]) -> list[str]:
+    return [item["id"] for item in spec["items"]]
+
+
+def to_raw(spec: dict[str, Any], item_id: str, keyed: int) -> int:
+    """The raw answer that keys to ``keyed`` (reverse-keyed items answered at the other end)."""
+    item = next(i for i in spec["items"] if i["id"] == item_id)
+    values = spec["response_scales"][item["scale"]]["values"]
+    return min(values) + max(values) - keyed if item.get("reverse") else keyed
+
+
+def random_rows(spec: dict[str, Any], n: int, seed: int) -> list[Row]:
+    """Respondents of several kinds: a keyed tendency per subscale with person-level noise,
+    uniform noise, straight-liners, and heavy missingness (some below ``min_answered``)."""
+    rng = np.random.default_rng(seed)
+    ids = item_ids(spec)
+    scale = spec["response_scales"][spec["items"][0]["scale"]]["values"]
+    low, high = min(scale), max(scale)
+    subscale_of = {i: sub["id"] for sub in spec["subscales"] for i in sub["items"]}
+    rows: list[Row] = []
+    for _ in range(n):
+        kind = rng.choice(["tendency", "tendency", "tendency", "uniform", "straight"])
+        p_missing = float(rng.choice([0.0, 0.0, 0.05, 0.3, 0.9]))
+        centre = {sub["id"]: rng.uniform(low, high) for sub in spec["subscales"]}
+        spread = rng.uniform(0.0, 1.5)
+        straight = int(rng.integers(low, high + 1))
+        row: Row = {}
+        for item_id in ids:
+            if kind == "uniform":
+                keyed = int(rng.integers(low, high + 1))
+            elif kind == "straight":
+                keyed = straight
+            else:
+                noisy = centre[subscale_of[item_id]] + rng.normal(0.0, spread)
+                keyed = int(np.clip(np.rint(noisy), low, high))
+            raw = keyed if kind == "straight" else to_raw(spec, item_id, keyed)
+            row[item_id] = None if rng.random() < p_missing else float(raw)
+        rows.append(row)
+    return rows
+
+
+def columns_of(spec: dict[str, Any], rows: list[Row]) -> dict[str, list[Any]]:
+    data: dict[str, list[Any]] = {"id": [f"r{i}" for i in range(len(rows))]}
+    for item_id in item_ids(spec):
+        data[item_id] = [row[item_id] for row in rows]
+    return data
+
+
+def profile_ids(spec: dict[str, Any]) -> list[str]:
+    return [p["id"] for p in spec["profiles"]]
+
+
+def compare_with_naive(spec: dict[str, Any], instrument: Any, rows: list[Row]) -> None:
+    data = columns_of(spec, rows)
+    public = relscales.score(instrument, data)
+    compiled = instrument if not isinstance(instrument, str) else _compile(instrument, ())
+    detailed = score_compiled([compiled], data, ScoreOptions(details=True))
+    ties = 0
+    for i, row in enumerate(rows):
+        expected = naive_readings(spec, row)
+        for name, value in expected["scores"].items():
+            got = float(public.scores[name][i])
+            assert (math.isnan(got) and math.isnan(value)) or got == pytest.approx(
+                value, abs=1e-12
+            ), (i, name)
+            se = float(detailed.details[f"{name}.se"][i])
+            want = expected["se"][name]
+            assert (math.isinf(se) and math.isinf(want)) or abs(se - want) <= 1e-12, (i, name)
+        for prof_id, reading in expected["profiles"].items():
+            if 0 < reading["margin"] < 1e-9:  # an interval end within rounding of the cut
+                ties += 1
+                continue
+            assert public.columns[prof_id][i] == reading["region"], (i, prof_id, row)
+            assert detailed.columns[prof_id][i] == reading["region"]
+            assert detailed.details[f"{prof_id}.x_level"][i] == reading["x_level"]
+            assert detailed.details[f"{prof_id}.y_level"][i] == reading["y_level"]
+    assert ties <= len(rows) // 100
+
+
+# ---------------------------------------------------------------------------------------------
+# Differential tests against the naive reference
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_ecr_r_attachment_style_equals_naive(seed: int) -> None:
+    spec = load_spec("ecr-r")
+    rows = random_rows(spec, 300, seed)
+    compare_with_naive(spec, "ecr-r", rows)
+    regions = set(relscales.score("ecr-r", columns_of(spec, rows)).columns["attachment_style"])
+    # the data reach every region, the indeterminate reading and the missing one
+    assert regions >= {"secure", "preoccupied", "dismissing", "fearful", INDETERMINATE, None}
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_risi_insecurity_source_equals_naive(seed: int) -> None:
+    spec = load_spec("risi")
+    rows = random_rows(spec, 300, seed)
+    compare_with_naive(spec, "risi", rows)
+    regions = set(relscales.score("risi", columns_of(spec, rows)).columns["insecurity_source"])
+    assert regions >= {"internal", "relational", "both", "neither", INDETERMINATE, None}
+
+
+def test_classical_sem_is_used_where_published_reliability_and_norms_exist() -> None:
+    """Anxiety with norms and a published alpha takes the classical SEM; avoidance does not."""
+    spec = copy.deepcopy(load_spec("ecr-r"))
+    spec["id"] = "ecr-r-normed"
+    anxiety = next(s for s in spec["subscales"] if s["id"] == "anxiety")
+    anxiety["published"] = {"alpha": 0.93, "source": "test value"}
+    anxiety["norms"] = [{"group": "test", "mean": 3.6, "sd": 1.1, "n": 1000, "source": "test"}]
+    compiled = compile_instrument(load_instrument_data(copy.deepcopy(spec)))
+    rows = random_rows(spec, 200, 7)
+    compare_with_naive(spec, compiled, rows)
+    se = score_compiled([compiled], columns_of(spec, rows), ScoreOptions(details=True)).details
+    assert np.allclose(se["anxiety.se"], 1.1 * math.sqrt(0.07))
+    assert not np.allclose(se["avoidance.se"], se["avoidance.se"][0])
+
+
+def test_confidence_level_widens_the_intervals() -> None:
+    """A higher level never makes a reading determinate that was indeterminate."""
+    spec = load_spec("risi")
+    data = columns_of(spec, random_rows(spec, 300, 8))
+    compiled = _compile("risi", ())
+    r95 = score_compiled([compiled], data, ScoreOptions(details=True))
+    r99 = score_compiled([compiled], data, ScoreOptions(details=True, confidence_level=0.99))
+    for i in range(300):
+        if r95.columns["insecurity_source"][i] == INDETERMINATE:
+            assert r99.columns["insecurity_source"][i] == INDETERMINATE
+        score = float(r99.scores["internal_pattern"][i])
+        se = float(r99.details["internal_pattern.se"][i])
+        t99 = naive_crit(float(r99.details["internal_pattern.df"][i]), 0.99)
+        assert r99.details["insecurity_source.x_level"][i] == naive_level(score, se, 3.0, t99)
+
+
+# ---------------------------------------------------------------------------------------------
+# axis_levels and flag_state
+# ---------------------------------------------------------------------------------------------
+
+
+def test_axis_levels_interval_rule() -> None:
+    score = np.array([2.0, 4.0, 3.1, 3.0, np.nan, 3.5, 2.5, 3.0, 5.0, 1.0])
+    se = np.array([0.1, 0.1, 0.1, 0.0, 0.1, 0.25, 0.25, 0.0, np.inf, np.inf])
+    got = axis_levels(score, se, 3.0, 2.0).tolist()
+    assert got == [
+        "low",
+        "high",
+        INDETERMINATE,  # the interval 2.9-3.3 straddles the cut
+        INDETERMINATE,  # exactly at the cut with no error at all
+        None,  # missing score
+        INDETERMINATE,  # interval 3.0-4.0 touches the cut
+        INDETERMINATE,  # interval 2.0-3.0 touches the cut
+        INDETERMINATE,
+        INDETERMINATE,  # no spread to estimate: infinite SE
+        INDETERMINATE,
+    ]
+
+
+def test_axis_levels_z_zero_is_the_plain_cut() -> None:
+    got = axis_levels(np.array([2.999, 3.0, 3.001]), np.full(3, 5.0), 3.0, 0.0).tolist()
+    assert got == ["low", INDETERMINATE, "high"]
+
+
+def test_axis_levels_missing_score_is_missing_whatever_the_se() -> None:
+    got = axis_levels(np.array([np.nan, np.nan]), np.array([0.0, np.inf]), 3.0, 1.96).tolist()
+    assert got == [None, None]
+
+
+def _flag(items: list[int], at_least: float) -> Any:
+    return SimpleNamespace(items=np.array(items), at_least=at_least)
+
+
+def test_flag_state_true_false_unknown() -> None:
+    nan = np.nan
+    x = np.array(
+        [
+            [1.0, 2.0, 1.0],  # one item at the threshold: raised
+            [nan, 5.0, nan],  # raised whatever is missing
+            [1.0, 1.0, 1.0],  # every item answered below: not raised
+            [1.0, nan, 1.0],  # one unanswered, none raised: unknown
+            [nan, nan, nan],  # nothing answered: unknown
+            [1.9, 1.0, 1.0],  # below the threshold
+            [9.0, 1.0, 1.0],  # the first item is not listed
+        ]
+    )
+    assert flag_state(x, _flag([1, 2], 2.0)).tolist() == [
+        True,
+        True,
+        False,
+        None,
+        None,
+        False,
+        False,
+    ]
+    assert flag_state(x, _flag([0, 1, 2], 2.0)).tolist()[-1] is True
+
+
+def test_flag_state_on_no_respondents() -> None:
+    assert flag_state(np.empty((0, 3)), _flag([0], 2.0)).tolist() == []
+
+
+def test_item_flag_reads_raw_answers_before_reverse_keying() -> None:
+    """A flag on a reverse-keyed item looks at the answer given, not the keyed value."""
+    spec = {
+        "relscales": 1,
+        "id": "flagged",
+        "version": "1.0.0",
+        "name": "Flag test",
+        "abbreviation": "FT",
+        "domain": "other",
+        "license": {"name": "CC0", "item_text": "not-included"},
+        "validation": {"status": "experimental", "evidence": []},
+        "response_scales": {"five": {"values": [1, 2, 3, 4, 5]}},
+        "items": [
+            {"id": "a", "label": "a", "scale": "five", "reverse": True},
+            {"id": "b", "label": "b", "scale": "five"},
+        ],
+        "subscales": [{"id": "total", "name": "Total", "items": ["a", "b"], "score": "mean"}],
+        "flags": [
+            {
+                "id": "high_a",
+                "when": {"items": ["a"], "at_least": 4},
+                "message": {"en": "a was answered 4 or more"},
+            }
+        ],
+    }
+    compiled = compile_instrument(load_instrument_data(spec))
+    result = relscales.score(compiled, {"a": [4, 2, None, 5], "b": [1, 5, 5, None]})
+    # raw 4 keys to 2, raw 2 keys to 4: the raw answer decides
+    assert result.columns["flag_high_a"].tolist() == [True, False, None, True]
+
+
+# ---------------------------------------------------------------------------------------------
+# Corner cases: keyed extremes land in the named regions, a respondent at the cut does not
+# ---------------------------------------------------------------------------------------------
+
+ECR_CASES = {
+    # (anxiety keyed, avoidance keyed) -> region; x = avoidance, y = anxiety
+    "secure": (1, 1),
+    "preoccupied": (7, 1),
+    "dismissing": (1, 7),
+    "fearful": (7, 7),
+}
+
+
+def _ecr_row(spec: dict[str, Any], anxiety: int, avoidance: int) -> Row:
+    keyed = {
+        item_id: (anxiety if sub["id"] == "anxiety" else avoidance)
+        for sub in spec["subscales"]
+        for item_id in sub["items"]
+    }
+    return {item_id: float(to_raw(spec, item_id, keyed[item_id])) for item_id in keyed}
+
+
+def test_ecr_r_keyed_extremes_land_in_each_region() -> None:
+    spec = load_spec("ecr-r")
+    rows = [_ecr_row(spec, *ECR_CASES[name]) for name in ECR_CASES]
+    # reverse-keyed items really are answered at the opposite end
+    assert rows[0]["ecrr09"] == 7.0
+    assert rows[0]["ecrr01"] == 1.0
+    assert rows[0]["ecrr20"] == 7.0
+    assert rows[0]["ecrr19"] == 1.0
+    result = relscales.score("ecr-r", columns_of(spec, rows))
+    assert result.columns["attachment_style"].tolist() == list(ECR_CASES)
+    assert result.scores["anxiety"].tolist() == [1.0, 7.0, 1.0, 7.0]
+    assert result.scores["avoidance"].tolist() == [1.0, 1.0, 7.0, 7.0]
+
+
+def test_ecr_r_all_answers_at_the_midpoint_are_indeterminate() -> None:
+    """Every item answered 4: both scores exactly at the cut, SE 0, still indeterminate."""
+    spec = load_spec("ecr-r")
+    rows = [dict.fromkeys(item_ids(spec), 4.0), _ecr_row(spec, 4, 1), _ecr_row(spec, 7, 4)]
+    compiled = _compile("ecr-r", ())
+    result = score_compiled([compiled], columns_of(spec, rows), ScoreOptions(details=True))
+    assert result.scores["anxiety"].tolist() == [4.0, 4.0, 7.0]
+    assert result.details["anxiety.se"].tolist() == [0.0, 0.0, 0.0]
+    assert result.columns["attachment_style"].tolist() == [INDETERMINATE] * 3
+    ind = INDETERMINATE
+    assert result.details["attachment_style.x_level"].tolist() == [ind, "low", ind]
+    assert result.details["attachment_style.y_level"].tolist() == [ind, ind, "high"]
+
+
+RISI_CASES = {
+    # (internal-pattern keyed, relationship-signal keyed) -> region
+    "internal": (5, 1),
+    "relational": (1, 5),
+    "both": (5, 5),
+    "neither": (1, 1),
+}
+
+
+def _risi_row(spec: dict[str, Any], internal: int, signal: int, behaviour: int = 3) -> Row:
+    row: Row = {}
+    for item_id in item_ids(spec):
+        prefix = item_id.split("_")[0]
+        if prefix == "sf":
+            row[item_id] = 1.0
+            continue
+        keyed = {"ip": internal, "rs": signal, "bh": behaviour}[prefix]
+        row[item_id] = float(to_raw(spec, item_id, keyed))
+    return row
+
+
+def test_risi_keyed_extremes_land_in_each_region() -> None:
+    spec = load_spec("risi")
+    rows = [_risi_row(spec, *RISI_CASES[name]) for name in RISI_CASES]
+    assert rows[0]["ip_rec2"] == 1.0
+    assert rows[0]["ip_rec1"] == 5.0
+    result = relscales.score("risi", columns_of(spec, rows))
+    assert result.columns["insecurity_source"].tolist() == list(RISI_CASES)
+    assert result.columns["flag_safety"].tolist() == [False] * 4
+
+
+def test_risi_at_the_cut_is_indeterminate() -> None:
+    spec = load_spec("risi")
+    rows = [_risi_row(spec, 3, 3), _risi_row(spec, 3, 5), _risi_row(spec, 1, 3)]
+    compiled = _compile("risi", ())
+    result = score_compiled([compiled], columns_of(spec, rows), ScoreOptions(details=True))
+    assert result.scores["internal_pattern"].tolist() == [3.0, 3.0, 1.0]
+    assert result.details["internal_pattern.se"].tolist() == [0.0, 0.0, 0.0]
+    assert result.columns["insecurity_source"].tolist() == [INDETERMINATE] * 3
+    ind = INDETERMINATE
+    assert result.details["insecurity_source.x_level"].tolist() == [ind, ind, "low"]
+    assert result.details["insecurity_source.y_level"].tolist() == [ind, "high", ind]
+
+
+def test_risi_one_facet_below_min_answered_makes_the_reading_missing() -> None:
+    spec = load_spec("risi")
+    row = _risi_row(spec, 5, 1)
+    row["ip_rec1"] = row["ip_rec2"] = None  # recurrence needs 2 of its 3 items
+    result = relscales.score("risi", columns_of(spec, [row]))
+    assert math.isnan(result.scores["internal_pattern"][0])
+    assert result.columns["insecurity_source"].tolist() == [None]
+
+
+# ---------------------------------------------------------------------------------------------
+# --explain: flags and their resources come before any score
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def risi_endorsed_csv(tmp_path: Path) -> Path:
+    spec = load_spec("risi")
+    rows = [_risi_row(spec, 5, 1), _risi_row(spec, 1, 5)]
+    rows[1]["sf_control"] = 2.0  # "A little true": raises the flag
+    rows[1]["sf_harm"] = None
+    path = tmp_path / "risi.csv"
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["id", *item_ids(spec)])
+        for i, row in enumerate(rows):
+            writer.writerow([f"p{i}", *("" if v is None else int(v) for v in row.values())])
+    return path
+
+
+def _explain(path: Path, *extra: str) -> list[str]:
+    result = CliRunner().invoke(app, ["score", str(path), "-i", "risi", "--explain", "p1", *extra])
+    assert result.exit_code == 0, result.output
+    lines: list[str] = result.stdout.splitlines()
+    return lines
+
+
+def _first(lines: list[str], needle: str) -> int:
+    return next(i for i, line in enumerate(lines) if needle in line)
+
+
+def test_explain_shows_the_safety_flag_and_resources_before_any_score(
+    risi_endorsed_csv: Path,
+) -> None:
+    lines = _explain(risi_endorsed_csv)
+    flag = _first(lines, "URGENT flag_safety")
+    hotline = _first(lines, "National Domestic Violence Hotline - 1-800-799-7233")
+    local = _first(lines, "Local emergency services")
+    score_lines = [i for i, line in enumerate(lines) if " = " in line]
+    assert score_lines, "no score line in the explanation"
+    first_score = min(score_lines)
+    assert flag < hotline < first_score
+    assert flag < local < first_score
+    assert "you may not feel safe" in lines[flag]
+    assert lines.index("Flags (read these first):") < flag
+    # and the profile reading comes later still
+    assert _first(lines, "Where the insecurity seems to come from") > first_score
+
+
+def test_explain_default_locale_keeps_local_emergency_services_only(
+    risi_endorsed_csv: Path,
+) -> None:
+    lines = _explain(risi_endorsed_csv, "--locale", "default")
+    text = "\n".join(lines)
+    assert "1-800-799-7233" not in text
+    assert "National Domestic Violence Hotline" not in text
+    local = _first(lines, "Local emergency services")
+    assert _first(lines, "URGENT flag_safety") < local < _first(lines, " = ")
+
+
+def test_explain_flag_not_raised(risi_endorsed_csv: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["score", str(risi_endorsed_csv), "-i", "risi", "--explain", "p0"]
+    )
+    assert result.exit_code == 0
+    assert "flag_safety: not raised" in result.stdout
+    assert "Local emergency services" not in result.stdout
+    assert "internal" in result.stdout.split("Where the insecurity seems to come from: ")[1]
