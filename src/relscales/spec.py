@@ -31,6 +31,7 @@ __all__ = [
     "DOMAINS",
     "BandSpec",
     "BatterySpec",
+    "ClassificationFunctionSpec",
     "CompositePartSpec",
     "CompositeSpec",
     "EvidenceSpec",
@@ -279,7 +280,17 @@ class ProfileAxisSpec(_Spec):
     """One axis of a profile: a score and the cut point between low and high."""
 
     score: StrictStr
-    cut: Number
+    cut: Number | None = Field(
+        default=None, description="Cut point between low and high (needed for `method: cut`)."
+    )
+
+
+class ClassificationFunctionSpec(_Spec):
+    """A linear classification function ``x * x_score + y * y_score + constant``."""
+
+    x: Number
+    y: Number
+    constant: Number = 0
 
 
 class ProfileSpec(_Spec):
@@ -288,11 +299,21 @@ class ProfileSpec(_Spec):
     id: Name
     name: Text
     description: Text | None = None
+    method: Literal["cut", "functions"] = Field(
+        default="cut",
+        description="`cut`: each axis against its cut point, four named regions; `functions`: "
+        "the category whose linear classification function is highest (for example published "
+        "discriminant functions).",
+    )
     x: ProfileAxisSpec
     y: ProfileAxisSpec
     regions: dict[Literal["low-low", "low-high", "high-low", "high-high"], Name] = Field(
-        description="Region names keyed by `<x level>-<y level>`."
+        default_factory=dict, description="Region names keyed by `<x level>-<y level>`."
     )
+    functions: dict[Name, ClassificationFunctionSpec] = Field(
+        default_factory=dict, description="Category name -> function (for `method: functions`)."
+    )
+    source: Text | None = Field(default=None, description="Where a published rule comes from.")
     descriptive: StrictBool = Field(
         default=True, description="Labelled as a description, not a diagnosis or a category."
     )

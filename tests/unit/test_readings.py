@@ -595,3 +595,55 @@ def test_explain_flag_not_raised(risi_endorsed_csv: Path) -> None:
     assert "flag_safety: not raised" in result.stdout
     assert "Local emergency services" not in result.stdout
     assert "internal" in result.stdout.split("Where the insecurity seems to come from: ")[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Classification functions (method: functions), e.g. Brennan et al. (1998) on the ECR
+# ---------------------------------------------------------------------------------------------
+
+
+def _ecr_straight(avoidance: int, anxiety: int) -> dict[str, list[int]]:
+    inst = relscales.load_instrument("ecr")
+    row: dict[str, list[int]] = {}
+    for n, item in enumerate(inst.items, start=1):
+        target = avoidance if n % 2 == 1 else anxiety  # avoidance odd, anxiety even
+        row[item.id] = [8 - target if item.reverse else target]
+    return row
+
+
+@pytest.mark.parametrize(
+    ("avoidance", "anxiety", "category"),
+    [(1, 1, "secure"), (1, 7, "preoccupied"), (7, 1, "dismissing"), (7, 7, "fearful")],
+)
+def test_brennan_functions_at_the_corners(avoidance: int, anxiety: int, category: str) -> None:
+    result = relscales.score("ecr", _ecr_straight(avoidance, anxiety))
+    assert result.columns["attachment_style_brennan"].tolist() == [category]
+
+
+def test_functions_by_hand_and_indeterminate_near_a_boundary() -> None:
+    from relscales.scoring.compile import compile_instrument
+    from relscales.scoring.readings import classify_functions
+
+    prof = next(
+        p for p in compile_instrument(relscales.load_instrument("ecr")).profiles if p.functions
+    )
+    # at (4, 4): secure 23.52, fearful 29.30, preoccupied 26.08, dismissing 26.99 -> fearful
+    x, y = np.array([4.0, 4.0, np.nan]), np.array([4.0, 4.0, 4.0])
+    label, _, _ = classify_functions(
+        x, np.array([0.0, 0.6, 0.0]), y, np.array([0.0, 0.6, 0.0]), prof, 1.96, 1.96
+    )
+    # with an interval of +/-1.2 on both scores the lower-left corner (2.8, 2.8) is
+    # preoccupied/secure territory, so the reading is indeterminate; a missing score is missing
+    assert label.tolist() == ["fearful", INDETERMINATE, None]
+
+
+def test_functions_profile_needs_two_functions(tmp_path: Path) -> None:
+    text = (ROOT / "instruments" / "ecr.yaml").read_text()
+    start = text.index("      fearful: {x: 7.2371075")
+    end = text.index("    source: >-\n      Brennan")
+    broken = tmp_path / "ecr-one.yaml"
+    broken.write_text(text[:start] + text[end:])
+    report = relscales.validate_file(broken)
+    assert [(i.code, i.location.path) for i in report.issues] == [
+        ("missing-key", "profiles[1].functions")
+    ]

@@ -345,6 +345,24 @@ def _check_profiles_and_flags(spec: InstrumentSpec) -> Iterator[Finding]:
                     f"profile '{prof.id}' axis {axis_name} uses {message}",
                     hint,
                 )
+        if prof.method == "functions":
+            if len(prof.functions) < 2:
+                yield Finding(
+                    "missing-key",
+                    (*base, "functions"),
+                    f"profile '{prof.id}' uses method functions but declares "
+                    f"{len(prof.functions)} function(s)",
+                    hint="declare one function per category, at least two",
+                )
+            continue
+        for axis_name, axis in (("x", prof.x), ("y", prof.y)):
+            if axis.cut is None:
+                yield Finding(
+                    "missing-key",
+                    (*base, axis_name),
+                    f"profile '{prof.id}' axis {axis_name} has no `cut`",
+                    hint=f"write {axis_name}: {{score: {axis.score}, cut: ...}}",
+                )
         missing = {"low-low", "low-high", "high-low", "high-high"} - set(prof.regions)
         if missing:
             yield Finding(

@@ -117,6 +117,23 @@ def explain_row(
                 f"  {prof.name}: {label if label is not None else 'missing'}"
                 + (" (descriptive)" if prof.descriptive else ""),
             ]
+            if prof.functions:
+                offset = _offset(info, comp.id)
+                x_name, y_name = list(info)[offset + prof.x], list(info)[offset + prof.y]
+                xv, yv = float(columns[x_name][row]), float(columns[y_name][row])
+                if math.isnan(xv) or math.isnan(yv):
+                    out.append("    a score is missing, so there is no reading")
+                    continue
+                for name, a, b, c in prof.functions:
+                    out.append(
+                        f"    {name}: {a:g} x {x_name} + {b:g} x {y_name} + {c:g} = "
+                        f"{a * xv + b * yv + c:.2f}"
+                    )
+                out.append(
+                    "    the highest function wins if it stays highest over the whole "
+                    "interval of both scores; otherwise indeterminate"
+                )
+                continue
             for axis, index, cut in (("x", prof.x, prof.cut_x), ("y", prof.y, prof.cut_y)):
                 score_name = list(info)[_offset(info, comp.id) + index]
                 value = float(columns[score_name][row])

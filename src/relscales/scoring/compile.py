@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from relscales.instruments.instrument import Instrument
 from relscales.scoring.kernel import ScoreMethod
-from relscales.spec import BandSpec, FlagSpec, NormSpec, PublishedSpec
+from relscales.spec import BandSpec, FlagSpec, NormSpec, ProfileSpec, PublishedSpec
 
 if TYPE_CHECKING:
     from relscales.instruments.battery import Battery
@@ -104,6 +104,8 @@ class CompiledProfile:
     cut_y: float
     regions: dict[str, str]
     descriptive: bool
+    functions: tuple[tuple[str, float, float, float], ...] = ()
+    """``(category, x coefficient, y coefficient, constant)`` for ``method: functions``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +219,12 @@ def _score_bounds(
     if method == "prorated_sum":
         return lo_mean * float(w.sum()), hi_mean * float(w.sum())
     return lo_mean, hi_mean
+
+
+def _functions(profile: ProfileSpec) -> tuple[tuple[str, float, float, float], ...]:
+    return tuple(
+        (name, float(f.x), float(f.y), float(f.constant)) for name, f in profile.functions.items()
+    )
 
 
 def composite_bounds(
@@ -343,10 +351,11 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
                 p.name,
                 position[p.x.score],
                 position[p.y.score],
-                float(p.x.cut),
-                float(p.y.cut),
+                float(p.x.cut) if p.x.cut is not None else math.nan,
+                float(p.y.cut) if p.y.cut is not None else math.nan,
                 {str(key): value for key, value in p.regions.items()},
                 p.descriptive,
+                _functions(p),
             )
             for p in spec.profiles
         ),
@@ -420,10 +429,11 @@ def compile_battery(battery: Battery) -> CompiledBattery:
             p.name,
             position[p.x.score],
             position[p.y.score],
-            float(p.x.cut),
-            float(p.y.cut),
+            float(p.x.cut) if p.x.cut is not None else math.nan,
+            float(p.y.cut) if p.y.cut is not None else math.nan,
             {str(k): v for k, v in p.regions.items()},
             p.descriptive,
+            _functions(p),
         )
         for p in battery.spec.profiles
     )

@@ -62,6 +62,8 @@ def classify_profile(
     ``z`` is the critical value, or a pair of per-respondent critical values (x, y).
     """
     z_x, z_y = z if isinstance(z, tuple) else (z, z)
+    if profile.functions:
+        return classify_functions(x, x_se, y, y_se, profile, z_x, z_y)
     x_level = axis_levels(x, x_se, profile.cut_x, z_x)
     y_level = axis_levels(y, y_se, profile.cut_y, z_y)
     label = np.full(x.shape, INDETERMINATE, dtype=object)
@@ -73,6 +75,49 @@ def classify_profile(
     )
     label[missing] = None
     return label, x_level, y_level
+
+
+def classify_functions(
+    x: FloatArray,
+    x_se: FloatArray,
+    y: FloatArray,
+    y_se: FloatArray,
+    profile: CompiledProfile,
+    z_x: Any,
+    z_y: Any,
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Assign the category whose linear function is highest, if it is over the whole interval.
+
+    Each category's region (where its function beats every other) is convex, so the
+    category wins everywhere in the respondent's interval rectangle exactly when it wins at
+    its four corners. Otherwise the reading is ``indeterminate``.
+    """
+    with np.errstate(invalid="ignore"):
+        hx = np.where(x_se == 0, 0.0, z_x * x_se)
+        hy = np.where(y_se == 0, 0.0, z_y * y_se)
+    names = np.array([f[0] for f in profile.functions], dtype=object)
+    coef = np.array([f[1:] for f in profile.functions], dtype=np.float64)  # (k, 3)
+
+    def winner(px: FloatArray, py: FloatArray) -> NDArray[np.int64]:
+        values = px[:, None] * coef[:, 0] + py[:, None] * coef[:, 1] + coef[:, 2]
+        best = values.max(axis=1, keepdims=True)
+        ties = (values == best).sum(axis=1) > 1
+        out = values.argmax(axis=1)
+        return np.where(ties, -1, out)
+
+    centre = winner(x, y)
+    agree = centre >= 0
+    for sx in (-1.0, 1.0):
+        for sy in (-1.0, 1.0):
+            with np.errstate(invalid="ignore"):
+                agree &= winner(x + sx * hx, y + sy * hy) == centre
+    label = np.full(x.shape, INDETERMINATE, dtype=object)
+    label[agree] = names[centre[agree]]
+    missing = np.isnan(x) | np.isnan(y)
+    label[missing] = None
+    levels = np.full(x.shape, "function", dtype=object)
+    levels[missing] = None
+    return label, levels, levels.copy()
 
 
 def flag_state(x: FloatArray, flag: CompiledFlag) -> NDArray[Any]:
