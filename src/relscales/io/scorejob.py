@@ -182,7 +182,16 @@ def _explain(
         )
     level = options.confidence_level
     sys.stdout.write(
-        explain_row(result, compiled, row, level=level, z=critical_z(level), locale=locale) + "\n"
+        explain_row(
+            result,
+            compiled,
+            row,
+            level=level,
+            z=critical_z(level),
+            locale=locale,
+            battery=battery,
+        )
+        + "\n"
     )
     return EXIT_OK
 

@@ -57,6 +57,7 @@ def explain_row(
     level: float,
     z: float,
     locale: str = "en-US",
+    battery: Any = None,
 ) -> str:
     """Return the explanation of one respondent's scores and readings."""
     columns = result.columns
@@ -157,6 +158,8 @@ def explain_row(
                     f"{high:.2f}: {why} -> {lvl}"
                 )
         out.append("")
+    if battery is not None:
+        out += _battery_lines(result, battery, row, level, z)
     out.append(NOT_A_DIAGNOSIS)
     return "\n".join(out)
 
@@ -169,6 +172,48 @@ def _crit(result: ScoreResult, name: str, row: int, level: float, z: float) -> f
     from scipy.stats import t
 
     return float(t.ppf(0.5 + level / 2.0, float(df[row])))
+
+
+def _battery_lines(
+    result: ScoreResult, battery: Any, row: int, level: float, z: float
+) -> list[str]:
+    spec = battery.battery.spec
+    out = [f"{spec.name} (battery {spec.id} {spec.version}; validation: {spec.validation.status})"]
+    columns = result.columns
+    by_id = {v: k for k, v in result.metadata.get("battery_columns", {}).items()}
+    for comp in battery.composites:
+        column = by_id.get(comp.id, comp.id)
+        value = float(columns[column][row])
+        line = (
+            f"  {column} = {_fmt(value)} ({comp.metric}, weighted {comp.method} of "
+            + ", ".join(
+                ("reversed " if rev else "") + battery.names[p]
+                for p, rev in zip(comp.parts.tolist(), comp.reverse.tolist(), strict=True)
+            )
+            + ")"
+        )
+        se = result.details.get(f"{comp.id}.se")
+        if se is not None and not math.isnan(value) and math.isfinite(float(se[row])):
+            crit = _crit(result, comp.id, row, level, z)
+            s = float(se[row])
+            line += f"; interval {value - crit * s:.1f} to {value + crit * s:.1f}"
+        out.append(line)
+    profiles = {v: k for k, v in result.metadata.get("battery_profiles", {}).items()}
+    for prof in battery.profiles:
+        column = profiles.get(prof.id, prof.id)
+        label = columns[column][row]
+        out += ["", f"  {prof.name}: {label if label is not None else 'missing'}"]
+        for axis, index, cut in (("x", prof.x, prof.cut_x), ("y", prof.y, prof.cut_y)):
+            name = battery.names[index]
+            key = by_id.get(name, name)
+            value = float(columns[key][row]) if key in columns else math.nan
+            lvl = result.details.get(f"{column}.{axis}_level")
+            out.append(
+                f"    {axis}: {name} {_fmt(value)} against the cut {cut:g} -> "
+                f"{lvl[row] if lvl is not None else '?'}"
+            )
+    out.append("")
+    return out
 
 
 def _offset(info: dict[str, Any], instrument: str) -> int:

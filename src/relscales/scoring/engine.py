@@ -865,6 +865,8 @@ class ScoringRun:
             "options": self.options.to_dict(),
             "columns": self.output_columns,
             "reading_columns": self.reading_names,
+            "battery_columns": self.battery_columns,
+            "battery_profiles": self.battery_profiles,
             "problems": self.problems.summary(),
             "warnings": [w.to_dict() for w in self.warnings()],
         }
