@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import relscales
 
 
@@ -18,9 +20,5 @@ def test_public_names_are_exactly_all() -> None:
 
 
 def test_unknown_attribute_is_an_attribute_error() -> None:
-    try:
+    with pytest.raises(AttributeError, match="no_such_thing"):
         _ = relscales.no_such_thing  # type: ignore[attr-defined]
-    except AttributeError as exc:
-        assert "no_such_thing" in str(exc)
-    else:  # pragma: no cover
-        raise AssertionError("expected AttributeError")
