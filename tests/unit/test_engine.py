@@ -618,3 +618,18 @@ def test_metadata() -> None:
     assert meta["columns"] == list(r.columns)
     assert meta["problems"]["total"] == 0
     assert meta["input"]["name"] == "<data>"
+
+
+def test_collect_answers_gives_raw_codes_with_invalid_cells_missing() -> None:
+    from relscales.scoring.compile import compile_instrument
+    from relscales.scoring.engine import collect_answers
+
+    compiled = compile_instrument(relscales.load_instrument("ecr-r"))
+    example = Path(__file__).resolve().parents[2] / "examples" / "ecr-r-responses.csv"
+    ids, answers, problems = collect_answers(compiled, example)
+    assert answers.shape == (40, 36)
+    assert ids.tolist()[:2] == ["R_001", "R_002"]
+    assert np.isnan(answers[2, 4])  # the skipped item
+    assert answers[7, 11] == 7.0  # "Strongly agree" read as its code, not reverse-keyed
+    assert np.isnan(answers[11, 29])  # the out-of-range 8
+    assert [(p.row, p.column) for p in problems] == [(12, "ecrr30")]

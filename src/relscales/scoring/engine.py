@@ -38,7 +38,14 @@ from relscales.scoring.norms import band_labels, critical_z, norm_scores, pick_n
 from relscales.scoring.readings import classify_profile, flag_state
 from relscales.scoring.results import Problem, ProblemLog, ScoreResult
 
-__all__ = ["ID_CANDIDATES", "ScoreOptions", "ScoringRun", "score", "score_compiled"]
+__all__ = [
+    "ID_CANDIDATES",
+    "ScoreOptions",
+    "ScoringRun",
+    "collect_answers",
+    "score",
+    "score_compiled",
+]
 
 ID_CANDIDATES = ("id", "ResponseId", "record_id", "participant_id")
 """Columns tried, in order, as the respondent id when ``id_column`` is not given."""
@@ -1040,3 +1047,29 @@ def score(
         reliability=dict(reliability or {}),
     )
     return score_compiled(compiled, data, options, columns=columns, battery=battery)
+
+
+def collect_answers(
+    compiled: CompiledInstrument, data: Any, *, columns: Sequence[str] | None = None
+) -> tuple[NDArray[Any], NDArray[np.float64], tuple[Problem, ...]]:
+    """Read every respondent's answers to one instrument into one matrix (for analyses).
+
+    Returns
+    -------
+    ids, answers, problems
+        Respondent ids, the ``(n, k)`` matrix of raw answer codes in item order
+        (``NaN`` = missing or invalid), and the invalid cells found.
+    """
+    source = data if isinstance(data, Source) else open_source(data, columns=columns)
+    run = ScoringRun([compiled], source, ScoreOptions(problem_limit=None))
+    ids: list[Any] = []
+    blocks: list[NDArray[np.float64]] = []
+    for batch in source.batches(run.needed_columns(), prepare=run._decode_batch):
+        decoded = batch.columns[_DECODED][0]
+        id_values = run._ids(batch.columns, batch.n_rows, batch.first_row)
+        for j, cells in decoded.bad:
+            run.problems.add(run._problems(compiled, j, cells, id_values, batch.first_row))
+        ids.append(id_values)
+        blocks.append(np.array(decoded.x, copy=True))
+    answers = np.vstack(blocks) if blocks else np.empty((0, len(compiled.item_ids)))
+    return _concat(ids, True), answers, tuple(run.problems.records)
