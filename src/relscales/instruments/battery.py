@@ -35,7 +35,12 @@ from relscales.errors import Issue, Location, SpecError
 from relscales.instruments.instrument import Instrument, content_hash
 from relscales.instruments.lint import did_you_mean
 from relscales.instruments.loader import load_instrument, translate_errors
-from relscales.instruments.yamlsource import ParsedYaml, format_path, parse_yaml
+from relscales.instruments.yamlsource import (
+    ParsedYaml,
+    format_path,
+    has_top_key,
+    read_mapping_file,
+)
 from relscales.spec import BatterySpec
 
 __all__ = ["Battery", "is_battery_file", "load_battery", "validate_battery"]
@@ -67,45 +72,16 @@ class Battery:
 
 def is_battery_file(path: str | os.PathLike[str]) -> bool:
     """Tell whether a YAML file is a battery (it has a ``relscales_battery`` key)."""
-    try:
-        head = Path(path).read_text(encoding="utf-8-sig", errors="replace")[:4096]
-    except OSError:
-        return False
-    return any(line.startswith("relscales_battery:") for line in head.splitlines())
+    return has_top_key(path, "relscales_battery")
 
 
 def _parse(display: str) -> ParsedYaml:
-    try:
-        text = Path(display).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SpecError(
-            Issue(
-                "file-not-found",
-                f"battery file '{display}' does not exist",
-                Location(file=display),
-                hint="check the path",
-            )
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(
-            Issue(
-                "file-unreadable",
-                f"cannot read battery file: {exc}",
-                Location(file=display),
-                hint="save it as UTF-8 text",
-            )
-        ) from None
-    parsed = parse_yaml(text, display)
-    if not isinstance(parsed.data, dict):
-        raise SpecError(
-            Issue(
-                "yaml-not-mapping",
-                "a battery file must be a mapping of keys",
-                Location(file=display, line=1, column=1),
-                hint="start with `relscales_battery: 1`",
-            )
-        )
-    return parsed
+    return read_mapping_file(
+        display,
+        what="battery file",
+        start_hint="start with `relscales_battery: 1`",
+        missing_hint="check the path",
+    )
 
 
 def validate_battery(

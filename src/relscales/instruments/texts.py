@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -30,7 +29,12 @@ from relscales.errors import Issue, Location, SpecError
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.lint import did_you_mean
 from relscales.instruments.loader import translate_errors
-from relscales.instruments.yamlsource import ParsedYaml, format_path, parse_yaml
+from relscales.instruments.yamlsource import (
+    ParsedYaml,
+    format_path,
+    has_top_key,
+    read_mapping_file,
+)
 from relscales.spec import TextOverlaySpec
 
 __all__ = [
@@ -54,11 +58,7 @@ class TextOverlay:
 
 def is_overlay_file(path: str | os.PathLike[str]) -> bool:
     """Tell whether a YAML file is a text overlay (it has a ``relscales_texts`` key)."""
-    try:
-        head = Path(path).read_text(encoding="utf-8-sig", errors="replace")[:4096]
-    except OSError:
-        return False
-    return any(line.startswith("relscales_texts:") for line in head.splitlines())
+    return has_top_key(path, "relscales_texts")
 
 
 def load_texts(path: str | os.PathLike[str]) -> TextOverlay:
@@ -70,36 +70,12 @@ def load_texts(path: str | os.PathLike[str]) -> TextOverlay:
         With every structural problem, located at its line and column.
     """
     display = os.fspath(path)
-    try:
-        text = Path(display).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SpecError(
-            Issue(
-                "file-not-found",
-                f"text overlay '{display}' does not exist",
-                Location(file=display),
-                hint="check the --texts path",
-            )
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(
-            Issue(
-                "file-unreadable",
-                f"cannot read text overlay: {exc}",
-                Location(file=display),
-                hint="save it as UTF-8 text",
-            )
-        ) from None
-    parsed = parse_yaml(text, display)
-    if not isinstance(parsed.data, dict):
-        raise SpecError(
-            Issue(
-                "yaml-not-mapping",
-                "a text overlay must be a mapping of keys",
-                Location(file=display, line=1, column=1),
-                hint="start with `relscales_texts: 1`, `instrument:`, `language:`, `items:`",
-            )
-        )
+    parsed = read_mapping_file(
+        display,
+        what="text overlay",
+        start_hint="start with `relscales_texts: 1`, `instrument:`, `language:`, `items:`",
+        missing_hint="check the --texts path",
+    )
     try:
         spec = TextOverlaySpec.model_validate(parsed.data)
     except ValidationError as exc:

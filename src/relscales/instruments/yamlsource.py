@@ -9,6 +9,8 @@ beyond a small bound ("billion laughs").
 from __future__ import annotations
 
 import datetime
+import os
+import pathlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +18,15 @@ import yaml
 
 from relscales.errors import Issue, Location, SpecError
 
-__all__ = ["MAX_ALIAS_NODES", "MAX_DEPTH", "Mark", "ParsedYaml", "parse_yaml"]
+__all__ = [
+    "MAX_ALIAS_NODES",
+    "MAX_DEPTH",
+    "Mark",
+    "ParsedYaml",
+    "has_top_key",
+    "parse_yaml",
+    "read_mapping_file",
+]
 
 Path = tuple[str | int | float, ...]
 
@@ -253,3 +263,56 @@ def _format_path(path: Path) -> str:
 
 
 format_path = _format_path
+
+
+def has_top_key(path: str | os.PathLike[str], key: str) -> bool:
+    """Tell whether a YAML file starts a line with ``key:`` near its top (its kind marker)."""
+    try:
+        head = pathlib.Path(path).read_text(encoding="utf-8-sig", errors="replace")[:4096]
+    except OSError:
+        return False
+    return any(line.startswith(f"{key}:") for line in head.splitlines())
+
+
+def read_mapping_file(
+    path: str | os.PathLike[str], *, what: str, start_hint: str, missing_hint: str
+) -> ParsedYaml:
+    """Read a YAML file that must hold a mapping (a battery, an overlay, a column map).
+
+    Raises
+    ------
+    SpecError
+        ``file-not-found``, ``file-unreadable``, any YAML error, or ``yaml-not-mapping``.
+    """
+    display = os.fspath(path)
+    try:
+        text = pathlib.Path(display).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise SpecError(
+            Issue(
+                "file-not-found",
+                f"{what} '{display}' does not exist",
+                Location(file=display),
+                hint=missing_hint,
+            )
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(
+            Issue(
+                "file-unreadable",
+                f"cannot read {what}: {exc}",
+                Location(file=display),
+                hint="save it as UTF-8 text",
+            )
+        ) from None
+    parsed = parse_yaml(text, display)
+    if not isinstance(parsed.data, dict):
+        raise SpecError(
+            Issue(
+                "yaml-not-mapping",
+                f"a {what} must be a mapping of keys",
+                Location(file=display, line=1, column=1),
+                hint=start_hint,
+            )
+        )
+    return parsed

@@ -13,6 +13,7 @@ from pathlib import Path
 from relscales.instruments.catalog import list_instruments
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.loader import load_instrument
+from relscales.spec import CompositeSpec, ProfileSpec
 
 __all__ = ["catalogue_pages", "instrument_page", "write_catalogue"]
 
@@ -123,23 +124,7 @@ def instrument_page(inst: Instrument) -> str:
                 for b in sub.bands
             )
             out.append(f"\nBands for `{sub.id}`: {bands}")
-    if spec.composites:
-        out += ["", "## Composites", "", "| id | name | method | parts |", "|---|---|---|---|"]
-        for comp in spec.composites:
-            kind = {True: "z scores", "pomp": "POMP scores"}.get(comp.standardized, "raw scores")
-            combined = " + ".join(f"{p.weight} x `{p.score}`" for p in comp.parts)
-            out.append(
-                f"| `{comp.id}` | {_cell(comp.name)} | weighted {comp.method} of {kind} "
-                f"| {combined} |"
-            )
-    if spec.profiles:
-        out += ["", "## Profiles", ""]
-        for prof in spec.profiles:
-            regions = ", ".join(f"{k}: {v}" for k, v in prof.regions.items())
-            out.append(
-                f"- `{prof.id}`: {_cell(prof.name)}; x = `{prof.x.score}` cut {prof.x.cut}, "
-                f"y = `{prof.y.score}` cut {prof.y.cut}; regions {regions}"
-            )
+    out += _derived_sections(spec.composites, spec.profiles)
     if spec.flags:
         out += ["", "## Flags", ""]
         for flag in spec.flags:
@@ -176,6 +161,40 @@ def instrument_page(inst: Instrument) -> str:
     return "\n".join(out) + "\n"
 
 
+def _derived_sections(
+    composites: Sequence[CompositeSpec], profiles: Sequence[ProfileSpec]
+) -> list[str]:
+    """Markdown sections for composites and profiles (instruments and batteries alike)."""
+    out: list[str] = []
+    if composites:
+        out += ["", "## Composites", "", "| id | name | method | parts |", "|---|---|---|---|"]
+        for comp in composites:
+            metric = {True: "z scores", "pomp": "POMP scores"}.get(comp.standardized, "raw scores")
+            parts = " + ".join(
+                f"{p.weight} x {'reversed ' if p.reverse else ''}`{p.score}`" for p in comp.parts
+            )
+            out.append(
+                f"| `{comp.id}` | {_cell(comp.name)} | weighted {comp.method} of {metric} "
+                f"| {parts} |"
+            )
+    if profiles:
+        out += ["", "## Profiles", ""]
+        for prof in profiles:
+            if prof.method == "functions":
+                rule = "; ".join(
+                    f"{name} = {f.x} x `{prof.x.score}` + {f.y} x `{prof.y.score}` + {f.constant}"
+                    for name, f in prof.functions.items()
+                )
+                out.append(f"- `{prof.id}`: {_cell(prof.name)}; highest of: {rule}")
+                continue
+            regions = ", ".join(f"{k}: {v}" for k, v in prof.regions.items())
+            out.append(
+                f"- `{prof.id}`: {_cell(prof.name)}; x = `{prof.x.score}` cut {prof.x.cut}, "
+                f"y = `{prof.y.score}` cut {prof.y.cut}; regions {regions}"
+            )
+    return out
+
+
 def _battery_page(source: str, instruments_dir: Sequence[str | os.PathLike[str]]) -> str:
     from relscales.instruments.battery import load_battery
 
@@ -194,25 +213,7 @@ def _battery_page(source: str, instruments_dir: Sequence[str | os.PathLike[str]]
     ]
     if spec.description:
         out += ["", _cell(spec.description)]
-    if spec.composites:
-        out += ["", "## Composites", "", "| id | name | method | parts |", "|---|---|---|---|"]
-        for comp in spec.composites:
-            metric = {True: "z scores", "pomp": "POMP scores"}.get(comp.standardized, "raw scores")
-            parts = " + ".join(
-                f"{p.weight} x {'reversed ' if p.reverse else ''}`{p.score}`" for p in comp.parts
-            )
-            out.append(
-                f"| `{comp.id}` | {_cell(comp.name)} | weighted {comp.method} of {metric} "
-                f"| {parts} |"
-            )
-    if spec.profiles:
-        out += ["", "## Profiles", ""]
-        for prof in spec.profiles:
-            regions = ", ".join(f"{k}: {v}" for k, v in prof.regions.items())
-            out.append(
-                f"- `{prof.id}`: {_cell(prof.name)}; x = `{prof.x.score}` cut {prof.x.cut}, "
-                f"y = `{prof.y.score}` cut {prof.y.cut}; regions {regions}"
-            )
+    out += _derived_sections(spec.composites, spec.profiles)
     return "\n".join(out) + "\n"
 
 

@@ -221,9 +221,18 @@ def _score_bounds(
     return lo_mean, hi_mean
 
 
-def _functions(profile: ProfileSpec) -> tuple[tuple[str, float, float, float], ...]:
-    return tuple(
-        (name, float(f.x), float(f.y), float(f.constant)) for name, f in profile.functions.items()
+def _compile_profile(p: ProfileSpec, position: dict[str, int]) -> CompiledProfile:
+    """Compile a profile whose axis scores are found in ``position`` (score name -> index)."""
+    return CompiledProfile(
+        p.id,
+        p.name,
+        position[p.x.score],
+        position[p.y.score],
+        float(p.x.cut) if p.x.cut is not None else math.nan,
+        float(p.y.cut) if p.y.cut is not None else math.nan,
+        {str(key): value for key, value in p.regions.items()},
+        p.descriptive,
+        tuple((name, float(f.x), float(f.y), float(f.constant)) for name, f in p.functions.items()),
     )
 
 
@@ -345,20 +354,7 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
         ),
         composites=tuple(composites),
         scores=tuple(infos),
-        profiles=tuple(
-            CompiledProfile(
-                p.id,
-                p.name,
-                position[p.x.score],
-                position[p.y.score],
-                float(p.x.cut) if p.x.cut is not None else math.nan,
-                float(p.y.cut) if p.y.cut is not None else math.nan,
-                {str(key): value for key, value in p.regions.items()},
-                p.descriptive,
-                _functions(p),
-            )
-            for p in spec.profiles
-        ),
+        profiles=tuple(_compile_profile(p, position) for p in spec.profiles),
         flags=tuple(
             CompiledFlag(
                 f,
@@ -423,20 +419,7 @@ def compile_battery(battery: Battery) -> CompiledBattery:
                 np.array([p.reverse for p in comp.parts], dtype=np.bool_),
             )
         )
-    profiles = tuple(
-        CompiledProfile(
-            p.id,
-            p.name,
-            position[p.x.score],
-            position[p.y.score],
-            float(p.x.cut) if p.x.cut is not None else math.nan,
-            float(p.y.cut) if p.y.cut is not None else math.nan,
-            {str(k): v for k, v in p.regions.items()},
-            p.descriptive,
-            _functions(p),
-        )
-        for p in battery.spec.profiles
-    )
+    profiles = tuple(_compile_profile(p, position) for p in battery.spec.profiles)
     return CompiledBattery(
         battery, members, tuple(infos), tuple(names), tuple(composites), profiles
     )
