@@ -273,6 +273,62 @@ def schema_command(
     _write_text(text, output)
 
 
+@app.command("analyze")
+def analyze_command(
+    data: Annotated[Path, typer.Argument(help="Response data: a CSV or TSV file.")],
+    instrument: Annotated[
+        str, typer.Option("-i", "--instrument", help="A bundled id or a YAML path.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (contract in docs).")] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the JSON report to this file.")
+    ] = None,
+    ci: Annotated[str, typer.Option("--ci", help="Alpha interval: feldt or bootstrap.")] = "feldt",
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
+    seed: Annotated[int | None, typer.Option("--seed", help="Bootstrap seed.")] = None,
+    ci_level: Annotated[float, typer.Option("--ci-level", help="Interval level.")] = 0.95,
+    no_quality: Annotated[
+        bool, typer.Option("--no-quality", help="Skip the careless-responding screen.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when there are warnings or problems.")
+    ] = False,
+    instruments_dir: InstrumentsDir = None,
+) -> None:
+    """Reliability (alpha, omega, lambda 6), item analysis and data quality of a sample."""
+    from relscales.errors import RelscalesError
+    from relscales.reports.analysis_text import analysis_table
+
+    if ci not in ("feldt", "bootstrap"):
+        raise typer.BadParameter(f"'{ci}': use feldt or bootstrap", param_hint="--ci")
+    try:
+        from relscales.analysis import analyze
+
+        result = analyze(
+            instrument,
+            data,
+            ci="bootstrap" if ci == "bootstrap" else "feldt",
+            n_boot=n_boot,
+            seed=seed,
+            confidence_level=ci_level,
+            quality=not no_quality,
+            instruments_dir=_dirs(instruments_dir),
+        )
+    except RelscalesError as exc:
+        _fail(exc)
+    document = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=float) + "\n"
+    if output is not None:
+        _write_text(document, output)
+    if as_json:
+        sys.stdout.write(document)
+    else:
+        typer.echo(analysis_table(result))
+    for warning in result.warnings:
+        _err(warning.render())
+    if strict and (result.warnings or result.problems):
+        raise typer.Exit(EXIT_STRICT)
+
+
 @app.command("catalogue")
 def catalogue_command(
     output: Annotated[

@@ -1,0 +1,256 @@
+"""Analysing a sample with an instrument: reliability, item statistics and data quality.
+
+``relscales analyze`` and :func:`analyze` read the answers with the same rules as
+scoring (labels, missing codes, invalid cells as missing), reverse-key each item with
+its own declared scale, and compute per subscale: Cronbach's alpha as R
+``psych::alpha`` does (with a Feldt or bootstrap interval), standardized alpha,
+Guttman's lambda 6, the mean inter-item correlation, omega (total and hierarchical,
+for subscales of at least six items), and item statistics; plus data-quality indices
+per respondent. Published reliabilities are shown beside the sample's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from relscales.errors import Issue, Location, RelscalesError
+from relscales.reliability import (
+    ItemAnalysisResult,
+    OmegaResult,
+    ReliabilityResult,
+    cronbach_alpha,
+    item_analysis,
+    omega,
+)
+from relscales.scoring.compile import CompiledInstrument
+from relscales.scoring.engine import InstrumentRef, _compile, collect_answers
+from relscales.scoring.results import Problem
+
+__all__ = ["AnalysisResult", "SubscaleAnalysis", "analyze"]
+
+LOW_ALPHA_MARGIN = 0.10
+"""A sample alpha this far below the published one gets a warning."""
+
+MIN_ITEMS_FOR_OMEGA = 6
+"""Omega needs three group factors with two items each at the least."""
+
+
+@dataclass(frozen=True)
+class SubscaleAnalysis:
+    """Reliability and item statistics of one subscale in a sample."""
+
+    id: str
+    name: str
+    item_ids: tuple[str, ...]
+    n_complete: int
+    reliability: ReliabilityResult
+    items: ItemAnalysisResult
+    omega: OmegaResult | None
+    published_alpha: float | None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON shape of ``relscales analyze --json`` for this subscale."""
+        rel = self.reliability
+        return {
+            "n_items": len(self.item_ids),
+            "n_complete": self.n_complete,
+            "alpha": rel.estimate,
+            "alpha_ci": [rel.ci_low, rel.ci_high],
+            "alpha_ci_method": rel.method,
+            "std_alpha": rel.std_alpha,
+            "lambda6": rel.lambda6,
+            "mean_r": rel.mean_r,
+            "omega_total": self.omega.omega_total if self.omega else None,
+            "omega_hierarchical": self.omega.omega_hierarchical if self.omega else None,
+            "published_alpha": self.published_alpha,
+            "notes": list(self.notes),
+            "items": {
+                s.item_id: {
+                    "n": s.n,
+                    "mean": s.mean,
+                    "sd": s.sd,
+                    "raw_r": s.raw_r,
+                    "r_cor": s.r_cor,
+                    "r_drop": s.r_drop,
+                    "alpha_if_deleted": s.alpha_if_deleted,
+                    "looks_reversed": s.looks_reversed,
+                    "frequencies": {str(k): v for k, v in s.frequencies.items()},
+                }
+                for s in self.items.items
+            },
+        }
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """A sample analysed with one instrument."""
+
+    instrument: dict[str, Any]
+    n_respondents: int
+    subscales: dict[str, SubscaleAnalysis]
+    quality: Any = None
+    ids: NDArray[Any] = field(default_factory=lambda: np.empty(0, dtype=object))
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[Issue, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the ``relscales analyze --json`` document (contract in docs/cli.md)."""
+        out: dict[str, Any] = {
+            "instrument": self.instrument["id"],
+            "instrument_version": self.instrument["version"],
+            "content_hash": self.instrument["content_hash"],
+            "n_respondents": self.n_respondents,
+            "subscales": {sid: sub.to_dict() for sid, sub in self.subscales.items()},
+            "problems": len(self.problems),
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+        if self.quality is not None:
+            careless = self.quality.careless
+            reasons: dict[str, int] = {}
+            for row in self.quality.reasons:
+                for reason in row:
+                    reasons[reason] = reasons.get(reason, 0) + 1
+            out["quality"] = {
+                "n_flagged": int(careless.sum()),
+                "by_reason": dict(sorted(reasons.items())),
+                "flagged": [str(i) for i in self.ids[careless].tolist()],
+            }
+        return out
+
+
+def _keyed(compiled: CompiledInstrument, answers: NDArray[np.float64]) -> NDArray[np.float64]:
+    keyed: NDArray[np.float64] = np.where(compiled.reverse, compiled.offset - answers, answers)
+    return keyed
+
+
+def analyze(
+    instrument: InstrumentRef,
+    data: Any,
+    *,
+    ci: Literal["feldt", "bootstrap"] = "feldt",
+    n_boot: int = 1000,
+    seed: int | None = None,
+    confidence_level: float = 0.95,
+    quality: bool = True,
+    instruments_dir: Sequence[str | os.PathLike[str]] = (),
+) -> AnalysisResult:
+    """Reliability, item analysis and data quality of a sample on one instrument.
+
+    Parameters
+    ----------
+    instrument
+        A bundled id, a YAML path, or a loaded/compiled instrument.
+    data
+        Response data, as for :func:`relscales.score`.
+    ci
+        ``feldt`` (analytic, as ``psych::alpha.ci``) or ``bootstrap`` (percentile).
+    n_boot, seed
+        Resamples and seed for the bootstrap.
+    confidence_level
+        Level of the alpha interval.
+    quality
+        Also screen respondents for careless answering.
+
+    Returns
+    -------
+    AnalysisResult
+        Per subscale reliability and item statistics, and the quality screen.
+    """
+    compiled = _compile(instrument, instruments_dir)
+    ids, answers, problems = collect_answers(compiled, data)
+    keyed = _keyed(compiled, answers)
+    index = {item: j for j, item in enumerate(compiled.item_ids)}
+    spec = compiled.instrument.spec
+    subscales: dict[str, SubscaleAnalysis] = {}
+    warnings: list[Issue] = []
+    for sub in spec.subscales:
+        cols = [index[i] for i in sub.items]
+        x = keyed[:, cols]
+        notes: list[str] = []
+        if len(cols) < 2:
+            continue  # a one-item scale has no internal consistency
+        rel = cronbach_alpha(x, confidence_level=confidence_level, ci=ci, n_boot=n_boot, seed=seed)
+        items = item_analysis(x, list(sub.items))
+        om: OmegaResult | None = None
+        if len(cols) >= MIN_ITEMS_FOR_OMEGA:
+            try:
+                om = omega(x)
+            except (ValueError, np.linalg.LinAlgError, RelscalesError) as exc:
+                notes.append(f"omega not computed: {exc}")
+        else:
+            notes.append(f"omega needs at least {MIN_ITEMS_FOR_OMEGA} items")
+        published = sub.published.alpha if sub.published else None
+        where = Location(instrument=compiled.id, object_id=sub.id)
+        if published is not None and rel.estimate < float(published) - LOW_ALPHA_MARGIN:
+            warnings.append(
+                Issue(
+                    "invalid-value",
+                    f"'{sub.id}': the sample's alpha {rel.estimate:.2f} is well below the "
+                    f"published {published}",
+                    where,
+                    "warning",
+                    hint="check the keys and the response scale (and the items flagged as "
+                    "looking reversed)",
+                )
+            )
+        for stat in items.items:
+            if stat.looks_reversed:
+                warnings.append(
+                    Issue(
+                        "invalid-value",
+                        f"'{sub.id}': item '{stat.item_id}' correlates negatively with the "
+                        f"rest of its subscale (r.drop {stat.r_drop:.2f}): it looks "
+                        "reverse-keyed",
+                        Location(instrument=compiled.id, object_id=stat.item_id),
+                        "warning",
+                        hint="check its `reverse` key against the instrument's source",
+                    )
+                )
+        subscales[sub.id] = SubscaleAnalysis(
+            sub.id,
+            sub.name,
+            tuple(sub.items),
+            int((~np.isnan(x)).all(axis=1).sum()),
+            rel,
+            items,
+            om,
+            float(published) if published is not None else None,
+            tuple(notes),
+        )
+    screen_result = None
+    if quality and answers.shape[0] > 0:
+        from relscales.quality import screen
+
+        scales = [[index[i] for i in sub.items] for sub in spec.subscales if len(sub.items) >= 2]
+        skip: list[Any] = []
+        if len(scales) < 2:
+            skip.append("even_odd")
+        if answers.shape[0] <= answers.shape[1] + 1:
+            skip.append("mahalanobis")
+        try:
+            screen_result = screen(
+                keyed, scales=scales if len(scales) >= 2 else None, x_raw=answers, skip=skip
+            )
+        except RelscalesError:
+            screen_result = screen(
+                keyed,
+                scales=scales if len(scales) >= 2 else None,
+                x_raw=answers,
+                skip=[*skip, "mahalanobis"],
+            )
+    return AnalysisResult(
+        compiled.instrument.provenance(),
+        int(answers.shape[0]),
+        subscales,
+        screen_result,
+        ids,
+        problems,
+        tuple(warnings),
+    )
