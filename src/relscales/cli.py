@@ -446,6 +446,17 @@ def score_command(
     locale: Annotated[
         str, typer.Option("--locale", help="Locale of the help resources shown with flags.")
     ] = "en-US",
+    with_quality: Annotated[
+        bool,
+        typer.Option("--with-quality", help="Add a `quality` column (careless-responding screen)."),
+    ] = False,
+    exclude_careless: Annotated[
+        bool,
+        typer.Option(
+            "--exclude-careless",
+            help="Leave the scores of respondents flagged as careless empty (rows are kept).",
+        ),
+    ] = False,
 ) -> None:
     """Score every respondent; write one row per respondent, in input order."""
     from relscales.errors import RelscalesError
@@ -475,6 +486,8 @@ def score_command(
             texts=texts or [],
             explain=explain,
             locale=locale,
+            with_quality=with_quality,
+            exclude_careless=exclude_careless,
         )
     except RelscalesError as exc:
         if _state["debug"]:

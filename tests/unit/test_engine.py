@@ -633,3 +633,21 @@ def test_collect_answers_gives_raw_codes_with_invalid_cells_missing() -> None:
     assert answers[7, 11] == 7.0  # "Strongly agree" read as its code, not reverse-keyed
     assert np.isnan(answers[11, 29])  # the out-of-range 8
     assert [(p.row, p.column) for p in problems] == [(12, "ecrr30")]
+
+
+def test_quality_column_and_excluding_careless_rows_keep_every_row() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "ecr-r-responses.csv"
+    plain = relscales.score("ecr-r", example)
+    screened = relscales.score("ecr-r", example, quality=True, exclude_careless=True)
+    labels = screened.columns["quality"].tolist()
+    assert len(labels) == plain.n_respondents == 40
+    flagged = [i for i, label in enumerate(labels) if label != "ok"]
+    assert flagged
+    assert all(labels[i].startswith("careless: ecr-r:") for i in flagged)
+    for i in range(40):
+        if i in flagged:
+            assert math.isnan(screened.scores["anxiety"][i])
+            assert screened.columns["attachment_style"][i] is None
+        else:
+            assert screened.scores["anxiety"][i] == plain.scores["anxiety"][i]
+    assert screened.columns["ResponseId"].tolist() == plain.columns["ResponseId"].tolist()

@@ -93,6 +93,8 @@ def run_score(
     texts: Sequence[Path] = (),
     explain: str | None = None,
     locale: str = "en-US",
+    with_quality: bool = False,
+    exclude_careless: bool = False,
 ) -> int:
     """Run ``relscales score``; return the exit code (0, or 1 under ``strict``)."""
     compiled, battery = resolve_refs(
@@ -109,6 +111,8 @@ def run_score(
         norm_group=norm_group,
         reliability=reliability,
         problem_limit=None if problems else 100_000,
+        quality=with_quality,
+        exclude_careless=exclude_careless,
     )
     source = open_source(data, delimiter=delimiter, encoding=encoding)
     if explain is not None:

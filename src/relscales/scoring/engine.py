@@ -79,6 +79,11 @@ class ScoreOptions:
     details
         Keep each score's standard error and each profile's axis levels (for
         ``--explain``) in :attr:`ScoreResult.details`.
+    quality, exclude_careless
+        Screen respondents for careless answering (:func:`relscales.quality.screen`, on
+        each instrument's items; flagged on any) and add a ``quality`` column; with
+        ``exclude_careless`` the scores and readings of flagged rows are left empty (the
+        rows stay). Needs one extra pass over the data, held in memory.
     """
 
     id_column: str | None = None
@@ -92,6 +97,8 @@ class ScoreOptions:
     reliability: Mapping[str, float] = field(default_factory=dict)
     problem_limit: int | None = 100_000
     details: bool = False
+    quality: bool = False
+    exclude_careless: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping, for metadata."""
@@ -205,6 +212,9 @@ class ScoringRun:
             else math.nan
         )
         self.details_batch: dict[str, NDArray[Any]] = {}
+        self.quality_labels: NDArray[Any] | None = None
+        if options.quality or options.exclude_careless:
+            self.quality_labels = self._screen()
         self.z_crit = critical_z(options.confidence_level) if options.with_ci else math.nan
         self._warnings: list[Issue] = list(self._option_warnings())
 
@@ -379,6 +389,45 @@ class ScoringRun:
             )
         )
 
+    def _screen(self) -> NDArray[Any]:
+        """Pre-pass: screen every respondent; return ``ok`` or ``careless: reasons``."""
+        from relscales.quality import screen
+
+        flagged: NDArray[np.bool_] | None = None
+        reasons: list[set[str]] = []
+        for comp in self.compiled:
+            _, answers, _ = collect_answers(comp, self.source)
+            keyed = np.where(comp.reverse, comp.offset - answers, answers)
+            scales = [np.flatnonzero(w > 0).tolist() for w in comp.weights]
+            scales = [s for s in scales if len(s) >= 2]
+            skip: list[Any] = [] if len(scales) >= 2 else ["even_odd"]
+            if answers.shape[0] <= answers.shape[1] + 1:
+                skip.append("mahalanobis")
+            try:
+                result = screen(
+                    keyed, scales=scales if len(scales) >= 2 else None, x_raw=answers, skip=skip
+                )
+            except ScoringError:
+                result = screen(
+                    keyed,
+                    scales=scales if len(scales) >= 2 else None,
+                    x_raw=answers,
+                    skip=[*skip, "mahalanobis"],
+                )
+            flagged = result.careless if flagged is None else flagged | result.careless
+            if not reasons:
+                reasons = [set() for _ in range(answers.shape[0])]
+            for row, why in enumerate(result.reasons):
+                reasons[row].update(f"{comp.id}:{r}" for r in why)
+        assert flagged is not None
+        return np.array(
+            [
+                f"careless: {', '.join(sorted(r))}" if f else "ok"
+                for f, r in zip(flagged.tolist(), reasons, strict=True)
+            ],
+            dtype=object,
+        )
+
     def _reading_names(self) -> dict[str, dict[str, str]]:
         """Column names of flags (``flag_<id>``) and profiles, per instrument."""
         counts: dict[str, int] = {}
@@ -404,6 +453,8 @@ class ScoringRun:
             cols += [self.reading_names[comp.id][p.id] for p in comp.profiles]
         cols += list(self.battery_profiles)
         opts = self.options
+        if opts.quality or opts.exclude_careless:
+            cols.append("quality")
         for comp, row in zip(self.compiled, self.states, strict=True):
             for k, s in enumerate(row):
                 if opts.with_ci:
@@ -601,6 +652,25 @@ class ScoringRun:
             out.update(self._battery_stage(member_values, member_se, member_df, n))
         self.rows += n
         out.update(extras)
+        if self.quality_labels is not None:
+            labels = self.quality_labels[first : first + n]
+            out["quality"] = labels
+            if self.options.exclude_careless:
+                drop = np.array([label != "ok" for label in labels.tolist()], dtype=bool)
+                if drop.any():
+                    id_name = self.id_column or "row"
+                    for name, column in list(out.items()):
+                        if name in (id_name, "quality") or not isinstance(column, np.ndarray):
+                            continue
+                        if column.dtype.kind == "f":
+                            blanked = column.copy()
+                            blanked[drop] = np.nan
+                        elif column.dtype == object:
+                            blanked = column.copy()
+                            blanked[drop] = None
+                        else:
+                            continue
+                        out[name] = blanked
         return {name: out[name] for name in self.output_columns}, answered
 
     def _readings(
@@ -991,6 +1061,8 @@ def score(
     reliability: Mapping[str, float] | None = None,
     instruments_dir: Sequence[str | os.PathLike[str]] = (),
     columns: Sequence[str] | None = None,
+    quality: bool = False,
+    exclude_careless: bool = False,
 ) -> ScoreResult:
     """Score response data on one or more instruments.
 
@@ -1019,6 +1091,9 @@ def score(
         Extra folders to search for instrument ids.
     columns
         Column names of a plain 2-D numpy array ``data``.
+    quality, exclude_careless
+        Add a ``quality`` column from the careless-responding screen; leave the scores of
+        flagged respondents empty (see :class:`ScoreOptions`).
 
     Returns
     -------
@@ -1045,6 +1120,8 @@ def score(
         confidence_level=confidence_level,
         norm_group=norm_group,
         reliability=dict(reliability or {}),
+        quality=quality,
+        exclude_careless=exclude_careless,
     )
     return score_compiled(compiled, data, options, columns=columns, battery=battery)
 
