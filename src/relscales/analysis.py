@@ -29,7 +29,13 @@ from relscales.reliability import (
     omega,
 )
 from relscales.scoring.compile import CompiledInstrument
-from relscales.scoring.engine import InstrumentRef, _compile, collect_answers
+from relscales.scoring.engine import (
+    InstrumentRef,
+    _compile,
+    collect_answers,
+    numeric_column,
+    screen_answers,
+)
 from relscales.scoring.results import Problem
 
 __all__ = ["AnalysisResult", "SubscaleAnalysis", "analyze"]
@@ -139,6 +145,7 @@ def analyze(
     seed: int | None = None,
     confidence_level: float = 0.95,
     quality: bool = True,
+    duration_column: str | None = None,
     instruments_dir: Sequence[str | os.PathLike[str]] = (),
 ) -> AnalysisResult:
     """Reliability, item analysis and data quality of a sample on one instrument.
@@ -156,7 +163,10 @@ def analyze(
     confidence_level
         Level of the alpha interval.
     quality
-        Also screen respondents for careless answering.
+        Also screen respondents for careless answering (attention-check items declared in
+        the instrument are checked).
+    duration_column
+        A column of completion times in seconds, for the speed rule.
 
     Returns
     -------
@@ -226,25 +236,13 @@ def analyze(
         )
     screen_result = None
     if quality and answers.shape[0] > 0:
-        from relscales.quality import screen
+        durations = None
+        if duration_column is not None:
+            from relscales.io.tabular import Source, open_source
 
-        scales = [[index[i] for i in sub.items] for sub in spec.subscales if len(sub.items) >= 2]
-        skip: list[Any] = []
-        if len(scales) < 2:
-            skip.append("even_odd")
-        if answers.shape[0] <= answers.shape[1] + 1:
-            skip.append("mahalanobis")
-        try:
-            screen_result = screen(
-                keyed, scales=scales if len(scales) >= 2 else None, x_raw=answers, skip=skip
-            )
-        except RelscalesError:
-            screen_result = screen(
-                keyed,
-                scales=scales if len(scales) >= 2 else None,
-                x_raw=answers,
-                skip=[*skip, "mahalanobis"],
-            )
+            source = data if isinstance(data, Source) else open_source(data)
+            durations = numeric_column(source, duration_column)
+        screen_result = screen_answers(compiled, answers, durations)
     return AnalysisResult(
         compiled.instrument.provenance(),
         int(answers.shape[0]),

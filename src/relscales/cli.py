@@ -290,6 +290,10 @@ def analyze_command(
     no_quality: Annotated[
         bool, typer.Option("--no-quality", help="Skip the careless-responding screen.")
     ] = False,
+    duration_column: Annotated[
+        str | None,
+        typer.Option("--duration-column", help="Completion time in seconds, for the screen."),
+    ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when there are warnings or problems.")
     ] = False,
@@ -312,6 +316,7 @@ def analyze_command(
             seed=seed,
             confidence_level=ci_level,
             quality=not no_quality,
+            duration_column=duration_column,
             instruments_dir=_dirs(instruments_dir),
         )
     except RelscalesError as exc:
@@ -457,6 +462,10 @@ def score_command(
             help="Leave the scores of respondents flagged as careless empty (rows are kept).",
         ),
     ] = False,
+    duration_column: Annotated[
+        str | None,
+        typer.Option("--duration-column", help="Completion time in seconds, for the screen."),
+    ] = None,
 ) -> None:
     """Score every respondent; write one row per respondent, in input order."""
     from relscales.errors import RelscalesError
@@ -488,6 +497,7 @@ def score_command(
             locale=locale,
             with_quality=with_quality,
             exclude_careless=exclude_careless,
+            duration_column=duration_column,
         )
     except RelscalesError as exc:
         if _state["debug"]:

@@ -508,7 +508,10 @@ def item_analysis(items: ArrayLike, item_ids: Sequence[str]) -> ItemAnalysisResu
         else:  # psych's two-item case: the covariance over the other item's variance
             alpha_drop = float(c[0, 1] / c[keep[0], keep[0]])
         both = ok & ~np.isnan(total)
-        raw_r = float(np.corrcoef(xi[both], total[both])[0, 1]) if both.sum() > 1 else float("nan")
+        with np.errstate(invalid="ignore", divide="ignore"):  # a constant item gives NaN
+            raw_r = (
+                float(np.corrcoef(xi[both], total[both])[0, 1]) if both.sum() > 1 else float("nan")
+            )
         uniq, counts = np.unique(vals, return_counts=True)
         freqs = {float(u): float(cn) / vals.size for u, cn in zip(uniq, counts, strict=True)}
         stats.append(

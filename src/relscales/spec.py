@@ -29,6 +29,7 @@ from pydantic import (
 
 __all__ = [
     "DOMAINS",
+    "AttentionCheckSpec",
     "BandSpec",
     "BatterySpec",
     "ClassificationFunctionSpec",
@@ -149,6 +150,14 @@ class ResponseScaleSpec(_Spec):
         return out
 
 
+class AttentionCheckSpec(_Spec):
+    """An instructed-response item: the answer(s) an attentive respondent gives."""
+
+    expected: Number | tuple[Number, ...] = Field(
+        description="The expected answer code, or a list of acceptable codes."
+    )
+
+
 class ItemSpec(_Spec):
     """One item, in administration order."""
 
@@ -160,6 +169,11 @@ class ItemSpec(_Spec):
         default=False, description="Scored as (min + max - value) of its own response scale."
     )
     column: Text | None = Field(default=None, description="Data column, when it differs from id.")
+    attention_check: AttentionCheckSpec | None = Field(
+        default=None,
+        description="Marks an instructed-response item used by the data-quality screen "
+        "(not scored).",
+    )
 
 
 class PublishedSpec(_Spec):

@@ -20,6 +20,7 @@ DATA = {
     "c2": ["Often", 0],
     "c3": [3, None],
     "s1": [0, 3],
+    "ac1": [4, 4],
 }
 
 
@@ -68,3 +69,31 @@ def test_example_data_scores_with_one_reported_problem() -> None:
     )
     assert problem.code == "value-out-of-range"
     assert not any(math.isnan(v) for v in res.scores["anxiety"].tolist())
+
+
+def test_attention_checks_and_durations_feed_the_screen(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from relscales.analysis import analyze
+
+    rows = [
+        {**{k: v[0] for k, v in DATA.items()}, "ac1": 4, "seconds": 120},
+        {**{k: v[1] for k, v in DATA.items()}, "ac1": 1, "seconds": 100},  # failed check
+        {**{k: v[0] for k, v in DATA.items()}, "id": "c", "ac1": 4, "seconds": 5},  # too fast
+    ]
+    path = tmp_path / "tour.csv"
+    header = list(rows[0])
+    path.write_text(
+        ",".join(header)
+        + "\n"
+        + "\n".join(",".join("" if r[h] is None else str(r[h]) for h in header) for r in rows)
+        + "\n"
+    )
+    result = analyze(TOUR, path, duration_column="seconds")
+    assert result.quality is not None
+    assert result.quality.attention_failed.tolist() == [0, 1, 0]
+    reasons = [set(r) for r in result.quality.reasons]
+    assert "attention" in reasons[1]
+    assert "speed" in reasons[2]
+    assert "attention" not in reasons[0]
+    assert "speed" not in reasons[0]
+    scored = relscales.score(TOUR, path, quality=True)
+    assert scored.columns["quality"][1].startswith("careless")

@@ -411,6 +411,7 @@ def _check_profiles_and_flags(spec: InstrumentSpec) -> Iterator[Finding]:
 def _check_style(spec: InstrumentSpec) -> Iterator[Finding]:
     used = {item_id for sub in spec.subscales for item_id in sub.items}
     used |= {item_id for flag in spec.flags for item_id in flag.when.items or ()}
+    used |= {item.id for item in spec.items if item.attention_check is not None}
     items = {item.id: item for item in spec.items}
     for i, item in enumerate(spec.items):
         if item.id not in used:

@@ -95,6 +95,7 @@ def run_score(
     locale: str = "en-US",
     with_quality: bool = False,
     exclude_careless: bool = False,
+    duration_column: str | None = None,
 ) -> int:
     """Run ``relscales score``; return the exit code (0, or 1 under ``strict``)."""
     compiled, battery = resolve_refs(
@@ -113,6 +114,7 @@ def run_score(
         problem_limit=None if problems else 100_000,
         quality=with_quality,
         exclude_careless=exclude_careless,
+        duration_column=duration_column,
     )
     source = open_source(data, delimiter=delimiter, encoding=encoding)
     if explain is not None:

@@ -163,6 +163,8 @@ class CompiledInstrument:
     scores: tuple[ScoreInfo, ...] = field(default=())
     profiles: tuple[CompiledProfile, ...] = field(default=())
     flags: tuple[CompiledFlag, ...] = field(default=())
+    attention_checks: dict[int, tuple[float, ...]] = field(default_factory=dict)
+    """Item index -> acceptable answer codes, for instructed-response items."""
 
     @property
     def id(self) -> str:
@@ -355,6 +357,18 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
         composites=tuple(composites),
         scores=tuple(infos),
         profiles=tuple(_compile_profile(p, position) for p in spec.profiles),
+        attention_checks={
+            i: tuple(
+                float(v)
+                for v in (
+                    item.attention_check.expected
+                    if isinstance(item.attention_check.expected, tuple)
+                    else (item.attention_check.expected,)
+                )
+            )
+            for i, item in enumerate(items)
+            if item.attention_check is not None
+        },
         flags=tuple(
             CompiledFlag(
                 f,

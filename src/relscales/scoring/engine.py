@@ -99,6 +99,7 @@ class ScoreOptions:
     details: bool = False
     quality: bool = False
     exclude_careless: bool = False
+    duration_column: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping, for metadata."""
@@ -391,29 +392,16 @@ class ScoringRun:
 
     def _screen(self) -> NDArray[Any]:
         """Pre-pass: screen every respondent; return ``ok`` or ``careless: reasons``."""
-        from relscales.quality import screen
-
         flagged: NDArray[np.bool_] | None = None
         reasons: list[set[str]] = []
+        durations = (
+            numeric_column(self.source, self.options.duration_column)
+            if self.options.duration_column is not None
+            else None
+        )
         for comp in self.compiled:
             _, answers, _ = collect_answers(comp, self.source)
-            keyed = np.where(comp.reverse, comp.offset - answers, answers)
-            scales = [np.flatnonzero(w > 0).tolist() for w in comp.weights]
-            scales = [s for s in scales if len(s) >= 2]
-            skip: list[Any] = [] if len(scales) >= 2 else ["even_odd"]
-            if answers.shape[0] <= answers.shape[1] + 1:
-                skip.append("mahalanobis")
-            try:
-                result = screen(
-                    keyed, scales=scales if len(scales) >= 2 else None, x_raw=answers, skip=skip
-                )
-            except ScoringError:
-                result = screen(
-                    keyed,
-                    scales=scales if len(scales) >= 2 else None,
-                    x_raw=answers,
-                    skip=[*skip, "mahalanobis"],
-                )
+            result = screen_answers(comp, answers, durations)
             flagged = result.careless if flagged is None else flagged | result.careless
             if not reasons:
                 reasons = [set() for _ in range(answers.shape[0])]
@@ -1150,3 +1138,62 @@ def collect_answers(
         blocks.append(np.array(decoded.x, copy=True))
     answers = np.vstack(blocks) if blocks else np.empty((0, len(compiled.item_ids)))
     return _concat(ids, True), answers, tuple(run.problems.records)
+
+
+def screen_answers(
+    compiled: CompiledInstrument,
+    answers: NDArray[np.float64],
+    durations: NDArray[np.float64] | None = None,
+) -> Any:
+    """Run the careless-responding screen on one instrument's raw answer matrix.
+
+    Items are reverse-keyed with their declared scales; each subscale of two or more
+    items is a scale for even-odd consistency; attention-check items declared in the
+    instrument are checked; Mahalanobis distance is skipped when there are too few
+    respondents (or the covariance cannot be inverted).
+    """
+    from relscales.quality import screen
+
+    keyed = np.where(compiled.reverse, compiled.offset - answers, answers)
+    scales = [np.flatnonzero(w > 0).tolist() for w in compiled.weights]
+    scales = [s for s in scales if len(s) >= 2]
+    skip: list[Any] = [] if len(scales) >= 2 else ["even_odd"]
+    if answers.shape[0] <= answers.shape[1] + 1:
+        skip.append("mahalanobis")
+    extra: dict[str, Any] = {
+        "scales": scales if len(scales) >= 2 else None,
+        "x_raw": answers,
+        "checks": dict(compiled.attention_checks) or None,
+        "duration_seconds": durations,
+    }
+    try:
+        return screen(keyed, skip=skip, **extra)
+    except ScoringError:
+        return screen(keyed, skip=[*skip, "mahalanobis"], **extra)
+
+
+def numeric_column(source: Source, name: str) -> NDArray[np.float64]:
+    """Read one column of a source as numbers (``NaN`` for empty or non-numeric cells)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if name not in source.header:
+        raise DataError(
+            Issue(
+                "id-column-not-found",
+                f"the column '{name}' is not in the data",
+                Location(file=source.name, data_column=name),
+                hint=did_you_mean(name, source.header) or "check the column name",
+            )
+        )
+    parts: list[NDArray[np.float64]] = []
+    for batch in source.batches([name]):
+        cells = batch.columns[name]
+        if isinstance(cells, pa.ChunkedArray):
+            cells = cells.combine_chunks()
+        if not (pa.types.is_integer(cells.type) or pa.types.is_floating(cells.type)):
+            text = pc.utf8_trim_whitespace(pc.cast(cells, pa.string()))
+            ok = pc.match_substring_regex(text, r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+            cells = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
+        parts.append(np.asarray(cells.to_numpy(zero_copy_only=False), dtype=np.float64))
+    return np.concatenate(parts) if parts else np.empty(0)
