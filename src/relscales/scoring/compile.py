@@ -19,7 +19,14 @@ from numpy.typing import NDArray
 
 from relscales.instruments.instrument import Instrument
 from relscales.scoring.kernel import ScoreMethod
-from relscales.spec import BandSpec, FlagSpec, NormSpec, ProfileSpec, PublishedSpec
+from relscales.spec import (
+    BandSpec,
+    CompositeSpec,
+    FlagSpec,
+    NormSpec,
+    ProfileSpec,
+    PublishedSpec,
+)
 
 if TYPE_CHECKING:
     from relscales.instruments.battery import Battery
@@ -223,6 +230,29 @@ def _score_bounds(
     return lo_mean, hi_mean
 
 
+def _compile_composite(
+    comp: CompositeSpec, position: dict[str, int], infos: Sequence[ScoreInfo]
+) -> tuple[ScoreInfo, CompiledComposite]:
+    """Compile a composite over the scores in ``infos``; registers its own position."""
+    parts = np.array([position[p.score] for p in comp.parts], dtype=np.int64)
+    weights = np.array([float(p.weight) for p in comp.parts])
+    lo, hi = composite_bounds([infos[i] for i in parts], weights, comp.method, comp.standardized)
+    position[comp.id] = len(infos)
+    info = ScoreInfo(
+        comp.id, comp.name, "composite", lo, hi, comp.norms, comp.bands, comp.published
+    )
+    compiled = CompiledComposite(
+        comp.id,
+        parts,
+        weights,
+        comp.method,
+        comp.standardized,
+        comp.norm_group,
+        np.array([p.reverse for p in comp.parts], dtype=np.bool_),
+    )
+    return info, compiled
+
+
 def _compile_profile(p: ProfileSpec, position: dict[str, int]) -> CompiledProfile:
     """Compile a profile whose axis scores are found in ``position`` (score name -> index)."""
     return CompiledProfile(
@@ -320,26 +350,9 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
     position = {info.id: i for i, info in enumerate(infos)}
     composites = []
     for comp in spec.composites:
-        parts = np.array([position[p.score] for p in comp.parts], dtype=np.int64)
-        cw = np.array([float(p.weight) for p in comp.parts])
-        lo, hi = composite_bounds([infos[i] for i in parts], cw, comp.method, comp.standardized)
-        position[comp.id] = len(infos)
-        infos.append(
-            ScoreInfo(
-                comp.id, comp.name, "composite", lo, hi, comp.norms, comp.bands, comp.published
-            )
-        )
-        composites.append(
-            CompiledComposite(
-                comp.id,
-                parts,
-                cw,
-                comp.method,
-                comp.standardized,
-                comp.norm_group,
-                np.array([p.reverse for p in comp.parts], dtype=np.bool_),
-            )
-        )
+        info, compiled = _compile_composite(comp, position, infos)
+        infos.append(info)
+        composites.append(compiled)
     return CompiledInstrument(
         instrument=instrument,
         item_ids=tuple(item.id for item in items),
@@ -412,27 +425,10 @@ def compile_battery(battery: Battery) -> CompiledBattery:
     position = {name: i for i, name in enumerate(names)}
     composites = []
     for comp in battery.spec.composites:
-        parts = np.array([position[p.score] for p in comp.parts], dtype=np.int64)
-        cw = np.array([float(p.weight) for p in comp.parts])
-        lo, hi = composite_bounds([infos[i] for i in parts], cw, comp.method, comp.standardized)
-        position[comp.id] = len(infos)
+        info, compiled = _compile_composite(comp, position, infos)
         names.append(comp.id)
-        infos.append(
-            ScoreInfo(
-                comp.id, comp.name, "composite", lo, hi, comp.norms, comp.bands, comp.published
-            )
-        )
-        composites.append(
-            CompiledComposite(
-                comp.id,
-                parts,
-                cw,
-                comp.method,
-                comp.standardized,
-                comp.norm_group,
-                np.array([p.reverse for p in comp.parts], dtype=np.bool_),
-            )
-        )
+        infos.append(info)
+        composites.append(compiled)
     profiles = tuple(_compile_profile(p, position) for p in battery.spec.profiles)
     return CompiledBattery(
         battery, members, tuple(infos), tuple(names), tuple(composites), profiles
