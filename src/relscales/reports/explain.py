@@ -93,7 +93,8 @@ def explain_row(
             line = f"  {state_name} = {_fmt(value)}"
             counts = result.n_answered.get(state_name)
             if counts is not None:
-                line += f" ({int(counts[row])} items answered)"
+                answered = int(counts[row])
+                line += f" ({answered} item{'s' * (answered != 1)} answered)"
             if se is not None and not math.isnan(value):
                 s = float(se[row])
                 crit = _crit(result, state_name, row, level, z)
