@@ -12,6 +12,7 @@ The exception tree::
      +-- DataError                 response data cannot be read or matched to items
      +-- ScoringError              a valid instrument meets data or options it cannot score
      +-- OutputError               a result cannot be written where asked
+     +-- ReportError               a report template is missing, broken or unsafe
      +-- MissingDependencyError    an optional extra is needed for this input or output
 
 A :class:`RelscalesError` holds one or more :class:`Issue` objects in ``.issues``
@@ -31,6 +32,7 @@ __all__ = [
     "MissingDependencyError",
     "OutputError",
     "RelscalesError",
+    "ReportError",
     "ScoringError",
     "Severity",
     "SpecError",
@@ -94,6 +96,10 @@ ErrorCode = Literal[
     # writing results
     "output-is-input",
     "output-unwritable",
+    # rendering reports from templates
+    "template-not-found",
+    "template-error",
+    "template-unsafe",
 ]
 """Every stable code relscales can report; ``docs/errors.md`` has one heading per code."""
 
@@ -259,6 +265,10 @@ class ScoringError(RelscalesError):
 
 class OutputError(RelscalesError):
     """A result cannot be written where the user asked."""
+
+
+class ReportError(RelscalesError):
+    """A report template is missing, cannot be rendered, or reaches for Python internals."""
 
 
 class MissingDependencyError(RelscalesError):

@@ -13,7 +13,18 @@ from typing import Any
 from relscales.scoring.compile import CompiledInstrument
 from relscales.scoring.results import ScoreResult
 
-__all__ = ["explain_row", "find_row"]
+__all__ = [
+    "NOT_A_DIAGNOSIS",
+    "SOURCE_PERSON",
+    "SOURCE_SEM",
+    "critical_value",
+    "explain_row",
+    "find_row",
+    "flag_message",
+    "flag_resources",
+    "flag_states",
+    "interval_source",
+]
 
 NOT_A_DIAGNOSIS = (
     "These readings describe answers given at one point in time. They are not a diagnosis, "
@@ -37,16 +48,57 @@ def _fmt(value: Any) -> str:
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
-def _resources(flag: Any, locale: str) -> list[str]:
+def flag_resources(flag: Any, locale: str) -> list[Any]:
+    """Return a flag's resources for ``locale``, then its ``default`` ones (no repeats)."""
     chosen = list(flag.resources.get(locale, ()))
     for res in flag.resources.get("default", ()):
         if res not in chosen:
             chosen.append(res)
+    return chosen
+
+
+def flag_message(flag: Any, lang: str = "en") -> str:
+    """Return a flag's message in ``lang``, else in the first language it is written in."""
+    messages: dict[str, str] = flag.message
+    return messages.get(lang) or next(iter(messages.values()))
+
+
+def _resources(flag: Any, locale: str) -> list[str]:
     lines = []
-    for res in chosen:
+    for res in flag_resources(flag, locale):
         parts = [res.name] + [p for p in (res.contact, res.url) if p]
         lines.append(" - ".join(parts))
     return lines
+
+
+def flag_states(
+    result: ScoreResult, compiled: Sequence[CompiledInstrument], row: int
+) -> list[tuple[CompiledInstrument, Any, bool | None]]:
+    """Return ``(instrument, flag, state)`` for every declared flag, in declaration order.
+
+    ``state`` is ``True`` (raised), ``False`` (not raised) or ``None`` (not known: some of
+    its items are unanswered).
+    """
+    names = result.metadata.get("reading_columns", {})
+    out: list[tuple[CompiledInstrument, Any, bool | None]] = []
+    for comp in compiled:
+        for flag in comp.flags:
+            column = names.get(comp.id, {}).get(f"flag_{flag.id}", f"flag_{flag.id}")
+            state = result.columns[column][row]
+            out.append((comp, flag, None if state is None else bool(state)))
+    return out
+
+
+SOURCE_SEM = "classical SEM from the published reliability"
+SOURCE_PERSON = "from the spread of this person's own answers"
+
+
+def interval_source(result: ScoreResult, name: str) -> str:
+    """Say where a score's standard error comes from (for the reader of a report)."""
+    meta = result.metadata.get("scores", {}).get(name)
+    if meta is None:
+        return "propagated from the scores it combines"
+    return SOURCE_SEM if meta.get("sem") is not None else SOURCE_PERSON
 
 
 def explain_row(
@@ -65,19 +117,16 @@ def explain_row(
     out = [f"Respondent {rid} (row {row + 1})", ""]
     names = result.metadata.get("reading_columns", {})
     flag_lines: list[str] = []
-    for comp in compiled:
-        for flag in comp.flags:
-            column = names.get(comp.id, {}).get(f"flag_{flag.id}", f"flag_{flag.id}")
-            state = columns[column][row]
-            if state is True:
-                message = next(iter(flag.spec.message.values()))
-                flag_lines.append(f"  {flag.spec.severity.upper()} flag_{flag.id}: {message}")
-                for res in _resources(flag.spec, locale):
-                    flag_lines.append(f"      {res}")
-            elif state is None:
-                flag_lines.append(f"  flag_{flag.id}: not known (some of its items are unanswered)")
-            else:
-                flag_lines.append(f"  flag_{flag.id}: not raised")
+    for _, flag, state in flag_states(result, compiled, row):
+        if state is True:
+            message = next(iter(flag.spec.message.values()))
+            flag_lines.append(f"  {flag.spec.severity.upper()} flag_{flag.id}: {message}")
+            for res in _resources(flag.spec, locale):
+                flag_lines.append(f"      {res}")
+        elif state is None:
+            flag_lines.append(f"  flag_{flag.id}: not known (some of its items are unanswered)")
+        else:
+            flag_lines.append(f"  flag_{flag.id}: not raised")
     out += ["Flags (read these first):", *(flag_lines or ["  (none declared)"]), ""]
     pct = f"{level * 100:g}%"
     for comp in compiled:
@@ -97,15 +146,11 @@ def explain_row(
                 line += f" ({answered} item{'s' * (answered != 1)} answered)"
             if se is not None and not math.isnan(value):
                 s = float(se[row])
-                crit = _crit(result, state_name, row, level, z)
+                crit = critical_value(result, state_name, row, level, z)
                 if math.isinf(s):
                     line += "; no interval (fewer than two items answered)"
                 else:
-                    source = (
-                        "classical SEM from the published reliability"
-                        if meta.get("sem") is not None
-                        else "from the spread of this person's own answers"
-                    )
+                    source = interval_source(result, state_name)
                     line += (
                         f"; {pct} interval {value - crit * s:.2f} to {value + crit * s:.2f} "
                         f"(SE {s:.3f}, {source})"
@@ -146,7 +191,7 @@ def explain_row(
                     out.append(f"    {axis}: {score_name} missing")
                     continue
                 s = float(se[row])
-                crit = _crit(result, score_name, row, level, z)
+                crit = critical_value(result, score_name, row, level, z)
                 low, high = value - crit * s, value + crit * s
                 why = {
                     "high": f"the whole interval lies above the cut {cut:g}",
@@ -165,7 +210,7 @@ def explain_row(
     return "\n".join(out)
 
 
-def _crit(result: ScoreResult, name: str, row: int, level: float, z: float) -> float:
+def critical_value(result: ScoreResult, name: str, row: int, level: float, z: float) -> float:
     """Return the critical value for this score and respondent (t on its df, else normal)."""
     df = result.details.get(f"{name}.df")
     if df is None or not math.isfinite(float(df[row])) or float(df[row]) <= 0:
@@ -195,7 +240,7 @@ def _battery_lines(
         )
         se = result.details.get(f"{comp.id}.se")
         if se is not None and not math.isnan(value) and math.isfinite(float(se[row])):
-            crit = _crit(result, comp.id, row, level, z)
+            crit = critical_value(result, comp.id, row, level, z)
             s = float(se[row])
             line += f"; interval {value - crit * s:.1f} to {value + crit * s:.1f}"
         out.append(line)

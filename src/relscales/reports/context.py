@@ -1,0 +1,1140 @@
+"""The template context of reports: typed, frozen, documented (docs/reports.md).
+
+:func:`person_context` turns one respondent of a :class:`ScoreResult` into a
+:class:`PersonReport`; :func:`study_context` turns a whole result (and, optionally, the
+:class:`~relscales.analysis.AnalysisResult` of each instrument) into a
+:class:`StudyReport`. Templates see exactly these objects, as ``report``, and nothing
+else of Python. Numbers stay at full precision (templates round them with the ``num``
+filter); sentences that carry meaning (intervals, norms, readings) are built here once,
+so the HTML, Markdown and text reports say the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from relscales._version import __version__
+from relscales.reports import charts, wording
+from relscales.reports.explain import (
+    SOURCE_SEM,
+    critical_value,
+    flag_message,
+    flag_resources,
+    flag_states,
+    interval_source,
+)
+
+if TYPE_CHECKING:
+    from relscales.analysis import AnalysisResult
+    from relscales.scoring.compile import (
+        CompiledBattery,
+        CompiledInstrument,
+        CompiledProfile,
+        ScoreInfo,
+    )
+    from relscales.scoring.results import ScoreResult
+
+__all__ = [
+    "AxisView",
+    "Clock",
+    "Flag",
+    "Guidance",
+    "InstrumentView",
+    "Interval",
+    "ItemRow",
+    "ItemTable",
+    "LabelCount",
+    "NormComparison",
+    "PersonReport",
+    "ProfileCounts",
+    "Provenance",
+    "QualitySummary",
+    "ReadingView",
+    "ReliabilityRow",
+    "Resource",
+    "Sample",
+    "ScoreDistribution",
+    "ScoreView",
+    "StudyInstrument",
+    "StudyReport",
+    "default_clock",
+    "person_context",
+    "study_context",
+]
+
+Clock = Callable[[], datetime.datetime]
+"""A function returning the report's date and time (injectable for reproducible output)."""
+
+
+def default_clock() -> datetime.datetime:
+    """Return now (UTC), or the time in ``SOURCE_DATE_EPOCH`` when that is set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
+    return datetime.datetime.now(datetime.UTC)
+
+
+# --------------------------------------------------------------------------------------
+# The person report
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A place to get help, shown with a raised flag."""
+
+    name: str
+    contact: str | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A declared flag and its state for this respondent."""
+
+    id: str
+    name: str
+    instrument: str
+    severity: Literal["info", "concern", "urgent"]
+    state: Literal["raised", "not raised", "unknown"]
+    message: str
+    resources: tuple[Resource, ...]
+
+    @property
+    def raised(self) -> bool:
+        """True when the flag is raised."""
+        return self.state == "raised"
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A confidence interval around a score."""
+
+    low: float
+    high: float
+    level: float
+    se: float
+    source: str
+    """Where the standard error comes from, in words."""
+
+
+@dataclass(frozen=True, slots=True)
+class NormComparison:
+    """A score compared with one reference group."""
+
+    group: str
+    mean: float
+    sd: float
+    n: int | None
+    source: str | None
+    z: float
+    t: float
+    percentile: float
+    percentile_method: Literal["normal approximation", "percentile table"]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreView:
+    """One score (subscale or composite) of one respondent."""
+
+    id: str
+    """The score's column name in ``relscales score`` output."""
+    name: str
+    kind: Literal["subscale", "composite"]
+    description: str | None
+    value: float | None
+    low: float
+    high: float
+    n_answered: int | None
+    n_items: int | None
+    interval: Interval | None
+    interval_text: str
+    band: str | None
+    band_note: str | None
+    norm: NormComparison | None
+    norm_text: str
+    screen: bool
+    """A screen (the RISI safety items), not a score to interpret: read its flag."""
+    chart: str | None
+    """Inline SVG markup (already escaped), or None for screens and missing scores."""
+    text_bar: str
+    """The score and its interval as one line of text (Markdown and text reports)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AxisView:
+    """One axis of a two-axis reading."""
+
+    score: str
+    name: str
+    value: float | None
+    interval: Interval | None
+    cut: float | None
+    level: str | None
+    """``low``, ``high``, ``indeterminate``, ``function`` or None (missing)."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingView:
+    """A two-axis reading (profile) of one respondent, with its chart and plain text."""
+
+    id: str
+    name: str
+    owner: str
+    """The instrument or battery that declares it."""
+    kind: Literal["insecurity_source", "attachment", "other"]
+    method: Literal["cut", "functions"]
+    label: str | None
+    """The region, ``indeterminate``, or None when a score is missing."""
+    descriptive: bool
+    experimental: bool
+    x: AxisView
+    y: AxisView
+    regions: tuple[tuple[str, str], ...]
+    """``(key, name)`` pairs; keys are ``low-low``, ``low-high``, ``high-low``, ``high-high``."""
+    intro: tuple[str, ...]
+    """Paragraphs explaining what the reading and its axes mean."""
+    finding: str
+    """What this respondent's reading says, in plain words."""
+    note: str | None
+    chart: str
+    """Inline SVG markup (already escaped)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentView:
+    """An instrument (or a battery) in a person report."""
+
+    kind: Literal["instrument", "battery"]
+    id: str
+    name: str
+    abbreviation: str | None
+    version: str
+    content_hash: str
+    validation_status: str
+    experimental: bool
+    banner: str | None
+    """Warning for experimental and provisional instruments; None for published ones."""
+    citation: str | None
+    doi: str | None
+    scores: tuple[ScoreView, ...]
+    readings: tuple[ReadingView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """What produced the numbers: an instrument or battery definition, by hash."""
+
+    kind: Literal["instrument", "battery"]
+    id: str
+    version: str
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Guidance:
+    """Fixed plain-language text: what the report is and is not, and what helps."""
+
+    not_a_diagnosis: str
+    state_not_trait: str
+    what_helps: tuple[str, ...]
+    seek_help: str
+    safety_heading: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonReport:
+    """Everything a person report shows (the template variable ``report``)."""
+
+    kind: Literal["person"]
+    title: str
+    respondent_id: str
+    row: int
+    """1-based data row."""
+    generated: str
+    """Date of the report (ISO ``YYYY-MM-DD``)."""
+    relscales_version: str
+    confidence_level: float
+    lang: str
+    locale: str
+    flags: tuple[Flag, ...]
+    raised_flags: tuple[Flag, ...]
+    banners: tuple[str, ...]
+    """Validation banners of every experimental or provisional instrument, shown on top."""
+    readings: tuple[ReadingView, ...]
+    instruments: tuple[InstrumentView, ...]
+    problems: tuple[str, ...]
+    """This respondent's answers that were not valid (treated as missing)."""
+    guidance: Guidance
+    provenance: tuple[Provenance, ...]
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    out = float(value)
+    return None if math.isnan(out) else out
+
+
+def _pct(level: float) -> str:
+    return f"{level * 100:g}%"
+
+
+class _Builder:
+    """Builds the views of one respondent; holds the lookups they share."""
+
+    def __init__(
+        self,
+        result: ScoreResult,
+        compiled: Sequence[CompiledInstrument],
+        row: int,
+        battery: CompiledBattery | None,
+    ) -> None:
+        from relscales.scoring.norms import critical_z
+
+        self.result = result
+        self.row = row
+        self.battery = battery
+        if battery is not None:
+            compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
+        self.compiled = list(compiled)
+        options = result.metadata.get("options", {})
+        self.level = float(options.get("confidence_level", 0.95))
+        self.z = critical_z(self.level)
+        self.scores_meta: dict[str, dict[str, Any]] = result.metadata.get("scores", {})
+        self.column_of = {(m["instrument"], m["score"]): col for col, m in self.scores_meta.items()}
+        self.charts = 0
+
+    def chart_id(self) -> str:
+        self.charts += 1
+        return f"chart-{self.charts}"
+
+    def value(self, column: str) -> float | None:
+        if column not in self.result.columns:
+            return None
+        return _float(self.result.columns[column][self.row])
+
+    def interval(self, column: str, key: str, value: float | None) -> tuple[Interval | None, str]:
+        """Return the interval of a score and a sentence about it (or why there is none)."""
+        if value is None:
+            return None, "missing: too few items were answered"
+        result, row = self.result, self.row
+        se_col = result.details.get(f"{key}.se")
+        meta = self.scores_meta.get(column)
+        if se_col is not None:
+            se = float(se_col[row])
+            crit = critical_value(result, key, row, self.level, self.z)
+            source = interval_source(result, column)
+        elif meta is not None and meta.get("sem") is not None:
+            se, crit, source = float(meta["sem"]), self.z, SOURCE_SEM
+        else:
+            return None, "no interval: this score's precision is not known"
+        if math.isinf(se) or math.isnan(se):
+            return None, "no interval: fewer than two items were answered"
+        iv = Interval(value - crit * se, value + crit * se, self.level, se, source)
+        return iv, f"{_pct(self.level)} interval {iv.low:.2f} to {iv.high:.2f} ({source})"
+
+    def score_view(
+        self, column: str, key: str, info: ScoreInfo, n_items: int | None, screen: bool
+    ) -> ScoreView:
+        from relscales.scoring.norms import band_labels, norm_scores
+
+        value = self.value(column)
+        interval, interval_text = self.interval(column, key, value)
+        counts = self.result.n_answered.get(column)
+        band = band_note = None
+        norm_view = None
+        norm_text = (
+            "No reference group is declared for this score, so it is not compared with norms."
+        )
+        meta = self.scores_meta.get(column, {})
+        group = meta.get("norm_group")
+        norm = next((n for n in info.norms if n.group == group), None)
+        if value is not None:
+            label = band_labels(np.array([value]), info.bands)[0]
+            if label is not None:
+                band = str(label)
+                band_note = next((b.note for b in info.bands if b.label == band), None)
+            if norm is not None:
+                ns = norm_scores(np.array([value]), norm)
+                z, t, pct = float(ns.z[0]), float(ns.t[0]), float(ns.pct[0])
+                method: Literal["normal approximation", "percentile table"] = (
+                    "percentile table" if norm.percentiles else "normal approximation"
+                )
+                norm_text = (
+                    f"Compared with {norm.group} (mean {float(norm.mean):g}, SD "
+                    f"{float(norm.sd):g}{f', n = {norm.n}' if norm.n else ''}): z = {z:.2f}, "
+                    f"T = {t:.0f}, higher than about {pct:.0f}% of that group ({method})."
+                )
+                norm_view = NormComparison(
+                    str(norm.group),
+                    float(norm.mean),
+                    float(norm.sd),
+                    norm.n,
+                    norm.source,
+                    z,
+                    t,
+                    pct,
+                    method,
+                    norm_text,
+                )
+        ci = (interval.low, interval.high) if interval else None
+        chart = None
+        if not screen and value is not None:
+            desc = f"{info.name}: {value:.2f} on a range of {info.low:g} to {info.high:g}"
+            desc += f"; {interval_text}" if interval else ""
+            desc += f"; band: {band}" if band else ""
+            desc += f"; {norm_text}" if norm_view else ""
+            chart = charts.interval_chart(
+                self.chart_id(),
+                info.name,
+                desc,
+                low=info.low,
+                high=info.high,
+                value=value,
+                ci=ci,
+                bands=[
+                    charts.Band(b.label, None if b.below is None else float(b.below))
+                    for b in info.bands
+                ],
+                norm=charts.NormCurve(str(norm.group), float(norm.mean), float(norm.sd))
+                if norm is not None
+                else None,
+            )
+        return ScoreView(
+            id=column,
+            name=info.name,
+            kind="composite" if info.kind == "composite" else "subscale",
+            description=None,
+            value=value,
+            low=info.low,
+            high=info.high,
+            n_answered=int(counts[self.row]) if counts is not None else None,
+            n_items=n_items,
+            interval=interval,
+            interval_text=interval_text,
+            band=band,
+            band_note=band_note,
+            norm=norm_view,
+            norm_text=norm_text,
+            screen=screen,
+            chart=chart,
+            text_bar=charts.text_bar(info.low, info.high, value, ci),
+        )
+
+    def instrument_view(self, comp: CompiledInstrument) -> InstrumentView:
+        spec = comp.instrument.spec
+        described = {s.id: s for s in spec.subscales} | {c.id: c for c in spec.composites}
+        scores = []
+        for k, info in enumerate(comp.scores):
+            column = self.column_of.get((comp.id, info.id), info.id)
+            obj = described.get(info.id)
+            screen = obj is not None and "safety" in obj.tags
+            n_items = int((comp.weights[k] > 0).sum()) if k < comp.weights.shape[0] else None
+            view = self.score_view(column, column, info, n_items, screen)
+            description = obj.description if obj is not None else None
+            scores.append(_replace(view, description=description))
+        readings = tuple(self.reading(comp.id, prof, comp) for prof in comp.profiles)
+        status = spec.validation.status
+        return InstrumentView(
+            "instrument",
+            comp.id,
+            spec.name,
+            spec.abbreviation,
+            spec.version,
+            comp.instrument.content_hash,
+            status,
+            status == "experimental",
+            _banner(status, spec.name),
+            spec.citation,
+            spec.doi,
+            tuple(scores),
+            readings,
+        )
+
+    def battery_view(self, battery: CompiledBattery) -> InstrumentView:
+        spec = battery.battery.spec
+        columns = {v: k for k, v in self.result.metadata.get("battery_columns", {}).items()}
+        n_member = len(battery.scores) - len(battery.composites)
+        scores = []
+        for comp, info in zip(battery.composites, battery.scores[n_member:], strict=True):
+            column = columns.get(comp.id, comp.id)
+            view = self.score_view(column, comp.id, info, None, False)
+            obj = next(c for c in spec.composites if c.id == comp.id)
+            scores.append(_replace(view, description=obj.description))
+        readings = tuple(self.reading(battery.id, prof, None) for prof in battery.profiles)
+        status = spec.validation.status
+        return InstrumentView(
+            "battery",
+            battery.id,
+            spec.name,
+            None,
+            spec.version,
+            battery.battery.content_hash,
+            status,
+            status == "experimental",
+            _banner(status, spec.name),
+            None,
+            None,
+            tuple(scores),
+            readings,
+        )
+
+    def _axis_score(
+        self, owner: CompiledInstrument | None, index: int
+    ) -> tuple[str, str, ScoreInfo]:
+        """Return (column, details key, info) of a profile axis."""
+        if owner is not None:
+            info = owner.scores[index]
+            column = self.column_of.get((owner.id, info.id), info.id)
+            return column, column, info
+        battery = self.battery
+        assert battery is not None
+        name, info = battery.names[index], battery.scores[index]
+        columns = {v: k for k, v in self.result.metadata.get("battery_columns", {}).items()}
+        if name in columns:
+            return columns[name], name, info
+        inst, _, score = name.partition(".")
+        return self.column_of.get((inst, score), score), name, info
+
+    def reading(
+        self, owner_id: str, prof: CompiledProfile, owner: CompiledInstrument | None
+    ) -> ReadingView:
+        names = self.result.metadata.get("reading_columns", {}).get(owner_id, {})
+        if owner is None:
+            profiles = self.result.metadata.get("battery_profiles", {})
+            names = {v: k for k, v in profiles.items()}
+        column = names.get(prof.id, prof.id)
+        raw = self.result.columns[column][self.row] if column in self.result.columns else None
+        label = None if raw is None else str(raw)
+        axes = []
+        for axis, index, cut in (("x", prof.x, prof.cut_x), ("y", prof.y, prof.cut_y)):
+            score_col, key, info = self._axis_score(owner, index)
+            value = self.value(score_col)
+            interval, _ = self.interval(score_col, key, value)
+            levels = self.result.details.get(f"{column}.{axis}_level")
+            level = None if levels is None or levels[self.row] is None else str(levels[self.row])
+            if value is None:
+                level = None
+            if prof.functions:
+                text = f"{info.name}: {value:.2f}" if value is not None else f"{info.name}: missing"
+                use_cut = None
+            else:
+                text = wording.axis_sentence(level, cut, info.name)
+                use_cut = cut
+            if value is not None and interval is not None:
+                text += f" Score {value:.2f}, interval {interval.low:.2f} to {interval.high:.2f}."
+            elif value is not None:
+                text += f" Score {value:.2f}."
+            axes.append(
+                (AxisView(score_col, info.name, value, interval, use_cut, level, text), info)
+            )
+        (x, x_info), (y, y_info) = axes
+        kind: Literal["insecurity_source", "attachment", "other"] = (
+            "insecurity_source"
+            if prof.id.startswith("insecurity_source")
+            else "attachment"
+            if prof.id.startswith("attachment")
+            else "other"
+        )
+        key = label if label is not None else "missing"
+        intro: tuple[str, ...]
+        if kind == "insecurity_source":
+            intro = (wording.SOURCE_INTRO, wording.INTERNAL_PATTERN, wording.RELATIONSHIP_SIGNAL)
+            finding = wording.SOURCE_REGIONS.get(key, f"Reading: {label}.")
+        elif kind == "attachment":
+            intro = (wording.ATTACHMENT_INTRO,)
+            finding = wording.ATTACHMENT_REGIONS.get(key, f"Reading: {label}.")
+        else:
+            spec_text = self._profile_description(owner, prof)
+            intro = (spec_text,) if spec_text else ()
+            finding = (
+                wording.SOURCE_REGIONS[key]
+                if key in ("indeterminate", "missing")
+                else f"Reading: {label}."
+            )
+        regions = tuple(prof.regions.items())
+        active = next((k for k, v in prof.regions.items() if v == label), None)
+        point = (x.value, y.value) if x.value is not None and y.value is not None else None
+        desc = (
+            f"{prof.name}. Horizontal axis: {x.text} Vertical axis: {y.text} "
+            f"Reading: {label if label is not None else 'missing'}."
+        )
+        chart = charts.reading_chart(
+            self.chart_id(),
+            f"{prof.name}: {label if label is not None else 'missing'}",
+            desc,
+            x_label=x_info.name,
+            y_label=y_info.name,
+            x_range=(x_info.low, x_info.high),
+            y_range=(y_info.low, y_info.high),
+            point=point,
+            x_ci=(x.interval.low, x.interval.high) if x.interval else None,
+            y_ci=(y.interval.low, y.interval.high) if y.interval else None,
+            cut_x=None if prof.functions else prof.cut_x,
+            cut_y=None if prof.functions else prof.cut_y,
+            regions=prof.regions,
+            active=active,
+        )
+        status = self._status(owner)
+        return ReadingView(
+            id=column,
+            name=prof.name,
+            owner=owner_id,
+            kind=kind,
+            method="functions" if prof.functions else "cut",
+            label=label,
+            descriptive=prof.descriptive,
+            experimental=status == "experimental",
+            x=x,
+            y=y,
+            regions=regions,
+            intro=intro,
+            finding=finding,
+            note=self._profile_note(owner, prof),
+            chart=chart,
+        )
+
+    def _profile_spec(self, owner: CompiledInstrument | None, prof: CompiledProfile) -> Any:
+        if owner is not None:
+            profiles = owner.instrument.spec.profiles
+        else:
+            assert self.battery is not None
+            profiles = self.battery.battery.spec.profiles
+        return next((p for p in profiles if p.id == prof.id), None)
+
+    def _profile_description(self, owner: CompiledInstrument | None, prof: CompiledProfile) -> str:
+        spec = self._profile_spec(owner, prof)
+        return str(spec.description) if spec is not None and spec.description else ""
+
+    def _profile_note(self, owner: CompiledInstrument | None, prof: CompiledProfile) -> str | None:
+        spec = self._profile_spec(owner, prof)
+        return str(spec.note) if spec is not None and spec.note else None
+
+    def _status(self, owner: CompiledInstrument | None) -> str:
+        if owner is not None:
+            return str(owner.instrument.spec.validation.status)
+        assert self.battery is not None
+        return str(self.battery.battery.spec.validation.status)
+
+
+def _replace(view: ScoreView, **changes: Any) -> ScoreView:
+    import dataclasses
+
+    return dataclasses.replace(view, **changes)
+
+
+def _banner(status: str, name: str) -> str | None:
+    template = wording.BANNERS.get(status)
+    return template.format(name=name) if template else None
+
+
+def person_context(
+    result: ScoreResult,
+    compiled: Sequence[CompiledInstrument],
+    row: int,
+    *,
+    battery: CompiledBattery | None = None,
+    lang: str = "en",
+    locale: str = "en-US",
+    clock: Clock | None = None,
+    version: str | None = None,
+) -> PersonReport:
+    """Build the context of one respondent's report.
+
+    Parameters
+    ----------
+    result
+        Scores of one or more respondents. Score with ``ScoreOptions(details=True)`` (or
+        :func:`relscales.reports.render.score_for_report`) to get person-level intervals.
+    compiled
+        The compiled instruments the result was scored with (a battery's members may be
+        left out when ``battery`` is given).
+    row
+        0-based index of the respondent in ``result``.
+    battery
+        The compiled battery, when the result was scored with one.
+    lang, locale
+        Language of flag messages; locale of the help resources shown with flags.
+    clock, version
+        The date and the relscales version printed on the report (injectable, so that
+        snapshots are reproducible).
+    """
+    if not 0 <= row < result.n_respondents:
+        raise IndexError(f"row {row} is outside the {result.n_respondents} respondents")
+    b = _Builder(result, compiled, row, battery)
+    flags = []
+    for comp, flag, state in flag_states(result, b.compiled, row):
+        flags.append(
+            Flag(
+                id=flag.id,
+                name=flag.spec.name or flag.id,
+                instrument=comp.id,
+                severity=flag.spec.severity,
+                state="raised" if state is True else "unknown" if state is None else "not raised",
+                message=flag_message(flag.spec, lang),
+                resources=tuple(
+                    Resource(r.name, r.contact, r.url) for r in flag_resources(flag.spec, locale)
+                ),
+            )
+        )
+    instruments = [b.instrument_view(comp) for comp in b.compiled]
+    if battery is not None:
+        instruments.append(b.battery_view(battery))
+    order = {"insecurity_source": 0, "attachment": 1, "other": 2}
+    readings = sorted(
+        (r for inst in instruments for r in inst.readings), key=lambda r: order[r.kind]
+    )
+    provenance = [
+        Provenance("instrument", c.id, c.instrument.version, c.instrument.content_hash)
+        for c in b.compiled
+    ]
+    if battery is not None:
+        provenance.append(
+            Provenance(
+                "battery", battery.id, battery.battery.spec.version, battery.battery.content_hash
+            )
+        )
+    problems = tuple(
+        f"{p.instrument} item {p.item} (column {p.column}): {p.message}"
+        for p in result.problems
+        if p.row == row + 1
+    )
+    when = (clock or default_clock)()
+    return PersonReport(
+        kind="person",
+        title="Questionnaire report",
+        respondent_id=str(result.columns[result.id_column][row]),
+        row=row + 1,
+        generated=when.date().isoformat(),
+        relscales_version=version or __version__,
+        confidence_level=b.level,
+        lang=lang,
+        locale=locale,
+        flags=tuple(flags),
+        raised_flags=tuple(f for f in flags if f.raised),
+        banners=tuple(i.banner for i in instruments if i.banner),
+        readings=tuple(readings),
+        instruments=tuple(instruments),
+        problems=problems,
+        guidance=Guidance(
+            not_a_diagnosis=wording.NOT_A_DIAGNOSIS,
+            state_not_trait=wording.STATE_NOT_TRAIT,
+            what_helps=wording.WHAT_HELPS,
+            seek_help=wording.SEEK_HELP,
+            safety_heading=wording.SAFETY_HEADING,
+        ),
+        provenance=tuple(provenance),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The study report
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """The data set as a whole."""
+
+    n_respondents: int
+    input_name: str
+    id_column: str
+    n_invalid_cells: int
+    invalid_by_code: tuple[tuple[str, int], ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreDistribution:
+    """Descriptive statistics and a histogram of one score across respondents."""
+
+    id: str
+    name: str
+    n: int
+    n_missing: int
+    mean: float | None
+    sd: float | None
+    minimum: float | None
+    median: float | None
+    maximum: float | None
+    low: float
+    high: float
+    chart: str
+    """Inline SVG histogram (already escaped)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReliabilityRow:
+    """Internal consistency of one subscale in this sample."""
+
+    subscale: str
+    name: str
+    n_items: int
+    n_complete: int
+    alpha: float
+    ci_low: float
+    ci_high: float
+    ci_method: str
+    std_alpha: float
+    lambda6: float
+    mean_r: float
+    omega_total: float | None
+    omega_hierarchical: float | None
+    published_alpha: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """Statistics of one item (as R ``psych::alpha``)."""
+
+    item: str
+    n: int
+    mean: float
+    sd: float
+    r_cor: float
+    r_drop: float
+    alpha_if_deleted: float
+    looks_reversed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ItemTable:
+    """The item analysis of one subscale."""
+
+    subscale: str
+    name: str
+    rows: tuple[ItemRow, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QualitySummary:
+    """The careless-responding screen of one instrument."""
+
+    n_screened: int
+    n_flagged: int
+    share_flagged: float
+    by_reason: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StudyInstrument:
+    """One instrument (or battery) in a study report."""
+
+    kind: Literal["instrument", "battery"]
+    id: str
+    name: str
+    version: str
+    content_hash: str
+    validation_status: str
+    experimental: bool
+    banner: str | None
+    scores: tuple[ScoreDistribution, ...]
+    reliability: tuple[ReliabilityRow, ...]
+    items: tuple[ItemTable, ...]
+    quality: QualitySummary | None
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelCount:
+    """How many respondents got one reading label."""
+
+    label: str
+    n: int
+    share: float
+    """Share of the respondents with a reading (missing readings left out)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileCounts:
+    """The distribution of one two-axis reading across respondents."""
+
+    id: str
+    name: str
+    owner: str
+    descriptive: bool
+    counts: tuple[LabelCount, ...]
+    n_read: int
+    n_missing: int
+    n_indeterminate: int
+    share_indeterminate: float
+
+
+@dataclass(frozen=True, slots=True)
+class StudyReport:
+    """Everything a study report shows (the template variable ``report``)."""
+
+    kind: Literal["study"]
+    title: str
+    generated: str
+    relscales_version: str
+    confidence_level: float
+    sample: Sample
+    instruments: tuple[StudyInstrument, ...]
+    profiles: tuple[ProfileCounts, ...]
+    not_a_diagnosis: str
+    provenance: tuple[Provenance, ...]
+
+
+def _describe(values: Any) -> tuple[int, int, list[float | None]]:
+    arr = np.asarray(values, dtype=np.float64)
+    ok = arr[~np.isnan(arr)]
+    if ok.size == 0:
+        return 0, int(arr.size), [None] * 5
+    sd = float(ok.std(ddof=1)) if ok.size > 1 else None
+    stats: list[float | None] = [
+        float(ok.mean()),
+        sd,
+        float(ok.min()),
+        float(np.median(ok)),
+        float(ok.max()),
+    ]
+    return int(ok.size), int(arr.size - ok.size), stats
+
+
+def _distribution(cid: str, column: str, info: ScoreInfo, values: Any) -> ScoreDistribution:
+    n, missing, (mean, sd, lo, med, hi) = _describe(values)
+    desc = f"Histogram of {info.name} for {n} respondents ({missing} missing)"
+    if mean is not None:
+        desc += f"; mean {mean:.2f}" + (f", SD {sd:.2f}" if sd is not None else "")
+    chart = charts.histogram(
+        cid,
+        f"Distribution of {info.name}",
+        desc,
+        values=np.asarray(values, dtype=np.float64).tolist(),
+        low=info.low,
+        high=info.high,
+        x_label=info.name,
+    )
+    return ScoreDistribution(
+        column, info.name, n, missing, mean, sd, lo, med, hi, info.low, info.high, chart
+    )
+
+
+def _analysis_parts(
+    analysis: AnalysisResult | None,
+) -> tuple[
+    tuple[ReliabilityRow, ...], tuple[ItemTable, ...], QualitySummary | None, tuple[str, ...]
+]:
+    if analysis is None:
+        return (), (), None, ()
+    rel_rows = []
+    tables = []
+    for sub in analysis.subscales.values():
+        r = sub.reliability
+        rel_rows.append(
+            ReliabilityRow(
+                sub.id,
+                sub.name,
+                len(sub.item_ids),
+                sub.n_complete,
+                r.estimate,
+                r.ci_low,
+                r.ci_high,
+                r.method,
+                r.std_alpha,
+                r.lambda6,
+                r.mean_r,
+                sub.omega.omega_total if sub.omega else None,
+                sub.omega.omega_hierarchical if sub.omega else None,
+                sub.published_alpha,
+            )
+        )
+        tables.append(
+            ItemTable(
+                sub.id,
+                sub.name,
+                tuple(
+                    ItemRow(
+                        s.item_id,
+                        s.n,
+                        s.mean,
+                        s.sd,
+                        s.r_cor,
+                        s.r_drop,
+                        s.alpha_if_deleted,
+                        s.looks_reversed,
+                    )
+                    for s in sub.items.items
+                ),
+                sub.notes,
+            )
+        )
+    quality = None
+    if analysis.quality is not None:
+        reasons: dict[str, int] = {}
+        for why in analysis.quality.reasons:
+            for reason in why:
+                reasons[reason] = reasons.get(reason, 0) + 1
+        flagged = int(analysis.quality.careless.sum())
+        n = analysis.n_respondents
+        quality = QualitySummary(
+            n, flagged, flagged / n if n else 0.0, tuple(sorted(reasons.items()))
+        )
+    warnings = tuple(w.message for w in analysis.warnings)
+    return tuple(rel_rows), tuple(tables), quality, warnings
+
+
+def _profile_counts(
+    result: ScoreResult, column: str, prof: CompiledProfile, owner: str, descriptive: bool
+) -> ProfileCounts:
+    from relscales.scoring.readings import INDETERMINATE
+
+    labels = list(result.columns[column].tolist())
+    read = [str(v) for v in labels if v is not None]
+    missing = len(labels) - len(read)
+    names = list(dict.fromkeys([*prof.regions.values(), *(f[0] for f in prof.functions)]))
+    names.append(INDETERMINATE)
+    names += sorted({v for v in read if v not in names})
+    n_read = len(read)
+    counts = tuple(
+        LabelCount(name, read.count(name), read.count(name) / n_read if n_read else 0.0)
+        for name in names
+    )
+    n_ind = read.count(INDETERMINATE)
+    return ProfileCounts(
+        column,
+        prof.name,
+        owner,
+        descriptive,
+        counts,
+        n_read,
+        missing,
+        n_ind,
+        n_ind / n_read if n_read else 0.0,
+    )
+
+
+def study_context(
+    result: ScoreResult,
+    compiled: Sequence[CompiledInstrument],
+    *,
+    analyses: Sequence[AnalysisResult] = (),
+    battery: CompiledBattery | None = None,
+    clock: Clock | None = None,
+    version: str | None = None,
+) -> StudyReport:
+    """Build the context of a study report.
+
+    Parameters
+    ----------
+    result
+        Scores of every respondent.
+    compiled
+        The compiled instruments the result was scored with.
+    analyses
+        :func:`relscales.analysis.analyze` results, matched to instruments by id (an
+        instrument without one gets no reliability, item or quality tables).
+    battery
+        The compiled battery, when the result was scored with one.
+    clock, version
+        Date and relscales version printed on the report.
+    """
+    if battery is not None:
+        compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
+    by_id = {a.instrument["id"]: a for a in analyses}
+    meta = result.metadata
+    column_of = {(m["instrument"], m["score"]): col for col, m in meta.get("scores", {}).items()}
+    reading_columns = meta.get("reading_columns", {})
+    counter = 0
+    instruments: list[StudyInstrument] = []
+    profiles: list[ProfileCounts] = []
+    for comp in compiled:
+        spec = comp.instrument.spec
+        dists = []
+        for info in comp.scores:
+            column = column_of.get((comp.id, info.id), info.id)
+            counter += 1
+            dists.append(_distribution(f"hist-{counter}", column, info, result.columns[column]))
+        rel, items, quality, warnings = _analysis_parts(by_id.get(comp.id))
+        status = spec.validation.status
+        instruments.append(
+            StudyInstrument(
+                "instrument",
+                comp.id,
+                spec.name,
+                spec.version,
+                comp.instrument.content_hash,
+                status,
+                status == "experimental",
+                _banner(status, spec.name),
+                tuple(dists),
+                rel,
+                items,
+                quality,
+                warnings,
+            )
+        )
+        for prof in comp.profiles:
+            column = reading_columns.get(comp.id, {}).get(prof.id, prof.id)
+            profiles.append(_profile_counts(result, column, prof, comp.id, prof.descriptive))
+    provenance = [
+        Provenance("instrument", c.id, c.instrument.version, c.instrument.content_hash)
+        for c in compiled
+    ]
+    if battery is not None:
+        bspec = battery.battery.spec
+        columns = {v: k for k, v in meta.get("battery_columns", {}).items()}
+        n_member = len(battery.scores) - len(battery.composites)
+        dists = []
+        for comp_b, info in zip(battery.composites, battery.scores[n_member:], strict=True):
+            counter += 1
+            column = columns.get(comp_b.id, comp_b.id)
+            dists.append(_distribution(f"hist-{counter}", column, info, result.columns[column]))
+        instruments.append(
+            StudyInstrument(
+                "battery",
+                battery.id,
+                bspec.name,
+                bspec.version,
+                battery.battery.content_hash,
+                bspec.validation.status,
+                bspec.validation.status == "experimental",
+                _banner(bspec.validation.status, bspec.name),
+                tuple(dists),
+                (),
+                (),
+                None,
+                (),
+            )
+        )
+        bprofiles = {v: k for k, v in meta.get("battery_profiles", {}).items()}
+        for prof in battery.profiles:
+            column = bprofiles.get(prof.id, prof.id)
+            profiles.append(_profile_counts(result, column, prof, battery.id, prof.descriptive))
+        provenance.append(
+            Provenance("battery", battery.id, bspec.version, battery.battery.content_hash)
+        )
+    problems = meta.get("problems", {})
+    sample = Sample(
+        n_respondents=result.n_respondents,
+        input_name=str(meta.get("input", {}).get("name", "")),
+        id_column=str(meta.get("id_column", result.id_column)),
+        n_invalid_cells=result.problem_count,
+        invalid_by_code=tuple(sorted(problems.get("by_code", {}).items())),
+        warnings=tuple(w.message for w in result.warnings),
+    )
+    when = (clock or default_clock)()
+    return StudyReport(
+        kind="study",
+        title="Study report",
+        generated=when.date().isoformat(),
+        relscales_version=version or __version__,
+        confidence_level=float(meta.get("options", {}).get("confidence_level", 0.95)),
+        sample=sample,
+        instruments=tuple(instruments),
+        profiles=tuple(profiles),
+        not_a_diagnosis=wording.NOT_A_DIAGNOSIS,
+        provenance=tuple(provenance),
+    )

@@ -1,0 +1,502 @@
+"""Render reports from Jinja templates in a sandbox.
+
+The public entry points:
+
+- :func:`render_person_report` - one respondent, as HTML, Markdown or plain text;
+- :func:`render_study_report` - a whole sample, as HTML or Markdown;
+- :func:`score_for_report` - score data so that every score has a person-level interval.
+
+Templates are looked up first in ``template_dir`` (when given), then among the packaged
+templates (``relscales/reports/templates``), so a folder may override any one of them,
+including the shared style sheet. They run in Jinja's sandboxed environment (immutable
+variant) with ``StrictUndefined``: a template sees only the documented report context
+(:mod:`relscales.reports.context`) as ``report``, cannot reach Python internals
+(``__class__``, ``__subclasses__``, ...), and a misspelt name is an error, not an empty
+string. HTML templates are autoescaped; Markdown output escapes Markdown and HTML
+characters in every value; charts are inline SVG built by :mod:`relscales.reports.charts`.
+Every template failure is a :class:`~relscales.errors.ReportError` with a stable code
+(``template-not-found``, ``template-error``, ``template-unsafe``).
+
+Jinja2 is imported inside these functions, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from relscales.errors import Issue, Location, ReportError
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from relscales.analysis import AnalysisResult
+    from relscales.reports.context import Clock, PersonReport, StudyReport
+    from relscales.scoring.compile import CompiledBattery, CompiledInstrument
+    from relscales.scoring.engine import InstrumentRef, ScoreOptions
+    from relscales.scoring.results import ScoreResult
+
+__all__ = [
+    "FORMATS",
+    "PERSON_FORMATS",
+    "STUDY_FORMATS",
+    "ReportFormat",
+    "ReportInput",
+    "format_for",
+    "render_context",
+    "render_person_report",
+    "render_study_report",
+    "score_for_report",
+]
+
+ReportFormat = Literal["html", "md", "txt"]
+
+FORMATS: dict[str, ReportFormat] = {
+    ".html": "html",
+    ".htm": "html",
+    ".md": "md",
+    ".markdown": "md",
+    ".txt": "txt",
+}
+"""Output suffix -> report format (the registry behind ``-o OUT.<suffix>``)."""
+
+PERSON_FORMATS: tuple[ReportFormat, ...] = ("html", "md", "txt")
+STUDY_FORMATS: tuple[ReportFormat, ...] = ("html", "md")
+
+TEMPLATE_PACKAGE = "relscales.reports"
+TEMPLATE_FOLDER = "templates"
+
+
+def format_for(name: str) -> ReportFormat | None:
+    """Return the report format of a path or a format name (``html``, ``md``, ``txt``).
+
+    Examples
+    --------
+    >>> format_for("out/p1.HTML"), format_for("md"), format_for("x.pdf")
+    ('html', 'md', None)
+    """
+    if name in PERSON_FORMATS:
+        return name
+    return FORMATS.get(Path(name).suffix.lower())
+
+
+# --------------------------------------------------------------------------------------
+# Scoring for a report
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """What a report is rendered from: scores, the instruments, the battery if any."""
+
+    result: ScoreResult
+    compiled: tuple[CompiledInstrument, ...]
+    battery: CompiledBattery | None = None
+
+
+def score_for_report(
+    instruments: Sequence[InstrumentRef],
+    data: Any,
+    *,
+    options: ScoreOptions | None = None,
+    instruments_dir: Sequence[str | os.PathLike[str]] = (),
+    compile_one: Any = None,
+) -> ReportInput:
+    """Score data for reports: with details, and a person-level interval on every score.
+
+    The engine keeps standard errors only for scores that feed a reading; this adds,
+    for the other instruments, each score's standard error computed exactly as the
+    engine does for readings (the classical SEM when the instrument gives a reliability
+    and a reference SD, else the spread of the person's own answers; composites combine
+    their parts).
+
+    Parameters
+    ----------
+    instruments
+        Bundled ids, YAML paths, loaded or compiled instruments; at most one battery.
+    data
+        Response data, as for :func:`relscales.score`.
+    options
+        Scoring options (``details`` is turned on).
+    instruments_dir
+        Extra folders to search for ids.
+    compile_one
+        Optional function compiling one reference (for text overlays).
+    """
+    from relscales.io.tabular import Source, open_source
+    from relscales.scoring.engine import ScoreOptions, resolve_refs, score_compiled
+
+    compiled, battery = resolve_refs(list(instruments), instruments_dir, compile_one)
+    options = dataclasses.replace(options or ScoreOptions(), details=True)
+    source = data if isinstance(data, Source) else open_source(data)
+    result = score_compiled(compiled, source, options, battery=battery)
+    if battery is not None:
+        compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
+    result = _with_person_se(result, compiled, source, options)
+    return ReportInput(result, tuple(compiled), battery)
+
+
+def _with_person_se(
+    result: ScoreResult, compiled: Sequence[CompiledInstrument], source: Any, options: Any
+) -> ScoreResult:
+    """Add ``<score>.se`` and ``.df`` details for instruments scored without them."""
+    import numpy as np
+
+    from relscales.scoring.engine import ScoringRun, collect_answers
+    from relscales.scoring.kernel import item_sampling_se
+
+    meta = result.metadata.get("scores", {})
+    column_of = {(m["instrument"], m["score"]): col for col, m in meta.items()}
+    details = dict(result.details)
+    plain = dataclasses.replace(options, quality=False, exclude_careless=False, details=False)
+    for comp in compiled:
+        columns = [column_of[(comp.id, info.id)] for info in comp.scores]
+        if all(f"{c}.se" in details for c in columns):
+            continue
+        run = ScoringRun([comp], source, plain)
+        remapped = run.compiled[0]
+        _, answers, _ = collect_answers(remapped, source)
+        person = item_sampling_se(
+            answers, comp.weights, comp.methods, reverse=comp.reverse, offset=comp.offset
+        )
+        n_sub = len(comp.methods)
+        counts = np.column_stack([result.n_answered[c] for c in columns[:n_sub]])
+        ses, dfs = run._score_se(remapped, run.states[0], person, counts, result.n_respondents)
+        for column, se, df in zip(columns, ses, dfs, strict=True):
+            details.setdefault(f"{column}.se", se)
+            details.setdefault(f"{column}.df", df)
+    return dataclasses.replace(result, details=details)
+
+
+# --------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------
+
+
+def render_person_report(
+    result: ScoreResult,
+    compiled: Sequence[CompiledInstrument],
+    row: int,
+    *,
+    fmt: ReportFormat = "html",
+    template_dir: str | os.PathLike[str] | None = None,
+    lang: str = "en",
+    locale: str = "en-US",
+    battery: CompiledBattery | None = None,
+    clock: Clock | None = None,
+    version: str | None = None,
+) -> str:
+    """Render one respondent's report and return it as text.
+
+    Parameters
+    ----------
+    result
+        Scores (one or more respondents). For an interval on every score, score with
+        :func:`score_for_report`; a result scored with ``ScoreOptions(details=True)``
+        has intervals on the scores that feed a reading and on scores with a classical
+        SEM; other scores are shown without an interval, and the report says so.
+    compiled
+        The compiled instruments the result was scored with.
+    row
+        0-based index of the respondent (see :func:`relscales.reports.explain.find_row`
+        to turn an id or a 1-based row number into it).
+    fmt
+        ``"html"``, ``"md"`` or ``"txt"``.
+    template_dir
+        A folder whose templates override the packaged ones (``person.html.j2``,
+        ``person.md.j2``, ``person.txt.j2``, ``report.css``, ...).
+    lang, locale
+        Language of flag messages; locale of the help resources shown with flags
+        (``en-US``; ``default`` keeps only the instrument's default resources).
+    battery
+        The compiled battery, when the result was scored with one.
+    clock, version
+        The date and relscales version printed on the report; injectable so that the
+        output is reproducible (defaults: now, or ``SOURCE_DATE_EPOCH``; the installed
+        version).
+
+    Returns
+    -------
+    str
+        The report. HTML is one self-contained page: inline CSS and SVG, no scripts, no
+        fonts, images or anything else fetched from the network.
+
+    Raises
+    ------
+    ReportError
+        ``template-not-found``, ``template-error`` or ``template-unsafe``.
+    IndexError
+        When ``row`` is not a respondent of ``result``.
+    """
+    from relscales.reports.context import person_context
+
+    report = person_context(
+        result,
+        compiled,
+        row,
+        battery=battery,
+        lang=lang,
+        locale=locale,
+        clock=clock,
+        version=version,
+    )
+    return render_context(report, fmt=fmt, template_dir=template_dir)
+
+
+def render_study_report(
+    result: ScoreResult,
+    compiled: Sequence[CompiledInstrument],
+    *,
+    fmt: ReportFormat = "html",
+    analyses: Sequence[AnalysisResult] = (),
+    battery: CompiledBattery | None = None,
+    template_dir: str | os.PathLike[str] | None = None,
+    clock: Clock | None = None,
+    version: str | None = None,
+) -> str:
+    """Render a study report: sample, score distributions, reliability, items, quality.
+
+    Parameters
+    ----------
+    result
+        Scores of every respondent.
+    compiled
+        The compiled instruments the result was scored with.
+    fmt
+        ``"html"`` or ``"md"``.
+    analyses
+        :func:`relscales.analysis.analyze` results of the instruments (reliability, item
+        analysis and the data-quality screen); instruments without one get no tables.
+    battery, template_dir, clock, version
+        As for :func:`render_person_report`.
+    """
+    from relscales.reports.context import study_context
+
+    report = study_context(
+        result, compiled, analyses=analyses, battery=battery, clock=clock, version=version
+    )
+    return render_context(report, fmt=fmt, template_dir=template_dir)
+
+
+def render_context(
+    report: PersonReport | StudyReport,
+    *,
+    fmt: ReportFormat = "html",
+    template_dir: str | os.PathLike[str] | None = None,
+) -> str:
+    """Render a report context with the template ``<kind>.<fmt>.j2``.
+
+    Raises
+    ------
+    ReportError
+        When the template is missing, broken, or unsafe.
+    """
+    allowed = PERSON_FORMATS if report.kind == "person" else STUDY_FORMATS
+    name = f"{report.kind}.{fmt}.j2"
+    folder = str(Path(template_dir).resolve()) if template_dir is not None else None
+    if folder is not None and not Path(folder).is_dir():
+        raise ReportError(
+            Issue(
+                "template-not-found",
+                f"the template folder '{template_dir}' does not exist",
+                Location(file=str(template_dir)),
+                hint="give --template a folder of .j2 files",
+            )
+        )
+    if fmt not in allowed:
+        raise _not_found(name, template_dir, allowed)
+    env = _environment(folder, fmt)
+    return _render(env, name, report, template_dir, allowed)
+
+
+def _not_found(
+    name: str, template_dir: str | os.PathLike[str] | None, allowed: Sequence[str]
+) -> ReportError:
+    where = (
+        f"{template_dir} or the packaged templates" if template_dir else "the packaged templates"
+    )
+    return ReportError(
+        Issue(
+            "template-not-found",
+            f"no template '{name}' in {where} (report formats: {', '.join(allowed)})",
+            Location(file=str(template_dir) if template_dir else None),
+            hint="write the report as "
+            + " or ".join(f".{f}" for f in allowed)
+            + ", or add the template to your --template folder",
+        )
+    )
+
+
+def _render(
+    env: Environment,
+    name: str,
+    report: Any,
+    template_dir: str | os.PathLike[str] | None,
+    allowed: Sequence[str],
+) -> str:
+    import jinja2
+    from jinja2.exceptions import SecurityError
+
+    try:
+        template = env.get_template(name)
+        return template.render(report=report)
+    except jinja2.TemplateNotFound:
+        raise _not_found(name, template_dir, allowed) from None
+    except SecurityError as exc:
+        file, line = _template_position(exc)
+        raise ReportError(
+            Issue(
+                "template-unsafe",
+                f"the template tried something the sandbox does not allow: {exc}",
+                Location(file=file, line=line),
+                hint="templates can only read the documented report context",
+            )
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ReportError(
+            Issue(
+                "template-error",
+                f"template syntax: {exc.message}",
+                Location(file=exc.filename or exc.name or name, line=exc.lineno),
+                hint="see https://jinja.palletsprojects.com/templates/ for the syntax",
+            )
+        ) from None
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        file, line = _template_position(exc)
+        raise ReportError(
+            Issue(
+                "template-error",
+                str(exc) or type(exc).__name__,
+                Location(file=file or name, line=line),
+                hint="the template context is documented in docs/reports.md",
+            )
+        ) from None
+    except RecursionError:
+        raise ReportError(
+            Issue(
+                "template-error",
+                "the template calls itself without end",
+                Location(file=name),
+                hint="check recursive macros and includes",
+            )
+        ) from None
+
+
+def _template_position(exc: BaseException) -> tuple[str | None, int | None]:
+    """Return the template file and line where a rendering error happened, if known."""
+    tb = exc.__traceback__
+    found: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".css")):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+# --------------------------------------------------------------------------------------
+# The environment
+# --------------------------------------------------------------------------------------
+
+
+def _packaged(name: str) -> tuple[str, str, Any] | None:
+    """Load a packaged template through importlib.resources (works from a wheel or zip)."""
+    if "/" in name or "\\" in name or name.startswith("."):
+        return None
+    node = resources.files(TEMPLATE_PACKAGE).joinpath(TEMPLATE_FOLDER).joinpath(name)
+    if not node.is_file():
+        return None
+    source = node.read_text(encoding="utf-8")
+    return source, f"{TEMPLATE_FOLDER}/{name}", lambda: True
+
+
+def num(value: Any, digits: int = 2) -> str:
+    """Format a number for a report; missing (None or NaN) becomes ``-``.
+
+    Examples
+    --------
+    >>> num(3.14159), num(None), num(float("nan")), num(2, 0), num(0.5, 1)
+    ('3.14', '-', '-', '2', '0.5')
+    """
+    if value is None:
+        return "-"
+    number = float(value)
+    if math.isnan(number):
+        return "-"
+    if math.isinf(number):
+        return "infinite"
+    return f"{number:.{int(digits)}f}"
+
+
+def percent(value: Any, digits: int = 0) -> str:
+    """Format a share (0-1) as a percentage.
+
+    Examples
+    --------
+    >>> percent(0.256), percent(None)
+    ('26%', '-')
+    """
+    text = num(None if value is None else float(value) * 100, digits)
+    return text if text == "-" else f"{text}%"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|#~!])")
+
+
+def markdown_escape(value: Any) -> Any:
+    r"""Escape a value for Markdown: HTML characters as entities, Markdown ones by backslash.
+
+    Values that are already markup (charts, text bars) pass unchanged.
+
+    Examples
+    --------
+    >>> markdown_escape("<script>alert(1)</script> *x* [a](b)")
+    '&lt;script&gt;alert(1)&lt;/script&gt; \\*x\\* \\[a\\](b)'
+    """
+    from markupsafe import Markup
+
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is not None and name.endswith((".html.j2", ".html", ".htm", ".svg.j2"))
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(folder: str | None, fmt: str) -> Environment:
+    """Return the sandboxed environment for a template folder and an output format."""
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    loaders: list[jinja2.BaseLoader] = []
+    if folder is not None:
+        loaders.append(jinja2.FileSystemLoader(folder))
+    loaders.append(jinja2.FunctionLoader(_packaged))
+    options: dict[str, Any] = {}
+    if fmt == "md":
+        options["finalize"] = markdown_escape
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=_autoescape if fmt == "html" else False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        **options,
+    )
+    env.filters["num"] = num
+    env.filters["percent"] = percent
+    return env
