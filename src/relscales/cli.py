@@ -334,6 +334,110 @@ def analyze_command(
         raise typer.Exit(EXIT_STRICT)
 
 
+@app.command("report")
+def report_command(
+    data: Annotated[Path, typer.Argument(help="Response data: a CSV or TSV file.")],
+    instrument: Annotated[
+        list[str],
+        typer.Option("-i", "--instrument", help="A bundled id or a YAML path (repeatable)."),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="Report file (.html, .md, .txt); with --all, a folder."
+        ),
+    ],
+    respondent: Annotated[
+        str | None,
+        typer.Option("--respondent", help="The respondent: an id, or a row number from 1."),
+    ] = None,
+    all_respondents: Annotated[
+        bool, typer.Option("--all", help="One report per respondent, in the folder -o.")
+    ] = False,
+    study: Annotated[
+        bool,
+        typer.Option("--study", help="A study report: distributions, reliability, quality."),
+    ] = False,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="html, md or txt, overriding the suffix.")
+    ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template", help="Folder of templates overriding the packaged ones.", file_okay=False
+        ),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of flag messages.")] = "en",
+    locale: Annotated[
+        str, typer.Option("--locale", help="Locale of the help resources shown with flags.")
+    ] = "en-US",
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", help="Respondent id column (default: detected).")
+    ] = None,
+    column_map: Annotated[
+        Path | None,
+        typer.Option("--map", help="File mapping data columns to item ids (YAML or CSV)."),
+    ] = None,
+    ci_level: Annotated[
+        float, typer.Option("--ci-level", help="Confidence level of the intervals.")
+    ] = 0.95,
+    norm_group: Annotated[
+        str | None, typer.Option("--norm-group", help="Reference group for norms.")
+    ] = None,
+    reliability: Annotated[
+        list[str] | None,
+        typer.Option("--reliability", help="SCORE=R: reliability for the SEM (repeatable)."),
+    ] = None,
+    no_quality: Annotated[
+        bool, typer.Option("--no-quality", help="Study report: skip the careless screen.")
+    ] = False,
+    duration_column: Annotated[
+        str | None,
+        typer.Option("--duration-column", help="Completion time in seconds, for the screen."),
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="Field delimiter (default: detected).")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
+    ] = None,
+    instruments_dir: InstrumentsDir = None,
+    texts: Texts = None,
+) -> None:
+    """Render a report for one respondent, every respondent (--all) or the sample (--study)."""
+    from relscales.errors import RelscalesError
+    from relscales.reports.cli_report import ReportJob, run_report
+
+    job = ReportJob(
+        data=data,
+        instruments=instrument,
+        output=output,
+        respondent=respondent,
+        all_respondents=all_respondents,
+        study=study,
+        fmt=fmt,
+        template_dir=template,
+        lang=lang,
+        locale=locale,
+        id_column=id_column,
+        column_map=column_map,
+        ci_level=ci_level,
+        norm_group=norm_group,
+        reliability=_parse_reliability(reliability),
+        delimiter=delimiter,
+        encoding=encoding,
+        instruments_dir=_dirs(instruments_dir),
+        texts=texts or [],
+        quality=not no_quality,
+        duration_column=duration_column,
+    )
+    try:
+        code = run_report(job, _err)
+    except RelscalesError as exc:
+        _fail(exc)
+    raise typer.Exit(code)
+
+
 @app.command("catalogue")
 def catalogue_command(
     output: Annotated[

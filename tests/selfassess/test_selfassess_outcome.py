@@ -1,0 +1,174 @@
+"""Scoring a sitting: the same numbers as `relscales score`, flags, reports, the JSON record."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import relscales
+from relscales.errors import OutputError
+from relscales.selfassess.outcome import (
+    RESPONDENT,
+    raised_flags,
+    render_report,
+    save_format,
+    score_answers,
+    submission_record,
+)
+from relscales.selfassess.questionnaire import Questionnaire, load_questionnaire
+
+OverlayWriter = Callable[..., Path]
+
+
+def _random_answers(q: Questionnaire, seed: int, skip: float = 0.1) -> dict[str, float | None]:
+    rng = random.Random(seed)
+    return {
+        question.key: None if rng.random() < skip else rng.choice(question.choices).value
+        for question in q.questions
+    }
+
+
+def _as_csv(q: Questionnaire, answers: dict[str, float | None], path: Path) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["id", *[question.column for question in q.questions]])
+        writer.writerow(
+            ["p1", *["" if answers[x.key] is None else answers[x.key] for x in q.questions]]
+        )
+    return path
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=1e-12)
+    return a == b
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_same_numbers_as_relscales_score(seed: int, tmp_path: Path) -> None:
+    q = load_questionnaire("risi")
+    answers = _random_answers(q, seed)
+    mine = score_answers(q, answers)
+    theirs = relscales.score("risi", _as_csv(q, answers, tmp_path / "one.csv"))
+    shared = [c for c in theirs.columns if c != "id"]
+    assert shared, "nothing to compare"
+    for column in shared:
+        assert _same(mine.columns[column][0], theirs.columns[column][0]), column
+    assert mine.columns[RESPONDENT].tolist() == ["self-assessment"]
+
+
+def test_same_numbers_for_a_battery(write_overlay: OverlayWriter, tmp_path: Path) -> None:
+    texts = [write_overlay("ecr-r"), write_overlay("rses")]
+    q = load_questionnaire("relationship-insecurity-battery", texts=texts)
+    answers = _random_answers(q, 7, skip=0.05)
+    mine = score_answers(q, answers)
+    theirs = relscales.score(
+        "relationship-insecurity-battery", _as_csv(q, answers, tmp_path / "one.csv")
+    )
+    for column in [c for c in theirs.columns if c != "id"]:
+        assert _same(mine.columns[column][0], theirs.columns[column][0]), column
+    assert "internal_combined" in mine.columns
+
+
+def test_no_answers_at_all() -> None:
+    q = load_questionnaire("rrss")
+    result = score_answers(q, {})
+    assert math.isnan(result.scores["total"][0])
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        pytest.param("r.html", "html", id="html"),
+        pytest.param("r.HTM", "html", id="htm-upper"),
+        pytest.param("r.md", "md", id="md"),
+        pytest.param("r.txt", "txt", id="txt"),
+        pytest.param("r.json", "json", id="json"),
+    ],
+)
+def test_save_format(name: str, fmt: str, tmp_path: Path) -> None:
+    assert save_format(tmp_path / name) == fmt
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        pytest.param("r.pdf", "unsupported-format", id="pdf"),
+        pytest.param("report", "unsupported-format", id="no-suffix"),
+        pytest.param("missing/r.html", "output-unwritable", id="no-folder"),
+    ],
+)
+def test_save_format_refuses(name: str, code: str, tmp_path: Path) -> None:
+    with pytest.raises(OutputError) as info:
+        save_format(tmp_path / name)
+    assert info.value.code == code
+
+
+def _risi(safety: float) -> tuple[Questionnaire, dict[str, float | None]]:
+    q = load_questionnaire("risi")
+    answers: dict[str, float | None] = {x.key: 1.0 for x in q.questions}
+    answers["risi.sf_threat"] = safety
+    return q, answers
+
+
+def test_flags_raised_with_resources_for_the_locale() -> None:
+    q, answers = _risi(4)
+    result = score_answers(q, answers)
+    [flag] = raised_flags(q, result)
+    assert (flag.instrument, flag.id, flag.name, flag.severity) == (
+        "risi",
+        "safety",
+        "Safety concern",
+        "urgent",
+    )
+    assert flag.message.startswith("Some of your answers say that you may not feel safe")
+    assert flag.resources == (
+        "National Domestic Violence Hotline: 1-800-799-7233",
+        "Local emergency services",
+    )
+    [elsewhere] = raised_flags(q, result, locale="fr-FR")
+    assert elsewhere.resources == ("Local emergency services",)
+    q, answers = _risi(1)
+    assert raised_flags(q, score_answers(q, answers)) == []
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md", "html"])
+def test_report_formats(fmt: str) -> None:
+    q, answers = _risi(3)
+    text = render_report(q, score_answers(q, answers), fmt)  # type: ignore[arg-type]
+    assert "Relationship Insecurity Sources Inventory" in text
+    assert "National Domestic Violence Hotline" in text
+    if fmt == "html":
+        assert text.lstrip().lower().startswith("<!doctype html>")
+        assert "<script" not in text.lower()
+
+
+def test_submission_record() -> None:
+    q, answers = _risi(2)
+    answers["risi.ip_rec1"] = None
+    result = score_answers(q, answers)
+    record = submission_record(q, answers, result, via="serve")
+    assert record["relscales_submission"] == 1
+    assert record["via"] == "serve"
+    assert record["questionnaire"] == {
+        "id": "risi",
+        "kind": "instrument",
+        "version": "0.1.0",
+        "validation_status": "experimental",
+        "languages": {"risi": "en"},
+    }
+    assert record["instruments"][0]["content_hash"].startswith("sha256:")
+    assert record["answers"]["risi.ip_rec1"] is None
+    assert record["answers"]["risi.ip_rec2"] == 1
+    assert isinstance(record["answers"]["risi.ip_rec2"], int)
+    assert record["scores"]["flag_safety"] is True
+    assert RESPONDENT not in record["scores"]
+    assert record["scores"]["recurrence"] == 3  # (reversed 1 = 5, and 1) / 2; one skipped
+    text = json.dumps(record, allow_nan=False)
+    assert "NaN" not in text

@@ -1,0 +1,161 @@
+"""`relscales take` in-process: the flow the terminal shows, driven by scripted lines."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from relscales.errors import OutputError
+from relscales.selfassess.questionnaire import Questionnaire, load_questionnaire
+from relscales.selfassess.terminal import HELP, run_take
+
+OverlayWriter = Callable[..., Path]
+
+
+def _run(q: Questionnaire, lines: list[str], **options: object) -> tuple[int, str, list[str]]:
+    shown: list[str] = []
+    prompts: list[str] = []
+    feed = iter(lines)
+
+    def ask(prompt: str) -> str:
+        prompts.append(prompt)
+        try:
+            line = next(feed)
+        except StopIteration:
+            raise EOFError from None
+        shown.append(prompt + line)
+        return line
+
+    code = run_take(q, ask=ask, say=shown.append, width=80, **options)  # type: ignore[arg-type]
+    return code, "\n".join(shown), prompts
+
+
+@pytest.fixture
+def rrss() -> Questionnaire:
+    return load_questionnaire("rrss")
+
+
+def test_answers_back_skip_and_report(
+    rrss: Questionnaire, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    lines = ["3", "mostly", "b", "", "s", "b", "", *["2"] * 9, "b", "", ""]
+    code, text, _ = _run(rrss, lines)
+    assert code == 0
+    assert text.index("Relationship Reassurance-Seeking Scale (rrss 0.1.0)") == 0
+    assert "This questionnaire is experimental" in text
+    assert "nothing is saved" in text
+    assert "Question 1 of 12  [--------------------] 0%" in text
+    assert "  4  Mostly true   (your answer; Enter keeps it)" in text
+    assert "(you skipped this question; Enter keeps it skipped)" in text
+    assert "That was the last question: 11 answered, 1 skipped (question 3)." in text
+    assert "QUESTIONNAIRE REPORT" in text
+    assert text.rstrip().endswith("(.html, .md, .txt or .json).")
+    assert "Nothing was saved." in text
+    assert os.listdir(tmp_path) == []
+
+
+def test_help_invalid_and_first_question(rrss: Questionnaire) -> None:
+    code, text, _ = _run(rrss, ["?", "b", "", "7", "strongly", "q"])
+    assert code == 0
+    assert HELP in text
+    assert "this is the first question" in text
+    assert "no answer given; type a number from 1 to 5, or the words of an answer" in text
+    assert "'7' is not one of the answers" in text
+    assert text.count("Question 1 of 12") == 2  # shown again after the help
+    assert text.rstrip().endswith("no report was made and nothing was saved.")
+    assert "QUESTIONNAIRE REPORT" not in text
+
+
+def test_end_of_input_stops_without_a_report(rrss: Questionnaire) -> None:
+    code, text, _ = _run(rrss, ["1", "2"])
+    assert code == 0
+    assert "Stopped before the end" in text
+    assert "QUESTIONNAIRE REPORT" not in text
+
+
+def test_many_skipped_are_summarised(rrss: Questionnaire) -> None:
+    code, text, _ = _run(load_questionnaire("risi"), ["s"] * 57 + ["q"])
+    assert code == 0
+    assert (
+        "0 answered, 57 skipped (question 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 45 more)"
+        in (" ".join(text.split()))
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "check"),
+    [
+        pytest.param("me.html", "<!DOCTYPE html>", id="html"),
+        pytest.param("me.md", "# ", id="md"),
+        pytest.param("me.txt", "QUESTIONNAIRE REPORT", id="txt"),
+        pytest.param("me.json", '"relscales_submission": 1', id="json"),
+    ],
+)
+def test_save(rrss: Questionnaire, tmp_path: Path, name: str, check: str) -> None:
+    target = tmp_path / name
+    code, text, _ = _run(rrss, ["4"] * 12 + [""], save=target)
+    assert code == 0
+    assert f"At the end your report is saved to {target}" in " ".join(text.split())
+    assert f"Saved your report to {target}." in " ".join(text.split())
+    content = target.read_text("utf-8")
+    assert check in content
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    if name.endswith(".json"):
+        record = json.loads(content)
+        assert record["via"] == "take"
+        assert set(record["answers"].values()) == {4}
+
+
+def test_bad_save_path_is_refused_before_any_question(rrss: Questionnaire, tmp_path: Path) -> None:
+    with pytest.raises(OutputError):
+        _run(rrss, ["1"], save=tmp_path / "me.pdf")
+
+
+def test_safety_first_and_last() -> None:
+    q = load_questionnaire("risi")
+    lines = ["1"] * 52 + ["4"] + ["1"] * 4 + ["", ""]
+    code, text, prompts = _run(q, lines)
+    assert code == 0
+    assert "Press Enter to see your results. " in prompts
+    first = text.index("Before your results, please read this.")
+    report = text.index("QUESTIONNAIRE REPORT")
+    reminder = text.index("A reminder of what your answers raised")
+    assert first < report < reminder
+    assert text.count("National Domestic Violence Hotline: 1-800-799-7233") >= 3
+
+
+def test_safety_notice_survives_end_of_input() -> None:
+    q = load_questionnaire("risi")
+    code, text, _ = _run(q, ["1"] * 52 + ["4"] + ["1"] * 4 + [""])
+    assert code == 0
+    assert "QUESTIONNAIRE REPORT" in text
+
+
+def test_battery_sections_and_language_notice(write_overlay: OverlayWriter) -> None:
+    texts = [write_overlay("ecr-r", instructions="Rate each statement."), write_overlay("rses")]
+    q = load_questionnaire("relationship-insecurity-battery", texts=texts, language="de")
+    answers = ["1"] * 57 + ["4"] * 36 + ["2"] * 10
+    code, text, _ = _run(q, [*answers, ""])
+    assert code == 0
+    assert "== Relationship Insecurity Sources Inventory (57 questions) ==" in text
+    assert "== Experiences in Close Relationships - Revised (36 questions) ==" in text
+    assert "Rate each statement." in text
+    assert "has no wording in 'de'; it is shown in 'en'." in text
+    assert "There are 103 questions." in text
+    assert "Question 103 of 103" in text
+    assert "internal_combined" in text or "Internal pattern, combined" in text
+
+
+def test_default_output_is_standard_output(
+    rrss: Questionnaire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed = iter(["q"])
+    assert run_take(rrss, ask=lambda prompt: next(feed)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Relationship Reassurance-Seeking Scale (rrss 0.1.0)\n")
+    assert max(len(line) for line in out.splitlines()) <= 100
