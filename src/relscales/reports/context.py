@@ -11,6 +11,7 @@ so the HTML, Markdown and text reports say the same thing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import os
@@ -202,7 +203,8 @@ class ReadingView:
     regions: tuple[tuple[str, str], ...]
     """``(key, name)`` pairs; keys are ``low-low``, ``low-high``, ``high-low``, ``high-high``."""
     intro: tuple[str, ...]
-    """Paragraphs explaining what the reading and its axes mean."""
+    """Paragraphs explaining what the reading and its axes mean (empty when an earlier
+    reading of the same kind in the report already explained them)."""
     finding: str
     """What this respondent's reading says, in plain words."""
     note: str | None
@@ -228,6 +230,8 @@ class InstrumentView:
     doi: str | None
     scores: tuple[ScoreView, ...]
     readings: tuple[ReadingView, ...]
+    norms_note: str | None
+    """Said once when some scores have no reference group (None when all have one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,6 +463,7 @@ class _Builder:
             spec.doi,
             tuple(scores),
             readings,
+            _norms_note(scores),
         )
 
     def battery_view(self, battery: CompiledBattery) -> InstrumentView:
@@ -487,6 +492,7 @@ class _Builder:
             None,
             tuple(scores),
             readings,
+            _norms_note(scores),
         )
 
     def _axis_score(
@@ -628,9 +634,17 @@ class _Builder:
 
 
 def _replace(view: ScoreView, **changes: Any) -> ScoreView:
-    import dataclasses
-
     return dataclasses.replace(view, **changes)
+
+
+def _norms_note(scores: Sequence[ScoreView]) -> str | None:
+    if all(s.norm is not None or s.screen for s in scores):
+        return None
+    some = "These scores have" if all(s.norm is None for s in scores) else "Some scores have"
+    return (
+        f"{some} no reference group, so they are not compared with norms; their charts show "
+        "them on the range of the scale."
+    )
 
 
 def _banner(status: str, name: str) -> str | None:
@@ -694,6 +708,11 @@ def person_context(
     readings = sorted(
         (r for inst in instruments for r in inst.readings), key=lambda r: order[r.kind]
     )
+    explained: set[str] = set()
+    for k, reading in enumerate(readings):  # explain each kind of reading once
+        if reading.kind in explained and reading.kind != "other":
+            readings[k] = dataclasses.replace(reading, intro=())
+        explained.add(reading.kind)
     provenance = [
         Provenance("instrument", c.id, c.instrument.version, c.instrument.content_hash)
         for c in b.compiled
@@ -1135,6 +1154,6 @@ def study_context(
         sample=sample,
         instruments=tuple(instruments),
         profiles=tuple(profiles),
-        not_a_diagnosis=wording.NOT_A_DIAGNOSIS,
+        not_a_diagnosis=wording.STUDY_NOT_A_DIAGNOSIS,
         provenance=tuple(provenance),
     )

@@ -55,6 +55,7 @@ __all__ = [
     "render_person_report",
     "render_study_report",
     "score_for_report",
+    "with_person_se",
 ]
 
 ReportFormat = Literal["html", "md", "txt"]
@@ -140,28 +141,50 @@ def score_for_report(
     result = score_compiled(compiled, source, options, battery=battery)
     if battery is not None:
         compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
-    result = _with_person_se(result, compiled, source, options)
+    result = with_person_se(result, compiled, source)
     return ReportInput(result, tuple(compiled), battery)
 
 
-def _with_person_se(
-    result: ScoreResult, compiled: Sequence[CompiledInstrument], source: Any, options: Any
+def with_person_se(
+    result: ScoreResult, compiled: Sequence[CompiledInstrument], data: Any
 ) -> ScoreResult:
-    """Add ``<score>.se`` and ``.df`` details for instruments scored without them."""
+    """Return ``result`` with ``<score>.se`` and ``.df`` details for every score.
+
+    Scores that already have them (those feeding a reading, with ``details=True``) are
+    left as they are. For the others, the standard error is computed as the engine does
+    for readings: the classical SEM when the instrument gives a reliability and a
+    reference SD, else the spread of the person's own answers (``items answered - 1``
+    degrees of freedom); composites combine their parts.
+
+    Parameters
+    ----------
+    result
+        The scores, from the same ``data`` (its options are reused).
+    compiled
+        The instruments scored (a battery's members included).
+    data
+        The response data the result was scored from (read once more).
+    """
     import numpy as np
 
-    from relscales.scoring.engine import ScoringRun, collect_answers
+    from relscales.io.tabular import Source, open_source
+    from relscales.scoring.engine import ScoreOptions, ScoringRun, collect_answers
     from relscales.scoring.kernel import item_sampling_se
 
     meta = result.metadata.get("scores", {})
     column_of = {(m["instrument"], m["score"]): col for col, m in meta.items()}
     details = dict(result.details)
-    plain = dataclasses.replace(options, quality=False, exclude_careless=False, details=False)
+    known = set(ScoreOptions.__dataclass_fields__)
+    saved = {k: v for k, v in result.metadata.get("options", {}).items() if k in known}
+    options = dataclasses.replace(
+        ScoreOptions(**saved), quality=False, exclude_careless=False, details=False
+    )
+    source = data if isinstance(data, Source) else open_source(data)
     for comp in compiled:
         columns = [column_of[(comp.id, info.id)] for info in comp.scores]
         if all(f"{c}.se" in details for c in columns):
             continue
-        run = ScoringRun([comp], source, plain)
+        run = ScoringRun([comp], source, options)
         remapped = run.compiled[0]
         _, answers, _ = collect_answers(remapped, source)
         person = item_sampling_se(
@@ -448,7 +471,29 @@ def percent(value: Any, digits: int = 0) -> str:
     return text if text == "-" else f"{text}%"
 
 
+def wrap(text: Any, width: int = 78, indent: int = 0, hanging: int = 0) -> str:
+    """Wrap text for plain-text reports, never breaking words at hyphens.
+
+    Examples
+    --------
+    >>> print(wrap("- one two three four", 14, 2, 2))
+      - one two
+        three four
+    """
+    import textwrap
+
+    return textwrap.fill(
+        str(text),
+        width=width,
+        initial_indent=" " * indent,
+        subsequent_indent=" " * (indent + hanging),
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|#~!])")
+_MD_ENTITY = re.compile(r"&(?=#?\w+;)")
 
 
 def markdown_escape(value: Any) -> Any:
@@ -467,7 +512,7 @@ def markdown_escape(value: Any) -> Any:
         return value
     if isinstance(value, bool | int | float) or value is None:
         return value
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_ENTITY.sub("&amp;", str(value)).replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
@@ -499,4 +544,5 @@ def _environment(folder: str | None, fmt: str) -> Environment:
     )
     env.filters["num"] = num
     env.filters["percent"] = percent
+    env.filters["wrap"] = wrap
     return env

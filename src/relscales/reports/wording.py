@@ -22,13 +22,20 @@ __all__ = [
     "SOURCE_INTRO",
     "SOURCE_REGIONS",
     "STATE_NOT_TRAIT",
+    "STUDY_NOT_A_DIAGNOSIS",
     "WHAT_HELPS",
     "axis_sentence",
 ]
 
+STUDY_NOT_A_DIAGNOSIS = (
+    "Scores and readings describe answers given at one point in time. They are not "
+    "diagnoses, and a reading describes a state a respondent was in, not who they are."
+)
+
 STATE_NOT_TRAIT = (
-    "Everything here describes how things are for you now, from the answers you gave. It is "
-    "a state you are in, not who you are, and states change."
+    "Your answers can change as your situation changes: another time, or another "
+    "relationship, may give a different picture. Every score comes with an interval that "
+    "shows how precise it is."
 )
 
 SAFETY_HEADING = "Your safety comes first"

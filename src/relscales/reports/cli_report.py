@@ -1,0 +1,246 @@
+"""The ``relscales report`` job: score, render, write atomically.
+
+Three modes: one respondent (``--respondent ID``, or the only respondent in the data),
+every respondent (``--all``: one file per respondent in the folder ``-o``), or the whole
+sample (``--study``). The format comes from ``--format`` or the suffix of ``-o``. Inputs
+are never written to; each output appears only when complete.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from relscales.errors import Issue, Location, OutputError
+from relscales.reports.render import (
+    PERSON_FORMATS,
+    STUDY_FORMATS,
+    ReportFormat,
+    format_for,
+    render_person_report,
+    render_study_report,
+    score_for_report,
+)
+
+__all__ = ["ReportJob", "file_names", "run_report"]
+
+EXIT_OK = 0
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """The options of ``relscales report`` (see ``relscales report --help``)."""
+
+    data: Path
+    instruments: Sequence[str]
+    output: Path
+    respondent: str | None = None
+    all_respondents: bool = False
+    study: bool = False
+    fmt: str | None = None
+    template_dir: Path | None = None
+    lang: str = "en"
+    locale: str = "en-US"
+    id_column: str | None = None
+    column_map: Path | None = None
+    ci_level: float = 0.95
+    norm_group: str | None = None
+    reliability: dict[str, float] | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    instruments_dir: Sequence[str | os.PathLike[str]] = ()
+    texts: Sequence[Path] = ()
+    quality: bool = True
+    duration_column: str | None = None
+
+
+def _usage(message: str, hint: str) -> OutputError:
+    return OutputError(Issue("invalid-option", message, hint=hint))
+
+
+def _pick_format(job: ReportJob, allowed: Sequence[str], folder: bool) -> ReportFormat:
+    name = job.fmt or (None if folder else job.output.name)
+    chosen = format_for(name) if name is not None else "html"
+    if chosen is None or chosen not in allowed:
+        shown = job.fmt if job.fmt else (job.output.suffix or job.output.name)
+        raise OutputError(
+            Issue(
+                "unsupported-format",
+                f"cannot write a {'study' if job.study else 'person'} report as '{shown}'",
+                Location(file=str(job.output)),
+                hint="write " + " or ".join(f".{f}" for f in allowed) + ", or choose with --format",
+            )
+        )
+    return chosen
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def file_names(ids: Sequence[Any], suffix: str) -> list[str]:
+    """Return one safe, unique file name per respondent id (``row-N`` when unusable).
+
+    Examples
+    --------
+    >>> file_names(["R_001", "<script>", "R_001", ".."], "html")
+    ['R_001.html', 'script.html', 'R_001-row-3.html', 'row-4.html']
+    """
+    names: list[str] = []
+    taken: set[str] = set()
+    for row, rid in enumerate(ids, start=1):
+        stem = _UNSAFE.sub("_", str(rid)).strip("._-")[:80]
+        if not stem:
+            stem = f"row-{row}"
+        name = f"{stem}.{suffix}"
+        if name.casefold() in taken:
+            name = f"{stem}-row-{row}.{suffix}"
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def run_report(job: ReportJob, echo: Callable[[str], None]) -> int:
+    """Run ``relscales report``; return the exit code."""
+    from relscales.io.atomic import atomic_text, check_not_input
+    from relscales.io.colmap import read_column_map
+    from relscales.io.scorejob import _compile_with_texts
+    from relscales.io.tabular import open_source
+    from relscales.reports.explain import find_row
+    from relscales.scoring.engine import ScoreOptions
+
+    modes = [job.respondent is not None, job.all_respondents, job.study]
+    if sum(modes) > 1:
+        raise _usage(
+            "--respondent, --all and --study choose one kind of report each",
+            "give only one of them",
+        )
+    allowed = STUDY_FORMATS if job.study else PERSON_FORMATS
+    fmt = _pick_format(job, allowed, folder=job.all_respondents)
+    inputs = [job.data] + ([job.column_map] if job.column_map else [])
+    if job.all_respondents:
+        _check_folder(job.output)
+    else:
+        check_not_input(job.output, inputs)
+    column_map = read_column_map(job.column_map) if job.column_map else {}
+    options = ScoreOptions(
+        id_column=job.id_column,
+        column_map=column_map,
+        confidence_level=job.ci_level,
+        norm_group=job.norm_group,
+        reliability=dict(job.reliability or {}),
+        duration_column=job.duration_column,
+    )
+    source = open_source(job.data, delimiter=job.delimiter, encoding=job.encoding)
+    texts, dirs = list(job.texts), job.instruments_dir
+    prepared = score_for_report(
+        job.instruments,
+        source,
+        options=options,
+        instruments_dir=dirs,
+        compile_one=lambda ref: _compile_with_texts(ref, dirs, texts),
+    )
+    result = prepared.result
+    common: dict[str, Any] = {"battery": prepared.battery, "template_dir": job.template_dir}
+    if job.study:
+        analyses = _analyses(prepared.compiled, column_map, source, job)
+        text = render_study_report(result, prepared.compiled, fmt=fmt, analyses=analyses, **common)
+        with atomic_text(job.output) as stream:
+            stream.write(text)
+        echo(f"wrote the study report of {result.n_respondents} respondents -> {job.output}")
+    elif job.all_respondents:
+        ids = result.columns[result.id_column].tolist()
+        names = file_names(ids, fmt)
+        for row, name in enumerate(names):
+            text = _person(result, prepared.compiled, row, fmt, job, common)
+            with atomic_text(job.output / name) as stream:
+                stream.write(text)
+        echo(f"wrote {len(names)} report{'s' * (len(names) != 1)} -> {job.output}")
+    else:
+        wanted = job.respondent
+        if wanted is None:
+            if result.n_respondents != 1:
+                raise _usage(
+                    f"the data have {result.n_respondents} respondents; say which report to write",
+                    "give --respondent ID (an id or a row number), --all or --study",
+                )
+            wanted = "1"
+        index = find_row(result, wanted)
+        if index is None:
+            raise OutputError(
+                Issue(
+                    "invalid-option",
+                    f"--respondent {wanted}: no respondent with that id, and not a row number "
+                    f"from 1 to {result.n_respondents}",
+                    Location(file=source.name),
+                    hint=f"give a value of the '{result.id_column}' column, or a row number",
+                )
+            )
+        text = _person(result, prepared.compiled, index, fmt, job, common)
+        with atomic_text(job.output) as stream:
+            stream.write(text)
+        rid = result.columns[result.id_column][index]
+        echo(f"wrote the report of respondent {rid} (row {index + 1}) -> {job.output}")
+    if result.problem_count:
+        n = result.problem_count
+        echo(
+            f"{n} invalid value{'s' * (n != 1)} treated as missing; list them with "
+            f"`relscales score {job.data} ... --problems FILE`"
+        )
+    return EXIT_OK
+
+
+def _person(
+    result: Any, compiled: Any, row: int, fmt: ReportFormat, job: ReportJob, common: Any
+) -> str:
+    return render_person_report(
+        result, compiled, row, fmt=fmt, lang=job.lang, locale=job.locale, **common
+    )
+
+
+def _check_folder(folder: Path) -> None:
+    """Make sure ``folder`` is a folder we may write in; create it when its parent exists."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(
+            Issue(
+                "output-unwritable",
+                f"'{folder}' is a file; with --all, -o names a folder for one report per "
+                "respondent",
+                Location(file=str(folder)),
+                hint="give a folder name with -o",
+            )
+        )
+    if not folder.exists():
+        parent = folder.parent if str(folder.parent) else Path(".")
+        if not parent.is_dir():
+            raise OutputError(
+                Issue(
+                    "output-unwritable",
+                    f"the folder '{parent}' does not exist",
+                    Location(file=str(folder)),
+                    hint="create the folder first, or choose another output path",
+                )
+            )
+        folder.mkdir()
+
+
+def _analyses(
+    compiled: Sequence[Any], column_map: dict[str, str], source: Any, job: ReportJob
+) -> list[Any]:
+    """Reliability, item analysis and the quality screen of each instrument."""
+    from relscales.analysis import analyze
+
+    by_item = {item: column for column, item in column_map.items()}
+    return [
+        analyze(
+            comp.with_columns(by_item) if by_item else comp,
+            source,
+            confidence_level=job.ci_level,
+            quality=job.quality,
+            duration_column=job.duration_column,
+        )
+        for comp in compiled
+    ]
