@@ -69,3 +69,20 @@ def test_help_import_time_lists_no_heavy_module() -> None:
     assert "relscales" in imported
     assert imported.isdisjoint(HEAVY), sorted(imported & set(HEAVY))
     assert "Usage" in proc.stdout
+
+
+def test_scoring_a_csv_does_not_import_pandas(tmp_path: Path) -> None:
+    """pyarrow imports pandas (about 0.2 s) on many conversions; the CSV path avoids them."""
+    out = tmp_path / "scores.csv"
+    args = ["score", "examples/ecr-r-responses.csv", "-i", "ecr-r", "--with-ci", "-o", str(out)]
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.replace("HEAVY", repr(json.dumps(HEAVY))), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    outcome = json.loads(proc.stdout.splitlines()[-1])
+    assert outcome["exit"] == 0, proc.stderr
+    assert "pandas" not in outcome["heavy"]
+    assert out.exists()

@@ -287,3 +287,53 @@ def test_numeric_first_read_falls_back_to_text_from_the_same_row(tmp_path: Path)
     cells = [str(v) for b in batches for v in b.columns["a"].to_pylist()]
     assert cells[2500] == "Strongly agree"
     assert float(cells[2499]) == 2499 % 7 + 1
+
+
+@pytest.mark.parametrize("late", ["40000", "7.0", "-99"])
+@pytest.mark.parametrize("whole", [0, 1 << 30], ids=["streamed", "whole"])
+def test_integer_columns_fall_back_without_losing_rows(
+    tmp_path: Path, late: str, whole: int
+) -> None:
+    """Integer-coded items are tried as int16; a cell that is not one (too big, a decimal)
+    sends reading to text from that row, and every score equals the float reading."""
+    import relscales
+
+    rows = ["id,a,b"] + [f"r{i},{i % 7 + 1},{(i * 3) % 7 + 1}" for i in range(3000)]
+    rows[2801] = f"r2800,{late},3"
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(rows) + "\n")
+    spec = tmp_path / "two.yaml"
+    spec.write_text(
+        "relscales: 1\nid: two\nversion: 1.0.0\nname: Two items\ndomain: other\n"
+        "license: {name: test fixture, item_text: not-included}\n"
+        "validation: {status: experimental}\n"
+        "response_scales:\n  s7: {values: [1, 2, 3, 4, 5, 6, 7], missing_codes: [-99]}\n"
+        "items:\n  - {id: a, label: item a, scale: s7}\n"
+        "  - {id: b, label: item b, scale: s7, reverse: true}\n"
+        "subscales:\n  - {id: both, name: Both, items: [a, b], score: mean, min_answered: 1}\n"
+    )
+    from relscales.io import tabular
+
+    original = tabular.Source.batches
+
+    def small(self: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs.update(batch_bytes=4096, whole_file_bytes=whole)
+        return original(self, *args, **kwargs)
+
+    tabular.Source.batches = small  # type: ignore[method-assign]
+    try:
+        result = relscales.score(str(spec), path)
+    finally:
+        tabular.Source.batches = original  # type: ignore[method-assign]
+    scores = result.scores["both"]
+    assert scores.shape == (3000,)
+    b = np.array([(i * 3) % 7 + 1 for i in range(3000)], dtype=float)
+    a = np.array([i % 7 + 1 for i in range(3000)], dtype=float)
+    expected = (a + (8 - b)) / 2
+    if late == "7.0":
+        a[2800] = 7.0
+        expected[2800] = (7.0 + 8 - 3) / 2
+    else:  # out of range, or the missing code: only b counts
+        expected[2800] = 8 - 3
+    np.testing.assert_array_equal(scores, expected)
+    assert len(result.problems) == (1 if late == "40000" else 0)

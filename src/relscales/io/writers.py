@@ -38,21 +38,23 @@ def _is_boolean(values: NDArray[Any]) -> bool:
 def _arrow_table(columns: Columns) -> Any:
     import pyarrow as pa
 
-    arrays = {}
-    for name, values in columns.items():
+    from relscales._arrow import bool_array, float_array, int_array, string_array
+
+    arrays = []
+    for values in columns.values():
         if not isinstance(values, np.ndarray):  # already a pyarrow array (ids)
-            arrays[name] = values
+            arrays.append(values)
         elif values.dtype == object and _is_boolean(values):
-            arrays[name] = pa.array(values.tolist(), type=pa.bool_())
+            arrays.append(bool_array(values.tolist()))
         elif values.dtype == object:
-            arrays[name] = pa.array(
-                [None if v is None else str(v) for v in values.tolist()], type=pa.string()
-            )
+            arrays.append(string_array([None if v is None else str(v) for v in values.tolist()]))
         elif values.dtype.kind == "f":
-            arrays[name] = pa.array(values, from_pandas=True)
+            arrays.append(float_array(values))
+        elif values.dtype.kind in "iu":
+            arrays.append(int_array(values))
         else:
-            arrays[name] = pa.array(values)
-    return pa.table(arrays)
+            arrays.append(pa.array(values))
+    return pa.Table.from_arrays(arrays, names=list(columns))
 
 
 class _CsvWriter:

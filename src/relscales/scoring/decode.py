@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from relscales._arrow import float_array, int_array, to_float64, to_numpy_filled
 from relscales.errors import ErrorCode
 from relscales.scoring.compile import CompiledScale, normalize_label
 
@@ -128,7 +129,7 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
             return _decode_text(array.text, scale)
         decoded = decode_column(array.numbers, scale)
         if decoded.bad_rows.size:
-            texts = array.text.take(pa.array(decoded.bad_rows)).to_pylist()
+            texts = array.text.take(int_array(decoded.bad_rows)).to_pylist()
             return Decoded(decoded.values, decoded.bad_rows, decoded.bad_reasons, texts)
         return decoded
     kind = array.type
@@ -140,13 +141,20 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
         )
     if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)):
         return _decode_text(pc.cast(array, pa.string()), scale)
+    if pa.types.is_integer(kind) and _contiguous_codes(scale):
+        # integer cells all within low..high of a scale whose codes are every integer in
+        # that range: all valid, so one min/max pass replaces the per-cell lookup
+        bounds = pc.min_max(array).as_py()
+        lowest, highest = bounds["min"], bounds["max"]
+        if lowest is None or (lowest >= scale.low and highest <= scale.high):
+            values = to_numpy_filled(array, np.nan).astype(np.float64, copy=False)
+            return Decoded(values, np.empty(0, np.int64), np.empty(0, np.uint8), [])
     numbers = array if pa.types.is_float64(kind) else pc.cast(array, pa.float64())
     # fast path: every non-empty cell is a valid code (one hash pass in Arrow, GIL released)
     valid_cells = pc.sum(pc.is_in(numbers, value_set=_value_set(scale))).as_py() or 0
     if valid_cells == len(numbers) - numbers.null_count:
-        out = numbers.to_numpy(zero_copy_only=False)
-        return Decoded(out, np.empty(0, np.int64), np.empty(0, np.uint8), [])
-    values = np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=np.float64)
+        return Decoded(to_float64(numbers), np.empty(0, np.int64), np.empty(0, np.uint8), [])
+    values = to_float64(numbers)
     missing = np.isnan(values)
     if scale.missing_codes:
         missing |= np.isin(values, np.array(sorted(scale.missing_codes)))
@@ -165,14 +173,23 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
 _VALUE_SETS: dict[tuple[float, ...], Any] = {}
 
 
+def _contiguous_codes(scale: CompiledScale) -> bool:
+    """Tell whether the scale's valid codes are exactly the integers from low to high."""
+    values = scale.values
+    return bool(
+        values.size
+        and scale.low.is_integer()
+        and values.size == scale.high - scale.low + 1
+        and np.array_equal(values, np.arange(scale.low, scale.high + 1))
+    )
+
+
 def _value_set(scale: CompiledScale) -> Any:
     """Return the scale's valid codes as a cached pyarrow array (for ``is_in``)."""
-    import pyarrow as pa
-
     key = tuple(scale.values.tolist())
     found = _VALUE_SETS.get(key)
     if found is None:
-        found = _VALUE_SETS.setdefault(key, pa.array(key, type=pa.float64()))
+        found = _VALUE_SETS.setdefault(key, float_array(np.array(key, dtype=np.float64)))
     return found
 
 
@@ -187,7 +204,7 @@ def _decode_text(array: Any, scale: CompiledScale) -> Decoded:
     for i, text in enumerate(dictionary):
         lookup[i], reason[i] = parse_cell(text, scale)
     lookup[-1] = np.nan  # null cells
-    indices = array.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+    indices = to_numpy_filled(array.indices, len(dictionary))
     values = lookup[indices]
     if not reason.any():
         return Decoded(values, np.empty(0, np.int64), np.empty(0, np.uint8), [])

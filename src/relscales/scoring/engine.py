@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from relscales._arrow import int_array
 from relscales._version import __version__
 from relscales.errors import DataError, Issue, Location, ScoringError
 from relscales.instruments.instrument import Instrument
@@ -336,6 +337,19 @@ class ScoringRun:
             cols += [c for c in comp.columns if c not in cols]
         return cols
 
+    def _integer_columns(self) -> set[str]:
+        """Item columns whose every scale is coded in small integers (read as int16)."""
+        found: set[str] = set()
+        mixed: set[str] = set()
+        for comp in self.compiled:
+            for j, column in enumerate(comp.columns):
+                codes = comp.scales[comp.item_scale[j]].values
+                small = bool(
+                    codes.size and np.all(codes == np.rint(codes)) and np.all(np.abs(codes) < 2**15)
+                )
+                (found if small else mixed).add(column)
+        return found - mixed
+
     def _qualified(self) -> dict[tuple[int, str], str]:
         counts: dict[str, int] = {}
         for comp in self.compiled:
@@ -504,7 +518,10 @@ class ScoringRun:
         scored = False
         items = [c for c in self.needed_columns() if c != self.id_column]
         batches = self.source.batches(
-            self.needed_columns(), prepare=self._decode_batch, numeric=items
+            self.needed_columns(),
+            prepare=self._decode_batch,
+            numeric=items,
+            integer=self._integer_columns(),
         )
         for batch in batches:
             scored = True
@@ -839,7 +856,9 @@ class ScoringRun:
     ) -> list[Problem]:
         column, item = comp.columns[j], comp.item_ids[j]
         rows = decoded.bad_rows
-        respondents = (ids[rows] if isinstance(ids, np.ndarray) else ids.take(rows)).tolist()
+        respondents = (
+            ids[rows] if isinstance(ids, np.ndarray) else ids.take(int_array(rows))
+        ).tolist()
         return [
             Problem(
                 first + int(r) + 1, str(rid), column, item, comp.id, str(value), REASONS[int(code)]

@@ -1,0 +1,138 @@
+"""Move columns between numpy and Arrow through their buffers.
+
+``pyarrow.array(...)`` and ``Array.to_numpy()`` consult pyarrow's pandas shim, which
+imports pandas (about 0.2 s) whenever pandas is installed, even for plain numpy
+data. The scoring path of the command line never needs pandas, so it converts
+numbers, booleans and short strings here, from and to raw buffers, with the same
+results: ``NaN`` in numpy is a null in Arrow and back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "bool_array",
+    "float_array",
+    "int_array",
+    "string_array",
+    "to_float64",
+    "to_numpy_filled",
+]
+
+
+def _validity(present: NDArray[np.bool_]) -> tuple[Any, int]:
+    """Return an Arrow validity bitmap for ``present`` (``None`` when all are) and nulls."""
+    import pyarrow as pa
+
+    nulls = int(present.size - np.count_nonzero(present))
+    if nulls == 0:
+        return None, 0
+    return pa.py_buffer(np.packbits(present, bitorder="little")), nulls
+
+
+def float_array(values: NDArray[Any]) -> Any:
+    """Return a float64 Arrow array; ``NaN`` becomes null.
+
+    >>> float_array(np.array([1.5, np.nan])).to_pylist()
+    [1.5, None]
+    """
+    import pyarrow as pa
+
+    data = np.ascontiguousarray(values, dtype=np.float64)
+    validity, nulls = _validity(~np.isnan(data))
+    return pa.Array.from_buffers(
+        pa.float64(), data.size, [validity, pa.py_buffer(data)], null_count=nulls
+    )
+
+
+def int_array(values: NDArray[Any]) -> Any:
+    """Return an int64 Arrow array without nulls.
+
+    >>> int_array(np.array([3, 1])).to_pylist()
+    [3, 1]
+    """
+    import pyarrow as pa
+
+    data = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), data.size, [None, pa.py_buffer(data)], null_count=0)
+
+
+def bool_array(values: Sequence[bool | None]) -> Any:
+    """Return a boolean Arrow array; ``None`` becomes null.
+
+    >>> bool_array([True, None, False]).to_pylist()
+    [True, None, False]
+    """
+    import pyarrow as pa
+
+    flags = np.fromiter((v is True for v in values), dtype=np.bool_, count=len(values))
+    present = np.fromiter((v is not None for v in values), dtype=np.bool_, count=len(values))
+    validity, nulls = _validity(present)
+    bits = pa.py_buffer(np.packbits(flags, bitorder="little"))
+    return pa.Array.from_buffers(pa.bool_(), len(values), [validity, bits], null_count=nulls)
+
+
+def string_array(values: Sequence[str | None]) -> Any:
+    """Return a UTF-8 string Arrow array; ``None`` becomes null.
+
+    >>> string_array(["secure", None, "ängstlich"]).to_pylist()
+    ['secure', None, 'ängstlich']
+    """
+    import pyarrow as pa
+
+    encoded = [b"" if v is None else v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    present = np.fromiter((v is not None for v in values), dtype=np.bool_, count=len(values))
+    validity, nulls = _validity(present)
+    return pa.Array.from_buffers(
+        pa.large_string(),
+        len(encoded),
+        [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))],
+        null_count=nulls,
+    ).cast(pa.string())
+
+
+def to_float64(array: Any) -> NDArray[np.float64]:
+    """Return a float64 Arrow array (or chunked array) as numpy; nulls become ``NaN``.
+
+    The result may be a read-only view of Arrow's memory.
+
+    >>> to_float64(float_array(np.array([2.0, np.nan]))).tolist()
+    [2.0, nan]
+    """
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not pa.types.is_float64(array.type):
+        raise TypeError(f"expected a float64 array, got {array.type}")
+    return to_numpy_filled(array, np.nan)
+
+
+def to_numpy_filled(array: Any, fill: Any) -> NDArray[Any]:
+    """Return a fixed-width numeric Arrow array as numpy, with ``fill`` in its null slots.
+
+    The result may be a read-only view of Arrow's memory.
+
+    >>> to_numpy_filled(int_array(np.array([4, 5])), -1).tolist()
+    [4, 5]
+    """
+    n = len(array)
+    dtype = np.dtype(array.type.to_pandas_dtype())
+    validity, data = array.buffers()[:2]
+    if data is None or n == 0:
+        return np.full(n, fill, dtype=np.result_type(dtype, np.min_scalar_type(fill)))
+    values: NDArray[Any] = np.frombuffer(
+        data, dtype=dtype, count=n, offset=array.offset * dtype.itemsize
+    )
+    if array.null_count == 0 or validity is None:
+        return values
+    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+    present = bits[array.offset : array.offset + n].view(np.bool_)
+    return np.where(present, values, fill)
