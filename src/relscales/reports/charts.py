@@ -232,12 +232,18 @@ def interval_chart(
     mid = strip_y + strip_h / 2
     if ci is not None and _finite(ci[0]) and _finite(ci[1]):
         a, b = sx(ci[0]), sx(ci[1])
+        blue = PALETTE["blue"]
+        ends = []
+        for x, past, step in ((a, ci[0] < low, -1), (b, ci[1] > high, 1)):
+            if past:  # runs past the end of the scale: an arrowhead, not a cap
+                ends.append(
+                    f'<path d="M{_n(x + step * 7)},{_n(mid)} L{_n(x)},{_n(mid - 5)} '
+                    f'L{_n(x)},{_n(mid + 5)} Z" fill="{blue}" stroke="none"/>'
+                )
+            else:
+                ends.append(_line(x, mid - 6, x, mid + 6, blue, 2))
         parts.append(
-            f'<g class="interval" stroke="{PALETTE["blue"]}" stroke-width="3">'
-            + _line(a, mid, b, mid, PALETTE["blue"], 3)
-            + _line(a, mid - 6, a, mid + 6, PALETTE["blue"], 2)
-            + _line(b, mid - 6, b, mid + 6, PALETTE["blue"], 2)
-            + "</g>"
+            '<g class="interval">' + _line(a, mid, b, mid, blue, 3) + "".join(ends) + "</g>"
         )
     if _finite(value):
         assert value is not None
@@ -420,7 +426,8 @@ def text_bar(
 ) -> Markup:
     """Draw a score and its interval as one line of text, for Markdown and plain text.
 
-    ``o`` is the score, ``[`` and ``]`` the ends of the interval, ``=`` the interval.
+    ``o`` is the score, ``[`` and ``]`` the ends of the interval, ``=`` the interval;
+    ``<`` or ``>`` mark an interval that runs past the end of the scale.
     """
     inner = width - 2
     cells = ["-"] * inner
@@ -433,7 +440,8 @@ def text_bar(
         a, b = at(ci[0]), at(ci[1])
         for k in range(a, b + 1):
             cells[k] = "="
-        cells[a], cells[b] = "[", "]"
+        cells[a] = "<" if ci[0] < low else "["
+        cells[b] = ">" if ci[1] > high else "]"
     if _finite(value):
         assert value is not None
         cells[at(value)] = "o"

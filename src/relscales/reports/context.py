@@ -24,6 +24,7 @@ import numpy as np
 from relscales._version import __version__
 from relscales.reports import charts, wording
 from relscales.reports.explain import (
+    SOURCE_PERSON,
     SOURCE_SEM,
     critical_value,
     flag_message,
@@ -124,6 +125,8 @@ class Interval:
     se: float
     source: str
     """Where the standard error comes from, in words."""
+    note: str | None = None
+    """A caution, when the interval runs past the scale or rests on identical answers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +235,8 @@ class InstrumentView:
     readings: tuple[ReadingView, ...]
     norms_note: str | None
     """Said once when some scores have no reference group (None when all have one)."""
+    interval_sources: tuple[str, ...]
+    """Where the intervals of its scores come from, each source once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,8 +349,30 @@ class _Builder:
             return None, "no interval: this score's precision is not known"
         if math.isinf(se) or math.isnan(se):
             return None, "no interval: fewer than two items were answered"
-        iv = Interval(value - crit * se, value + crit * se, self.level, se, source)
-        return iv, f"{_pct(self.level)} interval {iv.low:.2f} to {iv.high:.2f} ({source})"
+        notes = []
+        if se == 0 and source == SOURCE_PERSON:
+            notes.append(
+                "the answers on this score were all alike, so their spread cannot show how "
+                "precise it is"
+            )
+        low, high = self.bounds(column, key)
+        if value - crit * se < low - 1e-9 or value + crit * se > high + 1e-9:
+            notes.append("the interval runs past the end of the scale, so this score is imprecise")
+        note = "; ".join(notes) or None
+        iv = Interval(value - crit * se, value + crit * se, self.level, se, source, note)
+        text = f"{_pct(self.level)} interval {iv.low:.2f} to {iv.high:.2f} ({source})"
+        return iv, text + (f"; {note}" if note else "")
+
+    def bounds(self, column: str, key: str) -> tuple[float, float]:
+        """Return the range of a score (its lowest and highest possible values)."""
+        meta = self.scores_meta.get(column)
+        infos: list[ScoreInfo] = []
+        if meta is not None:
+            comp = next((c for c in self.compiled if c.id == meta["instrument"]), None)
+            infos = [i for i in (comp.scores if comp else ()) if i.id == meta["score"]]
+        elif self.battery is not None and key in self.battery.names:
+            infos = [self.battery.scores[self.battery.names.index(key)]]
+        return (infos[0].low, infos[0].high) if infos else (-math.inf, math.inf)
 
     def score_view(
         self, column: str, key: str, info: ScoreInfo, n_items: int | None, screen: bool
@@ -464,6 +491,7 @@ class _Builder:
             tuple(scores),
             readings,
             _norms_note(scores),
+            _sources(scores),
         )
 
     def battery_view(self, battery: CompiledBattery) -> InstrumentView:
@@ -493,6 +521,7 @@ class _Builder:
             tuple(scores),
             readings,
             _norms_note(scores),
+            _sources(scores),
         )
 
     def _axis_score(
@@ -635,6 +664,11 @@ class _Builder:
 
 def _replace(view: ScoreView, **changes: Any) -> ScoreView:
     return dataclasses.replace(view, **changes)
+
+
+def _sources(scores: Sequence[ScoreView]) -> tuple[str, ...]:
+    found = [s.interval.source for s in scores if s.interval is not None and not s.screen]
+    return tuple(dict.fromkeys(found))
 
 
 def _norms_note(scores: Sequence[ScoreView]) -> str | None:
