@@ -89,7 +89,7 @@ ScoreMethod = Literal["mean", "sum", "prorated_sum"]
 class _Spec(BaseModel):
     """Base of every spec model: strict, immutable, unknown keys refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class LicenseSpec(_Spec):
