@@ -265,7 +265,8 @@ def _smc(r: FloatArray) -> FloatArray:
 
 def _raw_alpha(c: FloatArray) -> float:
     k = c.shape[0]
-    return float(k / (k - 1) * (1.0 - np.trace(c) / c.sum()))
+    with np.errstate(invalid="ignore", divide="ignore"):  # constant items: no variance, NaN
+        return float(k / (k - 1) * (1.0 - np.trace(c) / c.sum()))
 
 
 def _alpha_stats(c: FloatArray) -> tuple[float, float, float, float]:
@@ -506,7 +507,8 @@ def item_analysis(items: ArrayLike, item_ids: Sequence[str]) -> ItemAnalysisResu
         if k > 2:
             alpha_drop = _raw_alpha(c[np.ix_(keep, keep)])
         else:  # psych's two-item case: the covariance over the other item's variance
-            alpha_drop = float(c[0, 1] / c[keep[0], keep[0]])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                alpha_drop = float(c[0, 1] / c[keep[0], keep[0]])
         both = ok & ~np.isnan(total)
         with np.errstate(invalid="ignore", divide="ignore"):  # a constant item gives NaN
             raw_r = (
