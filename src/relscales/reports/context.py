@@ -157,6 +157,9 @@ class ScoreView:
     value: float | None
     low: float
     high: float
+    """The range drawn: the score's possible range, or around the values when unbounded."""
+    bounded: bool
+    """False for scores without fixed bounds (composites of z scores)."""
     n_answered: int | None
     n_items: int | None
     interval: Interval | None
@@ -419,9 +422,11 @@ class _Builder:
                     norm_text,
                 )
         ci = (interval.low, interval.high) if interval else None
+        bounded = math.isfinite(info.low) and math.isfinite(info.high)
+        low, high = (info.low, info.high) if bounded else _around(value, ci)
         chart = None
         if not screen and value is not None:
-            desc = f"{info.name}: {value:.2f} on a range of {info.low:g} to {info.high:g}"
+            desc = f"{info.name}: {value:.2f} on a range of {low:g} to {high:g}"
             desc += f"; {interval_text}" if interval else ""
             desc += f"; band: {band}" if band else ""
             desc += f"; {norm_text}" if norm_view else ""
@@ -429,8 +434,8 @@ class _Builder:
                 self.chart_id(),
                 info.name,
                 desc,
-                low=info.low,
-                high=info.high,
+                low=low,
+                high=high,
                 value=value,
                 ci=ci,
                 bands=[
@@ -447,8 +452,9 @@ class _Builder:
             kind="composite" if info.kind == "composite" else "subscale",
             description=None,
             value=value,
-            low=info.low,
-            high=info.high,
+            low=low,
+            high=high,
+            bounded=bounded,
             n_answered=int(counts[self.row]) if counts is not None else None,
             n_items=n_items,
             interval=interval,
@@ -459,7 +465,7 @@ class _Builder:
             norm_text=norm_text,
             screen=screen,
             chart=chart,
-            text_bar=charts.text_bar(info.low, info.high, value, ci),
+            text_bar=charts.text_bar(low, high, value, ci),
         )
 
     def instrument_view(self, comp: CompiledInstrument) -> InstrumentView:
@@ -664,6 +670,13 @@ class _Builder:
 
 def _replace(view: ScoreView, **changes: Any) -> ScoreView:
     return dataclasses.replace(view, **changes)
+
+
+def _around(value: float | None, ci: tuple[float, float] | None) -> tuple[float, float]:
+    """Return a drawing range for an unbounded score (a z metric): at least -3 to 3."""
+    points = [-3.0, 3.0] + ([value] if value is not None else []) + list(ci or ())
+    finite = [v for v in points if math.isfinite(v)]
+    return float(math.floor(min(finite))), float(math.ceil(max(finite)))
 
 
 def _sources(scores: Sequence[ScoreView]) -> tuple[str, ...]:
@@ -958,6 +971,8 @@ def _describe(values: Any) -> tuple[int, int, list[float | None]]:
 
 def _distribution(cid: str, column: str, info: ScoreInfo, values: Any) -> ScoreDistribution:
     n, missing, (mean, sd, lo, med, hi) = _describe(values)
+    bounded = math.isfinite(info.low) and math.isfinite(info.high)
+    low, high = (info.low, info.high) if bounded else _around(lo, (lo or 0.0, hi or 0.0))
     desc = f"Histogram of {info.name} for {n} respondents ({missing} missing)"
     if mean is not None:
         desc += f"; mean {mean:.2f}" + (f", SD {sd:.2f}" if sd is not None else "")
@@ -966,13 +981,11 @@ def _distribution(cid: str, column: str, info: ScoreInfo, values: Any) -> ScoreD
         f"Distribution of {info.name}",
         desc,
         values=np.asarray(values, dtype=np.float64).tolist(),
-        low=info.low,
-        high=info.high,
+        low=low,
+        high=high,
         x_label=info.name,
     )
-    return ScoreDistribution(
-        column, info.name, n, missing, mean, sd, lo, med, hi, info.low, info.high, chart
-    )
+    return ScoreDistribution(column, info.name, n, missing, mean, sd, lo, med, hi, low, high, chart)
 
 
 def _analysis_parts(

@@ -1,0 +1,423 @@
+"""The report context: what a person or study report says, before any template."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import relscales
+from relscales.analysis import analyze
+from relscales.reports import wording
+from relscales.reports.context import default_clock, person_context, study_context
+from relscales.reports.explain import SOURCE_PERSON, SOURCE_SEM
+from relscales.reports.render import ReportInput, score_for_report, with_person_se
+from relscales.scoring.engine import ScoreOptions, resolve_refs, score_compiled
+
+Clock = Callable[[], datetime.datetime]
+NORMED = Path(__file__).resolve().parent.parent / "data" / "scoring" / "normed.yaml"
+
+
+def test_safety_flag_with_resources_for_the_locale(
+    battery_input: ReportInput, clock: Clock
+) -> None:
+    report = person_context(
+        battery_input.result,
+        battery_input.compiled,
+        0,
+        battery=battery_input.battery,
+        clock=clock,
+        version="9.9.9",
+    )
+    assert report.respondent_id == "P-001"
+    assert report.row == 1
+    assert report.generated == "2026-01-02"
+    assert report.relscales_version == "9.9.9"
+    (flag,) = report.raised_flags
+    assert (flag.id, flag.instrument, flag.severity, flag.state) == (
+        "safety",
+        "risi",
+        "urgent",
+        "raised",
+    )
+    assert flag.raised
+    assert "you may not feel safe" in flag.message
+    assert [(r.name, r.contact) for r in flag.resources] == [
+        ("National Domestic Violence Hotline", "1-800-799-7233"),
+        ("Local emergency services", None),
+    ]
+    default = person_context(
+        battery_input.result,
+        battery_input.compiled,
+        0,
+        battery=battery_input.battery,
+        locale="default",
+        clock=clock,
+    )
+    assert [r.name for r in default.raised_flags[0].resources] == ["Local emergency services"]
+
+
+def test_unknown_flag_and_unreadable_answers(battery_input: ReportInput, clock: Clock) -> None:
+    report = person_context(
+        battery_input.result, battery_input.compiled, 5, battery=battery_input.battery, clock=clock
+    )
+    assert [f.state for f in report.flags] == ["unknown"]
+    assert report.raised_flags == ()
+    assert report.problems == (
+        "ecr-r item ecrr07 (column ecrr07): '8' is outside the item's response scale; "
+        "treated as missing",
+    )
+
+
+def test_banners_for_experimental_instruments_only(
+    battery_input: ReportInput, clock: Clock
+) -> None:
+    report = person_context(
+        battery_input.result, battery_input.compiled, 0, battery=battery_input.battery, clock=clock
+    )
+    views = {i.id: i for i in report.instruments}
+    assert [i.kind for i in report.instruments] == ["instrument"] * 3 + ["battery"]
+    assert views["risi"].experimental
+    assert views["risi"].banner is not None
+    assert "has not been validated" in views["risi"].banner
+    assert views["ecr-r"].banner is None
+    assert views["ecr-r"].validation_status == "published"
+    assert report.banners == (views["risi"].banner, views["relationship-insecurity-battery"].banner)
+    assert [(p.kind, p.id) for p in report.provenance] == [
+        ("instrument", "risi"),
+        ("instrument", "ecr-r"),
+        ("instrument", "rses"),
+        ("battery", "relationship-insecurity-battery"),
+    ]
+    assert all(p.content_hash.startswith("sha256:") for p in report.provenance)
+
+
+@pytest.mark.parametrize(
+    ("row", "source", "attachment"),
+    [
+        (0, "internal", "preoccupied"),
+        (1, "relational", "indeterminate"),
+        (2, "both", "fearful"),
+        (3, "neither", "secure"),
+        (4, "indeterminate", "indeterminate"),
+    ],
+    ids=["internal", "relational", "both", "neither", "indeterminate"],
+)
+def test_readings_in_plain_language(
+    battery_input: ReportInput, clock: Clock, row: int, source: str, attachment: str
+) -> None:
+    report = person_context(
+        battery_input.result,
+        battery_input.compiled,
+        row,
+        battery=battery_input.battery,
+        clock=clock,
+    )
+    kinds = [(r.kind, r.id) for r in report.readings]
+    assert kinds == [
+        ("insecurity_source", "insecurity_source"),
+        ("insecurity_source", "insecurity_source_combined"),
+        ("attachment", "attachment_style"),
+    ]
+    risi, combined, attach = report.readings
+    assert risi.label == source
+    assert risi.finding == wording.SOURCE_REGIONS[source]
+    assert attach.label == attachment
+    assert attach.finding == wording.ATTACHMENT_REGIONS[attachment]
+    assert risi.intro == (
+        wording.SOURCE_INTRO,
+        wording.INTERNAL_PATTERN,
+        wording.RELATIONSHIP_SIGNAL,
+    )
+    assert combined.intro == ()  # explained once
+    assert attach.intro == (wording.ATTACHMENT_INTRO,)
+    assert risi.experimental
+    assert not attach.experimental
+    assert (risi.x.cut, risi.y.cut, combined.x.cut) == (3, 3, 50)
+    assert attach.x.name == "Attachment-related avoidance"
+    assert risi.x.interval is not None
+    assert risi.x.interval.low < risi.x.value < risi.x.interval.high
+    assert ("active-region" in risi.chart) == (source != "indeterminate")
+    for text in (risi.finding, attach.finding, *risi.intro):
+        assert " you are insecure" not in text.lower()
+        assert "disorder" not in text.lower()
+
+
+def test_every_score_has_an_interval_and_the_screen_has_no_chart(
+    battery_input: ReportInput, clock: Clock
+) -> None:
+    report = person_context(
+        battery_input.result, battery_input.compiled, 0, battery=battery_input.battery, clock=clock
+    )
+    scores = {(i.id, s.id): s for i in report.instruments for s in i.scores}
+    screen = scores[("risi", "safety")]
+    assert screen.screen
+    assert screen.chart is None
+    others = [s for s in scores.values() if not s.screen]
+    assert all(s.interval is not None and s.chart for s in others)
+    rses = scores[("rses", "self_esteem")]  # no reading: its SE comes from with_person_se
+    assert rses.interval is not None
+    assert rses.interval.source == SOURCE_PERSON
+    assert rses.n_answered == 10
+    assert rses.n_items == 10
+    assert (rses.low, rses.high) == (0, 30)
+    assert scores[("risi", "internal_pattern")].n_items is None  # a composite
+    battery = next(i for i in report.instruments if i.kind == "battery")
+    assert [s.id for s in battery.scores] == ["internal_combined", "relationship_signal_pomp"]
+    assert battery.scores[0].interval is not None
+    assert "propagated" in battery.scores[0].interval.source
+    risi = report.instruments[0]
+    assert risi.interval_sources == (SOURCE_PERSON,)
+    assert risi.norms_note is not None
+    assert risi.norms_note.startswith("These scores")
+
+
+def test_intervals_that_run_past_the_scale_or_rest_on_alike_answers_say_so(
+    battery_input: ReportInput, clock: Clock
+) -> None:
+    report = person_context(
+        battery_input.result, battery_input.compiled, 0, battery=battery_input.battery, clock=clock
+    )
+    scores = {s.id: s for s in report.instruments[0].scores}
+    past = scores["recurrence"]
+    assert past.interval is not None
+    assert past.interval.high > 5
+    assert "runs past the end of the scale" in (past.interval.note or "")
+    assert "runs past" in past.interval_text
+    assert ">" in past.text_bar
+    alike = scores["contingent_worth"]
+    assert alike.interval is not None
+    assert alike.interval.se == 0
+    assert "all alike" in (alike.interval.note or "")
+
+
+def _normed_result(
+    details: bool,
+) -> tuple[relscales.ScoreResult, list[relscales.CompiledInstrument]]:
+    compiled, _ = resolve_refs([str(NORMED)])
+    data = {
+        "id": ["n1", "n2"],
+        "a1": [4, 1],
+        "a2": [2, 5],
+        "a3": [4, 1],
+        "a4": [4, 1],
+        "b1": [3, 1],
+        "b2": [3, None],
+        "b3": [3, 5],
+    }
+    result = score_compiled(compiled, data, ScoreOptions(details=details))
+    if details:
+        result = with_person_se(result, compiled, data)
+    return result, compiled
+
+
+@pytest.mark.parametrize("details", [True, False], ids=["details", "plain-result"])
+def test_norms_bands_and_classical_sem(details: bool, clock: Clock) -> None:
+    result, compiled = _normed_result(details)
+    report = person_context(result, compiled, 0, clock=clock)
+    (inst,) = report.instruments
+    warmth = {s.id: s for s in inst.scores}["warmth"]
+    assert warmth.value == 4.0
+    assert warmth.band == "high"
+    assert warmth.band_note is None
+    norm = warmth.norm
+    assert norm is not None
+    assert norm.group == "students"
+    assert norm.n == 400
+    assert math.isclose(norm.z, 1.25)
+    assert math.isclose(norm.t, 62.5)
+    assert math.isclose(norm.percentile, 89.4350, abs_tol=1e-3)
+    assert norm.percentile_method == "normal approximation"
+    assert "higher than about 89% of that group" in norm.text
+    sem = 0.8 * math.sqrt(1 - 0.84)
+    assert warmth.interval is not None
+    assert warmth.interval.source == SOURCE_SEM
+    assert math.isclose(warmth.interval.high - 4.0, 1.959964 * sem, rel_tol=1e-5)
+    assert "students: mean 3, SD 0.8" in (warmth.chart or "")
+    assert inst.norms_note is not None
+    assert inst.norms_note.startswith("Some scores")
+    assert report.banners
+    assert "Normed test instrument" in report.banners[0]
+
+
+def test_missing_score_missing_reading_and_no_interval(clock: Clock) -> None:
+    result, compiled = _normed_result(True)
+    report = person_context(result, compiled, 1, clock=clock)
+    worry = {s.id: s for s in report.instruments[0].scores}["worry"]
+    assert worry.value is None
+    assert worry.interval is None
+    assert worry.chart is None
+    assert worry.interval_text.startswith("missing")
+    result = relscales.score(
+        "risi",
+        {"id": ["x"], "ip_rec1": [None]}
+        | {
+            i.id: [3]
+            for i in relscales.load_instrument("risi").items
+            if i.id not in ("ip_rec1", "ip_rec2")
+        }
+        | {"ip_rec2": [None]},
+    )
+    compiled, _ = resolve_refs(["risi"])
+    report = person_context(result, compiled, 0, clock=clock)
+    (reading,) = report.readings
+    assert reading.label is None
+    assert reading.finding == wording.SOURCE_REGIONS["missing"]
+    assert reading.x.value is None
+    assert reading.x.level is None
+    assert "no reading: a score is missing" in reading.chart
+    scores = {s.id: s for s in report.instruments[0].scores}
+    assert scores["internal_pattern"].interval_text == "missing: too few items were answered"
+    assert scores["dishonesty"].interval is None  # no details: precision unknown
+    assert scores["dishonesty"].interval_text == "no interval: this score's precision is not known"
+
+
+def test_one_answered_item_gives_no_interval(clock: Clock) -> None:
+    inst = relscales.load_instrument("risi")
+    data = {"id": ["x"]} | {i.id: [3] for i in inst.items}
+    data["rs_sec1"] = data["rs_sec2"] = [None]  # secrecy: 1 of 3 answered, below min_answered
+    inp = score_for_report(["risi"], data)
+    report = person_context(inp.result, inp.compiled, 0, clock=clock)
+    safety = {s.id: s for s in report.instruments[0].scores}
+    assert safety["secrecy"].value is None
+    data = {"id": ["x"]} | {i.id: [None] for i in inst.items} | {"sf_fear": [1]}
+    inp = score_for_report(["risi"], data)
+    report = person_context(inp.result, inp.compiled, 0, clock=clock)
+    screen = {s.id: s for s in report.instruments[0].scores}["safety"]
+    assert screen.value == 1.0
+    assert screen.interval_text == ("no interval: fewer than two items were answered")
+
+
+def test_classification_functions_reading(clock: Clock) -> None:
+    inst = relscales.load_instrument("ecr")
+    data = {"id": ["e"]} | {item.id: [4] for item in inst.items}
+    inp = score_for_report(["ecr"], data)
+    report = person_context(inp.result, inp.compiled, 0, clock=clock)
+    midpoint, brennan = report.readings
+    assert (midpoint.method, brennan.method) == ("cut", "functions")
+    assert brennan.label == "fearful"
+    assert brennan.intro == ()
+    assert brennan.x.cut is None
+    assert brennan.x.level == "function"
+    assert brennan.x.text.startswith("Attachment-related avoidance: 4.00")
+    assert 'stroke-dasharray="5 3"' not in brennan.chart
+
+
+def test_other_readings_use_the_profile_description(tmp_path: Path, clock: Clock) -> None:
+    text = NORMED.read_text().replace(
+        "composites:",
+        "profiles:\n  - id: mood\n    name: Mood map\n    description: Warmth by worry.\n"
+        "    x: {score: warmth, cut: 3}\n    y: {score: worry, cut: 9}\n"
+        "    regions: {low-low: calm, low-high: tense, high-low: warm, high-high: mixed}\n"
+        "composites:",
+        1,
+    )
+    path = tmp_path / "mood.yaml"
+    path.write_text(text)
+    inp = score_for_report(
+        [str(path)],
+        {"id": ["a"], "a1": [5], "a2": [1], "a3": [5], "a4": [5], "b1": [1], "b2": [1], "b3": [5]},
+    )
+    (reading,) = person_context(inp.result, inp.compiled, 0, clock=clock).readings
+    assert reading.kind == "other"
+    assert reading.intro == ("Warmth by worry.",)
+    assert reading.label == "warm"
+    assert reading.finding == "Reading: warm."
+    assert reading.note is None
+
+
+def test_row_out_of_range(ecr_input: ReportInput, clock: Clock) -> None:
+    with pytest.raises(IndexError, match="outside the 6 respondents"):
+        person_context(ecr_input.result, ecr_input.compiled, 6, clock=clock)
+
+
+def test_default_clock_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
+    assert default_clock() == datetime.datetime(1970, 1, 2, tzinfo=datetime.UTC)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "not a number")
+    assert default_clock().year >= 2024
+
+
+def test_study_context(battery_input: ReportInput, battery_csv: Path, clock: Clock) -> None:
+    analyses = [analyze(c, battery_csv) for c in battery_input.compiled]
+    report = study_context(
+        battery_input.result,
+        battery_input.compiled,
+        analyses=analyses,
+        battery=battery_input.battery,
+        clock=clock,
+        version="9.9.9",
+    )
+    assert report.sample.n_respondents == 6
+    assert report.sample.id_column == "id"
+    assert report.sample.n_invalid_cells == 1
+    assert report.sample.invalid_by_code == (("value-out-of-range", 1),)
+    assert [i.id for i in report.instruments] == [
+        "risi",
+        "ecr-r",
+        "rses",
+        "relationship-insecurity-battery",
+    ]
+    for inst in report.instruments:
+        for dist in inst.scores:
+            assert dist.n + dist.n_missing == 6
+            assert "<svg" in dist.chart
+    risi = report.instruments[0]
+    assert risi.reliability
+    assert risi.items
+    assert risi.quality is not None
+    assert risi.quality.n_screened == 6
+    assert 0 <= risi.quality.share_flagged <= 1
+    assert report.instruments[-1].kind == "battery"
+    assert report.instruments[-1].reliability == ()
+    source = {p.id: p for p in report.profiles}["insecurity_source"]
+    counts = {c.label: c.n for c in source.counts}
+    assert counts == {
+        "neither": 1,
+        "internal": 1,
+        "relational": 1,
+        "both": 1,
+        "indeterminate": 2,
+    }
+    assert source.n_read == 6
+    assert source.n_missing == 0
+    assert source.n_indeterminate == 2
+    assert math.isclose(source.share_indeterminate, 2 / 6)
+    assert math.isclose(sum(c.share for c in source.counts), 1.0)
+    assert [p.owner for p in report.profiles] == [
+        "risi",
+        "ecr-r",
+        "relationship-insecurity-battery",
+    ]
+    assert report.not_a_diagnosis == wording.STUDY_NOT_A_DIAGNOSIS
+
+
+def test_study_without_analyses_or_answers(clock: Clock) -> None:
+    compiled, _ = resolve_refs(["ecr-r"])
+    ids = [item.id for item in compiled[0].instrument.items]
+    result = score_compiled(compiled, {"id": ["a"]} | {i: [None] for i in ids}, ScoreOptions())
+    report = study_context(result, compiled, clock=clock)
+    (inst,) = report.instruments
+    assert inst.reliability == ()
+    assert inst.quality is None
+    assert [(d.n, d.n_missing, d.mean) for d in inst.scores] == [(0, 1, None), (0, 1, None)]
+    (prof,) = report.profiles
+    assert prof.n_read == 0
+    assert prof.n_missing == 1
+    assert prof.share_indeterminate == 0.0
+
+
+def test_item_analysis_of_constant_items_gives_nan_not_a_warning() -> None:
+    """Safety-screen items are mostly answered 1: alpha without an item can be 0/0."""
+    import numpy as np
+
+    from relscales.reliability import item_analysis
+
+    x = np.array([[1.0, 1, 1, 3], [1, 1, 1, 1], [1, 1, 1, 2], [1, 1, 1, 1]])
+    stats = item_analysis(x, ["a", "b", "c", "d"]).items
+    assert math.isnan(stats[3].alpha_if_deleted)  # the other three never vary
+    two = item_analysis(np.array([[1.0, 1], [1, 1], [1, 2]]), ["a", "b"]).items
+    assert math.isnan(two[1].alpha_if_deleted)
