@@ -610,6 +610,87 @@ def score_command(
     raise typer.Exit(code)
 
 
+Lang = Annotated[
+    str | None,
+    typer.Option("--lang", help="The respondent's language (en, fr, pt-BR); default: the first."),
+]
+Locale = Annotated[
+    str, typer.Option("--locale", help="Locale of the help resources shown with flags.")
+]
+
+
+@app.command("take")
+def take_command(
+    instrument: Annotated[str, typer.Argument(help="An instrument or battery id, or a YAML path.")],
+    texts: Texts = None,
+    lang: Lang = None,
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--save", help="Also save the report: .html, .md, .txt or .json.", dir_okay=False
+        ),
+    ] = None,
+    locale: Locale = "en-US",
+    instruments_dir: InstrumentsDir = None,
+) -> None:
+    """Answer a questionnaire in the terminal, then read your own report."""
+    from relscales.errors import RelscalesError
+    from relscales.selfassess.commands import take
+
+    try:
+        code = take(
+            instrument,
+            texts=texts or [],
+            language=lang,
+            save=save,
+            locale=locale,
+            instruments_dir=_dirs(instruments_dir),
+            echo=_err,
+        )
+    except RelscalesError as exc:
+        _fail(exc)
+    raise typer.Exit(code)
+
+
+@app.command("serve")
+def serve_command(
+    instrument: Annotated[
+        list[str] | None, typer.Argument(help="Offer only these ids (default: all takeable).")
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port; 0 picks a free one.")] = 8765,
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--save", help="Save each submission as JSON in this folder.", file_okay=False
+        ),
+    ] = None,
+    texts: Texts = None,
+    lang: Lang = None,
+    locale: Locale = "en-US",
+    instruments_dir: InstrumentsDir = None,
+) -> None:
+    """Serve a local web app where questionnaires are taken in a browser."""
+    from relscales.errors import RelscalesError
+    from relscales.selfassess.commands import serve
+
+    try:
+        code = serve(
+            instrument or [],
+            host=host,
+            port=port,
+            save_dir=save,
+            language=lang,
+            locale=locale,
+            texts=texts or [],
+            instruments_dir=_dirs(instruments_dir),
+            echo=_err,
+        )
+    except RelscalesError as exc:
+        _fail(exc)
+    raise typer.Exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line, mapping outcomes to the documented exit codes."""
     args = sys.argv[1:] if argv is None else argv

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,7 +39,8 @@ def write_overlay(tmp_path: Path) -> OverlayWriter:
             data["instructions"] = instructions
         if scale_labels:
             data["scale_labels"] = scale_labels
-        path = tmp_path / f"{instrument}-{language}-{prefix.split()[0].lower()}.yaml"
+        tag = re.sub(r"[^a-z0-9]+", "", prefix.casefold())[:12]
+        path = tmp_path / f"{instrument}-{language}-{tag}.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         return path
 

@@ -159,3 +159,22 @@ def test_default_output_is_standard_output(
     out = capsys.readouterr().out
     assert out.startswith("Relationship Reassurance-Seeking Scale (rrss 0.1.0)\n")
     assert max(len(line) for line in out.splitlines()) <= 100
+
+
+@pytest.mark.parametrize("at", [0, 57], ids=["first-question", "safety-pause"])
+def test_interrupt_writes_nothing(at: int, tmp_path: Path) -> None:
+    q = load_questionnaire("risi")
+    lines = iter(["1"] * 52 + ["4"] + ["1"] * 4 + [""])
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        if len(asked) > at and (at == 0 or prompt.startswith("Press Enter")):
+            raise KeyboardInterrupt
+        return next(lines)
+
+    shown: list[str] = []
+    code = run_take(q, ask=ask, say=shown.append, save=tmp_path / "me.html", width=80)
+    assert code == 130
+    assert shown[-1] == "Interrupted: nothing was saved."
+    assert list(tmp_path.iterdir()) == []

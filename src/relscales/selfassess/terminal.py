@@ -14,6 +14,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from relscales.selfassess.outcome import (
     RaisedFlag,
@@ -183,12 +184,31 @@ def run_take(
     Returns
     -------
     int
-        0, whether the report was shown or the respondent quit.
+        0, whether the report was shown or the respondent quit; 130 after Ctrl-C.
     """
     fmt = save_format(save) if save is not None else None
     view = _View(say, width or _width())
     session = Session(questionnaire.questions)
     _intro(view, questionnaire, save)
+    try:
+        _ask_all(view, questionnaire, session, ask)
+        if session.quit:
+            view.say("")
+            view.para("Stopped before the end: no report was made and nothing was saved.")
+            return 0
+        _finish(view, questionnaire, session, ask, save, fmt, locale)
+    except KeyboardInterrupt:
+        say("")
+        view.para("Interrupted: nothing was saved.")
+        return 130
+    return 0
+
+
+def _ask_all(
+    view: _View, questionnaire: Questionnaire, session: Session, ask: Callable[[str], str]
+) -> None:
+    """Ask until the respondent is done or quits."""
+    say = view.say
     shown: int | None = None
     sections_shown: set[int] = set()
     while not session.finished:
@@ -213,10 +233,19 @@ def run_take(
         elif step.kind == "help":
             say(HELP)
             shown = None
-    if session.quit:
-        view.say("")
-        view.para("Stopped before the end: no report was made and nothing was saved.")
-        return 0
+
+
+def _finish(
+    view: _View,
+    questionnaire: Questionnaire,
+    session: Session,
+    ask: Callable[[str], str],
+    save: Path | None,
+    fmt: Literal["html", "md", "txt", "json"] | None,
+    locale: str,
+) -> None:
+    """Score, show the flags and the report, and save when asked."""
+    say = view.say
     answers = session.answers()
     result = score_answers(questionnaire, answers)
     flags = raised_flags(questionnaire, result, locale=locale)
@@ -236,7 +265,7 @@ def run_take(
             "Nothing was saved. To keep a report, take the questionnaire with --save FILE "
             "(.html, .md, .txt or .json)."
         )
-        return 0
+        return
     if fmt == "json":
         record = submission_record(questionnaire, answers, result, via="take")
         text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
@@ -244,4 +273,3 @@ def run_take(
         text = render_report(questionnaire, result, fmt, locale=locale)
     save_result(save, text)
     view.para(f"Saved your report to {save}.")
-    return 0

@@ -1,0 +1,594 @@
+"""``relscales serve``: a small local web app for self-assessment.
+
+Built on the standard library's :class:`http.server.ThreadingHTTPServer`: no new
+dependency, no framework, a surface small enough to read in one sitting. The app
+(:class:`SelfAssessApp`) is a plain function of (method, target, headers, body) to a
+:class:`Response`, so it is tested without sockets; :class:`_Handler` only moves bytes.
+
+Security measures (docs/self-assessment.md explains each):
+
+- binds 127.0.0.1 by default; on a loopback address the ``Host`` header must name the
+  server (defeats DNS rebinding);
+- every form carries a CSRF token, the HMAC of a random per-browser cookie
+  (``SameSite=Strict``, ``HttpOnly``) under a per-process secret (double submit), and a
+  POST whose ``Origin`` (or ``Referer``) is another site is refused with 403;
+- request bodies over :data:`MAX_BODY` bytes are refused (413) before they are read;
+- a strict Content-Security-Policy (no scripts at all; styles from the app itself or
+  by hash), ``X-Content-Type-Options``, ``X-Frame-Options``, ``Referrer-Policy``,
+  ``Cache-Control: no-store``;
+- every value in a page is HTML-escaped (Jinja autoescape);
+- answers are never logged, and nothing is written unless ``--save DIR`` was given.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import hmac
+import html
+import http.server
+import ipaddress
+import json
+import re
+import secrets
+import socket
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from relscales.errors import RelscalesError
+from relscales.selfassess.questionnaire import (
+    Question,
+    Questionnaire,
+    TakeableEntry,
+    load_questionnaire,
+    takeable,
+)
+
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_FIELD",
+    "MAX_BODY",
+    "Response",
+    "SelfAssessApp",
+    "ServeOptions",
+    "is_loopback",
+    "make_server",
+]
+
+MAX_BODY = 64 * 1024
+"""Largest request body accepted, in bytes (a 100-item form is under 4 KiB)."""
+
+CSRF_COOKIE = "relscales_csrf"
+CSRF_FIELD = "csrf_token"
+SKIP = "skip"
+"""Form value of the explicit "skip this question" answer."""
+
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
+_TAKE = re.compile(r"^/take/([a-z0-9][a-z0-9-]*)$")
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+_STYLE_ATTR = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = {"/static/selfassess.css": (HERE / "static" / "selfassess.css", "text/css; charset=utf-8")}
+
+BASE_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    # same-origin, not no-referrer: with no-referrer, browsers send `Origin: null` on
+    # form posts, and the Origin check could not tell our own form from a sandboxed frame.
+    ("Referrer-Policy", "same-origin"),
+    ("Cache-Control", "no-store"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+)
+
+DEFAULT_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether ``host`` is a loopback name or address (only this machine can reach it).
+
+    Examples
+    --------
+    >>> [is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "192.168.1.5")]
+    [True, True, True, False, False]
+    """
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def allowed_hosts(host: str, port: int) -> frozenset[str] | None:
+    """Return the ``Host`` header values a server bound to ``host:port`` accepts.
+
+    ``None`` (any) for a non-loopback bind, whose names the server cannot know.
+    """
+    if not is_loopback(host):
+        return None
+    names = {"127.0.0.1", "localhost", "[::1]", host.casefold()}
+    if ":" in host and not host.startswith("["):
+        names.add(f"[{host}]")
+    return frozenset(names | {f"{n}:{port}" for n in names})
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the app answers: status, body, content type, extra headers and its CSP."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "text/html; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+    csp: str = DEFAULT_CSP
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """Settings of one ``relscales serve`` process.
+
+    Attributes
+    ----------
+    save_dir
+        Folder for one JSON file per submission; ``None``: nothing is stored.
+    language
+        Default respondent language (a page may ask for another with ``?lang=``).
+    locale
+        Locale of the help resources shown with flags.
+    texts, instruments_dir
+        Text overlays and extra instrument folders.
+    only
+        Offer only these ids (default: everything that can be taken).
+    """
+
+    save_dir: Path | None = None
+    language: str | None = None
+    locale: str = "en-US"
+    texts: tuple[Path, ...] = ()
+    instruments_dir: tuple[Path, ...] = ()
+    only: tuple[str, ...] = ()
+
+
+def _style_csp(document: str) -> str:
+    """Return a CSP that allows exactly the inline styles of ``document``, by hash."""
+
+    def digest(text: str) -> str:
+        value = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+        return f"'sha256-{value}'"
+
+    sources = ["'self'"]
+    sources += sorted({digest(m) for m in _STYLE_ELEMENT.findall(document)})
+    attributes = {html.unescape(a or b) for a, b in _STYLE_ATTR.findall(document)}
+    if attributes:
+        sources += ["'unsafe-hashes'", *sorted(digest(a) for a in attributes)]
+    return DEFAULT_CSP.replace("style-src 'self'", "style-src " + " ".join(sources))
+
+
+class SelfAssessApp:
+    """The web app, independent of sockets: :meth:`handle` maps a request to a response.
+
+    Parameters
+    ----------
+    options
+        Settings of the process.
+    secret
+        Key of the CSRF tokens (default: 32 random bytes, new for each process).
+    """
+
+    def __init__(self, options: ServeOptions, *, secret: bytes | None = None) -> None:
+        import jinja2
+
+        self.options = options
+        self.secret = secret if secret is not None else secrets.token_bytes(32)
+        self.entries: dict[str, TakeableEntry] = {
+            e.id: e
+            for e in takeable(
+                texts=options.texts, instruments_dir=options.instruments_dir, only=options.only
+            )
+        }
+        self._cache: dict[tuple[str, str | None], Questionnaire] = {}
+        self._lock = threading.Lock()
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.saved = 0
+        self.hosts: frozenset[str] | None = None
+        """Accepted ``Host`` header values (``None``: any); set by :func:`make_server`."""
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def questionnaire(self, ref: str, language: str | None) -> Questionnaire:
+        """Load (once) what ``ref`` names, in ``language``."""
+        key = (ref, language)
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = load_questionnaire(
+                    ref,
+                    texts=self.options.texts,
+                    language=language,
+                    instruments_dir=self.options.instruments_dir,
+                )
+            return self._cache[key]
+
+    def token(self, nonce: str) -> str:
+        """Return the CSRF token that goes with a cookie nonce."""
+        return hmac.new(self.secret, nonce.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def _page(
+        self, template: str, status: int = 200, headers: Sequence[tuple[str, str]] = (), **ctx: Any
+    ) -> Response:
+        context = {
+            "saving": self.options.save_dir is not None,
+            "lang": ctx.pop("lang", None) or self.options.language or "en",
+            **ctx,
+        }
+        body = self.env.get_template(template).render(**context)
+        return Response(status, body.encode("utf-8"), headers=tuple(headers))
+
+    def _message(self, status: int, title: str, text: str, **ctx: Any) -> Response:
+        return self._page("message.html.j2", status, title=title, text=text, **ctx)
+
+    def _language(self, values: Sequence[str] | None) -> str | None:
+        wanted = values[0] if values else None
+        if wanted and _LANG.match(wanted):
+            return wanted
+        return self.options.language
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> Response:
+        """Answer one request (``headers`` with any case of names)."""
+        head = {k.lower(): v for k, v in headers.items()}
+        hosts = self.hosts
+        if hosts is not None and head.get("host", "").casefold() not in hosts:
+            return self._message(
+                HTTPStatus.MISDIRECTED_REQUEST,
+                "Wrong address",
+                "This server only answers requests addressed to it by its own address.",
+            )
+        parts = urlsplit(target)
+        path, query = parts.path, parse_qs(parts.query, max_num_fields=20)
+        method = method.upper()
+        if path in STATIC:
+            if method not in ("GET", "HEAD"):
+                return self._not_allowed("GET, HEAD")
+            file, kind = STATIC[path]
+            return Response(200, file.read_bytes(), kind)
+        if path == "/favicon.ico":  # browsers ask; there is none, and a 404 is noise
+            return Response(HTTPStatus.NO_CONTENT, content_type="image/x-icon")
+        if path == "/":
+            if method not in ("GET", "HEAD"):
+                return self._not_allowed("GET, HEAD")
+            return self.index(self._language(query.get("lang")))
+        match = _TAKE.match(path)
+        if match is None or match.group(1) not in self.entries:
+            return self._message(
+                HTTPStatus.NOT_FOUND,
+                "Not found",
+                "There is no such page. The list of questionnaires is on the first page.",
+            )
+        ref = match.group(1)
+        if method in ("GET", "HEAD"):
+            return self.form(ref, self._language(query.get("lang")), head)
+        if method == "POST":
+            return self.submit(ref, head, body)
+        return self._not_allowed("GET, HEAD, POST")
+
+    def _not_allowed(self, allow: str) -> Response:
+        response = self._message(
+            HTTPStatus.METHOD_NOT_ALLOWED, "Not allowed", "This page cannot be used that way."
+        )
+        return Response(response.status, response.body, headers=(("Allow", allow),))
+
+    # -- pages ---------------------------------------------------------------------------
+
+    def index(self, language: str | None) -> Response:
+        """Show the list of what can be taken."""
+        return self._page("index.html.j2", entries=list(self.entries.values()), lang=language)
+
+    def _nonce(self, head: Mapping[str, str]) -> str | None:
+        cookie = SimpleCookie()
+        cookie.load(head.get("cookie", ""))  # skips what it cannot parse; never raises
+        morsel = cookie.get(CSRF_COOKIE)
+        if morsel is None or not _NONCE.match(morsel.value):
+            return None
+        return morsel.value
+
+    def form(
+        self,
+        ref: str,
+        language: str | None,
+        head: Mapping[str, str],
+        *,
+        values: Mapping[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Show the questionnaire as one form (again with ``errors`` marked, when invalid)."""
+        nonce = self._nonce(head)
+        headers: list[tuple[str, str]] = []
+        if nonce is None:
+            nonce = secrets.token_urlsafe(32)
+            headers.append(
+                ("Set-Cookie", f"{CSRF_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict")
+            )
+        q = self.questionnaire(ref, language)
+        errors = dict(errors or {})
+        return self._page(
+            "form.html.j2",
+            422 if errors else 200,
+            headers,
+            q=q,
+            entry=self.entries[ref],
+            token=self.token(nonce),
+            csrf_field=CSRF_FIELD,
+            skip=SKIP,
+            values=dict(values or {}),
+            errors=errors,
+            problems=[q.question(key) for key in errors],
+            chosen_lang=language or "",
+            lang=q.language,
+        )
+
+    def _same_origin(self, head: Mapping[str, str]) -> bool:
+        host = head.get("host", "").casefold()
+        origin = head.get("origin")
+        if origin is not None:
+            return bool(host) and origin.casefold() == f"http://{host}"
+        referer = head.get("referer")
+        if referer is not None:
+            parts = urlsplit(referer)
+            return bool(host) and parts.scheme == "http" and parts.netloc.casefold() == host
+        return True  # not sent by a browser page; the token still decides
+
+    def _forbidden(self, ref: str, why: str) -> Response:
+        return self._message(
+            HTTPStatus.FORBIDDEN,
+            "This form cannot be accepted",
+            f"{why} Nothing was stored. Open the questionnaire again from this app and "
+            "submit it from there.",
+            back=f"/take/{ref}",
+        )
+
+    def submit(self, ref: str, head: Mapping[str, str], body: bytes) -> Response:
+        """Check, validate and score a submission; show the report or the form again."""
+        if len(body) > MAX_BODY:
+            return self._message(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Too large", "The form sent was too large."
+            )
+        if not self._same_origin(head):
+            return self._forbidden(ref, "The form was sent from another site.")
+        kind = head.get("content-type", "").split(";", 1)[0].strip().lower()
+        if kind != "application/x-www-form-urlencoded":
+            return self._message(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported form",
+                "The form must be sent as application/x-www-form-urlencoded.",
+            )
+        try:
+            fields = parse_qs(
+                body.decode("utf-8"),
+                keep_blank_values=True,
+                max_num_fields=2000,
+                strict_parsing=False,
+            )
+        except (UnicodeDecodeError, ValueError):
+            return self._message(HTTPStatus.BAD_REQUEST, "Bad form", "The form could not be read.")
+        nonce = self._nonce(head)
+        sent = fields.get(CSRF_FIELD, [""])
+        if (
+            nonce is None
+            or len(sent) != 1
+            or not hmac.compare_digest(sent[0].encode(), self.token(nonce).encode())
+        ):
+            return self._forbidden(
+                ref,
+                "The form's security token is missing or out of date (the app may have been "
+                "restarted, or cookies are blocked).",
+            )
+        language = self._language(fields.get("lang"))
+        q = self.questionnaire(ref, language)
+        values, answers, errors = validate_answers(q, fields)
+        if errors:
+            return self.form(ref, language, head, values=values, errors=errors)
+        return self.report(q, answers)
+
+    def report(self, q: Questionnaire, answers: Mapping[str, float | None]) -> Response:
+        """Score the answers and show the person report (saving a record when asked)."""
+        from relscales.selfassess.outcome import render_report, score_answers, submission_record
+
+        result = score_answers(q, answers)
+        document = render_report(q, result, "html", locale=self.options.locale)
+        stored = "Nothing was stored: when you close this page, your answers are gone."
+        if self.options.save_dir is not None:
+            record = submission_record(q, answers, result, via="serve")
+            try:
+                self._save(self.options.save_dir, q, record)
+                stored = "Your answers and results were saved on the computer running relscales."
+            except (RelscalesError, OSError) as exc:
+                sys.stderr.write(f"relscales serve: could not save a submission: {exc}\n")
+                stored = "Your answers could NOT be saved (the folder is not writable)."
+        nav = self.env.get_template("report_nav.html.j2").render(stored=stored, q=q)
+        # after the report, so that a flag and its resources stay the first thing on the page
+        document = document.replace("</body>", nav + "</body>", 1)
+        return Response(200, document.encode("utf-8"), csp=_style_csp(document))
+
+    def _save(self, folder: Path, q: Questionnaire, record: Mapping[str, Any]) -> Path:
+        from relscales.io.atomic import atomic_text
+
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = folder / f"{stamp}-{q.id}-{secrets.token_hex(4)}.json"
+        with atomic_text(target) as stream:
+            json.dump(record, stream, indent=2, ensure_ascii=False)
+            stream.write("\n")
+        with self._lock:
+            self.saved += 1
+        return target
+
+
+def validate_answers(
+    q: Questionnaire, fields: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, str], dict[str, float | None], dict[str, str]]:
+    """Read the answers of a submitted form.
+
+    Every question needs one answer: a response code it offers, or the explicit
+    ``skip``. Fields that name no question are ignored.
+
+    Returns
+    -------
+    values, answers, errors
+        The submitted value per question key (to fill the form again), the answers
+        (code, or ``None`` when skipped), and a message per question with a problem.
+    """
+    values: dict[str, str] = {}
+    answers: dict[str, float | None] = {}
+    errors: dict[str, str] = {}
+    for question in q.questions:
+        sent = fields.get(question.key, [])
+        if len(sent) > 1:
+            errors[question.key] = "Choose one answer only."
+            continue
+        if not sent or not sent[0]:
+            errors[question.key] = "Choose an answer, or choose to skip this question."
+            continue
+        value = sent[0]
+        values[question.key] = value
+        if value == SKIP:
+            answers[question.key] = None
+            continue
+        choice = _choice(question, value)
+        if choice is None:
+            errors[question.key] = "That is not one of the answers; choose one of them."
+            values.pop(question.key)
+            continue
+        answers[question.key] = choice
+    return values, answers, errors
+
+
+def _choice(question: Question, code: str) -> float | None:
+    for choice in question.choices:
+        if choice.code == code:
+            return choice.value
+    return None
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Moves bytes between the socket and :class:`SelfAssessApp`."""
+
+    app: SelfAssessApp
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # seconds a connection may stay silent
+
+    def version_string(self) -> str:
+        """Name the server without Python's version."""
+        return "relscales"
+
+    def _respond(self, response: Response, *, head_only: bool = False) -> None:
+        self._csp = response.csp
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if not head_only:
+            self.wfile.write(response.body)
+
+    def end_headers(self) -> None:
+        """Add the security headers to every response, errors included."""
+        self.send_header("Content-Security-Policy", getattr(self, "_csp", DEFAULT_CSP))
+        for name, value in BASE_HEADERS:
+            self.send_header(name, value)
+        super().end_headers()
+
+    def _headers(self) -> dict[str, str]:
+        return dict(self.headers.items())
+
+    def do_GET(self) -> None:
+        """Answer a GET."""
+        self._respond(self.app.handle("GET", self.path, self._headers()))
+
+    def do_HEAD(self) -> None:
+        """Answer a HEAD (a GET without the body)."""
+        self._respond(self.app.handle("HEAD", self.path, self._headers()), head_only=True)
+
+    def do_POST(self) -> None:
+        """Answer a POST, refusing a body that is chunked, unmeasured or too large."""
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            self._respond(self.app._message(411, "Length required", "Send a Content-Length."))
+            return
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._respond(self.app._message(411, "Length required", "Send a Content-Length."))
+            return
+        if length > MAX_BODY:
+            self.close_connection = True
+            self._respond(
+                self.app._message(
+                    413, "Too large", "The form sent was too large; nothing was read."
+                )
+            )
+            return
+        body = self.rfile.read(length)
+        if len(body) != length:
+            self.close_connection = True
+            return
+        self._respond(self.app.handle("POST", self.path, self._headers(), body))
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log method, path (without the query) and status; never a body or answers."""
+        status = code.value if isinstance(code, HTTPStatus) else code
+        self.log_message("%s %s %s", self.command, urlsplit(self.path).path, status)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Write one log line to standard error."""
+        sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+def make_server(app: SelfAssessApp, host: str, port: int) -> http.server.ThreadingHTTPServer:
+    """Bind a threading HTTP server for ``app`` (``port`` 0 picks a free port).
+
+    Raises
+    ------
+    OSError
+        When the address cannot be bound (in use, not an address of this machine).
+    """
+    handler = type("Handler", (_Handler,), {"app": app})
+    cls = _Server6 if ":" in host else _Server
+    server = cls((host.strip("[]"), port), handler)
+    app.hosts = allowed_hosts(host, server.server_address[1])
+    return server
