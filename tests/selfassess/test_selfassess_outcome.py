@@ -172,3 +172,11 @@ def test_submission_record() -> None:
     assert record["scores"]["recurrence"] == 3  # (reversed 1 = 5, and 1) / 2; one skipped
     text = json.dumps(record, allow_nan=False)
     assert "NaN" not in text
+
+
+def test_every_score_has_a_standard_error() -> None:
+    q = load_questionnaire("rrss")
+    result = score_answers(q, {x.key: float(1 + n % 5) for n, x in enumerate(q.questions)})
+    assert sorted(k for k in result.details if k.endswith(".se")) == sorted(
+        f"{name}.se" for name in result.scores
+    )

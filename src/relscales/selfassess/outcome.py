@@ -86,8 +86,8 @@ def save_format(path: Path) -> Literal["html", "md", "txt", "json"]:
 def score_answers(questionnaire: Questionnaire, answers: Mapping[str, float | None]) -> ScoreResult:
     """Score one respondent's answers (question key -> code, ``None`` = no answer).
 
-    The result carries standard errors and profile axis levels (``details``), intervals
-    and counts, as the report needs.
+    The result carries a standard error for every score and profile axis levels
+    (``details``), intervals and counts, as the report needs.
 
     Examples
     --------
@@ -108,8 +108,12 @@ def score_answers(questionnaire: Questionnaire, answers: Mapping[str, float | No
     options = ScoreOptions(
         id_column=RESPONDENT, details=True, with_ci=True, with_counts=True, with_bands=True
     )
+    from relscales.reports.render import with_person_se
+
     members = [] if questionnaire.battery is not None else list(questionnaire.compiled)
-    return score_compiled(members, data, options, battery=questionnaire.battery)
+    result = score_compiled(members, data, options, battery=questionnaire.battery)
+    # an interval on every score, as in `relscales report` (not only on those behind a reading)
+    return with_person_se(result, list(questionnaire.compiled), data)
 
 
 def render_report(
