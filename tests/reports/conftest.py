@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,3 +38,11 @@ def battery_input() -> ReportInput:
 @pytest.fixture(scope="session")
 def ecr_input() -> ReportInput:
     return score_for_report(["ecr-r"], BATTERY_CSV)
+
+
+@pytest.fixture(scope="session")
+def battery_analyses(battery_input: ReportInput) -> list[Any]:
+    """``analyze`` of each instrument (ECR-R's omega on six people takes a few seconds)."""
+    from relscales.analysis import analyze
+
+    return [analyze(c, BATTERY_CSV) for c in battery_input.compiled]

@@ -6,11 +6,11 @@ import datetime
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import relscales
-from relscales.analysis import analyze
 from relscales.reports import wording
 from relscales.reports.context import default_clock, person_context, study_context
 from relscales.reports.explain import SOURCE_PERSON, SOURCE_SEM
@@ -341,8 +341,10 @@ def test_default_clock_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch
     assert default_clock().year >= 2024
 
 
-def test_study_context(battery_input: ReportInput, battery_csv: Path, clock: Clock) -> None:
-    analyses = [analyze(c, battery_csv) for c in battery_input.compiled]
+def test_study_context(
+    battery_input: ReportInput, battery_analyses: list[Any], clock: Clock
+) -> None:
+    analyses = battery_analyses
     report = study_context(
         battery_input.result,
         battery_input.compiled,

@@ -371,10 +371,19 @@ def _render(
     try:
         template = env.get_template(name)
         return template.render(report=report)
-    except jinja2.TemplateNotFound:
-        raise _not_found(name, template_dir, allowed) from None
-    except SecurityError as exc:
+    except jinja2.TemplateNotFound as exc:
+        raise _not_found(exc.name or name, template_dir, allowed) from None
+    except (SecurityError, jinja2.UndefinedError) as exc:
         file, line = _template_position(exc)
+        if not isinstance(exc, SecurityError) and not _INTERNALS.search(str(exc)):
+            raise ReportError(
+                Issue(
+                    "template-error",
+                    str(exc),
+                    Location(file=file or name, line=line),
+                    hint="the template context is documented in docs/reports.md",
+                )
+            ) from None
         raise ReportError(
             Issue(
                 "template-unsafe",
@@ -411,6 +420,10 @@ def _render(
                 hint="check recursive macros and includes",
             )
         ) from None
+
+
+_INTERNALS = re.compile(r"'(__\w+__|mro|func_globals|f_globals|gi_frame|tb_frame)'")
+"""Names that only matter to someone reaching for Python internals from a template."""
 
 
 def _template_position(exc: BaseException) -> tuple[str | None, int | None]:

@@ -1,0 +1,82 @@
+"""Golden snapshots of rendered reports, for a fixed respondent, date and version.
+
+Rewrite them only on purpose, and review the diff:
+
+    python -m pytest tests/reports/test_report_golden.py --update-golden
+    RELSCALES_UPDATE_GOLDEN=1 python -m pytest tests/reports/test_report_golden.py
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from relscales.reports.render import ReportInput, render_person_report, render_study_report
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+Clock = Callable[[], datetime.datetime]
+
+
+def check(name: str, text: str, update: bool) -> None:
+    path = SNAPSHOTS / name
+    if update or os.environ.get("RELSCALES_UPDATE_GOLDEN") == "1":
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        return
+    assert path.exists(), f"no snapshot {path}; create it with --update-golden"
+    expected = path.read_text(encoding="utf-8")
+    if text != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                f"{name} (snapshot)",
+                f"{name} (rendered)",
+                n=2,
+            )
+        )
+        pytest.fail(f"{name} differs from its snapshot (--update-golden to accept):\n{diff[:6000]}")
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "txt"])
+def test_person_report_snapshot(
+    battery_input: ReportInput, clock: Clock, update_golden: bool, fmt: str
+) -> None:
+    text = render_person_report(
+        battery_input.result,
+        battery_input.compiled,
+        0,
+        fmt=fmt,  # type: ignore[arg-type]
+        battery=battery_input.battery,
+        clock=clock,
+        version="9.9.9",
+    )
+    check(f"person-P-001.{fmt}", text, update_golden)
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_study_report_snapshot(
+    battery_input: ReportInput,
+    battery_analyses: list[Any],
+    battery_csv: Path,
+    clock: Clock,
+    update_golden: bool,
+    fmt: str,
+) -> None:
+    analyses = battery_analyses
+    text = render_study_report(
+        battery_input.result,
+        battery_input.compiled,
+        fmt=fmt,  # type: ignore[arg-type]
+        analyses=analyses,
+        battery=battery_input.battery,
+        clock=clock,
+        version="9.9.9",
+    )
+    check(f"study.{fmt}", text.replace(str(battery_csv), "battery.csv"), update_golden)
