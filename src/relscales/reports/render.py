@@ -372,7 +372,8 @@ def _render(
         template = env.get_template(name)
         return template.render(report=report)
     except jinja2.TemplateNotFound as exc:
-        raise _not_found(exc.name or name, template_dir, allowed) from None
+        missing = exc.name if isinstance(exc.name, str) else name
+        raise _not_found(missing, template_dir, allowed) from None
     except (SecurityError, jinja2.UndefinedError) as exc:
         file, line = _template_position(exc)
         if not isinstance(exc, SecurityError) and not _INTERNALS.search(str(exc)):
