@@ -72,10 +72,14 @@ def _pick_format(job: ReportJob, allowed: Sequence[str], folder: bool) -> Report
                 "unsupported-format",
                 f"cannot write a {'study' if job.study else 'person'} report as '{shown}'",
                 Location(file=str(job.output)),
-                hint="write " + " or ".join(f".{f}" for f in allowed) + ", or choose with --format",
+                hint=f"write {_choice([f'.{f}' for f in allowed])}, or choose with --format",
             )
         )
     return chosen
+
+
+def _choice(names: Sequence[str]) -> str:
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
