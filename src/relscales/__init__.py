@@ -22,6 +22,7 @@ from relscales.errors import (
     MissingDependencyError,
     OutputError,
     RelscalesError,
+    ReportError,
     ScoringError,
     SpecError,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "OutputError",
     "Problem",
     "RelscalesError",
+    "ReportError",
     "ScoreOptions",
     "ScoreResult",
     "ScoringError",
