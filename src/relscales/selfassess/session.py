@@ -160,8 +160,8 @@ class Session:
     --------
     >>> from relscales.selfassess.questionnaire import load_questionnaire
     >>> session = Session(load_questionnaire("rrss").questions)
-    >>> [session.submit(t).kind for t in ("4", "s", "b", "", "q")]
-    ['answered', 'skipped', 'back', 'invalid', 'quit']
+    >>> [session.submit(t).kind for t in ("4", "s", "b", "", "7", "q")]
+    ['answered', 'skipped', 'back', 'kept', 'invalid', 'quit']
     """
 
     def __init__(self, questions: Sequence[Question]) -> None:
