@@ -612,7 +612,9 @@ def score_command(
 
 Lang = Annotated[
     str | None,
-    typer.Option("--lang", help="The respondent's language (en, fr, pt-BR); default: the first."),
+    typer.Option(
+        "--lang", help="The respondent's language (en, fr, pt-BR); default: the instrument's."
+    ),
 ]
 Locale = Annotated[
     str, typer.Option("--locale", help="Locale of the help resources shown with flags.")

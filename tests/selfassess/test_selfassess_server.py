@@ -494,11 +494,18 @@ def test_serve_command(tmp_path: Path) -> None:
     assert (tmp_path / "subs").stat().st_mode & 0o777 == 0o700
 
 
-def test_serve_on_all_interfaces_warns() -> None:
-    messages, urls, code = _serve_in_thread(host="0.0.0.0", port=0)
+@pytest.mark.parametrize(
+    ("host", "url"), [("0.0.0.0", "http://127.0.0.1:"), ("::", "http://[::1]:")], ids=["v4", "v6"]
+)
+def test_serve_on_all_interfaces_warns(host: str, url: str) -> None:
+    try:
+        socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET).close()
+    except OSError:  # pragma: no cover - a machine without IPv6
+        pytest.skip("no IPv6 here")
+    messages, urls, code = _serve_in_thread(host=host, port=0)
     assert code == 0
-    assert messages[0].startswith("warning: listening on 0.0.0.0, not only on this computer")
-    assert urls[0].startswith("http://127.0.0.1:")
+    assert messages[0].startswith(f"warning: listening on {host}, not only on this computer")
+    assert urls[0].startswith(url)
     assert "Nothing is stored" in messages[2]
 
 

@@ -158,8 +158,8 @@ def serve(
         ) from None
     bound = server.server_address[1]
     shown = host if ":" not in host else f"[{host.strip('[]')}]"
-    if host in ("0.0.0.0", "::"):
-        shown = "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # every address: show the one for this computer
+        shown = "127.0.0.1" if host == "0.0.0.0" else "[::1]"
     if not is_loopback(host):
         echo(
             f"warning: listening on {host}, not only on this computer: anyone who can reach "

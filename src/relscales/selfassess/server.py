@@ -90,7 +90,7 @@ BASE_HEADERS: tuple[tuple[str, str], ...] = (
     ("Cache-Control", "no-store"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Cross-Origin-Resource-Policy", "same-origin"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
 
 DEFAULT_CSP = (
