@@ -146,6 +146,7 @@ def test_invalid_submission_shows_the_problems(page: Any, site: str, saved: Path
         page.get_by_role("button", name="See my results").click()
     assert answer.value.status == 422
     summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()  # autofocus: keyboard and screen reader users start here
     expect(summary.get_by_role("heading")).to_have_text("2 questions need an answer")
     links = summary.get_by_role("link")
     expect(links).to_have_text(
