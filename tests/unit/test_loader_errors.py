@@ -40,6 +40,9 @@ LOADER_CODES = {
         "no-reliability",
         "output-is-input",
         "output-unwritable",
+        "template-not-found",  # report templates: tests/reports/test_report_render.py
+        "template-error",
+        "template-unsafe",
     }
 }
 
