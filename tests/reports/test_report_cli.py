@@ -220,3 +220,13 @@ def test_report_help_imports_nothing_heavy() -> None:
     assert "--respondent" in proc.stdout
     assert "--study" in proc.stdout
     assert json.loads(proc.stdout.splitlines()[-1]) == []
+
+
+def test_one_respondent_needs_no_respondent_option(tmp_path: Path, data: Path) -> None:
+    lines = data.read_text().splitlines()
+    one = tmp_path / "one.csv"
+    one.write_text("\n".join(lines[:2]) + "\n")
+    out = tmp_path / "one.md"
+    code, _, stderr = run(one, "-i", "rses", "-o", out)
+    assert code == 0, stderr
+    assert "respondent P-001 (row 1)" in stderr

@@ -423,3 +423,38 @@ def test_item_analysis_of_constant_items_gives_nan_not_a_warning() -> None:
     assert math.isnan(stats[3].alpha_if_deleted)  # the other three never vary
     two = item_analysis(np.array([[1.0, 1], [1, 1], [1, 2]]), ["a", "b"]).items
     assert math.isnan(two[1].alpha_if_deleted)
+
+
+def test_explain_shares_the_flag_and_interval_helpers(battery_input: ReportInput) -> None:
+    """``--explain`` and the reports read flags and intervals through the same functions."""
+    from relscales.reports.explain import explain_row, find_row
+    from relscales.scoring.norms import critical_z
+
+    result = battery_input.result
+    assert find_row(result, "P-003") == 2
+    assert find_row(result, "3") == 2
+    assert find_row(result, "nobody") is None
+    text = explain_row(
+        result,
+        list(battery_input.compiled),
+        0,
+        level=0.95,
+        z=critical_z(0.95),
+        battery=battery_input.battery,
+    )
+    assert text.index("URGENT flag_safety") < text.index("recurrence = ")
+    assert "internal_combined = " in text
+    assert "from the spread of this person's own answers)" in text
+
+
+def test_explain_classification_functions() -> None:
+    from relscales.reports.explain import explain_row
+    from relscales.scoring.norms import critical_z
+
+    inst = relscales.load_instrument("ecr")
+    data = {"id": ["e", "f"]} | {item.id: [4, None] for item in inst.items}
+    inp = score_for_report(["ecr"], data)
+    text = explain_row(inp.result, list(inp.compiled), 0, level=0.95, z=critical_z(0.95))
+    assert "the highest function wins" in text
+    missing = explain_row(inp.result, list(inp.compiled), 1, level=0.95, z=critical_z(0.95))
+    assert "a score is missing, so there is no reading" in missing

@@ -241,3 +241,23 @@ def test_rendering_imports_jinja_lazily() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert json.loads(proc.stdout) == []
+
+
+def test_templates_cannot_include_files_outside_the_folders(
+    tmp_path: Path, ecr_input: ReportInput, clock: Clock
+) -> None:
+    folder = write(tmp_path / "inc", "{% include '../person.html.j2' %}")
+    with pytest.raises(ReportError) as info:
+        person(ecr_input, 0, "html", clock, template_dir=folder)
+    assert info.value.code == "template-not-found"
+
+
+def test_num_filter() -> None:
+    from relscales.reports.render import num, percent
+
+    assert [num(1.0), num(float("inf")), num(-float("inf"), 1), percent(0.5, 1)] == [
+        "1.00",
+        "infinite",
+        "infinite",
+        "50.0%",
+    ]
