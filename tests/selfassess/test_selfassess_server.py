@@ -535,3 +535,32 @@ def test_serve_refusals(tmp_path: Path) -> None:
             commands.serve(port=busy.getsockname()[1], echo=messages.append)
     assert info.value.code == "invalid-option"
     assert "cannot listen on 127.0.0.1:" in str(info.value)
+
+
+def test_long_query_is_refused(app: SelfAssessApp) -> None:
+    query = "&".join(f"a{n}=1" for n in range(30))
+    assert app.handle("GET", f"/?{query}", {"Host": HOST}).status == 400
+
+
+def test_unexpected_error_is_a_500_page(
+    server: tuple[str, int],
+    app: SelfAssessApp,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(app, "handle", broken)
+    conn = http.client.HTTPConnection(*server, timeout=5)
+    conn.request("GET", "/")
+    response = conn.getresponse()
+    page = response.read().decode()
+    conn.close()
+    assert response.status == 500
+    assert "Something went wrong" in page
+    assert "secret detail" not in page
+    log = capsys.readouterr().err
+    assert "internal error: RuntimeError" in log
+    assert "secret detail" not in log
+    assert "Traceback" not in log

@@ -269,7 +269,10 @@ class SelfAssessApp:
                 "This server only answers requests addressed to it by its own address.",
             )
         parts = urlsplit(target)
-        path, query = parts.path, parse_qs(parts.query, max_num_fields=20)
+        try:
+            path, query = parts.path, parse_qs(parts.query, max_num_fields=20)
+        except ValueError:
+            return self._message(HTTPStatus.BAD_REQUEST, "Bad address", "The address is too long.")
         method = method.upper()
         if path in STATIC:
             if method not in ("GET", "HEAD"):
@@ -525,13 +528,27 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _headers(self) -> dict[str, str]:
         return dict(self.headers.items())
 
+    def _answer(self, method: str, body: bytes = b"") -> Response:
+        """Ask the app; an unexpected error becomes a 500 page and one log line (no answers)."""
+        try:
+            return self.app.handle(method, self.path, self._headers(), body)
+        except Exception as exc:
+            self.log_message("internal error: %s", type(exc).__name__)
+            self.close_connection = True
+            return self.app._message(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "This is a bug in relscales; nothing was stored. Please report it, with the "
+                "command that started this app.",
+            )
+
     def do_GET(self) -> None:
         """Answer a GET."""
-        self._respond(self.app.handle("GET", self.path, self._headers()))
+        self._respond(self._answer("GET"))
 
     def do_HEAD(self) -> None:
         """Answer a HEAD (a GET without the body)."""
-        self._respond(self.app.handle("HEAD", self.path, self._headers()), head_only=True)
+        self._respond(self._answer("HEAD"), head_only=True)
 
     def do_POST(self) -> None:
         """Answer a POST, refusing a body that is chunked, unmeasured or too large."""
@@ -559,7 +576,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if len(body) != length:
             self.close_connection = True
             return
-        self._respond(self.app.handle("POST", self.path, self._headers(), body))
+        self._respond(self._answer("POST", body))
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Log method, path (without the query) and status; never a body or answers."""
