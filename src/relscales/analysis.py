@@ -173,13 +173,17 @@ def analyze(
     AnalysisResult
         Per subscale reliability and item statistics, and the quality screen.
     """
+    from relscales.io.readsource import input_warnings, source_hints
+    from relscales.io.tabular import Source, open_source
+
     compiled = _compile(instrument, instruments_dir)
-    ids, answers, problems = collect_answers(compiled, data)
+    source = data if isinstance(data, Source) else open_source(data)
+    ids, answers, problems = collect_answers(compiled, source)
     keyed = _keyed(compiled, answers)
     index = {item: j for j, item in enumerate(compiled.item_ids)}
     spec = compiled.instrument.spec
     subscales: dict[str, SubscaleAnalysis] = {}
-    warnings: list[Issue] = []
+    warnings: list[Issue] = input_warnings(source, [compiled])
     for sub in spec.subscales:
         cols = [index[i] for i in sub.items]
         x = keyed[:, cols]
@@ -237,10 +241,8 @@ def analyze(
     screen_result = None
     if quality and answers.shape[0] > 0:
         durations = None
+        duration_column = duration_column or source_hints(source)[1]
         if duration_column is not None:
-            from relscales.io.tabular import Source, open_source
-
-            source = data if isinstance(data, Source) else open_source(data)
             durations = numeric_column(source, duration_column)
         screen_result = screen_answers(compiled, answers, durations)
     return AnalysisResult(

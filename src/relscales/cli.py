@@ -55,6 +55,34 @@ InstrumentsDir = Annotated[
 ]
 
 
+def _input_formats() -> str:
+    from relscales.io.formats import READERS
+
+    return ", ".join(READERS)
+
+
+InputFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--input-format",
+        help=f"Format of the data: {_input_formats()}. Default: detected from the content "
+        "and the file name.",
+    ),
+]
+Sheet = Annotated[
+    str | None, typer.Option("--sheet", help="Excel: the sheet to read (default: the first).")
+]
+Long = Annotated[
+    bool,
+    typer.Option(
+        "--long",
+        help="The data are long: one row per respondent, item and value (default: detected "
+        "from the column names).",
+    ),
+]
+DATA_HELP = "Response data: CSV/TSV, a Qualtrics or REDCap export, .sav, .xlsx, JSON or Parquet."
+
+
 def _version(value: bool) -> None:
     if value:
         from relscales._version import __version__
@@ -275,7 +303,7 @@ def schema_command(
 
 @app.command("analyze")
 def analyze_command(
-    data: Annotated[Path, typer.Argument(help="Response data: a CSV or TSV file.")],
+    data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     instrument: Annotated[
         str, typer.Option("-i", "--instrument", help="A bundled id or a YAML path.")
     ],
@@ -298,6 +326,9 @@ def analyze_command(
         bool, typer.Option("--strict", help="Exit 1 when there are warnings or problems.")
     ] = False,
     instruments_dir: InstrumentsDir = None,
+    input_format: InputFormat = None,
+    sheet: Sheet = None,
+    long: Long = False,
 ) -> None:
     """Reliability (alpha, omega, lambda 6), item analysis and data quality of a sample."""
     from relscales.errors import RelscalesError
@@ -307,10 +338,13 @@ def analyze_command(
         raise typer.BadParameter(f"'{ci}': use feldt or bootstrap", param_hint="--ci")
     try:
         from relscales.analysis import analyze
+        from relscales.io.readsource import input_notes
+        from relscales.io.tabular import open_source
 
+        source = open_source(data, format=input_format, sheet=sheet, long=long)
         result = analyze(
             instrument,
-            data,
+            source,
             ci="bootstrap" if ci == "bootstrap" else "feldt",
             n_boot=n_boot,
             seed=seed,
@@ -321,6 +355,8 @@ def analyze_command(
         )
     except RelscalesError as exc:
         _fail(exc)
+    for note in input_notes(source):
+        _err(note)
     document = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=float) + "\n"
     if output is not None:
         _write_text(document, output)
@@ -486,7 +522,7 @@ def _parse_reliability(pairs: list[str] | None) -> dict[str, float]:
 
 @app.command("score")
 def score_command(
-    data: Annotated[Path, typer.Argument(help="Response data: a CSV or TSV file.")],
+    data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     instrument: Annotated[
         list[str],
         typer.Option("-i", "--instrument", help="A bundled id or a YAML path (repeatable)."),
@@ -570,6 +606,9 @@ def score_command(
         str | None,
         typer.Option("--duration-column", help="Completion time in seconds, for the screen."),
     ] = None,
+    input_format: InputFormat = None,
+    sheet: Sheet = None,
+    long: Long = False,
 ) -> None:
     """Score every respondent; write one row per respondent, in input order."""
     from relscales.errors import RelscalesError
@@ -602,6 +641,9 @@ def score_command(
             with_quality=with_quality,
             exclude_careless=exclude_careless,
             duration_column=duration_column,
+            input_format=input_format,
+            sheet=sheet,
+            long=long,
         )
     except RelscalesError as exc:
         if _state["debug"]:

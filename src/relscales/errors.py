@@ -85,6 +85,8 @@ ErrorCode = Literal[
     "unsupported-format",
     "missing-dependency",
     "invalid-option",
+    "sheet-not-found",
+    "duplicate-answer",
     # cell-level problems (records, not exceptions)
     "value-out-of-range",
     "value-not-a-code",
@@ -93,6 +95,9 @@ ErrorCode = Literal[
     "scale-range-narrow",
     "no-norms",
     "no-reliability",
+    "unfinished-responses",
+    "preview-responses",
+    "value-labels-disagree",
     # writing results
     "output-is-input",
     "output-unwritable",

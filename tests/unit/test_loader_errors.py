@@ -32,6 +32,11 @@ LOADER_CODES = {
         "unsupported-format",
         "missing-dependency",
         "invalid-option",
+        "sheet-not-found",  # data readers: tests/io/
+        "duplicate-answer",
+        "unfinished-responses",
+        "preview-responses",
+        "value-labels-disagree",
         "value-out-of-range",
         "value-not-a-code",
         "value-not-a-number",

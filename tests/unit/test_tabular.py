@@ -112,7 +112,7 @@ def test_empty_file(tmp_path: Path, content: bytes) -> None:
     assert info.value.code == "data-empty"
 
 
-@pytest.mark.parametrize("suffix", [".xlsx", ".sav", ".parquet"])
+@pytest.mark.parametrize("suffix", [".pdf", ".xls", ".dta"])
 def test_unsupported_suffix(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"data{suffix}"
     path.write_bytes(b"id\n1\n")

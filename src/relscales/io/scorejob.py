@@ -18,6 +18,7 @@ from typing import Any
 from relscales.errors import Issue, Location, OutputError
 from relscales.io.atomic import atomic_path, atomic_text, check_not_input
 from relscales.io.colmap import read_column_map
+from relscales.io.readsource import input_notes
 from relscales.io.tabular import BATCH_BYTES, open_source
 from relscales.io.writers import format_for, open_writer
 from relscales.scoring.compile import CompiledBattery, CompiledInstrument, compile_instrument
@@ -96,6 +97,9 @@ def run_score(
     with_quality: bool = False,
     exclude_careless: bool = False,
     duration_column: str | None = None,
+    input_format: str | None = None,
+    sheet: str | None = None,
+    long: bool = False,
 ) -> int:
     """Run ``relscales score``; return the exit code (0, or 1 under ``strict``)."""
     compiled, battery = resolve_refs(
@@ -116,7 +120,9 @@ def run_score(
         exclude_careless=exclude_careless,
         duration_column=duration_column,
     )
-    source = open_source(data, delimiter=delimiter, encoding=encoding)
+    source = open_source(
+        data, delimiter=delimiter, encoding=encoding, format=input_format, sheet=sheet, long=long
+    )
     if explain is not None:
         return _explain(compiled, source, options, explain, locale, battery)
     run = ScoringRun(compiled, source, options, battery)
@@ -266,6 +272,8 @@ def _summary(
     warnings: list[Issue],
     echo: Callable[[str], None],
 ) -> None:
+    for note in input_notes(run.source):  # how a survey export was read
+        echo(note)
     names = ", ".join(f"{c.id} ({', '.join(c.score_ids)})" for c in run.compiled)
     where = f" -> {output}" if output else ""
     echo(f"scored {run.rows} respondent{'s' * (run.rows != 1)} on {names}{where}")

@@ -409,32 +409,37 @@ def open_source(
     columns: Sequence[str] | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
+    format: str | None = None,
+    sheet: str | None = None,
+    long: bool = False,
 ) -> Source:
     """Wrap response data of any supported kind as a :class:`Source`.
 
     Parameters
     ----------
     data
-        A path (CSV or TSV), a mapping of column name to values, a 2-D numpy array
-        (with ``columns``), a numpy structured array, a pandas or polars DataFrame,
-        or a pyarrow Table.
+        A path (CSV/TSV, Qualtrics, REDCap, SPSS, Excel, JSON, Parquet; see
+        :mod:`relscales.io.formats`), a mapping of column name to values, a 2-D numpy
+        array (with ``columns``), a numpy structured array, a pandas or polars
+        DataFrame, or a pyarrow Table.
     columns
         Column names for a plain 2-D numpy array.
     delimiter, encoding
         Override detection for files.
+    format, sheet, long
+        The file's format (a key of :data:`relscales.io.formats.READERS`; default:
+        detected), the Excel sheet, and whether the data are long (one row per
+        respondent and item; default: detected from the column names).
     """
     if isinstance(data, str | os.PathLike):
+        from relscales.io.formats import open_file
+
         path = Path(data)
-        suffix = path.suffix.lower()
-        if suffix not in ("", ".csv", ".tsv", ".txt", ".tab"):
-            raise DataError(
-                Issue(
-                    "unsupported-format",
-                    f"cannot read '{suffix}' files (yet): relscales reads CSV and TSV",
-                    Location(file=str(path)),
-                    hint="export the data as CSV",
-                )
-            )
+        opened = open_file(
+            path, format=format, delimiter=delimiter, encoding=encoding, sheet=sheet, long=long
+        )
+        if opened is not None:
+            return opened
         dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
         return Source(str(path), dialect.header, path.stat().st_size, path, dialect)
     table = _to_table(data, columns)

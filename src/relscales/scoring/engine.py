@@ -13,7 +13,7 @@ import datetime
 import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,12 @@ from relscales._version import __version__
 from relscales.errors import DataError, Issue, Location, ScoringError
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.lint import did_you_mean
+from relscales.io.readsource import (
+    input_metadata,
+    input_warnings,
+    mark_rows,
+    source_hints,
+)
 from relscales.io.tabular import Source, open_source
 from relscales.scoring.combine import combine, combine_df, combine_se
 from relscales.scoring.compile import (
@@ -184,7 +190,12 @@ class ScoringRun:
                 )
             )
         self.source = source
-        self.options = options
+        id_hint, duration_hint = source_hints(source)  # what the export's format defines
+        self.options = options = replace(
+            options,
+            id_column=options.id_column or id_hint,
+            duration_column=options.duration_column or duration_hint,
+        )
         self._check_option_names(compiled)
         self._unused_reliability: list[str] = []
         self.compiled = [self._remap(c) for c in compiled]
@@ -422,13 +433,14 @@ class ScoringRun:
             for row, why in enumerate(result.reasons):
                 reasons[row].update(f"{comp.id}:{r}" for r in why)
         assert flagged is not None
-        return np.array(
+        labels = np.array(
             [
                 f"careless: {', '.join(sorted(r))}" if f else "ok"
                 for f, r in zip(flagged.tolist(), reasons, strict=True)
             ],
             dtype=object,
         )
+        return mark_rows(labels, self.source)  # unfinished, preview (Qualtrics)
 
     def _reading_names(self) -> dict[str, dict[str, str]]:
         """Column names of flags (``flag_<id>``) and profiles, per instrument."""
@@ -661,7 +673,7 @@ class ScoringRun:
             labels = self.quality_labels[first : first + n]
             out["quality"] = labels
             if self.options.exclude_careless:
-                drop = np.array([label != "ok" for label in labels.tolist()], dtype=bool)
+                drop = np.array([lab.startswith("careless") for lab in labels.tolist()], dtype=bool)
                 if drop.any():
                     id_name = self.id_column or "row"
                     for name, column in list(out.items()):
@@ -898,7 +910,7 @@ class ScoringRun:
 
     def warnings(self) -> list[Issue]:
         """Warnings about the whole data set; complete once every batch was read."""
-        out = list(self._warnings)
+        out = [*self._warnings, *input_warnings(self.source, self.compiled)]
         for (ci, s), stats in sorted(self.stats.items()):
             comp = self.compiled[ci]
             scale = comp.scales[s]
@@ -929,7 +941,11 @@ class ScoringRun:
         return {
             "relscales_version": __version__,
             "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "input": {"name": self.source.name, "bytes": self.source.size},
+            "input": {
+                "name": self.source.name,
+                "bytes": self.source.size,
+                **input_metadata(self.source),
+            },
             "n_rows": self.rows,
             "id_column": self.id_column or "row (numbered from 1)",
             "instruments": [c.instrument.provenance() for c in self.compiled],
