@@ -408,3 +408,40 @@ def test_python_column_kinds() -> None:
         "1e+300",
         "<class 'object'>",
     ]
+
+
+def test_spss_user_missing_ranges_and_strings() -> None:
+    from relscales.io.spss import _is_missing
+
+    ranges = [{"lo": -9.0, "hi": -7.0}, {"lo": "NA", "hi": "NA"}]
+    assert [_is_missing(v, ranges) for v in [None, -8.0, -6.0, "NA", "x", 3]] == [
+        False,
+        True,
+        False,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_render_keeps_time_zones_and_decimals() -> None:
+    import datetime
+    import decimal
+
+    zoned = datetime.datetime(2024, 3, 1, tzinfo=datetime.UTC)
+    assert render(zoned) == "2024-03-01 00:00:00+00:00"
+    assert render(decimal.Decimal("2.50")) == "2.50"
+    assert render([1, "a"]) == '[1, "a"]'
+
+
+def test_a_damaged_workbook_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    import zipfile
+
+    pytest.importorskip("openpyxl")
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<not really a workbook")
+    with pytest.raises(DataError) as info:
+        open_source(path)
+    assert info.value.code == "data-unreadable"
+    assert "cannot read the file as an Excel workbook" in str(info.value)

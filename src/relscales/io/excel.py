@@ -71,6 +71,8 @@ def read_excel(probe: Probe) -> ReadSource:
                 workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, invalid) as exc:
             raise _unreadable(probe, str(exc) or type(exc).__name__) from None
+        except Exception as exc:  # a damaged workbook can fail anywhere in openpyxl
+            raise _unreadable(probe, f"{type(exc).__name__}: {exc}") from None
         try:
             sheet = _pick(probe, workbook)
             title = str(sheet.title)
@@ -78,6 +80,10 @@ def read_excel(probe: Probe) -> ReadSource:
                 warnings.simplefilter("ignore")
                 rows = [list(row) for row in sheet.iter_rows(values_only=True)]
             n_sheets = len(workbook.sheetnames)
+        except DataError:
+            raise
+        except Exception as exc:
+            raise _unreadable(probe, f"{type(exc).__name__}: {exc}") from None
         finally:
             workbook.close()
     while rows and all(cell is None for cell in rows[-1]):

@@ -176,7 +176,7 @@ def _parquet_open(probe: Probe) -> Source:
 
     try:
         table = pq.read_table(probe.path)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise _not_valid(probe, "Parquet", str(exc)) from None
     return ReadSource(
         probe.name,
@@ -209,9 +209,12 @@ def _json_open(probe: Probe) -> Source:
 
 
 def _qualtrics_detect(probe: Probe) -> bool:
-    from relscales.io.qualtrics import looks_like_qualtrics
+    from relscales.io.qualtrics import ID_COLUMNS, looks_like_qualtrics
 
-    return _delimited(probe) and looks_like_qualtrics(probe.dialect.header, probe.rows)
+    if not _delimited(probe):
+        return False
+    header = probe.dialect.header
+    return any(name in header for name in ID_COLUMNS) and looks_like_qualtrics(header, probe.rows)
 
 
 def _qualtrics_open(probe: Probe) -> Source:

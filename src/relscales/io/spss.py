@@ -74,8 +74,9 @@ def read_spss(probe: Probe) -> ReadSource:
         for name, mapping in (meta.variable_value_labels or {}).items()
         if all(isinstance(code, int | float) for code in mapping)
     }
+    cases = table.num_rows
     notes = [
-        f"read {probe.name} as SPSS data ({meta.number_rows} cases, {len(names)} variables"
+        f"read {probe.name} as SPSS data ({cases} case{'s' * (cases != 1)}, {len(names)} variables"
         f"{', ' + str(len(labels)) + ' with value labels' if labels else ''})"
     ]
     if counts:
