@@ -255,6 +255,26 @@ def interval_chart(
     return Markup("".join(parts))
 
 
+def wrap_label(text: str, width: float, *, char_width: float = 6.6, most: int = 3) -> list[str]:
+    """Split an axis label into lines that fit ``width`` pixels at 12 px (at most ``most``).
+
+    >>> wrap_label("Internal pattern (mean of five facets)", 300)
+    ['Internal pattern (mean of five facets)']
+    >>> wrap_label("Internal pattern, combined (RISI internal pattern, ECR-R anxiety)", 200)
+    ['Internal pattern, combined (RISI', 'internal pattern, ECR-R anxiety)']
+    """
+    fits = max(int(width / char_width), 8)
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= fits:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > most:
+        lines = [*lines[: most - 1], " ".join(lines[most - 1 :])]
+    return lines or [""]
+
+
 def reading_chart(
     chart_id: str,
     title: str,
@@ -278,7 +298,10 @@ def reading_chart(
     ``regions`` maps ``"low-low"``, ``"low-high"``, ``"high-low"``, ``"high-high"`` (x level
     first) to region names, written in each quadrant; the ``active`` one is shaded.
     """
-    left, bottom, top, right = 46.0, 40.0, 8.0, 10.0
+    x_lines = wrap_label(x_label, size - 56.0)
+    y_lines = wrap_label(y_label, size - 48.0)
+    left = 32.0 + 14.0 * len(y_lines)
+    bottom, top, right = 26.0 + 14.0 * len(x_lines), 8.0, 10.0
     side = size - left - right
     width, height = size, top + side + bottom
     (xl, xh), (yl, yh) = x_range, y_range
@@ -330,12 +353,15 @@ def reading_chart(
     for tick in nice_ticks(yl, yh):
         parts.append(_line(left - 4, sy(tick), left, sy(tick), INK))
         parts.append(_text(left - 7, sy(tick) + 3.5, _num(tick), anchor="end", size=10))
-    parts.append(_text(left + side / 2, height - 6, x_label, size=12))
+    for i, line in enumerate(x_lines):
+        parts.append(_text(left + side / 2, top + side + 30 + 14 * i, line, size=12))
     ymid = top + side / 2
-    parts.append(
-        f'<text x="14" y="{_n(ymid)}" text-anchor="middle" font-size="12" fill="{INK}" '
-        f'transform="rotate(-90 14 {_n(ymid)})">{escape(y_label)}</text>'
-    )
+    for i, line in enumerate(y_lines):
+        lx = 14 + 14 * i
+        parts.append(
+            f'<text x="{_n(lx)}" y="{_n(ymid)}" text-anchor="middle" font-size="12" '
+            f'fill="{INK}" transform="rotate(-90 {_n(lx)} {_n(ymid)})">{escape(line)}</text>'
+        )
     if point is not None and _finite(point[0]) and _finite(point[1]):
         px, py = sx(point[0]), sy(point[1])
         blue = PALETTE["blue"]
