@@ -26,6 +26,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Rewrite golden snapshot files instead of comparing against them.",
     )
+    parser.addoption(
+        "--run-fuzz",
+        action="store_true",
+        default=False,
+        help="Run the long fuzz tests (marked fuzz; 100,000 inputs each).",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-fuzz"):
+        return
+    skip = pytest.mark.skip(reason="long fuzz run: give --run-fuzz")
+    for item in items:
+        if "fuzz" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture

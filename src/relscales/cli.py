@@ -609,6 +609,14 @@ def score_command(
     input_format: InputFormat = None,
     sheet: Sheet = None,
     long: Long = False,
+    excel_safe: Annotated[
+        bool,
+        typer.Option(
+            "--excel-safe",
+            help="CSV/TSV: put ' before text cells a spreadsheet would run as a formula "
+            "(=, +, -, @). Off by default, so ids stay exact.",
+        ),
+    ] = False,
 ) -> None:
     """Score every respondent; write one row per respondent, in input order."""
     from relscales.errors import RelscalesError
@@ -644,6 +652,7 @@ def score_command(
             input_format=input_format,
             sheet=sheet,
             long=long,
+            excel_safe=excel_safe,
         )
     except RelscalesError as exc:
         if _state["debug"]:

@@ -376,16 +376,17 @@ def test_a_failing_run_leaves_no_partial_output(
 
     lines = ["id," + ",".join(RSES_ITEMS)]
     lines += [f"p{i}," + ",".join(["2"] * 10) for i in range(400)]
-    lines.insert(380, "broken," + ",".join(["2"] * 12))  # too many fields, near the end
+    lines.insert(380, "big," + ",".join(["2"] * 9) + ',"' + "x" * 5000 + '"')  # near the end
     data = write(tmp_path / "d.csv", "\n".join(lines) + "\n")
     out = write(tmp_path / "scores.csv", "old results\n")
     small = functools.partialmethod(Source.batches, batch_bytes=512, whole_file_bytes=0)
     monkeypatch.setattr(Source, "batches", small)
+    monkeypatch.setattr("relscales.io.delimited.MAX_BLOCK", 1024)  # the big row cannot be read
     writes: list[int] = []
     original = scorejob.open_writer
 
-    def counting(fmt: str, stream: Any) -> Any:
-        writer = original(fmt, stream)
+    def counting(fmt: str, stream: Any, **options: Any) -> Any:
+        writer = original(fmt, stream, **options)
         write_batch = writer.write
 
         def counted(columns: Any) -> None:

@@ -15,7 +15,7 @@ from relscales.scoring.decode import REASONS, decode_column, parse_cell
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "scoring"
 
-OK, OUT, NOT_CODE, NOT_NUMBER = 0, 1, 2, 3
+OK, OUT, NOT_CODE, NOT_NUMBER, MISMATCH, DATE = 0, 1, 2, 3, 4, 5
 
 # agree7 with labels and a missing code, as in the instrument format's example
 AGREE7 = CompiledScale(
@@ -67,6 +67,34 @@ GAPPED = CompiledScale(
         pytest.param("3,5", math.nan, NOT_NUMBER, id="decimal-comma"),
         pytest.param("0x7", math.nan, NOT_NUMBER, id="hex"),
         pytest.param("inf", math.nan, NOT_NUMBER, id="inf"),
+        # a number with its label: read when the label is the scale's label for it
+        pytest.param("7 (Strongly agree)", 7.0, OK, id="number-label"),
+        pytest.param("7 (strongly  AGREE)", 7.0, OK, id="number-label-case"),
+        pytest.param("7 [Strongly agree]", 7.0, OK, id="number-label-brackets"),
+        pytest.param("Strongly agree (7)", 7.0, OK, id="label-number"),
+        pytest.param("7 = Strongly agree", 7.0, OK, id="number-equals-label"),
+        pytest.param("7 - Strongly agree", 7.0, OK, id="number-dash-label"),
+        pytest.param("7: Strongly agree", 7.0, OK, id="number-colon-label"),
+        pytest.param("1. Strongly disagree", 1.0, OK, id="number-dot-label"),
+        pytest.param("6 (Strongly agree)", math.nan, MISMATCH, id="label-of-another-code"),
+        pytest.param("7 (Agree)", math.nan, MISMATCH, id="unknown-label"),
+        pytest.param("Neither (7)", math.nan, MISMATCH, id="label-number-mismatch"),
+        pytest.param("8 (Strongly agree)", math.nan, OUT, id="number-label-out-of-range"),
+        pytest.param("-99 (No answer)", math.nan, OK, id="missing-code-with-label"),
+        pytest.param("1 - 7", math.nan, NOT_NUMBER, id="range-is-not-a-label"),
+        pytest.param("7 (Strongly agree) (x)", math.nan, NOT_NUMBER, id="two-labels"),
+        # answers a spreadsheet turned into dates
+        pytest.param("7-Jan", math.nan, DATE, id="day-month"),
+        pytest.param("Jan-07", math.nan, DATE, id="month-year"),
+        pytest.param("07-Jan-2026", math.nan, DATE, id="day-month-year"),
+        pytest.param("7 January 2026", math.nan, DATE, id="long-month"),
+        pytest.param("01/07/2026", math.nan, DATE, id="slashes"),
+        pytest.param("2026-01-07", math.nan, DATE, id="iso"),
+        pytest.param("2026-01-07 00:00:00", math.nan, DATE, id="iso-time"),
+        pytest.param("7.1.2026", math.nan, DATE, id="dotted"),
+        pytest.param("1/7/26 12:00 AM", math.nan, DATE, id="us-time"),
+        pytest.param("1-7", math.nan, NOT_NUMBER, id="range-not-date"),
+        pytest.param("x" * 5000, math.nan, NOT_NUMBER, id="huge-cell"),
     ],
 )
 def test_parse_cell(text: str, value: float, reason: int) -> None:
@@ -75,12 +103,80 @@ def test_parse_cell(text: str, value: float, reason: int) -> None:
     assert got == value or (math.isnan(got) and math.isnan(value))
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "reason"),
+    [
+        pytest.param("4,0", 4.0, OK, id="decimal-comma-code"),
+        pytest.param(" 4,0 ", 4.0, OK, id="spaces"),
+        pytest.param("2,5", math.nan, NOT_CODE, id="between-codes"),
+        pytest.param("8,0", math.nan, OUT, id="out-of-range"),
+        pytest.param("4,0 (Neither)", 4.0, OK, id="with-label"),
+        pytest.param("4,0,0", math.nan, NOT_NUMBER, id="two-commas"),
+        pytest.param("1,000", 1.0, OK, id="european-reading"),
+    ],
+)
+def test_decimal_comma(text: str, value: float, reason: int) -> None:
+    got, got_reason = parse_cell(text, AGREE7, decimal_comma=True)
+    assert got_reason == reason
+    assert got == value or (math.isnan(got) and math.isnan(value))
+
+
+def test_decimal_comma_only_when_asked() -> None:
+    for text in ["4,0", " 4,0 ", "2,5", "4,0 (Neither)"]:
+        value, reason = parse_cell(text, AGREE7)
+        assert math.isnan(value)
+        assert reason == NOT_NUMBER
+
+
+def test_number_and_label_on_a_scale_without_labels() -> None:
+    """Without labels there is nothing to contradict: the number is read."""
+    assert parse_cell("4 (Somewhat)", GAPPED) == (4.0, OK)
+    assert parse_cell("3 (Somewhat)", GAPPED)[1] == NOT_CODE
+
+
 def test_reason_codes() -> None:
     assert REASONS == {
         OUT: "value-out-of-range",
         NOT_CODE: "value-not-a-code",
         NOT_NUMBER: "value-not-a-number",
+        MISMATCH: "value-label-mismatch",
+        DATE: "value-looks-like-date",
     }
+
+
+def test_decimal_comma_column_keeps_cells_as_written() -> None:
+    import pyarrow as pa
+
+    from relscales.scoring.decode import preparse
+
+    cells = pa.array(["4,0", "7", None, "2,5", "8,0"])
+    decoded = decode_column(preparse(cells, decimal_comma=True), AGREE7)
+    assert [None if math.isnan(v) else v for v in decoded.values.tolist()] == [
+        4.0,
+        7.0,
+        None,
+        None,
+        None,
+    ]
+    assert list(zip(decoded.bad_rows.tolist(), decoded.bad_values, strict=True)) == [
+        (3, "2,5"),
+        (4, "8,0"),
+    ]
+    labelled = decode_column(preparse(pa.array(["4,0 (Neither)", "x"]), decimal_comma=True), AGREE7)
+    assert labelled.values[0] == 4.0
+    assert labelled.bad_reasons.tolist() == [NOT_NUMBER]
+    # without the decimal comma, the same cells are invalid
+    plain = decode_column(preparse(cells), AGREE7)
+    assert plain.bad_rows.tolist() == [0, 3, 4]
+
+
+def test_long_invalid_cells_are_shortened_in_problem_records() -> None:
+    import pyarrow as pa
+
+    decoded = decode_column(pa.array(["x" * 30_000, "1"]), AGREE7)
+    (value,) = decoded.bad_values
+    assert len(value) < 300
+    assert value.endswith("(30000 characters)")
 
 
 def test_gapped_scale_inside_range_is_not_a_code() -> None:
@@ -180,7 +276,7 @@ def test_decode_other_types_as_text() -> None:
 
     values, bad = _decode(pa.array([datetime.date(2024, 1, 1), None]))
     assert values == [None, None]
-    assert [(row, reason) for row, reason, _ in bad] == [(0, NOT_NUMBER)]
+    assert [(row, reason) for row, reason, _ in bad] == [(0, DATE)]  # a date is no answer
 
 
 # ---------------------------------------------------------------------------------------------

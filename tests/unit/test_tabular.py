@@ -153,13 +153,23 @@ def test_csv_quoted_newlines(tmp_path: Path) -> None:
     assert texts(batch.columns["a"]) == ["3", "4"]
 
 
-def test_malformed_row_is_a_data_error(tmp_path: Path) -> None:
+def test_ragged_row_is_kept_empty_and_reported(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
-    path.write_text("id,a\n1,2\n2,3,4\n")
-    with pytest.raises(DataError) as info:
-        list(open_source(path).batches(["id", "a"]))
-    assert info.value.code == "data-unreadable"
-    assert info.value.issues[0].location.file == str(path)
+    path.write_text("id,a\n1,2\n2,3,4\n3,5\n")
+    source = open_source(path)
+    source.key_column = "id"
+    (batch,) = source.batches(["id", "a"])
+    assert batch.n_rows == 3
+    assert texts(batch.columns["id"]) == ["1", "2", "3"]  # the ragged row keeps its id
+    assert texts(batch.columns["a"]) == ["2", None, "5"]
+    (ragged,) = batch.ragged
+    assert (ragged.index, ragged.expected, ragged.found, ragged.text, ragged.key) == (
+        1,
+        2,
+        3,
+        "2,3,4",
+        "2",
+    )
 
 
 def test_table_batches() -> None:

@@ -131,3 +131,64 @@ def test_json_has_no_nan() -> None:
     data = write("json", [{"x": np.array([math.nan, math.inf * 0])}])
     assert b"NaN" not in data
     assert json.loads(data) == [{"x": None}, {"x": None}]
+
+
+# --excel-safe ------------------------------------------------------------------------------
+
+
+def _formula_batch() -> dict[str, Any]:
+    import pyarrow as pa
+
+    return {
+        "=id": pa.array(["=1+1", "+49 151", "-5", "@SUM(A1)", "\tx", "\rx", "plain", None]),
+        "score": np.array([-1.0, 2.0, np.nan, 4.0, 5.0, 6.0, 7.0, 8.0]),
+        "band": np.array(["-low", "=HYPERLINK(1)", None, "ok", "a", "b", "c", "d"], dtype=object),
+    }
+
+
+@pytest.mark.parametrize(("fmt", "delimiter"), [("csv", ","), ("tsv", "\t")])
+def test_excel_safe_escapes_text_that_would_run(fmt: str, delimiter: str) -> None:
+    stream = io.BytesIO()
+    writer = open_writer(fmt, stream, excel_safe=True)
+    writer.write(_formula_batch())
+    writer.close()
+    rows = list(csv.reader(io.StringIO(stream.getvalue().decode()), delimiter=delimiter))
+    assert rows[0] == ["'=id", "score", "band"]  # column names come from the data too
+    assert [r[0] for r in rows[1:]] == [
+        "'=1+1",
+        "'+49 151",
+        "'-5",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "plain",
+        "",
+    ]
+    assert [r[1] for r in rows[1:]] == ["-1", "2", "", "4", "5", "6", "7", "8"]  # numbers
+    assert [r[2] for r in rows[1:3]] == ["'-low", "'=HYPERLINK(1)"]
+
+
+def test_excel_safe_is_off_by_default_and_only_for_delimited_text() -> None:
+    plain = write("csv", [_formula_batch()]).decode()
+    assert '"=1+1"' in plain
+    assert "'" not in plain
+    stream = io.BytesIO()
+    writer = open_writer("jsonl", stream, excel_safe=True)
+    writer.write(_formula_batch())
+    writer.close()
+    assert json.loads(stream.getvalue().decode().splitlines()[0])["=id"] == "=1+1"
+
+
+def test_excel_safe_text() -> None:
+    from relscales.io.writers import excel_safe_text
+
+    assert [excel_safe_text(t) for t in ["=a", "+a", "-a", "@a", "\ta", "\ra", "a", ""]] == [
+        "'=a",
+        "'+a",
+        "'-a",
+        "'@a",
+        "'\ta",
+        "'\ra",
+        "a",
+        "",
+    ]

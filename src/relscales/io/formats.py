@@ -69,10 +69,10 @@ class Probe:
 
     @property
     def is_text(self) -> bool:
-        """Whether the first bytes look like text (UTF-16 with a byte order mark counts)."""
-        if self.head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return True
-        return b"\x00" not in self.head
+        """Whether the first bytes look like text (UTF-16 and NUL-padded text count)."""
+        from relscales.io.delimited import looks_like_text
+
+        return looks_like_text(self.head)
 
     @cached_property
     def dialect(self) -> CsvDialect:

@@ -20,7 +20,7 @@ from relscales.io.atomic import atomic_path, atomic_text, check_not_input
 from relscales.io.colmap import read_column_map
 from relscales.io.readsource import input_notes
 from relscales.io.tabular import BATCH_BYTES, open_source
-from relscales.io.writers import format_for, open_writer
+from relscales.io.writers import excel_safe_text, format_for, open_writer
 from relscales.scoring.compile import CompiledBattery, CompiledInstrument, compile_instrument
 from relscales.scoring.engine import ScoreOptions, ScoringRun, _compile, resolve_refs
 from relscales.scoring.results import PROBLEM_FIELDS, Problem
@@ -35,8 +35,12 @@ def meta_path(output: Path) -> Path:
     return output.with_name(output.name + ".meta.json")
 
 
-def write_problems(path: Path, problems: Sequence[Problem]) -> None:
-    """Write problem records as CSV (or JSON when the suffix is ``.json``), atomically."""
+def write_problems(path: Path, problems: Sequence[Problem], *, excel_safe: bool = False) -> None:
+    """Write problem records as CSV (or JSON when the suffix is ``.json``), atomically.
+
+    ``excel_safe`` escapes CSV cells a spreadsheet would run as formulas (a cell as found
+    in the data may be one).
+    """
     if path.suffix.lower() == ".json":
         with atomic_text(path) as stream:
             json.dump([p.to_dict() for p in problems], stream, indent=1, ensure_ascii=False)
@@ -47,7 +51,10 @@ def write_problems(path: Path, problems: Sequence[Problem]) -> None:
         writer.writerow(PROBLEM_FIELDS)
         for p in problems:
             d = p.to_dict()
-            writer.writerow([d[f] for f in PROBLEM_FIELDS])
+            row = [d[f] for f in PROBLEM_FIELDS]
+            if excel_safe:
+                row = [excel_safe_text(v) if isinstance(v, str) else v for v in row]
+            writer.writerow(row)
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -100,6 +107,7 @@ def run_score(
     input_format: str | None = None,
     sheet: str | None = None,
     long: bool = False,
+    excel_safe: bool = False,
 ) -> int:
     """Run ``relscales score``; return the exit code (0, or 1 under ``strict``)."""
     compiled, battery = resolve_refs(
@@ -143,13 +151,13 @@ def run_score(
             check_not_input(target, inputs)
     show_progress = sys.stderr.isatty() and source.size > (4 << 20)
     if output is None:
-        _stream(run, name, sys.stdout.buffer, show_progress)
+        _stream(run, name, sys.stdout.buffer, show_progress, excel_safe)
         sys.stdout.flush()
     else:
         with atomic_path(output) as tmp, tmp.open("wb") as stream:
-            _stream(run, name, stream, show_progress)
+            _stream(run, name, stream, show_progress, excel_safe)
     if problems is not None:
-        write_problems(problems, run.problems.records)
+        write_problems(problems, run.problems.records, excel_safe=excel_safe)
     warnings = run.warnings()
     if output is not None:
         with atomic_text(meta_path(output)) as meta:
@@ -224,12 +232,14 @@ def _compile_with_texts(
     return compile_instrument(apply_overlays(instrument, texts))
 
 
-def _stream(run: ScoringRun, fmt: str, stream: Any, show_progress: bool) -> None:
+def _stream(
+    run: ScoringRun, fmt: str, stream: Any, show_progress: bool, excel_safe: bool = False
+) -> None:
     """Score batch by batch; a writer thread encodes and writes while the next is scored."""
     import queue
     import threading
 
-    writer = open_writer(fmt, stream)
+    writer = open_writer(fmt, stream, excel_safe=excel_safe)
     progress = _progress(run.source.size, show_progress)
     box: queue.Queue[Any] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
@@ -279,14 +289,26 @@ def _summary(
     echo(f"scored {run.rows} respondent{'s' * (run.rows != 1)} on {names}{where}")
     total = run.problems.total
     if total:
-        parts = ", ".join(f"{code}: {n}" for code, n in run.problems.by_code().items())
-        echo(f"{total} invalid value{'s' * (total != 1)} treated as missing ({parts})")
+        by_code = run.problems.by_code()
+        ragged = by_code.pop("ragged-row", 0)
+        if ragged:
+            echo(
+                f"{ragged} row{'s' * (ragged != 1)} with the wrong number of fields: kept, "
+                "with empty scores (ragged-row)"
+            )
+        cells = total - ragged
+        if cells:
+            parts = ", ".join(f"{code}: {n}" for code, n in by_code.items())
+            echo(f"{cells} invalid value{'s' * (cells != 1)} treated as missing ({parts})")
         if problems is not None:
             echo(f"  every one is listed in {problems}")
         else:
             for p in run.problems.records[:5]:
                 loc = Location(
-                    file=run.source.name, row=p.row, respondent=p.respondent, data_column=p.column
+                    file=run.source.name,
+                    row=p.row,
+                    respondent=p.respondent or None,
+                    data_column=p.column or None,
                 )
                 echo(f"  {loc.prefix()}: {p.code}: {p.message}")
             if total > 5:

@@ -1,10 +1,11 @@
 """Reading response data as column batches: CSV/TSV files and in-memory tables.
 
-Files are read with pyarrow's CSV reader in blocks, so memory stays bounded
-whatever the file size. Before reading, the first bytes are inspected for a byte
-order mark, the encoding (UTF-8, UTF-16, else Windows-1252) and the delimiter
-(comma, semicolon, tab or bar). Only the id column and the item columns are
-parsed, and always as text, so every cell can be checked (never coerced).
+Files are read with pyarrow's CSV reader (:mod:`relscales.io.delimited`), whole
+or in blocks, so memory stays bounded whatever the file size. Before reading, the
+file is inspected for a byte order mark, its encoding, NUL bytes, an unclosed quote,
+the delimiter and the header. Only the id column and the item columns are parsed,
+and every cell is checked (never coerced). Rows with the wrong number of fields are
+kept as empty rows and reported, so the rows read are always the rows of the file.
 
 In-memory data (a mapping of columns, a numpy array with column names, a pandas
 or polars DataFrame, a pyarrow Table) is converted to a pyarrow Table and cut
@@ -13,9 +14,6 @@ into batches the same way.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import os
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from relscales.errors import DataError, Issue, Location, MissingDependencyError
+from relscales.io.delimited import Batch, CsvDialect, read_batches, sniff_csv
 
 __all__ = ["Batch", "CsvDialect", "Source", "open_source", "sniff_csv"]
 
@@ -36,27 +35,8 @@ WHOLE_FILE_BYTES = 96 << 20
 """Files up to this size are parsed in one multi-threaded pass (faster; memory about 4x the
 file); larger ones are streamed block by block in bounded memory."""
 
-_SNIFF_BYTES = 1 << 16
-
-
-@dataclass(frozen=True, slots=True)
-class CsvDialect:
-    """What :func:`sniff_csv` found out about a delimited text file."""
-
-    encoding: str
-    delimiter: str
-    header: tuple[str, ...]
-    bom: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """A block of rows: the needed columns as pyarrow arrays, and where it starts."""
-
-    columns: dict[str, Any]
-    n_rows: int
-    first_row: int
-    bytes_read: int = 0
+SHOWN_DUPLICATES = 3
+"""Duplicated respondent ids named in the warning about them."""
 
 
 @dataclass
@@ -71,6 +51,12 @@ class Source:
         Column names in data order.
     size
         File size in bytes (for a progress bar), or 0.
+    key_column
+        The respondent id column, set by the scoring run: a row with the wrong number
+        of fields keeps its id, and ids that occur twice are reported.
+    read_warnings
+        Warnings about the data found while reading (bytes that could not be decoded,
+        NUL bytes, no rows, duplicated ids), each once.
     """
 
     name: str
@@ -79,6 +65,18 @@ class Source:
     path: Path | None = None
     dialect: CsvDialect | None = None
     table: Any = field(default=None, repr=False)
+    key_column: str | None = field(default=None, repr=False)
+    read_warnings: list[Issue] = field(default_factory=list, repr=False)
+
+    @property
+    def decimal_comma(self) -> bool:
+        """Whether cells such as ``4,5`` are numbers (files delimited by semicolons)."""
+        return self.dialect is not None and self.dialect.decimal_comma
+
+    def warn(self, issue: Issue) -> None:
+        """Record a warning about the data, unless the same one was recorded already."""
+        if all((w.code, w.message) != (issue.code, issue.message) for w in self.read_warnings):
+            self.read_warnings.append(issue)
 
     def batches(
         self,
@@ -95,23 +93,66 @@ class Source:
 
         ``prepare`` transforms each batch's columns; for files it runs in the reading
         thread, so its work overlaps with the caller's. ``numeric`` names file columns
-        to try parsing as numbers first (see :meth:`_csv_batches`); those also in
-        ``integer`` are tried as 16-bit integers, which parse and check faster.
+        to try parsing as numbers first (see :func:`~relscales.io.delimited.read_batches`);
+        those also in ``integer`` are tried as 16-bit integers, which parse and check
+        faster. Files up to ``whole_file_bytes`` are parsed in one pass, larger ones in
+        blocks of ``batch_bytes``.
         """
         if self.table is not None:
-            for batch in self._table_batches(columns, batch_rows):
-                yield _prepared(batch, prepare)
-        elif 0 < self.size <= whole_file_bytes:
-            self.table = self._read_whole(columns, _types(columns, numeric, integer))
-            try:
-                yield from _prefetch(
-                    _prepared(b, prepare) for b in self._table_batches(columns, batch_rows)
+            raw: Iterator[Batch] = self._table_batches(columns, batch_rows)
+            yield from (_prepared(b, prepare) for b in self._checked(raw, bool(columns)))
+            return
+        assert self.path is not None
+        assert self.dialect is not None
+        wanted = list(columns) if columns else list(dict.fromkeys(self.header))
+        missing = [name for name in wanted if name not in self.header]
+        if missing:
+            raise DataError(
+                Issue(
+                    "missing-item-column",
+                    f"the column '{missing[0]}' is not in the data",
+                    Location(file=self.name, data_column=missing[0]),
                 )
-            finally:
-                self.table = None
-        else:
-            raw = self._csv_batches(columns, batch_bytes, _types(columns, numeric, integer))
-            yield from _prefetch(_prepared(batch, prepare) for batch in raw)
+            )
+        raw = read_batches(
+            self.path,
+            self.dialect,
+            wanted,
+            _types(wanted, numeric, integer),
+            whole=0 < self.size <= whole_file_bytes,
+            batch_bytes=batch_bytes,
+            batch_rows=batch_rows,
+            key=self.key_column if self.key_column in wanted else None,
+            warn=self.warn,
+        )
+        yield from _prefetch(_prepared(b, prepare) for b in self._checked(raw, True))
+
+    def _checked(self, batches: Iterator[Batch], complete: bool) -> Iterator[Batch]:
+        """Pass batches through; at the end warn about NUL bytes, no rows, duplicated ids."""
+        key = self.key_column
+        ids: list[Any] = []
+        rows = 0
+        for batch in batches:
+            rows += batch.n_rows
+            if key is not None and key in batch.columns:
+                ids.append(batch.columns[key])
+            yield batch
+        if self.dialect is not None and self.dialect.nul_bytes:
+            self.warn(_nul_warning(self.name, self.dialect.nul_bytes))
+        if rows == 0:
+            self.warn(
+                Issue(
+                    "data-no-rows",
+                    "the data have a header but no rows: nothing to score",
+                    Location(file=self.name),
+                    "warning",
+                    hint="check that the export includes the responses",
+                )
+            )
+        if key is not None and ids and complete:
+            found = duplicate_ids(ids, key, self.name)
+            if found is not None:
+                self.warn(found)
 
     def _table_batches(self, columns: Sequence[str], batch_rows: int) -> Iterator[Batch]:
         table = self.table.select(list(columns)) if columns else self.table
@@ -127,127 +168,6 @@ class Source:
             yield Batch(cols, n, first)
             first += n
 
-    def _csv_batches(
-        self, columns: Sequence[str], batch_bytes: int, numeric: dict[str, Any] | None = None
-    ) -> Iterator[Batch]:
-        """Read the file in blocks.
-
-        Columns in ``numeric`` are first parsed as numbers by Arrow itself, in its
-        threads. The first cell that is not a plain number (a label, a stray space,
-        ``NA``) stops that attempt; reading then goes on from the same row with every
-        column as text, so each cell is still read by the full rules and no row is
-        read twice or lost.
-        """
-        import pyarrow as pa
-
-        done = 0
-        if numeric:
-            try:
-                for batch in self._read_blocks(columns, batch_bytes, numeric, first=0):
-                    yield batch
-                    done += batch.n_rows
-                return
-            except pa.ArrowInvalid as exc:
-                if "conversion error" not in str(exc):
-                    raise self._unreadable(exc, done) from None
-        seen = 0
-        try:
-            for batch in self._read_blocks(columns, batch_bytes, None, first=0):
-                n = batch.n_rows
-                if seen + n <= done:
-                    seen += n
-                    continue
-                if seen < done:
-                    skip = done - seen
-                    cols = {k: v.slice(skip) for k, v in batch.columns.items()}
-                    batch = Batch(cols, n - skip, done, batch.bytes_read)
-                seen += n
-                yield batch
-        except pa.ArrowInvalid as exc:
-            raise self._unreadable(exc, seen) from None
-
-    def _read_whole(self, columns: Sequence[str], numeric: dict[str, Any] | None) -> Any:
-        """Parse the whole file at once (numbers first, text if any cell is not one)."""
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-
-        assert self.path is not None
-        assert self.dialect is not None
-        read = pacsv.ReadOptions(use_threads=True, encoding=self.dialect.encoding)
-        parse = pacsv.ParseOptions(delimiter=self.dialect.delimiter, newlines_in_values=True)
-        for typed in (numeric, None) if numeric else (None,):
-            types = {name: (typed or {}).get(name, pa.string()) for name in columns}
-            convert = pacsv.ConvertOptions(
-                include_columns=list(columns),
-                column_types=types,
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-            )
-            try:
-                return pacsv.read_csv(
-                    str(self.path),
-                    read_options=read,
-                    parse_options=parse,
-                    convert_options=convert,
-                )
-            except pa.ArrowInvalid as exc:
-                if typed and "conversion error" in str(exc):
-                    continue
-                raise self._unreadable(exc, 0) from None
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _read_blocks(
-        self,
-        columns: Sequence[str],
-        batch_bytes: int,
-        numeric: dict[str, Any] | None,
-        first: int,
-    ) -> Iterator[Batch]:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-
-        assert self.path is not None
-        assert self.dialect is not None
-        dialect = self.dialect
-        read = pacsv.ReadOptions(
-            use_threads=True,
-            block_size=batch_bytes,
-            encoding=dialect.encoding,
-        )
-        parse = pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True)
-        types = {name: (numeric or {}).get(name, pa.string()) for name in columns}
-        convert = pacsv.ConvertOptions(
-            include_columns=list(columns),
-            column_types=types,
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        )
-        reader = pacsv.open_csv(
-            str(self.path), read_options=read, parse_options=parse, convert_options=convert
-        )
-        for record_batch in reader:
-            n = record_batch.num_rows
-            if n == 0:
-                continue
-            names = record_batch.schema.names
-            cols = {name: record_batch.column(i) for i, name in enumerate(names)}
-            yield Batch(cols, n, first, reader_bytes(reader))
-            first += n
-
-    def _unreadable(self, exc: Exception, rows_read: int) -> DataError:
-        return DataError(
-            Issue(
-                "data-unreadable",
-                f"cannot parse the rows that follow data row {rows_read} (the problem is in "
-                f"the next block of the file): {_arrow_message(exc)}",
-                Location(file=self.name, row=rows_read + 1),
-                hint="check that every row has as many fields as the header and that "
-                "quotes are closed",
-            )
-        )
-
 
 def _types(
     columns: Sequence[str], numeric: Sequence[str], integer: Collection[str]
@@ -262,10 +182,93 @@ def _types(
     return types or None
 
 
+def duplicate_ids(chunks: Sequence[Any], column: str, file: str) -> Issue | None:
+    """Return a warning naming respondent ids that occur on more than one row, if any.
+
+    One hash pass over every id (Arrow's ``count_distinct``); rows are looked up only
+    for the few ids the warning names. Empty ids are not compared.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arrays = [
+            c if pa.types.is_string(c.type) else pc.cast(c, pa.string())
+            for c in (c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in chunks)
+        ]
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, AttributeError):
+        return None  # ids that are not text or numbers (lists, structs): nothing to compare
+    ids = pa.chunked_array(arrays, type=pa.string())
+    present = len(ids) - ids.null_count
+    distinct = pc.count_distinct(ids, mode="only_valid").as_py()
+    if distinct == present:
+        return None
+    counts = pc.value_counts(ids.drop_null())
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    flat = ids.combine_chunks()
+    shown = []
+    for value in repeated.slice(0, SHOWN_DUPLICATES).to_pylist():
+        rows = pc.indices_nonzero(pc.fill_null(pc.equal(flat, value), False)).to_pylist()
+        listed = ", ".join(str(r + 1) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        shown.append(f"{value!r} on rows {listed}")
+    more = len(repeated) - len(shown)
+    names = "; ".join(shown) + (f"; and {more} more" if more else "")
+    n = len(repeated)
+    return Issue(
+        "duplicate-respondent-id",
+        f"{n} respondent id{'s' * (n != 1)} occur{'s' * (n == 1)} on more than one row "
+        f"({present - distinct + n} rows in all): {names}. Every row is scored",
+        Location(file=file, data_column=column),
+        "warning",
+        hint="if these are repeated submissions, decide which to keep before analysing",
+    )
+
+
+def row_problems(batch: Batch, *, numbered: bool) -> list[Any]:
+    """Problem records (``ragged-row``) for the rows of a batch with the wrong field count.
+
+    ``numbered``: the respondents are identified by row number (no id column).
+    """
+    from relscales.scoring.results import Problem
+
+    out = []
+    for r in batch.ragged:
+        row = r.index + 1
+        what = "fewer" if r.found < r.expected else "more"
+        out.append(
+            Problem(
+                row,
+                str(row) if numbered else (r.key or ""),
+                "",
+                "",
+                "",
+                r.text,
+                "ragged-row",
+                f"the row has {r.found} field{'s' * (r.found != 1)}, {what} than the "
+                f"{r.expected} of the header, so its cells cannot be matched to columns; "
+                "its answers were not read and its scores are empty",
+            )
+        )
+    return out
+
+
+def _nul_warning(file: str, count: int) -> Issue:
+    return Issue(
+        "data-nul-bytes",
+        f"the file holds {count} NUL byte{'s' * (count != 1)} (\\0), removed before "
+        "reading. The file may be damaged or padded, or saved in another encoding",
+        Location(file=file),
+        "warning",
+        hint="compare the scores with the survey tool's own export; re-export if in doubt",
+    )
+
+
 def _prepared(batch: Batch, prepare: Callable[[dict[str, Any]], dict[str, Any]] | None) -> Batch:
     if prepare is None:
         return batch
-    return Batch(prepare(batch.columns), batch.n_rows, batch.first_row, batch.bytes_read)
+    return Batch(
+        prepare(batch.columns), batch.n_rows, batch.first_row, batch.bytes_read, batch.ragged
+    )
 
 
 def _prefetch(batches: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
@@ -309,98 +312,6 @@ def _prefetch(batches: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
     finally:
         stop.set()
         thread.join(timeout=5)
-
-
-def reader_bytes(reader: Any) -> int:
-    """Bytes consumed so far by a pyarrow streaming reader (0 when unknown)."""
-    return int(getattr(reader, "bytes_read", 0) or 0)
-
-
-def _arrow_message(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0]
-    return text.removeprefix("CSV parse error: ")
-
-
-def sniff_csv(
-    path: Path, *, delimiter: str | None = None, encoding: str | None = None
-) -> CsvDialect:
-    """Detect encoding, byte order mark, delimiter and header of a delimited file.
-
-    Raises
-    ------
-    DataError
-        ``file-not-found``, ``data-unreadable`` or ``data-empty``.
-    """
-    name = str(path)
-    try:
-        with path.open("rb") as stream:
-            head = stream.read(_SNIFF_BYTES)
-    except FileNotFoundError:
-        raise DataError(
-            Issue(
-                "file-not-found",
-                f"data file '{name}' does not exist",
-                Location(file=name),
-                hint="check the path",
-            )
-        ) from None
-    except OSError as exc:
-        raise DataError(
-            Issue(
-                "data-unreadable",
-                f"cannot read data file: {exc.strerror or exc}",
-                Location(file=name),
-                hint="check the path and its permissions",
-            )
-        ) from None
-    bom = False
-    if encoding is None:
-        if head.startswith(codecs.BOM_UTF8):
-            encoding, bom = "utf-8", True
-        elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            encoding, bom = "utf-16", True
-        else:
-            try:
-                codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-                encoding = "utf-8"
-            except UnicodeDecodeError:
-                encoding = "cp1252"
-    text = head.decode(encoding, errors="replace")
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        raise DataError(
-            Issue(
-                "data-empty",
-                "the data file is empty",
-                Location(file=name),
-                hint="export the responses again; the file has no header and no rows",
-            )
-        )
-    first_line = text.splitlines()[0] if text.splitlines() else text
-    if delimiter is None:
-        if path.suffix.lower() == ".tsv":
-            delimiter = "\t"
-        else:
-            counts = {d: _count_outside_quotes(first_line, d) for d in (",", ";", "\t", "|")}
-            delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    header_reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = tuple(next(header_reader))
-    except (StopIteration, csv.Error) as exc:  # pragma: no cover - defensive
-        raise DataError(
-            Issue("data-unreadable", f"cannot read the header row: {exc}", Location(file=name))
-        ) from None
-    return CsvDialect(encoding, delimiter, header, bom)
-
-
-def _count_outside_quotes(line: str, delimiter: str) -> int:
-    count, quoted = 0, False
-    for char in line:
-        if char == '"':
-            quoted = not quoted
-        elif char == delimiter and not quoted:
-            count += 1
-    return count
 
 
 def open_source(

@@ -3,6 +3,11 @@
 Each writer takes batches of columns (name -> numpy array) and streams them out,
 so results of any size are written in bounded memory. Missing scores become
 empty CSV cells and JSON ``null``. Files are written atomically by the caller.
+
+With ``excel_safe``, CSV and TSV text cells (ids, labels, column names) that a
+spreadsheet would run as a formula, those starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return, get a leading ``'`` (the OWASP advice on CSV injection).
+Numbers are not text and stay as they are. It is off by default, so ids stay exact.
 """
 
 from __future__ import annotations
@@ -15,9 +20,37 @@ from typing import IO, Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FORMATS", "TableWriter", "format_for", "open_writer"]
+__all__ = ["FORMATS", "TableWriter", "excel_safe_text", "format_for", "open_writer"]
 
 Columns = dict[str, NDArray[Any]]
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula."""
+_FORMULA_PATTERN = "^[=+\\-@\t\r]"
+
+
+def excel_safe_text(text: str) -> str:
+    """Prefix ``'`` to text a spreadsheet would run as a formula.
+
+    >>> [excel_safe_text(t) for t in ["=1+1", "-5", "@SUM(A1)", "plain", ""]]
+    ["'=1+1", "'-5", "'@SUM(A1)", 'plain', '']
+    """
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _excel_safe_table(table: Any) -> Any:
+    """Escape every text column and the column names of a table (vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            risky = pc.match_substring_regex(column, _FORMULA_PATTERN)
+            column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    names = [excel_safe_text(name) for name in table.schema.names]
+    return pa.Table.from_arrays(columns, names=names)
 
 
 class TableWriter(Protocol):
@@ -58,9 +91,10 @@ def _arrow_table(columns: Columns) -> Any:
 
 
 class _CsvWriter:
-    def __init__(self, stream: IO[bytes], delimiter: str = ",") -> None:
+    def __init__(self, stream: IO[bytes], delimiter: str = ",", excel_safe: bool = False) -> None:
         self.stream = stream
         self.delimiter = delimiter
+        self.excel_safe = excel_safe
         self.writer: Any = None
         self.schema: Any = None
 
@@ -68,6 +102,8 @@ class _CsvWriter:
         import pyarrow.csv as pacsv
 
         table = _arrow_table(columns)
+        if self.excel_safe:
+            table = _excel_safe_table(table)
         if self.writer is None:
             self.schema = table.schema
             options = pacsv.WriteOptions(
@@ -166,6 +202,12 @@ def format_for(suffix: str) -> str | None:
     return name if name in FORMATS else None
 
 
-def open_writer(fmt: str, stream: IO[bytes]) -> TableWriter:
-    """Create a writer of format ``fmt`` on a binary stream."""
+def open_writer(fmt: str, stream: IO[bytes], *, excel_safe: bool = False) -> TableWriter:
+    """Create a writer of format ``fmt`` on a binary stream.
+
+    ``excel_safe`` escapes text cells that a spreadsheet would run as formulas (CSV and
+    TSV only; the other formats are not opened as spreadsheets).
+    """
+    if excel_safe and fmt in ("csv", "tsv"):
+        return _CsvWriter(stream, "," if fmt == "csv" else "\t", excel_safe=True)
     return FORMATS[fmt](stream)

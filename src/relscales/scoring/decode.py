@@ -2,11 +2,15 @@
 
 A cell is read as: blank -> missing; text equal to a label of the item's scale
 (case- and space-insensitive) -> that label's value; a plain number (``"7"``,
-``" 7 "``, ``"7.0"``) -> the number; a common "no data" token (``NA``, ``N/A``,
-``NaN``, ``NULL``, ``.``, ``#N/A``) -> missing. A number that is one of the scale's
-missing codes is missing. Anything else is *invalid*: it becomes missing for that
-item and a problem record (``value-out-of-range``, ``value-not-a-code`` or
-``value-not-a-number``). Invalid cells never silently become numbers.
+``" 7 "``, ``"7.0"``; ``"7,0"`` too in a file delimited by semicolons) -> the number;
+a common "no data" token (``NA``, ``N/A``, ``NaN``, ``NULL``, ``.``, ``#N/A``) ->
+missing; a number with its label (``"7 (Strongly agree)"``, ``"Strongly agree (7)"``,
+``"7 = Strongly agree"``) -> the number, when the label is the scale's label for it. A
+number that is one of the scale's missing codes is missing. Anything else is
+*invalid*: it becomes missing for that item and a problem record
+(``value-out-of-range``, ``value-not-a-code``, ``value-not-a-number``,
+``value-label-mismatch``, or ``value-looks-like-date`` for the dates a spreadsheet
+makes of answers such as ``1-7``). Invalid cells never silently become numbers.
 
 Text columns are dictionary-encoded, so each distinct text is parsed once,
 whatever the number of respondents.
@@ -26,17 +30,51 @@ from relscales._arrow import float_array, int_array, to_float64, to_numpy_filled
 from relscales.errors import ErrorCode
 from relscales.scoring.compile import CompiledScale, normalize_label
 
-__all__ = ["REASONS", "Decoded", "ParsedText", "decode_column", "parse_cell", "preparse"]
+__all__ = [
+    "REASONS",
+    "Decoded",
+    "ParsedText",
+    "decode_column",
+    "parse_cell",
+    "preparse",
+    "shown",
+]
 
-OK, OUT_OF_RANGE, NOT_A_CODE, NOT_A_NUMBER = 0, 1, 2, 3
+OK, OUT_OF_RANGE, NOT_A_CODE, NOT_A_NUMBER, LABEL_MISMATCH, LOOKS_LIKE_DATE = range(6)
 REASONS: dict[int, ErrorCode] = {
     OUT_OF_RANGE: "value-out-of-range",
     NOT_A_CODE: "value-not-a-code",
     NOT_A_NUMBER: "value-not-a-number",
+    LABEL_MISMATCH: "value-label-mismatch",
+    LOOKS_LIKE_DATE: "value-looks-like-date",
 }
 
 NA_TOKENS = frozenset({"na", "n/a", "nan", "null", ".", "#n/a"})
+LONGEST_CELL = 1000
+"""Cells longer than this (characters, after trimming) are invalid without further parsing."""
+SHOWN_CHARS = 200
+"""Characters of an invalid cell kept in its problem record."""
+
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_DECIMAL_COMMA_CELL = r"^(\s*[+-]?\d+),(\d+\s*)$"
+_NUM = r"[+-]?(?:\d+(?:[.,]\d+)?)"
+_NUMBER_AND_LABEL = (
+    re.compile(rf"^(?P<n>{_NUM})\s*[(\[](?P<label>[^()\[\]]+)[)\]]$"),
+    re.compile(rf"^(?P<label>[^()\[\]]+?)\s*[(\[](?P<n>{_NUM})[)\]]$"),
+    re.compile(rf"^(?P<n>{_NUM})\s*(?:=|:|-|\u2013|\u2014|\.)\s+(?P<label>\S.*)$"),
+)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[ap]\.?m\.?)?)?"
+_DATE = re.compile(
+    rf"^(?:\d{{1,2}}[-/ .]{_MONTH}(?:[-/ .,]\s*\d{{2,4}})?"
+    rf"|{_MONTH}[-/ .]\s*\d{{1,4}}(?:[-/ .,]\s*\d{{2,4}})?"
+    rf"|\d{{1,4}}([-/.])\d{{1,2}}\1\d{{1,4}}){_TIME}$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +97,22 @@ class ParsedText:
 
     numbers: Any
     text: Any
+    decimal_comma: bool = False
 
 
-def preparse(array: Any) -> Any:
+def preparse(array: Any, *, decimal_comma: bool = False) -> Any:
     """Prepare a text column for :func:`decode_column` (other columns pass through).
 
     This is the part of decoding that does not depend on the response scale, so the
-    reader can run it in its own thread.
+    reader can run it in its own thread. With ``decimal_comma`` (files delimited by
+    semicolons), ``4,5`` is the number 4.5; problem records still show the cell as
+    written.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(array, ParsedText):
+        return array
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
@@ -77,7 +120,14 @@ def preparse(array: Any) -> Any:
     try:
         return ParsedText(pc.cast(array, pa.float64()), array)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return ParsedText(None, array.dictionary_encode())
+        pass
+    if decimal_comma:
+        try:
+            dotted = pc.replace_substring_regex(array, _DECIMAL_COMMA_CELL, r"\1.\2")
+            return ParsedText(pc.cast(dotted, pa.float64()), array, True)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return ParsedText(None, array.dictionary_encode(), decimal_comma)
 
 
 def _classify(value: float, scale: CompiledScale) -> tuple[float, int]:
@@ -90,7 +140,9 @@ def _classify(value: float, scale: CompiledScale) -> tuple[float, int]:
     return math.nan, NOT_A_CODE
 
 
-def parse_cell(text: str, scale: CompiledScale) -> tuple[float, int]:
+def parse_cell(
+    text: str, scale: CompiledScale, *, decimal_comma: bool = False
+) -> tuple[float, int]:
     """Read one text cell on a scale; return ``(value or NaN, reason code)``.
 
     Examples
@@ -101,18 +153,61 @@ def parse_cell(text: str, scale: CompiledScale) -> tuple[float, int]:
     ...                   frozenset({1., 2., 3.}))
     >>> [parse_cell(t, s) for t in [" 2 ", "2.0", "Agree", "-99", "4", "2.5", "lots"]]
     [(2.0, 0), (2.0, 0), (3.0, 0), (nan, 0), (nan, 1), (nan, 2), (nan, 3)]
+    >>> [parse_cell(t, s) for t in ["3 (Agree)", "2 (Agree)", "3-Jan"]]
+    [(3.0, 0), (nan, 4), (nan, 5)]
     """
     stripped = text.strip()
     if not stripped:
         return math.nan, OK
+    if len(stripped) > LONGEST_CELL:
+        return math.nan, NOT_A_NUMBER
     key = normalize_label(stripped)
     if key in scale.labels:
         return scale.labels[key], OK
     if _NUMBER.match(stripped):
         return _classify(float(stripped), scale)
+    if decimal_comma and _DECIMAL_COMMA.match(stripped):
+        return _classify(float(stripped.replace(",", ".")), scale)
     if key in NA_TOKENS:
         return math.nan, OK
+    labelled = _number_and_label(stripped, scale, decimal_comma)
+    if labelled is not None:
+        return labelled
+    if _DATE.match(stripped):
+        return math.nan, LOOKS_LIKE_DATE
     return math.nan, NOT_A_NUMBER
+
+
+def _number_and_label(
+    text: str, scale: CompiledScale, decimal_comma: bool
+) -> tuple[float, int] | None:
+    """Read ``7 (Strongly agree)`` and its variants; ``None`` when the cell is not one.
+
+    The number is the answer; the label must be one of the scale's labels for that
+    number (any language the scale knows). A scale without labels cannot contradict
+    the label, so the number is read as it is.
+    """
+    for pattern in _NUMBER_AND_LABEL:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        number, label = match.group("n"), match.group("label")
+        if ("," in number and not decimal_comma) or not any(c.isalpha() for c in label):
+            return None
+        value, reason = _classify(float(number.replace(",", ".")), scale)
+        if reason != OK or math.isnan(value) or not scale.labels:
+            return value, reason
+        if scale.labels.get(normalize_label(label)) == value:
+            return value, OK
+        return math.nan, LABEL_MISMATCH
+    return None
+
+
+def shown(text: str) -> str:
+    """Shorten a cell for a problem record (a cell may be megabytes long)."""
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}... ({len(text)} characters)"
 
 
 def _format_number(value: float) -> str:
@@ -126,7 +221,7 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
 
     if isinstance(array, ParsedText):
         if array.numbers is None:
-            return _decode_text(array.text, scale)
+            return _decode_text(array.text, scale, array.decimal_comma)
         decoded = decode_column(array.numbers, scale)
         if decoded.bad_rows.size:
             texts = array.text.take(int_array(decoded.bad_rows)).to_pylist()
@@ -193,16 +288,16 @@ def _value_set(scale: CompiledScale) -> Any:
     return found
 
 
-def _decode_text(array: Any, scale: CompiledScale) -> Decoded:
+def _decode_text(array: Any, scale: CompiledScale, decimal_comma: bool = False) -> Decoded:
     import pyarrow as pa
 
     if not pa.types.is_dictionary(array.type):
-        return decode_column(preparse(array), scale)
+        return decode_column(preparse(array, decimal_comma=decimal_comma), scale)
     dictionary: list[str] = array.dictionary.to_pylist()
     lookup = np.empty(len(dictionary) + 1, dtype=np.float64)
     reason = np.zeros(len(dictionary) + 1, dtype=np.uint8)
     for i, text in enumerate(dictionary):
-        lookup[i], reason[i] = parse_cell(text, scale)
+        lookup[i], reason[i] = parse_cell(text, scale, decimal_comma=decimal_comma)
     lookup[-1] = np.nan  # null cells
     indices = to_numpy_filled(array.indices, len(dictionary))
     values = lookup[indices]
@@ -210,4 +305,4 @@ def _decode_text(array: Any, scale: CompiledScale) -> Decoded:
         return Decoded(values, np.empty(0, np.int64), np.empty(0, np.uint8), [])
     cell_reason = reason[indices]
     rows = np.flatnonzero(cell_reason).astype(np.int64)
-    return Decoded(values, rows, cell_reason[rows], [dictionary[i] for i in indices[rows]])
+    return Decoded(values, rows, cell_reason[rows], [shown(dictionary[i]) for i in indices[rows]])

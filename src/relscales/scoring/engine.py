@@ -30,7 +30,7 @@ from relscales.io.readsource import (
     mark_rows,
     source_hints,
 )
-from relscales.io.tabular import Source, open_source
+from relscales.io.tabular import Source, open_source, row_problems
 from relscales.scoring.combine import combine, combine_df, combine_se
 from relscales.scoring.compile import (
     CompiledBattery,
@@ -200,6 +200,7 @@ class ScoringRun:
         self._unused_reliability: list[str] = []
         self.compiled = [self._remap(c) for c in compiled]
         self.id_column = self._find_id_column()
+        source.key_column = self.id_column  # ragged rows keep their id; duplicates reported
         self._check_columns()
         self.problems = ProblemLog(limit=options.problem_limit)
         self.rows = 0
@@ -324,18 +325,20 @@ class ScoringRun:
         if issues:
             raise DataError(issues)
         needed = set(self.needed_columns())
-        seen: set[str] = set()
-        dupes: set[str] = set()
-        for name in header:
-            if name in needed and name in seen:
-                dupes.add(name)
-            seen.add(name)
+        places: dict[str, list[int]] = {}
+        for position, name in enumerate(header, start=1):
+            if name in needed:
+                places.setdefault(name, []).append(position)
+        dupes = {name: at for name, at in places.items() if len(at) > 1}
         if dupes:
+            named = "; ".join(
+                f"{name!r} at columns {', '.join(map(str, at))}"
+                for name, at in sorted(dupes.items())
+            )
             raise DataError(
                 Issue(
                     "duplicate-data-column",
-                    "the data have more than one column named "
-                    + ", ".join(map(repr, sorted(dupes))),
+                    f"the data have more than one column named {named} (counting from 1)",
                     Location(file=self.source.name, data_column=min(dupes)),
                     hint="rename or remove the duplicates so each item has one column",
                 )
@@ -537,6 +540,8 @@ class ScoringRun:
         )
         for batch in batches:
             scored = True
+            if batch.ragged:  # rows with the wrong number of fields: kept empty, reported
+                self.problems.add(row_problems(batch, numbered=self.id_column is None))
             yield self._score_batch(batch.columns, batch.n_rows, batch.first_row)
         if not scored:  # a header without rows still gives every column (and valid Parquet)
             import pyarrow as pa
@@ -570,7 +575,10 @@ class ScoringRun:
             x = np.empty((n, len(comp.item_ids)), order="F")
             bad = []
             for j, column in enumerate(comp.columns):
-                cells = decode_column(preparse(columns[column]), comp.scales[comp.item_scale[j]])
+                cells = decode_column(
+                    preparse(columns[column], decimal_comma=self.source.decimal_comma),
+                    comp.scales[comp.item_scale[j]],
+                )
                 x[:, j] = cells.values
                 if cells.bad_rows.size:
                     bad.append((j, cells))
@@ -910,7 +918,11 @@ class ScoringRun:
 
     def warnings(self) -> list[Issue]:
         """Warnings about the whole data set; complete once every batch was read."""
-        out = [*self._warnings, *input_warnings(self.source, self.compiled)]
+        out = [
+            *self._warnings,
+            *self.source.read_warnings,
+            *input_warnings(self.source, self.compiled),
+        ]
         for (ci, s), stats in sorted(self.stats.items()):
             comp = self.compiled[ci]
             scale = comp.scales[s]
@@ -1167,6 +1179,8 @@ def collect_answers(
     for batch in source.batches(run.needed_columns(), prepare=run._decode_batch):
         decoded = batch.columns[_DECODED][0]
         id_values = run._ids(batch.columns, batch.n_rows, batch.first_row)
+        if batch.ragged:
+            run.problems.add(row_problems(batch, numbered=run.id_column is None))
         for j, cells in decoded.bad:
             run.problems.add(run._problems(compiled, j, cells, id_values, batch.first_row))
         ids.append(id_values)

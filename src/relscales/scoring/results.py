@@ -34,7 +34,12 @@ class Problem:
     value
         The cell as found.
     code
-        ``value-out-of-range``, ``value-not-a-code`` or ``value-not-a-number``.
+        ``value-out-of-range``, ``value-not-a-code``, ``value-not-a-number``,
+        ``value-label-mismatch``, ``value-looks-like-date``, or ``ragged-row`` for a row
+        with the wrong number of fields (then ``column``, ``item`` and ``instrument``
+        are empty and ``value`` is the start of the row).
+    detail
+        A sentence that replaces the generic message (used for ragged rows).
     """
 
     row: int
@@ -44,14 +49,21 @@ class Problem:
     instrument: str
     value: str
     code: ErrorCode
+    detail: str | None = None
 
     @property
     def message(self) -> str:
         """A sentence for people."""
+        if self.detail:
+            return self.detail
         what = {
             "value-out-of-range": "is outside the item's response scale",
             "value-not-a-code": "is not one of the item's response codes",
             "value-not-a-number": "is neither a number nor a label of the item's scale",
+            "value-label-mismatch": "has a number and a label that do not agree on the "
+            "item's scale",
+            "value-looks-like-date": "looks like a date: a spreadsheet turned the answer "
+            "into one (export as CSV from the survey tool, or format the column as Text)",
         }.get(self.code, "is not a valid answer")
         return f"{self.value!r} {what}; treated as missing"
 

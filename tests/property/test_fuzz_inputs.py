@@ -1,0 +1,434 @@
+"""Fuzzing the data reader and the instrument loader: nothing but RelscalesError escapes.
+
+Two runs (docs/awkward-files.md#fuzzing):
+
+- the default run takes the examples of the Hypothesis profile (``dev``: 40 each, a few
+  seconds; ``HYPOTHESIS_PROFILE=ci``: 200);
+- ``pytest --run-fuzz -m fuzz tests/property/test_fuzz_inputs.py --no-cov`` runs the long
+  fuzz: 100,000 inputs through the CSV reader and 100,000 through the YAML loader
+  (``RELSCALES_FUZZ_EXAMPLES=N`` changes the number).
+
+Inputs are built to reach deep: delimited files with the instrument's columns, cells
+drawn from the awkward ones seen in real exports (labels, decimal commas, dates, quotes,
+delimiters, line breaks, NUL bytes), any of five encodings, rows of any length, and raw
+bytes spliced in; YAML made by mutating a valid instrument, from random structures and
+from random text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from relscales.errors import RelscalesError
+from relscales.instruments.loader import load_instrument, validate_file
+from relscales.scoring.compile import compile_instrument
+from relscales.scoring.engine import score_compiled
+
+BAD = Path(__file__).resolve().parent.parent / "data" / "bad"
+INSTRUMENT = BAD / "five.yaml"
+COLUMNS = ["id", "q1", "q2", "q3", "q4", "q5"]
+LONG_RUN = int(os.environ.get("RELSCALES_FUZZ_EXAMPLES", "100000"))
+"""Inputs per long fuzz test (``RELSCALES_FUZZ_EXAMPLES`` for a shorter or longer run)."""
+
+FUZZ = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+LONG = settings(
+    FUZZ,
+    max_examples=LONG_RUN,
+    database=None,
+    suppress_health_check=[*HealthCheck],
+)
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def folder() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="relscales-fuzz-") as name:
+        yield Path(name)
+
+
+def _fresh(folder: Path, suffix: str) -> Path:
+    """A new file name for each example (cached scans are keyed by path)."""
+    return folder / f"f{next(_counter)}{suffix}"
+
+
+_compiled: list[Any] = []
+
+
+def _five() -> Any:
+    if not _compiled:
+        _compiled.append(compile_instrument(load_instrument(INSTRUMENT)))
+    return _compiled[0]
+
+
+# -- delimited files ------------------------------------------------------------------------
+
+AWKWARD_CELLS = [
+    *"12345",
+    "",
+    " ",
+    " 3 ",
+    "4.0",
+    "+2",
+    "4,0",
+    "2,5",
+    "-99",
+    "NA",
+    "#N/A",
+    ".",
+    "Agree",
+    "strongly AGREE",
+    "5 (Strongly agree)",
+    "Strongly agree (5)",
+    "4 (Disagree)",
+    "3 = Neutral",
+    "7-Jan",
+    "01/07/2026",
+    "2026-01-07",
+    "1e400",
+    "nan",
+    "inf",
+    "0x10",
+    "'=1+1",
+    '"',
+    '""',
+    '"quoted"',
+    'a"b',
+    "\n",
+    "\r\n",
+    "\r",
+    ",",
+    ";",
+    "\t",
+    "|",
+    "\x00",
+    "\ufeff",
+    "é",
+    "€",
+    "日本",
+    "\U0001f600",
+    "\ufffd",
+    "x" * 300,
+]
+
+CELL = st.one_of(
+    st.sampled_from(AWKWARD_CELLS),
+    st.text(max_size=12),
+    st.integers(-200, 200).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1"]
+
+
+@st.composite
+def delimited_files(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
+    """A delimited file as a survey tool, a spreadsheet or an accident might write it."""
+    delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
+    newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    header = list(COLUMNS)
+    if draw(st.booleans()):
+        header = draw(st.permutations(header))
+    header += draw(
+        st.lists(st.sampled_from(["comment", "q1", "", " id", "x,y", 'a"b']), max_size=3)
+    )
+    width = len(header)
+    rows = draw(
+        st.lists(
+            st.one_of(
+                st.lists(CELL, min_size=width, max_size=width),  # mostly the right length
+                st.lists(CELL, min_size=0, max_size=width + 3),
+            ),
+            max_size=25,
+        )
+    )
+    quoting = draw(st.sampled_from(["minimal", "all", "raw"]))
+    if quoting == "raw":  # no quoting at all: delimiters and line breaks in cells break rows
+        text = newline.join(delimiter.join(r) for r in [header, *rows]) + newline
+    else:
+        out = io.StringIO()
+        writer = csv.writer(
+            out,
+            delimiter=delimiter,
+            lineterminator=newline,
+            quoting=csv.QUOTE_ALL if quoting == "all" else csv.QUOTE_MINIMAL,
+        )
+        writer.writerows([header, *rows])
+        text = out.getvalue()
+    if draw(st.booleans()) and not draw(st.booleans()):
+        text = f"sep={delimiter}\n" + text
+    if not draw(st.integers(0, 5)):
+        text = text.rstrip("\r\n")  # no final line break
+    encoding = draw(st.sampled_from(ENCODINGS))
+    data = text.encode(encoding, errors="replace")
+    splice = draw(st.binary(max_size=40))
+    if splice and draw(st.booleans()):
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + splice + data[at:]
+    facts = {
+        "header": header,
+        "rows": rows,
+        "well_formed": quoting != "raw"
+        and not splice
+        and "\x00" not in text
+        and encoding in ("utf-8", "utf-16")
+        and text.startswith(header[0] if header[0].strip() else "\x01"),
+        "delimiter": delimiter,
+        "encoding": encoding,
+    }
+    return data, facts
+
+
+def _score_file(path: Path) -> Any:
+    """Score a file; return the result, or None for a RelscalesError (the allowed outcome)."""
+    try:
+        return score_compiled([_five()], path)
+    except RelscalesError as exc:
+        error = exc
+    assert error.issues
+    assert all(issue.code and issue.message for issue in error.issues)
+    return None
+
+
+def _check_csv(folder: Path, case: tuple[bytes, dict[str, Any]]) -> None:
+    data, facts = case
+    path = _fresh(folder, ".csv")
+    path.write_bytes(data)
+    result = _score_file(path)
+    assert path.read_bytes() == data  # the input is never modified
+    if result is None:
+        return
+    n = len(result.scores["total"])
+    assert len(result.columns[result.id_column]) == n
+    if not facts["well_formed"]:
+        return
+    # rows out == rows in: every record after the header, blank lines aside
+    with io.StringIO(data.decode(facts["encoding"]).removeprefix("\ufeff"), newline="") as f:
+        records = [r for r in csv.reader(f, delimiter=facts["delimiter"]) if r][1:]
+    assert n == len(records)
+    width = len(facts["header"])
+    wrong = {i + 1 for i, r in enumerate(records) if len(r) != width}
+    ragged = {p.row for p in result.problems if p.code == "ragged-row"}
+    assert ragged <= wrong
+
+
+@given(case=delimited_files())
+@FUZZ
+def test_delimited_files_never_crash(folder: Path, case: tuple[bytes, dict[str, Any]]) -> None:
+    _check_csv(folder, case)
+
+
+RANDOM_BYTES = st.one_of(
+    st.binary(max_size=3000),
+    st.binary(max_size=3000).map(lambda b: b"id,q1,q2,q3,q4,q5\n" + b),
+    st.binary(max_size=3000).map(lambda b: b"id;q1;q2;q3;q4;q5\r\n" + b),
+    st.binary(max_size=3000).map(lambda b: "id,q1,q2,q3,q4,q5\n".encode("utf-16") + b),
+)
+
+
+@given(data=RANDOM_BYTES)
+@FUZZ
+def test_random_bytes_never_crash(folder: Path, data: bytes) -> None:
+    _check_csv(folder, (data, {"well_formed": False}))
+
+
+# -- instrument files -----------------------------------------------------------------------
+
+VALID = INSTRUMENT.read_text(encoding="utf-8")
+YAML_BITS = [
+    ":",
+    "- ",
+    "  ",
+    "\n",
+    "{",
+    "}",
+    "[",
+    "]",
+    "&a ",
+    "*a",
+    "!!python/object:os.system ",
+    "!!binary ",
+    "? ",
+    "|",
+    ">",
+    "#",
+    "'",
+    '"',
+    "yes",
+    "on",
+    "010",
+    "1e3",
+    ".nan",
+    "~",
+    "null",
+    "2026-01-07",
+    "<<: *a",
+    "%YAML 1.1\n---\n",
+    "---\n",
+    "...\n",
+    "\t",
+    "\x00",
+    "\ufeff",
+    "relscales: 2\n",
+    "extends: five\n",
+    "extends: ../../etc/passwd\n",
+    "id: Five Items\n",
+    "values: []\n",
+    "items: []\n",
+    "reverse: maybe\n",
+    "min_answered: 99\n",
+    "score: median\n",
+]
+
+
+@st.composite
+def mutated_instruments(draw: st.DrawFn) -> str:
+    """The valid fixture with a few cuts, insertions and swaps."""
+    text = VALID
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(text)))
+        kind = draw(st.sampled_from(["insert", "delete", "replace-line", "duplicate-line"]))
+        if kind == "insert":
+            piece = draw(st.one_of(st.sampled_from(YAML_BITS), st.text(max_size=8)))
+            text = text[:at] + piece + text[at:]
+        elif kind == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 40)) :]
+        else:
+            lines = text.split("\n")
+            k = draw(st.integers(0, len(lines) - 1))
+            if kind == "replace-line":
+                lines[k] = draw(st.sampled_from(YAML_BITS)) + draw(st.text(max_size=10))
+            else:
+                lines.insert(k, lines[k])
+            text = "\n".join(lines)
+    return text
+
+
+SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(),
+    st.text(max_size=10),
+    st.sampled_from(["five", "agree5", "q1", "total", "mean", "sum", "1.0.0", "other"]),
+)
+KEY = st.sampled_from(
+    [
+        "relscales",
+        "id",
+        "version",
+        "name",
+        "domain",
+        "license",
+        "validation",
+        "response_scales",
+        "items",
+        "subscales",
+        "composites",
+        "values",
+        "labels",
+        "missing_codes",
+        "scale",
+        "reverse",
+        "score",
+        "min_answered",
+        "extends",
+        "norms",
+        "bands",
+        "flags",
+        "profiles",
+        "status",
+        "column",
+    ]
+) | st.text(max_size=6)
+STRUCTURE = st.recursive(
+    SCALAR,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEY, inner, max_size=6),
+    max_leaves=30,
+)
+
+
+def _load_yaml(folder: Path, text: str) -> None:
+    path = _fresh(folder, ".yaml")
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        load_instrument(path)
+    except RelscalesError as exc:
+        problems = exc.issues
+        assert problems
+    report = validate_file(path)  # reports, never raises
+    assert report.valid or report.issues
+
+
+@given(text=mutated_instruments())
+@FUZZ
+def test_mutated_instruments_never_crash(folder: Path, text: str) -> None:
+    _load_yaml(folder, text)
+
+
+@given(data=st.dictionaries(KEY, STRUCTURE, max_size=8))
+@FUZZ
+def test_random_structures_never_crash(folder: Path, data: dict[str, Any]) -> None:
+    text = yaml.safe_dump({"relscales": 1, **data}, allow_unicode=True)
+    _load_yaml(folder, text)
+
+
+@given(text=st.text(max_size=400))
+@FUZZ
+def test_random_text_never_crashes(folder: Path, text: str) -> None:
+    _load_yaml(folder, text)
+
+
+# -- the long run ---------------------------------------------------------------------------
+
+
+def _mixed(strategies: list[st.SearchStrategy[Any]]) -> st.SearchStrategy[tuple[int, Any]]:
+    return st.one_of([s.map(lambda v, i=i: (i, v)) for i, s in enumerate(strategies)])
+
+
+@pytest.mark.fuzz
+@given(case=_mixed([delimited_files(), RANDOM_BYTES]))
+@LONG
+def test_long_fuzz_csv_reader(folder: Path, case: tuple[int, Any]) -> None:
+    kind, value = case
+    _check_csv(folder, value if kind == 0 else (value, {"well_formed": False}))
+    _cleanup(folder)
+
+
+@pytest.mark.fuzz
+@given(
+    case=_mixed(
+        [
+            mutated_instruments(),
+            st.dictionaries(KEY, STRUCTURE, max_size=8).map(
+                lambda d: yaml.safe_dump({"relscales": 1, **d}, allow_unicode=True)
+            ),
+            st.text(max_size=400),
+        ]
+    )
+)
+@LONG
+def test_long_fuzz_yaml_loader(folder: Path, case: tuple[int, str]) -> None:
+    _load_yaml(folder, case[1])
+    _cleanup(folder)
+
+
+def _cleanup(folder: Path, every: int = 500) -> None:
+    """Delete old example files now and then, so a long run does not fill the disk."""
+    if next(_counter) % every == 0:
+        for path in folder.iterdir():
+            path.unlink(missing_ok=True)
