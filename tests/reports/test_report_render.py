@@ -54,6 +54,17 @@ def test_every_person_format_puts_safety_first_and_says_not_a_diagnosis(
     assert "Attachment orientation" in text
 
 
+@pytest.mark.parametrize("fmt", ["html", "md", "txt"])
+def test_a_self_assessment_report_names_no_respondent_or_row(
+    battery_input: ReportInput, clock: Clock, fmt: str
+) -> None:
+    own = person(battery_input, SCRIPT_ROW, fmt, clock, self_assessment=True)
+    study = person(battery_input, SCRIPT_ROW, fmt, clock)
+    assert "Your self-assessment" in own
+    assert "(row " not in own and "script" not in own.split("Your self-assessment")[0].lower()
+    assert "Your self-assessment" not in study and f"(row {SCRIPT_ROW + 1})" in study
+
+
 def test_html_is_self_contained(battery_input: ReportInput, clock: Clock) -> None:
     html = person(battery_input, 0, "html", clock)
     assert html.startswith("<!DOCTYPE html>")

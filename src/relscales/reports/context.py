@@ -272,6 +272,8 @@ class PersonReport:
     respondent_id: str
     row: int
     """1-based data row."""
+    self_assessment: bool
+    """True for a person's own sitting (``take``, ``serve``): no respondent id or row shown."""
     generated: str
     """Date of the report (ISO ``YYYY-MM-DD``)."""
     relscales_version: str
@@ -709,6 +711,7 @@ def person_context(
     locale: str = "en-US",
     clock: Clock | None = None,
     version: str | None = None,
+    self_assessment: bool = False,
 ) -> PersonReport:
     """Build the context of one respondent's report.
 
@@ -781,6 +784,7 @@ def person_context(
         title="Questionnaire report",
         respondent_id=str(result.columns[result.id_column][row]),
         row=row + 1,
+        self_assessment=self_assessment,
         generated=when.date().isoformat(),
         relscales_version=version or __version__,
         confidence_level=b.level,

@@ -216,6 +216,7 @@ def render_person_report(
     battery: CompiledBattery | None = None,
     clock: Clock | None = None,
     version: str | None = None,
+    self_assessment: bool = False,
 ) -> str:
     """Render one respondent's report and return it as text.
 
@@ -245,6 +246,9 @@ def render_person_report(
         The date and relscales version printed on the report; injectable so that the
         output is reproducible (defaults: now, or ``SOURCE_DATE_EPOCH``; the installed
         version).
+    self_assessment
+        A person's own sitting (``take``, ``serve``): the report speaks to them and shows
+        no respondent id or data row.
 
     Returns
     -------
@@ -270,6 +274,7 @@ def render_person_report(
         locale=locale,
         clock=clock,
         version=version,
+        self_assessment=self_assessment,
     )
     return render_context(report, fmt=fmt, template_dir=template_dir)
 

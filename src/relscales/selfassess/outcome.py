@@ -134,6 +134,7 @@ def render_report(
         lang=questionnaire.language,
         locale=locale,
         battery=questionnaire.battery,
+        self_assessment=True,
     )
 
 
