@@ -260,6 +260,10 @@ def test_duplicate_ids() -> None:
     import pyarrow as pa
 
     assert duplicate_ids([pa.array(["a", "b", None, None])], "id", "f.csv") is None
+    assert duplicate_ids([pa.array(["1", "2"]), pa.array(["10", None])], "id", "f.csv") is None
+    assert duplicate_ids([pa.array(["b", "a", "c"])], "id", "f.csv") is None
+    assert duplicate_ids([pa.array(["9", "10", "09"])], "id", "f.csv") is None  # as text
+    assert duplicate_ids([pa.array(["10", "9", "10"])], "id", "f.csv") is not None
     found = duplicate_ids(
         [pa.array(["a", "b", "a"]), pa.array(["c", "b", "a", "d", "e", "e", "f", "f"])],
         "id",

@@ -185,8 +185,10 @@ def _types(
 def duplicate_ids(chunks: Sequence[Any], column: str, file: str) -> Issue | None:
     """Return a warning naming respondent ids that occur on more than one row, if any.
 
-    One hash pass over every id (Arrow's ``count_distinct``); rows are looked up only
-    for the few ids the warning names. Empty ids are not compared.
+    Ids in increasing order (as numbers, or as text), the usual case for numbered
+    respondents, are distinct without hashing; otherwise one hash pass over every id
+    (Arrow's ``count_distinct``). Rows are looked up only for the few ids the warning
+    names. Empty ids are not compared.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -199,6 +201,8 @@ def duplicate_ids(chunks: Sequence[Any], column: str, file: str) -> Issue | None
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, AttributeError):
         return None  # ids that are not text or numbers (lists, structs): nothing to compare
     ids = pa.chunked_array(arrays, type=pa.string())
+    if _increasing(ids.combine_chunks().drop_null()):
+        return None
     present = len(ids) - ids.null_count
     distinct = pc.count_distinct(ids, mode="only_valid").as_py()
     if distinct == present:
@@ -250,6 +254,24 @@ def row_problems(batch: Batch, *, numbered: bool) -> list[Any]:
             )
         )
     return out
+
+
+def _increasing(ids: Any) -> bool:
+    """Tell whether text ids strictly increase, as integers or as text (so are distinct)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from relscales._arrow import to_numpy_filled
+
+    if len(ids) < 2:
+        return True
+    try:
+        numbers = to_numpy_filled(pc.cast(ids, pa.int64()), 0)
+        return bool(np.all(numbers[1:] > numbers[:-1]))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    return bool(pc.all(pc.greater(ids.slice(1), ids.slice(0, len(ids) - 1))).as_py())
 
 
 def _nul_warning(file: str, count: int) -> Issue:
