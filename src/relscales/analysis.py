@@ -183,7 +183,8 @@ def analyze(
     index = {item: j for j, item in enumerate(compiled.item_ids)}
     spec = compiled.instrument.spec
     subscales: dict[str, SubscaleAnalysis] = {}
-    warnings: list[Issue] = input_warnings(source, [compiled])
+    # what reading found (encoding, NUL bytes, duplicated ids), then the export's own
+    warnings: list[Issue] = [*source.read_warnings, *input_warnings(source, [compiled])]
     for sub in spec.subscales:
         cols = [index[i] for i in sub.items]
         x = keyed[:, cols]
