@@ -337,3 +337,22 @@ def test_many_quotes_are_followed_in_a_second_pass(
     with pytest.raises(DataError) as info:
         sniff_csv(path)
     assert info.value.issues[0].location.line == line
+
+
+def test_many_paired_quotes_are_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file quoting every cell, past CHECKED_QUOTES, with quotes that pair up: no pass."""
+    monkeypatch.setattr(delimited, "CHECKED_QUOTES", 0)
+    monkeypatch.setattr(delimited, "_unclosed_quote_line", None)  # would fail if called
+    delimited._scan.cache_clear()
+    assert sniff_csv(write(tmp_path / "d.csv", '"id","a"\n"1","2"\n')).header == ("id", "a")
+
+
+def test_sniffing_a_missing_file_or_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as missing:
+        sniff_csv(tmp_path / "nope.csv")
+    assert missing.value.code == "file-not-found"
+    with pytest.raises(DataError) as folder:
+        sniff_csv(tmp_path)
+    assert folder.value.code == "data-unreadable"
