@@ -103,6 +103,7 @@ ErrorCode = Literal[
     "data-no-rows",
     "data-nul-bytes",
     "duplicate-respondent-id",
+    "repeated-header",
     "unfinished-responses",
     "preview-responses",
     "value-labels-disagree",

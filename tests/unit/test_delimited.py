@@ -356,3 +356,19 @@ def test_sniffing_a_missing_file_or_a_folder(tmp_path: Path) -> None:
     with pytest.raises(DataError) as folder:
         sniff_csv(tmp_path)
     assert folder.value.code == "data-unreadable"
+
+
+def test_repeated_header() -> None:
+    import pyarrow as pa
+
+    from relscales.io.tabular import repeated_header
+
+    assert repeated_header([pa.array(["a", "b"])], "id", "f.csv") is None
+    found = repeated_header(
+        [pa.chunked_array([pa.array(["a", "id"])]), pa.array([1, 2]), pa.array(["id", None])],
+        "id",
+        "f.csv",
+    )
+    assert found is not None
+    assert (found.code, found.location.row) == ("repeated-header", 2)
+    assert found.message.startswith("rows 2, 5 repeat the header (the id is 'id')")

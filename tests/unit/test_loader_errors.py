@@ -48,6 +48,7 @@ LOADER_CODES = {
         "data-no-rows",
         "data-nul-bytes",
         "duplicate-respondent-id",
+        "repeated-header",
         "scale-range-narrow",
         "no-norms",
         "no-reliability",

@@ -150,9 +150,9 @@ class Source:
                 )
             )
         if key is not None and ids and complete:
-            found = duplicate_ids(ids, key, self.name)
-            if found is not None:
-                self.warn(found)
+            for found in (repeated_header(ids, key, self.name), duplicate_ids(ids, key, self.name)):
+                if found is not None:
+                    self.warn(found)
 
     def _table_batches(self, columns: Sequence[str], batch_rows: int) -> Iterator[Batch]:
         table = self.table.select(list(columns)) if columns else self.table
@@ -180,6 +180,39 @@ def _types(
         name: pa.int16() if name in integer else pa.float64() for name in columns if name in wanted
     }
     return types or None
+
+
+def repeated_header(chunks: Sequence[Any], column: str, file: str) -> Issue | None:
+    """Return a warning naming rows whose id is the id column's name (a header repeated).
+
+    Two exports joined into one file leave the second header among the rows; its cells
+    are then reported as invalid answers, and this says why.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows: list[int] = []
+    first = 0
+    for chunk in chunks:
+        if isinstance(chunk, pa.ChunkedArray):
+            chunk = chunk.combine_chunks()
+        if pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type):
+            hits = pc.indices_nonzero(pc.fill_null(pc.equal(chunk, column), False))
+            rows += [first + i + 1 for i in hits.to_pylist()]
+        first += len(chunk)
+    if not rows:
+        return None
+    listed = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+    return Issue(
+        "repeated-header",
+        f"{'rows' if len(rows) > 1 else 'row'} {listed} repeat{'s' * (len(rows) == 1)} the "
+        f"header (the id is {column!r}): were two exports joined? "
+        + ("Their cells are" if len(rows) > 1 else "Its cells are")
+        + " reported as invalid answers",
+        Location(file=file, row=rows[0], data_column=column),
+        "warning",
+        hint="delete the repeated header rows, or export the data once",
+    )
 
 
 def duplicate_ids(chunks: Sequence[Any], column: str, file: str) -> Issue | None:

@@ -130,6 +130,7 @@ def corpus() -> dict[str, bytes]:
         # --- respondents ------------------------------------------------------------
         "duplicate-ids.csv": table(with_rows(["r1", "2", "2", "2", "2", "2", "again"])),
         "empty-ids.csv": table([["", *r[1:]] for r in ROWS]),
+        "two-exports-joined.csv": table() + table(),
         # --- cells ------------------------------------------------------------------
         "labels-as-answers.csv": table(
             [["r1", "Strongly disagree", "disagree", "NEUTRAL", " Agree ", "Strongly  agree"]],
