@@ -372,3 +372,41 @@ def test_repeated_header() -> None:
     assert found is not None
     assert (found.code, found.location.row) == ("repeated-header", 2)
     assert found.message.startswith("rows 2, 5 repeat the header (the id is 'id')")
+
+
+def test_id_check_keeps_nothing_while_ids_increase() -> None:
+    import pyarrow as pa
+
+    from relscales.io.tabular import IdCheck
+
+    numbers = IdCheck("id")
+    for start in range(0, 30, 10):  # "9" < "10" as text, but the ids increase as integers
+        numbers.add(pa.array([str(i) for i in range(start, start + 10)]), start)
+    assert (numbers.increasing, numbers.kept, numbers.issues("f.csv")) == (True, [], [])
+    text = IdCheck("id")
+    text.add(pa.array(["a", "b", None]), 0)
+    text.add(pa.array(["c", "d"]), 3)
+    assert (text.increasing, text.order, text.kept) == (True, "text", [])
+    text.add(pa.array(["c"]), 5)  # not after "d": from here on, ids are kept and hashed
+    assert not text.increasing
+    assert text.issues("f.csv") == []  # the run before was distinct; 'c' is compared onwards
+    both = IdCheck("id")
+    both.add(pa.array(["1", "2"]), 0)
+    both.add(pa.array(["R_x", "R_x"]), 2)  # no longer integers
+    (found,) = both.issues("f.csv")
+    assert "'R_x' on rows 3, 4" in found.message
+
+
+def test_id_check_within_a_budget() -> None:
+    import pyarrow as pa
+
+    from relscales.io.tabular import IdCheck
+
+    check = IdCheck("id", budget=100)
+    check.add(pa.array(["b", "a", "b"]), 0)
+    check.add(pa.array(["x" * 200]), 3)  # over the budget: not kept, and said so
+    (found,) = check.issues("f.csv")
+    assert found.message.endswith("(ids were compared on rows 1 to 3 of this large file)")
+    odd = IdCheck("id")
+    odd.add(pa.array([[1], [2]]), 0)  # lists: nothing to compare
+    assert odd.issues("f.csv") == []

@@ -47,7 +47,7 @@ __all__ = [
 HEAD_BYTES = 1 << 16
 """Bytes read first to find the delimiter and the header (more when the header is longer)."""
 
-SCAN_BYTES = 1 << 24
+SCAN_BYTES = 1 << 20
 """Bytes read at a time when the whole file is checked (encoding, NUL bytes, quotes)."""
 
 CHECKED_QUOTES = 200_000
@@ -206,42 +206,40 @@ def _ascii_compatible(encoding: str) -> bool:
 
 
 class _Quotes:
-    """Where the quotes of a file are (offset, line, character before), while few enough.
+    """Where the quotes of a file are (offset, character before), while few enough.
 
     Fed the file chunk by chunk (bytes, or text for UTF-16 and UTF-32), so finding a quote
-    left open needs no second pass over the file.
+    left open needs no second pass over the file. Offsets count bytes (or characters of
+    text); a line number is worked out only for a quote that is reported.
     """
 
     def __init__(self) -> None:
         self.total = 0
-        self.found: list[tuple[int, int, str]] | None = []
+        self.found: list[tuple[int, str]] | None = []
         self.offset = 0
-        self.line = 1
         self.last = "\n"
 
-    def feed(self, chunk: bytes | str) -> None:
-        text = isinstance(chunk, str)
-        quote, newline = ('"', "\n") if text else (b'"', b"\n")
-        n = chunk.count(quote)  # type: ignore[arg-type]
-        self.total += n
-        if n and self.found is not None and self.total <= CHECKED_QUOTES:
-            line, start = self.line, 0
-            i = chunk.find(quote)  # type: ignore[arg-type]
-            while i >= 0:
-                line += chunk.count(newline, start, i)  # type: ignore[arg-type]
-                start = i
-                before = self.last if i == 0 else chunk[i - 1 : i]
-                self.found.append((self.offset + i, line, _char(before)))
-                i = chunk.find(quote, i + 1)  # type: ignore[arg-type]
-        elif n:
-            self.found = None
-        self.line += chunk.count(newline)  # type: ignore[arg-type]
+    def feed(self, chunk: bytes | bytearray | str) -> None:
+        quote: Any = '"' if isinstance(chunk, str) else b'"'
+        i = chunk.find(quote) if self.found is not None else -1
+        while i >= 0 and self.found is not None:
+            if len(self.found) >= CHECKED_QUOTES:
+                self.found = None
+                self.total += chunk.count(quote, i)
+                break
+            before = self.last if i == 0 else chunk[i - 1 : i]
+            self.found.append((self.offset + i, _char(before)))
+            self.total += 1
+            i = chunk.find(quote, i + 1)
+        else:
+            if self.found is None:
+                self.total += chunk.count(quote)
         self.offset += len(chunk)
         if chunk:
             self.last = _char(chunk[-1:])
 
 
-def _char(value: bytes | str) -> str:
+def _char(value: bytes | bytearray | str) -> str:
     return value if isinstance(value, str) else value.decode("latin-1")
 
 
@@ -250,7 +248,7 @@ class _Scan:
     utf8: bool
     cp1252: bool
     nul_bytes: int
-    quotes: tuple[tuple[int, int, str], ...] | None
+    quotes: tuple[tuple[int, str], ...] | None
     odd_quotes: bool
 
 
@@ -268,8 +266,10 @@ def _scan(path: str, stamp: tuple[int, int, int], encoding: str | None) -> _Scan
             quotes.feed(text)
         return _Scan(False, False, nul, _found(quotes), quotes.total % 2 == 1)
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(SCAN_BYTES):
+    buffer = bytearray(SCAN_BYTES)
+    with open(path, "rb", buffering=0) as stream:
+        while size := stream.readinto(buffer):
+            chunk = buffer if size == len(buffer) else buffer[:size]
             if b"\x00" in chunk:
                 nul += chunk.count(b"\x00")
             quotes.feed(chunk)
@@ -290,7 +290,7 @@ def _scan(path: str, stamp: tuple[int, int, int], encoding: str | None) -> _Scan
     return _Scan(utf8, cp1252, nul, _found(quotes), quotes.total % 2 == 1)
 
 
-def _found(quotes: _Quotes) -> tuple[tuple[int, int, str], ...] | None:
+def _found(quotes: _Quotes) -> tuple[tuple[int, str], ...] | None:
     return None if quotes.found is None else tuple(quotes.found)
 
 
@@ -355,7 +355,8 @@ def sniff_csv(
             continue
         break
     if scan.quotes is not None:
-        line = _open_quote(scan.quotes, delimiter)
+        offset = _open_quote(scan.quotes, delimiter)
+        line = None if offset is None else _line_at(path, encoding, offset)
     elif scan.odd_quotes:  # too many quotes to keep, and they do not pair up: a full pass
         line = _unclosed_quote_line(path, encoding, delimiter)
     else:  # a file quoting every cell, whose quotes pair up
@@ -527,14 +528,32 @@ def _trailing_delimiters(
     return width, header
 
 
-def _open_quote(quotes: Sequence[tuple[int, int, str]], delimiter: str) -> int | None:
-    """Return the line of a quote still open at the end of the file, from the quotes' places.
+def _line_at(path: Path, encoding: str, offset: int) -> int:
+    """Return the line (from 1) of a byte offset, or a character offset of decoded text."""
+    line, seen = 1, 0
+    if _ascii_compatible(encoding):
+        with path.open("rb") as stream:
+            while seen < offset and (chunk := stream.read(min(SCAN_BYTES, offset - seen))):
+                line += chunk.count(b"\n")
+                seen += len(chunk)
+        return line
+    for text in _text_chunks(path, encoding, 0):
+        part = text[: max(offset - seen, 0)]
+        line += part.count("\n")
+        seen += len(text)
+        if seen >= offset:
+            break
+    return line
+
+
+def _open_quote(quotes: Sequence[tuple[int, str]], delimiter: str) -> int | None:
+    """Return the offset of a quote still open at the end of the file, from the quotes' places.
 
     The same rules as :func:`_unclosed_quote_line`: a quote opens a quoted cell at the start
     of a cell only; inside one, a quote right after a quote is a literal quote.
     """
-    quoted, skip, open_line = False, -1, 0
-    for k, (offset, line, before) in enumerate(quotes):
+    quoted, skip, opened = False, -1, 0
+    for k, (offset, before) in enumerate(quotes):
         if offset == skip:
             continue
         if quoted:
@@ -543,8 +562,8 @@ def _open_quote(quotes: Sequence[tuple[int, int, str]], delimiter: str) -> int |
             else:
                 quoted = False
         elif before == delimiter or before in "\r\n":
-            quoted, open_line = True, line
-    return open_line if quoted else None
+            quoted, opened = True, offset
+    return opened if quoted else None
 
 
 def _unclosed_quote_line(path: Path, encoding: str, delimiter: str) -> int | None:

@@ -38,6 +38,9 @@ file); larger ones are streamed block by block in bounded memory."""
 SHOWN_DUPLICATES = 3
 """Duplicated respondent ids named in the warning about them."""
 
+ID_BYTES = 64 << 20
+"""Memory for respondent ids kept to look for duplicates (ids in increasing order need none)."""
+
 
 @dataclass
 class Source:
@@ -130,12 +133,12 @@ class Source:
     def _checked(self, batches: Iterator[Batch], complete: bool) -> Iterator[Batch]:
         """Pass batches through; at the end warn about NUL bytes, no rows, duplicated ids."""
         key = self.key_column
-        ids: list[Any] = []
+        ids = IdCheck(key) if key is not None else None
         rows = 0
         for batch in batches:
             rows += batch.n_rows
-            if key is not None and key in batch.columns:
-                ids.append(batch.columns[key])
+            if ids is not None and key in batch.columns:
+                ids.add(batch.columns[key], batch.first_row)
             yield batch
         if self.dialect is not None and self.dialect.nul_bytes:
             self.warn(_nul_warning(self.name, self.dialect.nul_bytes))
@@ -149,10 +152,9 @@ class Source:
                     hint="check that the export includes the responses",
                 )
             )
-        if key is not None and ids and complete:
-            for found in (repeated_header(ids, key, self.name), duplicate_ids(ids, key, self.name)):
-                if found is not None:
-                    self.warn(found)
+        if ids is not None and complete:
+            for found in ids.issues(self.name):
+                self.warn(found)
 
     def _table_batches(self, columns: Sequence[str], batch_rows: int) -> Iterator[Batch]:
         table = self.table.select(list(columns)) if columns else self.table
@@ -182,26 +184,122 @@ def _types(
     return types or None
 
 
+class IdCheck:
+    """Look for repeated respondent ids batch by batch, in bounded memory.
+
+    While the ids keep increasing (as integers, or as text), they are distinct and
+    nothing is kept. From the first batch where they do not, the ids are kept, up to
+    ``budget`` bytes (:data:`ID_BYTES`), and hashed at the end. Rows whose id is the id
+    column's own name (a repeated header) are noted on the way.
+    """
+
+    def __init__(self, column: str, budget: int = ID_BYTES) -> None:
+        self.column = column
+        self.budget = budget
+        self.order: str | None = None
+        self.last: Any = None
+        self.increasing = True
+        self.kept: list[Any] = []
+        self.kept_bytes = 0
+        self.start = self.end = 0
+        self.truncated = False
+        self.headers: list[int] = []
+        self.usable = True
+
+    def add(self, array: Any, first_row: int) -> None:
+        """Take the ids of the rows from ``first_row`` on."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not self.usable:
+            return
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        try:
+            if not pa.types.is_string(array.type):
+                array = pc.cast(array, pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            self.usable = False  # ids that are not text or numbers: nothing to compare
+            return
+        hits = pc.indices_nonzero(pc.fill_null(pc.equal(array, self.column), False))
+        self.headers += [first_row + i + 1 for i in hits.to_pylist()]
+        if self.increasing and self._extends(array.drop_null()):
+            return
+        if self.increasing:
+            self.increasing, self.start, self.end = False, first_row, first_row
+        if self.truncated or self.kept_bytes + array.nbytes > self.budget:
+            self.truncated = True
+            return
+        self.kept.append(array)
+        self.kept_bytes += array.nbytes
+        self.end = first_row + len(array)
+
+    def _extends(self, ids: Any) -> bool:
+        """Whether ``ids`` strictly increase and continue the increasing run so far."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from relscales._arrow import to_numpy_filled
+
+        if len(ids) == 0:
+            return True
+        first: Any
+        last: Any
+        try:
+            if self.order == "text":
+                raise ValueError
+            numbers = to_numpy_filled(pc.cast(ids, pa.int64()), 0)
+            if self.order is None:
+                self.order = "int"
+            ok = bool(np.all(numbers[1:] > numbers[:-1]))
+            first, last = int(numbers[0]), int(numbers[-1])
+        except (ValueError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            if self.order == "int":
+                return False
+            self.order = "text"
+            ok = len(ids) < 2 or bool(
+                pc.all(pc.greater(ids.slice(1), ids.slice(0, len(ids) - 1))).as_py()
+            )
+            first, last = ids[0].as_py(), ids[len(ids) - 1].as_py()
+        if not ok or (self.last is not None and not first > self.last):
+            return False
+        self.last = last
+        return True
+
+    def issues(self, file: str) -> list[Issue]:
+        """Warnings about repeated headers and duplicated ids (empty when none)."""
+        out = []
+        if self.headers:
+            out.append(_header_warning(self.headers, self.column, file))
+        if self.usable and self.kept:
+            found = duplicate_ids(
+                self.kept,
+                self.column,
+                file,
+                first_row=self.start,
+                last_row=self.end if self.truncated else None,
+            )
+            if found is not None:
+                out.append(found)
+        return out
+
+
 def repeated_header(chunks: Sequence[Any], column: str, file: str) -> Issue | None:
     """Return a warning naming rows whose id is the id column's name (a header repeated).
 
     Two exports joined into one file leave the second header among the rows; its cells
     are then reported as invalid answers, and this says why.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    rows: list[int] = []
+    check = IdCheck(column)
     first = 0
     for chunk in chunks:
-        if isinstance(chunk, pa.ChunkedArray):
-            chunk = chunk.combine_chunks()
-        if pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type):
-            hits = pc.indices_nonzero(pc.fill_null(pc.equal(chunk, column), False))
-            rows += [first + i + 1 for i in hits.to_pylist()]
+        check.add(chunk, first)
         first += len(chunk)
-    if not rows:
-        return None
+    return _header_warning(check.headers, column, file) if check.headers else None
+
+
+def _header_warning(rows: list[int], column: str, file: str) -> Issue:
     listed = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
     return Issue(
         "repeated-header",
@@ -215,13 +313,21 @@ def repeated_header(chunks: Sequence[Any], column: str, file: str) -> Issue | No
     )
 
 
-def duplicate_ids(chunks: Sequence[Any], column: str, file: str) -> Issue | None:
+def duplicate_ids(
+    chunks: Sequence[Any],
+    column: str,
+    file: str,
+    *,
+    first_row: int = 0,
+    last_row: int | None = None,
+) -> Issue | None:
     """Return a warning naming respondent ids that occur on more than one row, if any.
 
-    Ids in increasing order (as numbers, or as text), the usual case for numbered
-    respondents, are distinct without hashing; otherwise one hash pass over every id
-    (Arrow's ``count_distinct``). Rows are looked up only for the few ids the warning
-    names. Empty ids are not compared.
+    ``chunks`` hold the ids of the rows from ``first_row`` (0-based) on. Ids in increasing
+    order (as numbers, or as text), the usual case for numbered respondents, are distinct
+    without hashing; otherwise one hash pass over every id (Arrow's ``count_distinct``).
+    Rows are looked up only for the few ids the warning names. Empty ids are not
+    compared. ``last_row``: the ids were looked at only up to that row (a large file).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -246,7 +352,8 @@ def duplicate_ids(chunks: Sequence[Any], column: str, file: str) -> Issue | None
     shown = []
     for value in repeated.slice(0, SHOWN_DUPLICATES).to_pylist():
         rows = pc.indices_nonzero(pc.fill_null(pc.equal(flat, value), False)).to_pylist()
-        listed = ", ".join(str(r + 1) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        listed = ", ".join(str(first_row + r + 1) for r in rows[:5])
+        listed += ", ..." if len(rows) > 5 else ""
         shown.append(f"{value!r} on rows {listed}")
     more = len(repeated) - len(shown)
     names = "; ".join(shown) + (f"; and {more} more" if more else "")
@@ -254,7 +361,12 @@ def duplicate_ids(chunks: Sequence[Any], column: str, file: str) -> Issue | None
     return Issue(
         "duplicate-respondent-id",
         f"{n} respondent id{'s' * (n != 1)} occur{'s' * (n == 1)} on more than one row "
-        f"({present - distinct + n} rows in all): {names}. Every row is scored",
+        f"({present - distinct + n} rows in all): {names}. Every row is scored"
+        + (
+            f" (ids were compared on rows {first_row + 1} to {last_row} of this large file)"
+            if last_row is not None
+            else ""
+        ),
         Location(file=file, data_column=column),
         "warning",
         hint="if these are repeated submissions, decide which to keep before analysing",
