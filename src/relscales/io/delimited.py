@@ -446,12 +446,20 @@ def _check_delimiter(delimiter: str, name: str) -> str:
 
 
 def _sep_line(text: str, delimiter: str | None) -> tuple[int, str, str | None]:
-    """Honour Excel's ``sep=;`` first line: use its delimiter and skip the line."""
+    """Honour Excel's ``sep=;`` first line, and skip blank lines before the header.
+
+    Returns the lines to skip, the text after them, and the delimiter.
+    """
+    skipped = 0
     first, newline, rest = text.partition("\n")
     match = _SEP_LINE.match(first.rstrip("\r"))
-    if match is None or not newline:
-        return 0, text, delimiter
-    return 1, rest, delimiter or match.group(1)
+    if match is not None and newline:
+        skipped, text, delimiter = 1, rest, delimiter or match.group(1)
+    while True:
+        line, newline, rest = text.partition("\n")
+        if not newline or line.strip("\r"):
+            return skipped, text, delimiter
+        skipped, text = skipped + 1, rest
 
 
 def _guess_delimiter(text: str, path: Path) -> str:

@@ -94,6 +94,8 @@ def corpus() -> dict[str, bytes]:
         # --- empty and nearly empty -------------------------------------------------
         "empty.csv": b"",
         "whitespace-only.csv": " \n\n  \r\n",
+        "nul-only.csv": b"\x00" * 256,
+        "blank-lines-before-header.csv": "\n\r\n\n" + table(),
         "header-only.csv": lines(head),
         "header-only-no-newline.csv": lines(head, end=False),
         "header-then-blank-lines.csv": lines(head, "", "", ""),
