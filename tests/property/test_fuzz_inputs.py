@@ -171,6 +171,8 @@ def delimited_files(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
         text = out.getvalue()
     if draw(st.booleans()) and not draw(st.booleans()):
         text = f"sep={delimiter}\n" + text
+    if not draw(st.integers(0, 4)):
+        text = draw(st.sampled_from(["\n", "\r\n", "\n\n"])) + text  # blank lines first
     if not draw(st.integers(0, 5)):
         text = text.rstrip("\r\n")  # no final line break
     encoding = draw(st.sampled_from(ENCODINGS))
@@ -186,7 +188,7 @@ def delimited_files(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
         and not splice
         and "\x00" not in text
         and encoding in ("utf-8", "utf-16")
-        and text.startswith(header[0] if header[0].strip() else "\x01"),
+        and text.lstrip("\r\n").startswith(header[0] if header[0].strip() else "\x01"),
         "delimiter": delimiter,
         "encoding": encoding,
     }
