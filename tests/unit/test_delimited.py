@@ -410,3 +410,18 @@ def test_id_check_within_a_budget() -> None:
     odd = IdCheck("id")
     odd.add(pa.array([[1], [2]]), 0)  # lists: nothing to compare
     assert odd.issues("f.csv") == []
+
+
+def test_rows_after_the_header_that_are_not_data(tmp_path: Path) -> None:
+    """A reader that knows its format (Qualtrics: two more header rows) can skip them."""
+    import dataclasses
+
+    path = write(tmp_path / "d.csv", 'id,a\n"Question, text",x\n{"ImportId"},y\nr1,1\nr2\nr3,3\n')
+    dialect = dataclasses.replace(sniff_csv(path), after_header=2)
+    batches = list(
+        delimited.read_batches(
+            path, dialect, ["id", "a"], None, whole=False, batch_bytes=1 << 20, batch_rows=10
+        )
+    )
+    assert cells(batches, "id") == ["r1", None, "r3"]
+    assert [r.index for b in batches for r in b.ragged] == [1]

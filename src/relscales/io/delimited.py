@@ -90,6 +90,9 @@ class CsvDialect:
     invalid_bytes
         Whether some bytes are not valid in ``encoding`` (possible only when the
         encoding was given); they become U+FFFD, with a warning.
+    after_header
+        Rows after the header that are not data (a survey tool's question texts); set
+        by a reader that knows the format, with :func:`dataclasses.replace`.
     """
 
     encoding: str
@@ -101,6 +104,7 @@ class CsvDialect:
     nul_bytes: int = 0
     has_rows: bool = True
     invalid_bytes: bool = False
+    after_header: int = 0
 
     @property
     def width(self) -> int:
@@ -764,7 +768,8 @@ def _attempt(
     key_at = header.index(key) if key is not None and key in header else None
     pending: deque[RaggedRow] = deque()
     aborted = [False]
-    offset = dialect.skip_lines + 2  # pyarrow numbers rows from 1, the header included
+    # pyarrow numbers rows from 1, skipped lines and the header (and rows after it) included
+    offset = dialect.skip_lines + 2 + dialect.after_header
 
     def on_invalid(row: Any) -> str:
         if mode.threads:  # rows are not numbered when parsed in threads: parse again
@@ -781,7 +786,7 @@ def _attempt(
         use_threads=mode.threads,
         column_names=internal,
         skip_rows=dialect.skip_lines,
-        skip_rows_after_names=1,
+        skip_rows_after_names=1 + dialect.after_header,
         encoding="utf8",
         **({"block_size": mode.block} if mode.block else {}),
     )
