@@ -168,3 +168,42 @@ def test_ragged_rows_are_named_with_their_field_counts(tmp_path: Path) -> None:
     strict = runner.invoke(app, [*args, "--strict"])
     assert strict.exit_code == 1  # --strict fails on them, and still writes the scores
     assert out.exists()
+
+
+def test_awkward_files_do_not_import_pandas(tmp_path: Path) -> None:
+    """pyarrow imports pandas (0.2 s) for Python scalars; the awkward paths avoid them too."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from relscales.cli import main\n"
+        "for name in sys.argv[2:]:\n"
+        "    try:\n"
+        "        main(['score', name, '-i', sys.argv[1], '-o', name + '.out.csv',\n"
+        "              '--problems', name + '.problems.csv', '--excel-safe'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    names = [
+        "ragged-short-row.csv",
+        "duplicate-ids.csv",
+        "two-exports-joined.csv",
+        "semicolon-decimal-comma.csv",
+        "utf16-le-no-bom.csv",
+        "nul-in-cell.csv",
+        "formula-like-cells.csv",
+        "numbers-with-labels.csv",
+    ]
+    files = []
+    for name in names:
+        (tmp_path / name).write_bytes((BAD / name).read_bytes())
+        files.append(str(tmp_path / name))
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(INSTRUMENT), *files],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "False", proc.stderr

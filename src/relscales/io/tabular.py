@@ -211,6 +211,8 @@ class IdCheck:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from relscales._arrow import string_array
+
         if not self.usable:
             return
         if isinstance(array, pa.ChunkedArray):
@@ -221,7 +223,8 @@ class IdCheck:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             self.usable = False  # ids that are not text or numbers: nothing to compare
             return
-        hits = pc.indices_nonzero(pc.fill_null(pc.equal(array, self.column), False))
+        # (value sets, not Python scalars: a scalar makes pyarrow import pandas)
+        hits = pc.indices_nonzero(pc.is_in(array, value_set=string_array([self.column])))
         self.headers += [first_row + i + 1 for i in hits.to_pylist()]
         if self.increasing and self._extends(array.drop_null()):
             return
@@ -329,8 +332,11 @@ def duplicate_ids(
     Rows are looked up only for the few ids the warning names. Empty ids are not
     compared. ``last_row``: the ids were looked at only up to that row (a large file).
     """
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    from relscales._arrow import int_array, string_array, to_numpy_filled
 
     try:
         arrays = [
@@ -347,11 +353,12 @@ def duplicate_ids(
     if distinct == present:
         return None
     counts = pc.value_counts(ids.drop_null())
-    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    many = np.flatnonzero(to_numpy_filled(counts.field("counts"), 0) > 1)
+    repeated = counts.field("values").take(int_array(many))
     flat = ids.combine_chunks()
     shown = []
     for value in repeated.slice(0, SHOWN_DUPLICATES).to_pylist():
-        rows = pc.indices_nonzero(pc.fill_null(pc.equal(flat, value), False)).to_pylist()
+        rows = pc.indices_nonzero(pc.is_in(flat, value_set=string_array([value]))).to_pylist()
         listed = ", ".join(str(first_row + r + 1) for r in rows[:5])
         listed += ", ..." if len(rows) > 5 else ""
         shown.append(f"{value!r} on rows {listed}")

@@ -47,7 +47,8 @@ def _excel_safe_table(table: Any) -> Any:
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             risky = pc.match_substring_regex(column, _FORMULA_PATTERN)
-            column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+            quoted = pc.utf8_replace_slice(column, start=0, stop=0, replacement="'")
+            column = pc.if_else(risky, quoted, column)
         columns.append(column)
     names = [excel_safe_text(name) for name in table.schema.names]
     return pa.Table.from_arrays(columns, names=names)
