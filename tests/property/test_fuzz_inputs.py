@@ -429,8 +429,11 @@ def test_long_fuzz_yaml_loader(folder: Path, case: tuple[int, str]) -> None:
     _cleanup(folder)
 
 
+_examples = itertools.count(1)
+
+
 def _cleanup(folder: Path, every: int = 500) -> None:
     """Delete old example files now and then, so a long run does not fill the disk."""
-    if next(_counter) % every == 0:
+    if next(_examples) % every == 0:
         for path in folder.iterdir():
             path.unlink(missing_ok=True)
