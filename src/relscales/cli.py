@@ -437,6 +437,9 @@ def report_command(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
     ] = None,
+    input_format: InputFormat = None,
+    sheet: Sheet = None,
+    long: Long = False,
     instruments_dir: InstrumentsDir = None,
     texts: Texts = None,
 ) -> None:
@@ -466,6 +469,9 @@ def report_command(
         texts=texts or [],
         quality=not no_quality,
         duration_column=duration_column,
+        input_format=input_format,
+        sheet=sheet,
+        long=long,
     )
     try:
         code = run_report(job, _err)

@@ -29,7 +29,7 @@ from typing import Protocol
 from relscales.errors import DataError, Issue, Location
 from relscales.io.tabular import CsvDialect, Source, sniff_csv
 
-__all__ = ["READERS", "Probe", "ReadOptions", "Reader", "open_file"]
+__all__ = ["READERS", "Probe", "ReadOptions", "Reader", "input_format_hint", "open_file"]
 
 TEXT_SUFFIXES = ("", ".csv", ".tsv", ".txt", ".tab")
 """Names read as delimited text."""
@@ -391,3 +391,19 @@ def _head(path: Path) -> bytes:
                 hint="check the path and its permissions",
             )
         ) from None
+
+
+def input_format_hint(name: str | None) -> str | None:
+    """Return a hint for ``--format NAME`` where NAME is an input format (it is the output's).
+
+    >>> input_format_hint("spss")
+    '--format chooses the output; to say what the data file is, use --input-format spss'
+    >>> input_format_hint("html") is None
+    True
+    """
+    key = (name or "").lower().lstrip(".")
+    if key in READERS or key in ("sav", "xlsx", "xls"):
+        return (
+            f"--format chooses the output; to say what the data file is, use --input-format {key}"
+        )
+    return None

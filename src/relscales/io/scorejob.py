@@ -18,6 +18,7 @@ from typing import Any
 from relscales.errors import Issue, Location, OutputError
 from relscales.io.atomic import atomic_path, atomic_text, check_not_input
 from relscales.io.colmap import read_column_map
+from relscales.io.formats import input_format_hint
 from relscales.io.readsource import input_notes
 from relscales.io.tabular import BATCH_BYTES, open_source
 from relscales.io.writers import excel_safe_text, format_for, open_writer
@@ -141,7 +142,8 @@ def run_score(
                 "unsupported-format",
                 f"cannot write '{output.suffix if output and not fmt else name}' output",
                 Location(file=str(output) if output else None),
-                hint="use .csv, .tsv, .json, .jsonl or .parquet (or --format)",
+                hint=(input_format_hint(name) if fmt else None)
+                or "use .csv, .tsv, .json, .jsonl or .parquet (or --format)",
             )
         )
     name = format_for(name) or "csv"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from relscales.errors import Issue, Location, OutputError
+from relscales.io.formats import input_format_hint
 from relscales.reports.render import (
     PERSON_FORMATS,
     STUDY_FORMATS,
@@ -56,6 +57,9 @@ class ReportJob:
     texts: Sequence[Path] = ()
     quality: bool = True
     duration_column: str | None = None
+    input_format: str | None = None
+    sheet: str | None = None
+    long: bool = False
 
 
 def _usage(message: str, hint: str) -> OutputError:
@@ -72,7 +76,8 @@ def _pick_format(job: ReportJob, allowed: Sequence[str], folder: bool) -> Report
                 "unsupported-format",
                 f"cannot write a {'study' if job.study else 'person'} report as '{shown}'",
                 Location(file=str(job.output)),
-                hint=f"write {_choice([f'.{f}' for f in allowed])}, or choose with --format",
+                hint=input_format_hint(shown)
+                or f"write {_choice([f'.{f}' for f in allowed])}, or choose with --format",
             )
         )
     return chosen
@@ -138,7 +143,14 @@ def run_report(job: ReportJob, echo: Callable[[str], None]) -> int:
         reliability=dict(job.reliability or {}),
         duration_column=job.duration_column,
     )
-    source = open_source(job.data, delimiter=job.delimiter, encoding=job.encoding)
+    source = open_source(
+        job.data,
+        delimiter=job.delimiter,
+        encoding=job.encoding,
+        format=job.input_format,
+        sheet=job.sheet,
+        long=job.long,
+    )
     texts, dirs = list(job.texts), job.instruments_dir
     prepared = score_for_report(
         job.instruments,
