@@ -86,3 +86,15 @@ def test_scoring_a_csv_does_not_import_pandas(tmp_path: Path) -> None:
     assert outcome["exit"] == 0, proc.stderr
     assert "pandas" not in outcome["heavy"]
     assert out.exists()
+
+
+def test_a_command_builds_only_its_own_options() -> None:
+    """Typer inspects every option it is given; a named command gets an app of its own."""
+    from relscales.cli import _app_for, app
+
+    slim = _app_for(["--debug", "score", "data.csv", "-i", "ecr-r"])
+    assert [c.name for c in slim.registered_commands] == ["score"]
+    assert slim.registered_callback is app.registered_callback
+    assert _app_for(["--help"]) is app
+    assert _app_for(["no-such-command"]) is app
+    assert _app_for([]) is app

@@ -750,11 +750,35 @@ def serve_command(
     raise typer.Exit(code)
 
 
+def _app_for(args: list[str]) -> typer.Typer:
+    """Return the app, holding only the command that ``args`` name when they name one.
+
+    Typer inspects every option of every command when it builds the command line; with
+    one command it skips the others' (about 0.07 s of start-up for ``score``). Help
+    without a command, and unknown commands, get the whole app.
+    """
+    wanted = next((a for a in args if not a.startswith("-")), None)
+    chosen = [c for c in app.registered_commands if c.name == wanted]
+    if not chosen:
+        return app
+    slim = typer.Typer(
+        name=app.info.name,
+        help=app.info.help,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    slim.registered_callback = app.registered_callback
+    slim.registered_commands = chosen
+    return slim
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line, mapping outcomes to the documented exit codes."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="relscales", standalone_mode=True)
+        _app_for(args)(args=args, prog_name="relscales", standalone_mode=True)
     except SystemExit:
         raise
     except KeyboardInterrupt:
