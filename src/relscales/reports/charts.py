@@ -261,7 +261,7 @@ def wrap_label(text: str, width: float, *, char_width: float = 6.6, most: int = 
     >>> wrap_label("Internal pattern (mean of five facets)", 300)
     ['Internal pattern (mean of five facets)']
     >>> wrap_label("Internal pattern, combined (RISI internal pattern, ECR-R anxiety)", 200)
-    ['Internal pattern, combined (RISI', 'internal pattern, ECR-R anxiety)']
+    ['Internal pattern, combined', '(RISI internal pattern, ECR-R', 'anxiety)']
     """
     fits = max(int(width / char_width), 8)
     lines: list[str] = []
