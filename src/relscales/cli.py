@@ -80,6 +80,25 @@ Long = Annotated[
         "from the column names).",
     ),
 ]
+IdColumn = Annotated[
+    str | None, typer.Option("--id-column", help="Respondent id column (default: detected).")
+]
+ColumnMap = Annotated[
+    Path | None,
+    typer.Option("--map", help="File mapping data columns to item ids (YAML or CSV)."),
+]
+CiLevel = Annotated[float, typer.Option("--ci-level", help="Confidence level of the intervals.")]
+NormGroup = Annotated[str | None, typer.Option("--norm-group", help="Reference group for norms.")]
+Reliability = Annotated[
+    list[str] | None,
+    typer.Option("--reliability", help="SCORE=R: reliability for the SEM (repeatable)."),
+]
+Delimiter = Annotated[
+    str | None, typer.Option("--delimiter", help="Field delimiter (default: detected).")
+]
+Encoding = Annotated[
+    str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
+]
 DATA_HELP = "Response data: CSV/TSV, a Qualtrics or REDCap export, .sav, .xlsx, JSON or Parquet."
 
 
@@ -407,23 +426,11 @@ def report_command(
     locale: Annotated[
         str, typer.Option("--locale", help="Locale of the help resources shown with flags.")
     ] = "en-US",
-    id_column: Annotated[
-        str | None, typer.Option("--id-column", help="Respondent id column (default: detected).")
-    ] = None,
-    column_map: Annotated[
-        Path | None,
-        typer.Option("--map", help="File mapping data columns to item ids (YAML or CSV)."),
-    ] = None,
-    ci_level: Annotated[
-        float, typer.Option("--ci-level", help="Confidence level of the intervals.")
-    ] = 0.95,
-    norm_group: Annotated[
-        str | None, typer.Option("--norm-group", help="Reference group for norms.")
-    ] = None,
-    reliability: Annotated[
-        list[str] | None,
-        typer.Option("--reliability", help="SCORE=R: reliability for the SEM (repeatable)."),
-    ] = None,
+    id_column: IdColumn = None,
+    column_map: ColumnMap = None,
+    ci_level: CiLevel = 0.95,
+    norm_group: NormGroup = None,
+    reliability: Reliability = None,
     no_quality: Annotated[
         bool, typer.Option("--no-quality", help="Study report: skip the careless screen.")
     ] = False,
@@ -431,12 +438,8 @@ def report_command(
         str | None,
         typer.Option("--duration-column", help="Completion time in seconds, for the screen."),
     ] = None,
-    delimiter: Annotated[
-        str | None, typer.Option("--delimiter", help="Field delimiter (default: detected).")
-    ] = None,
-    encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
-    ] = None,
+    delimiter: Delimiter = None,
+    encoding: Encoding = None,
     input_format: InputFormat = None,
     sheet: Sheet = None,
     long: Long = False,
@@ -544,13 +547,8 @@ def score_command(
     fmt: Annotated[
         str | None, typer.Option("--format", help="Output format, overriding the suffix.")
     ] = None,
-    id_column: Annotated[
-        str | None, typer.Option("--id-column", help="Respondent id column (default: detected).")
-    ] = None,
-    column_map: Annotated[
-        Path | None,
-        typer.Option("--map", help="File mapping data columns to item ids (YAML or CSV)."),
-    ] = None,
+    id_column: IdColumn = None,
+    column_map: ColumnMap = None,
     with_ci: Annotated[bool, typer.Option("--with-ci", help="Add confidence intervals.")] = False,
     with_norms: Annotated[
         bool, typer.Option("--with-norms", help="Add z, T and percentile columns.")
@@ -561,16 +559,9 @@ def score_command(
     with_bands: Annotated[
         bool, typer.Option("--with-bands", help="Add interpretation band columns.")
     ] = False,
-    ci_level: Annotated[
-        float, typer.Option("--ci-level", help="Confidence level of the intervals.")
-    ] = 0.95,
-    norm_group: Annotated[
-        str | None, typer.Option("--norm-group", help="Reference group for norms.")
-    ] = None,
-    reliability: Annotated[
-        list[str] | None,
-        typer.Option("--reliability", help="SCORE=R: reliability for the SEM (repeatable)."),
-    ] = None,
+    ci_level: CiLevel = 0.95,
+    norm_group: NormGroup = None,
+    reliability: Reliability = None,
     problems: Annotated[
         Path | None,
         typer.Option("--problems", help="Write every invalid cell to this CSV or JSON file."),
@@ -578,12 +569,8 @@ def score_command(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any problem or warning was found.")
     ] = False,
-    delimiter: Annotated[
-        str | None, typer.Option("--delimiter", help="Field delimiter (default: detected).")
-    ] = None,
-    encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
-    ] = None,
+    delimiter: Delimiter = None,
+    encoding: Encoding = None,
     instruments_dir: InstrumentsDir = None,
     texts: Texts = None,
     explain: Annotated[
