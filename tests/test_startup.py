@@ -71,10 +71,20 @@ def test_help_import_time_lists_no_heavy_module() -> None:
     assert "Usage" in proc.stdout
 
 
-def test_scoring_a_csv_does_not_import_pandas(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(["examples/ecr-r-responses.csv", "-i", "ecr-r", "--with-ci"], id="csv"),
+        pytest.param(
+            ["tests/data/formats/qualtrics-numeric.csv", "-i", "rses", "--with-quality"],
+            id="qualtrics-with-quality",
+        ),
+    ],
+)
+def test_scoring_a_csv_does_not_import_pandas(tmp_path: Path, data: list[str]) -> None:
     """pyarrow imports pandas (about 0.2 s) on many conversions; the CSV path avoids them."""
     out = tmp_path / "scores.csv"
-    args = ["score", "examples/ecr-r-responses.csv", "-i", "ecr-r", "--with-ci", "-o", str(out)]
+    args = ["score", *data, "-o", str(out)]
     proc = subprocess.run(
         [sys.executable, "-c", PROBE.replace("HEAVY", repr(json.dumps(HEAVY))), *args],
         cwd=ROOT,

@@ -344,7 +344,7 @@ def _null_codes(column: Any, codes: frozenset[str], numbers: frozenset[float]) -
     n = int(pc.sum(mask).as_py() or 0)
     if n == 0:
         return column, 0
-    return pc.if_else(mask, pa.scalar(None, kind), column), n
+    return pc.if_else(mask, pa.nulls(len(column), kind), column), n
 
 
 # -- building columns from Python values (Excel, JSON, SPSS) ------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from relscales._arrow import int_array
+from relscales._arrow import int_array, to_float64
 from relscales._version import __version__
 from relscales.errors import DataError, Issue, Location, ScoringError
 from relscales.instruments.instrument import Instrument
@@ -1077,7 +1077,10 @@ def _concat(parts: list[Any], is_id: bool) -> NDArray[Any]:
     if not isinstance(parts[0], np.ndarray):  # pyarrow id arrays
         import pyarrow as pa
 
-        return np.asarray(pa.concat_arrays(parts).to_numpy(zero_copy_only=False), dtype=object)
+        ids = pa.concat_arrays(parts).to_pylist()  # to_numpy would import pandas
+        out = np.empty(len(ids), dtype=object)
+        out[:] = ids
+        return out
     return np.concatenate(parts)
 
 
@@ -1243,6 +1246,7 @@ def numeric_column(source: Source, name: str) -> NDArray[np.float64]:
         if not (pa.types.is_integer(cells.type) or pa.types.is_floating(cells.type)):
             text = pc.utf8_trim_whitespace(pc.cast(cells, pa.string()))
             ok = pc.match_substring_regex(text, r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-            cells = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
-        parts.append(np.asarray(cells.to_numpy(zero_copy_only=False), dtype=np.float64))
+            cells = pc.if_else(ok, text, pa.nulls(len(text), pa.string()))
+        # buffers, not pa.scalar/to_numpy, which import pandas (see relscales._arrow)
+        parts.append(np.array(to_float64(pc.cast(cells, pa.float64())), dtype=np.float64))
     return np.concatenate(parts) if parts else np.empty(0)
