@@ -425,3 +425,15 @@ def test_rows_after_the_header_that_are_not_data(tmp_path: Path) -> None:
     )
     assert cells(batches, "id") == ["r1", None, "r3"]
     assert [r.index for b in batches for r in b.ragged] == [1]
+
+
+def test_a_file_read_whole_comes_in_batches_of_the_size_asked(tmp_path: Path) -> None:
+    """The threaded parser's small chunks are joined: batches of batch_rows, rows in order."""
+    n = 200_000  # about 3 MB: the parser makes a chunk per MiB
+    rows = [f"r{i},{i % 5 + 1},x,{i % 3 + 1}" for i in range(n)]
+    path = write(tmp_path / "d.csv", HEADER + "\n" + "\n".join(rows) + "\n")
+    batches = read(path, whole_file_bytes=1 << 30, batch_rows=80_000)
+    assert [b.n_rows for b in batches] == [80_000, 80_000, 40_000]
+    assert [b.first_row for b in batches] == [0, 80_000, 160_000]
+    assert cells(batches, "id") == [f"r{i}" for i in range(n)]
+    assert cells(batches, "c") == [str(i % 3 + 1) for i in range(n)]

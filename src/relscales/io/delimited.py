@@ -808,7 +808,7 @@ def _attempt(
             table = pacsv.read_csv(
                 stream, read_options=read, parse_options=parse, convert_options=convert
             )
-            raw: Iterable[Any] = table.to_batches(max_chunksize=batch_rows)
+            raw: Iterable[Any] = _rebatched(table, batch_rows)
             schema = table.schema
             reader = None
         else:
@@ -831,6 +831,17 @@ def _attempt(
     finally:
         if isinstance(stream, _Transcoder):
             stream.close()
+
+
+def _rebatched(table: Any, rows: int) -> Iterator[Any]:
+    """Cut a table into record batches of ``rows`` rows, each in one piece.
+
+    The threaded parser leaves a chunk per block of about 1 MiB (some 10,000 rows);
+    scoring works per batch, with a fixed cost per column, so batches that small would
+    spend much of their time on that cost.
+    """
+    for start in range(0, table.num_rows, rows):
+        yield from table.slice(start, rows).combine_chunks().to_batches()
 
 
 def _ragged(row: Any, index: int, dialect: CsvDialect, key_at: int | None) -> RaggedRow:
