@@ -19,6 +19,8 @@ __all__ = [
     "bool_array",
     "float_array",
     "int_array",
+    "null_rows",
+    "raw_values",
     "string_array",
     "to_float64",
     "to_numpy_filled",
@@ -113,6 +115,40 @@ def to_float64(array: Any) -> NDArray[np.float64]:
     if not pa.types.is_float64(array.type):
         raise TypeError(f"expected a float64 array, got {array.type}")
     return to_numpy_filled(array, np.nan)
+
+
+def raw_values(array: Any) -> NDArray[Any]:
+    """Return the values buffer of a fixed-width numeric Arrow array as a numpy view.
+
+    Null slots hold whatever the buffer holds there (Arrow leaves them undefined);
+    pair this with :func:`null_rows`.
+
+    >>> raw_values(int_array(np.array([4, 5]))).tolist()
+    [4, 5]
+    """
+    n = len(array)
+    dtype = np.dtype(array.type.to_pandas_dtype())
+    data = array.buffers()[1]
+    if data is None or n == 0:
+        return np.zeros(n, dtype=dtype)
+    return np.frombuffer(data, dtype=dtype, count=n, offset=array.offset * dtype.itemsize)
+
+
+def null_rows(array: Any) -> NDArray[np.int64]:
+    """Return the positions of an Arrow array's null slots, in increasing order.
+
+    >>> null_rows(float_array(np.array([1.0, np.nan, 2.0, np.nan]))).tolist()
+    [1, 3]
+    """
+    n = len(array)
+    if array.null_count == 0:
+        return np.empty(0, dtype=np.int64)
+    validity = array.buffers()[0]
+    if validity is None:  # a null-type array: every slot is null
+        return np.arange(n, dtype=np.int64)
+    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+    present = bits[array.offset : array.offset + n]
+    return np.flatnonzero(present == 0).astype(np.int64, copy=False)
 
 
 def to_numpy_filled(array: Any, fill: Any) -> NDArray[Any]:

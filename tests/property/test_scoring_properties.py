@@ -470,3 +470,29 @@ def test_complete_data_mean_is_sum_over_k_and_prorated_sum_is_sum(
     np.testing.assert_allclose(
         result.scores["prorated_sum"], result.scores["sum"], rtol=1e-12, atol=1e-9
     )
+
+
+@pytest.mark.parametrize("sparse_below", [0.0, 1.0], ids=["dense-mask", "item-by-item"])
+@given(inputs=kernel_inputs())
+def test_filled_kernel_equals_nan_kernel(inputs: tuple[Any, ...], sparse_below: float) -> None:
+    """The engine's form (0 for missing + missing rows) scores as the NaN form does.
+
+    Both ways of adding up the missing cells are forced in turn.
+    """
+    from relscales.scoring import kernel
+
+    x, weights, methods, min_answered = inputs
+    missing = [np.flatnonzero(np.isnan(x[:, j])) for j in range(x.shape[1])]
+    filled = np.where(np.isnan(x), 0.0, x)
+    before = filled.copy()
+    reverse = np.arange(x.shape[1]) % 2 == 1
+    offset = np.full(x.shape[1], 8.0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kernel, "SPARSE_MISSING", sparse_below)
+        got, got_n = kernel.keyed_scores_filled(
+            filled, missing, weights, methods, min_answered, reverse=reverse, offset=offset
+        )
+    want, want_n = keyed_scores(x, weights, methods, min_answered, reverse=reverse, offset=offset)
+    np.testing.assert_array_equal(got_n, want_n)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(filled, before)  # not modified

@@ -359,3 +359,62 @@ def test_problem_records_name_the_mapped_column_and_row_numbers() -> None:
         "a1",
         "77",
     )
+
+
+# -- decode_into: the engine's form ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda pa: pa.array([7, None, 1, 4], pa.int16()), id="int16-valid"),
+        pytest.param(lambda pa: pa.array([7, None, 9, 0], pa.int16()), id="int16-out-of-range"),
+        pytest.param(lambda pa: pa.array([None, None], pa.int16()), id="int16-all-empty"),
+        pytest.param(lambda pa: pa.array([], pa.int16()), id="int16-no-rows"),
+        pytest.param(
+            lambda pa: pa.array([3, 5, None, 2, 6, 1], pa.int16()).slice(1, 4), id="int16-slice"
+        ),
+        pytest.param(lambda pa: pa.array([2.0, None, 2.5, -99.0]), id="float"),
+        pytest.param(lambda pa: pa.array(TEXT), id="text"),
+        pytest.param(lambda pa: pa.nulls(3), id="null"),
+    ],
+)
+def test_decode_into_agrees_with_decode_column(make: Any) -> None:
+    """The engine's form holds the same answers, missing rows, range and invalid cells."""
+    import pyarrow as pa
+
+    from relscales.scoring.decode import decode_into
+
+    array = make(pa)
+    reference = decode_column(array, AGREE7)
+    out = np.full(len(array), -1.0)
+    found = decode_into(array, AGREE7, out)
+    missing = np.isnan(reference.values)
+    assert found.missing.tolist() == np.flatnonzero(missing).tolist()
+    assert out.tolist() == np.where(missing, 0.0, reference.values).tolist()
+    valid = reference.values[~missing]
+    if valid.size:
+        assert (found.low, found.high) == (valid.min(), valid.max())
+    else:
+        assert math.isnan(found.low) and math.isnan(found.high)
+    if reference.bad_rows.size:
+        assert found.invalid is not None
+        assert found.invalid.bad_rows.tolist() == reference.bad_rows.tolist()
+        assert found.invalid.bad_values == reference.bad_values
+    else:
+        assert found.invalid is None
+
+
+def test_decode_into_ignores_what_arrow_leaves_in_empty_slots() -> None:
+    """Null slots of an Arrow array hold undefined values; they must not become answers."""
+    import pyarrow as pa
+
+    from relscales.scoring.decode import decode_into
+
+    values = np.array([5, 32000, 2], dtype=np.int16)  # 32000 sits under a null
+    validity = pa.py_buffer(np.packbits([True, False, True], bitorder="little"))
+    array = pa.Array.from_buffers(pa.int16(), 3, [validity, pa.py_buffer(values)], null_count=1)
+    out = np.empty(3)
+    found = decode_into(array, AGREE7, out)
+    assert out.tolist() == [5.0, 0.0, 2.0]
+    assert (found.missing.tolist(), found.low, found.high, found.invalid) == ([1], 2.0, 5.0, None)

@@ -39,8 +39,8 @@ from relscales.scoring.compile import (
     ScoreInfo,
     compile_instrument,
 )
-from relscales.scoring.decode import REASONS, decode_column, preparse
-from relscales.scoring.kernel import item_sampling_se, keyed_scores
+from relscales.scoring.decode import REASONS, Decoded, decode_into, preparse
+from relscales.scoring.kernel import item_sampling_se, keyed_scores_filled
 from relscales.scoring.norms import band_labels, critical_z, norm_scores, pick_norm, sem
 from relscales.scoring.readings import classify_profile, flag_state
 from relscales.scoring.results import Problem, ProblemLog, ScoreResult
@@ -132,17 +132,31 @@ _DECODED = "\x00decoded"
 """Key under which a prepared batch carries its decoded answer matrices."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Decoded:
-    """One instrument's answers in a batch: matrix, invalid cells, observed range per item."""
+    """One instrument's answers in a batch, and what was found decoding them.
 
-    x: NDArray[np.float64]
-    bad: list[tuple[int, Any]]
+    ``filled`` holds the answers with 0 where there is none and ``missing`` the rows
+    without an answer per item (the kernel's form); ``x``, with ``NaN`` for missing, is
+    made on first use, for the parts that need it (flags, person-level errors).
+    """
+
+    filled: NDArray[np.float64]
+    missing: tuple[NDArray[np.int64], ...]
+    bad: list[tuple[int, Decoded]]
     lows: NDArray[np.float64]
     highs: NDArray[np.float64]
+    _x: NDArray[np.float64] | None = field(default=None, repr=False)
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.x, self.bad, self.lows, self.highs))
+    @property
+    def x(self) -> NDArray[np.float64]:
+        """The answers, ``NaN`` = missing (a copy of ``filled``, made once)."""
+        if self._x is None:
+            x = self.filled.copy(order="F")
+            for j, rows in enumerate(self.missing):
+                x[rows, j] = np.nan
+            self._x = x
+        return self._x
 
 
 @dataclass
@@ -572,20 +586,22 @@ class ScoringRun:
         n = len(next(iter(columns.values()))) if columns else 0
         decoded: list[_Decoded] = []
         for comp in self.compiled:
-            x = np.empty((n, len(comp.item_ids)), order="F")
+            k = len(comp.item_ids)
+            filled = np.empty((n, k), order="F")
+            lows, highs = np.empty(k), np.empty(k)
+            missing = []
             bad = []
             for j, column in enumerate(comp.columns):
-                cells = decode_column(
+                found = decode_into(
                     preparse(columns[column], decimal_comma=self.source.decimal_comma),
                     comp.scales[comp.item_scale[j]],
+                    filled[:, j],
                 )
-                x[:, j] = cells.values
-                if cells.bad_rows.size:
-                    bad.append((j, cells))
-            # fmin/fmax skip NaN without the all-NaN warning of nanmin/nanmax
-            lows = np.fmin.reduce(x, axis=0) if n else np.full(x.shape[1], np.nan)
-            highs = np.fmax.reduce(x, axis=0) if n else np.full(x.shape[1], np.nan)
-            decoded.append(_Decoded(x, bad, lows, highs))
+                missing.append(found.missing)
+                lows[j], highs[j] = found.low, found.high
+                if found.invalid is not None:
+                    bad.append((j, found.invalid))
+            decoded.append(_Decoded(filled, tuple(missing), bad, lows, highs))
         kept = {self.id_column: columns[self.id_column]} if self.id_column else {}
         return {**kept, _DECODED: decoded}
 
@@ -605,31 +621,35 @@ class ScoringRun:
         member_se: list[NDArray[np.float64]] = []
         member_df: list[NDArray[np.float64]] = []
         for ci, (comp, states) in enumerate(zip(self.compiled, self.states, strict=True)):
-            x, bad, lows, highs = decoded_all[ci]
+            answers = decoded_all[ci]
             batch_problems: list[Problem] = []
-            for j, cells in bad:
+            for j, cells in answers.bad:
                 batch_problems += self._problems(comp, j, cells, ids, first)
             if batch_problems:
                 batch_problems.sort(key=lambda p: p.row)
                 self.problems.add(batch_problems)
-            flag_values = [flag_state(x, f) for f in comp.flags if f.items is not None]
+            flag_values = [flag_state(answers.x, f) for f in comp.flags if f.items is not None]
             person_se = (
                 item_sampling_se(
-                    x, comp.weights, comp.methods, reverse=comp.reverse, offset=comp.offset
+                    answers.x,
+                    comp.weights,
+                    comp.methods,
+                    reverse=comp.reverse,
+                    offset=comp.offset,
                 )
                 if comp.profiles or self.needs_se
                 else None
             )
-            sub_scores, counts = keyed_scores(
-                x,
+            sub_scores, counts = keyed_scores_filled(
+                answers.filled,
+                answers.missing,
                 comp.weights,
                 comp.methods,
                 comp.min_answered,
                 reverse=comp.reverse,
                 offset=comp.offset,
-                overwrite_x=True,
             )
-            self._update_stats(ci, comp, lows, highs, counts)
+            self._update_stats(ci, comp, answers.lows, answers.highs, counts)
             values = [sub_scores[:, s] for s in range(sub_scores.shape[1])]
             for composite in comp.composites:
                 index = composite.parts.tolist()
@@ -904,7 +924,7 @@ class ScoringRun:
         respondents = int((counts.sum(axis=1) > 0).sum()) if counts.size else 0
         if respondents == 0:
             return
-        for s in np.unique(comp.item_scale).tolist():
+        for s in sorted(set(comp.item_scale.tolist())):  # (np.unique imports numpy.ma)
             in_scale = comp.item_scale == s
             lo, hi = lows[in_scale], highs[in_scale]
             if np.isnan(lo).all():

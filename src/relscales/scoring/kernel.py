@@ -1,17 +1,20 @@
 """Pure-numpy scoring kernels: reverse keying and keyed sums, means and prorated sums.
 
 No Python loop runs over respondents: every function works on whole
-``(respondents x items)`` arrays, with ``NaN`` marking a missing answer.
+``(respondents x items)`` arrays, with ``NaN`` marking a missing answer, or (for
+:func:`keyed_scores_filled`, the engine's form) with 0 in its place and the missing
+rows of each item listed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ScoreMethod", "keyed_scores", "reverse_key"]
+__all__ = ["ScoreMethod", "keyed_scores", "keyed_scores_filled", "reverse_key"]
 
 FloatArray = NDArray[np.float64]
 ScoreMethod = Literal["mean", "sum", "prorated_sum"]
@@ -91,32 +94,114 @@ def keyed_scores(
     >>> s.ravel().tolist(), n.ravel().tolist()
     ([2.0, 2.0], [2, 1])
     """
-    k = x.shape[1]
-    rev = np.zeros(k, dtype=np.bool_) if reverse is None else np.asarray(reverse, dtype=np.bool_)
-    off = np.zeros(k) if offset is None else np.asarray(offset, dtype=np.float64)
     missing = np.isnan(x)
     filled = x if overwrite_x else x.copy()
     np.copyto(filled, 0.0, where=missing)
+    return _keyed(filled, missing, weights, methods, min_answered, reverse, offset)
+
+
+def keyed_scores_filled(
+    filled: FloatArray,
+    missing: Sequence[NDArray[np.int64]],
+    weights: FloatArray,
+    methods: tuple[ScoreMethod, ...],
+    min_answered: NDArray[np.int64],
+    *,
+    reverse: NDArray[np.bool_] | None = None,
+    offset: FloatArray | None = None,
+) -> tuple[FloatArray, NDArray[np.int64]]:
+    """:func:`keyed_scores` on answers with 0 for missing and the missing rows per item.
+
+    The scoring engine decodes data into this form: a matrix product uses the zeros as
+    they are, and the rows without an answer, few in most data, are added up item by
+    item instead of in a product over a whole ``(n, k)`` mask. ``filled`` is not
+    modified.
+
+    Examples
+    --------
+    >>> filled = np.array([[1.0, 3.0], [2.0, 0.0]])
+    >>> missing = [np.array([], dtype=np.int64), np.array([1])]
+    >>> s, n = keyed_scores_filled(filled, missing, np.array([[1.0, 1.0]]), ("mean",),
+    ...                            np.array([1]))
+    >>> s.ravel().tolist(), n.ravel().tolist()
+    ([2.0, 2.0], [2, 1])
+    """
+    if len(missing) != filled.shape[1]:
+        raise ValueError(f"{len(missing)} missing-row lists for {filled.shape[1]} items")
+    return _keyed(filled, missing, weights, methods, min_answered, reverse, offset)
+
+
+SPARSE_MISSING = 1 / 8
+"""Largest share of missing cells for which they are added up item by item."""
+
+
+def _keyed(
+    filled: FloatArray,
+    missing: NDArray[np.bool_] | Sequence[NDArray[np.int64]],
+    weights: FloatArray,
+    methods: tuple[ScoreMethod, ...],
+    min_answered: NDArray[np.int64],
+    reverse: NDArray[np.bool_] | None,
+    offset: FloatArray | None,
+) -> tuple[FloatArray, NDArray[np.int64]]:
+    n, k = filled.shape
+    rev = np.zeros(k, dtype=np.bool_) if reverse is None else np.asarray(reverse, dtype=np.bool_)
+    off = np.zeros(k) if offset is None else np.asarray(offset, dtype=np.float64)
     signed = weights * np.where(rev, -1.0, 1.0)
     rev_const = weights * np.where(rev, off, 0.0)
     in_scale = (weights > 0).astype(np.float64)
-    # one product for the answers, one for the missing mask (offsets, weights, counts)
-    answered_part = filled @ signed.T
-    per_missing = np.vstack([rev_const, weights, in_scale]).T
-    missing_part = missing.astype(_exact_dtype(per_missing)) @ per_missing.astype(
-        _exact_dtype(per_missing)
-    )
     s = weights.shape[0]
-    totals = answered_part + rev_const.sum(axis=1) - missing_part[:, :s]
-    weight_answered = weights.sum(axis=1) - missing_part[:, s : 2 * s]
-    n_answered = np.rint(in_scale.sum(axis=1) - missing_part[:, 2 * s :]).astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = totals / weight_answered
-    codes = np.array([_METHOD_CODES[m] for m in methods])
+    # Scores run along rows here, (s, n): every step below is then a pass over contiguous
+    # memory (an (n, s) array with s = 2 would step through n rows of 2). One product
+    # for the answers; the missing cells take back their offsets, weights and counts.
+    answered = signed @ filled.T
+    lost = _missing_sums(missing, np.vstack([rev_const, weights, in_scale]), n)
+    totals = answered + (rev_const.sum(axis=1)[:, None] - lost[:s])
+    weight_answered = weights.sum(axis=1)[:, None] - lost[s : 2 * s]
+    n_answered = np.rint(in_scale.sum(axis=1)[:, None] - lost[2 * s :]).astype(np.int64)
+    scores = np.empty((s, n))
     total_weight = weights.sum(axis=1)
-    scores = np.where(codes == 0, means, np.where(codes == 1, totals, means * total_weight))
-    scores = np.where(n_answered >= min_answered, scores, np.nan)
-    return scores, n_answered
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i, method in enumerate(methods):
+            if method == "sum":
+                scores[i] = totals[i]
+            else:
+                np.divide(totals[i], weight_answered[i], out=scores[i])
+                if method == "prorated_sum":
+                    scores[i] *= total_weight[i]
+    scores[n_answered < np.asarray(min_answered)[:, None]] = np.nan
+    return scores.T, n_answered.T
+
+
+def _missing_sums(
+    missing: NDArray[np.bool_] | Sequence[NDArray[np.int64]],
+    per_missing: FloatArray,
+    n: int,
+) -> FloatArray:
+    """``per_missing @ mask.T`` for the ``(n, k)`` missing-cell mask: ``(rows, n)`` sums.
+
+    ``missing`` is the mask itself, or the missing rows of each item. Few missing cells
+    are added up item by item (each row list is distinct, so a fancy-indexed ``+=`` is
+    exact); many go through the product over the whole mask.
+    """
+    dtype = _exact_dtype(per_missing.T)
+    weights = per_missing.astype(dtype)
+    if isinstance(missing, np.ndarray):
+        product: FloatArray = weights @ missing.T.astype(dtype)
+        return product
+    k = len(missing)
+    cells = sum(rows.size for rows in missing)
+    if cells > SPARSE_MISSING * n * k:
+        mask = np.zeros((k, n), dtype=dtype)
+        for j, rows in enumerate(missing):
+            mask[j, rows] = 1.0
+        dense: FloatArray = weights @ mask
+        return dense
+    sums = np.zeros((per_missing.shape[0], n))
+    for j, rows in enumerate(missing):
+        if rows.size:
+            sums[:, rows] += per_missing[:, j : j + 1]
+    return sums
 
 
 def _exact_dtype(matrix: FloatArray) -> type[np.floating[Any]]:
