@@ -396,7 +396,8 @@ def test_decode_into_agrees_with_decode_column(make: Any) -> None:
     if valid.size:
         assert (found.low, found.high) == (valid.min(), valid.max())
     else:
-        assert math.isnan(found.low) and math.isnan(found.high)
+        assert math.isnan(found.low)
+        assert math.isnan(found.high)
     if reference.bad_rows.size:
         assert found.invalid is not None
         assert found.invalid.bad_rows.tolist() == reference.bad_rows.tolist()
