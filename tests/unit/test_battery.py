@@ -71,7 +71,7 @@ def test_cli_scores_and_shows_a_battery(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     header = out.read_text().splitlines()[0]
     assert header.endswith(
-        '"flag_safety","insecurity_source","attachment_style","insecurity_source_combined"'
+        "flag_safety,insecurity_source,attachment_style,insecurity_source_combined"
     )
     shown = runner.invoke(app, ["show", "relationship-insecurity-battery"])
     assert shown.exit_code == 0
