@@ -737,6 +737,11 @@ def serve_command(
     raise typer.Exit(code)
 
 
+def _command_named(args: list[str]) -> str | None:
+    """Return the command that ``args`` name (their first word not an option), if any."""
+    return next((a for a in args if not a.startswith("-")), None)
+
+
 def _app_for(args: list[str]) -> typer.Typer:
     """Return the app, holding only the command that ``args`` name when they name one.
 
@@ -744,7 +749,7 @@ def _app_for(args: list[str]) -> typer.Typer:
     one command it skips the others' (about 0.07 s of start-up for ``score``). Help
     without a command, and unknown commands, get the whole app.
     """
-    wanted = next((a for a in args if not a.startswith("-")), None)
+    wanted = _command_named(args)
     chosen = [c for c in app.registered_commands if c.name == wanted]
     if not chosen:
         return app
@@ -764,6 +769,9 @@ def _app_for(args: list[str]) -> typer.Typer:
 def main(argv: list[str] | None = None) -> None:
     """Run the command line, mapping outcomes to the documented exit codes."""
     args = sys.argv[1:] if argv is None else argv
+    from relscales import _startup
+
+    _startup.begin(_command_named(args))
     try:
         _app_for(args)(args=args, prog_name="relscales", standalone_mode=True)
     except SystemExit:
@@ -783,6 +791,8 @@ def main(argv: list[str] | None = None) -> None:
         if "--debug" in args:
             raise
         _bug(exc)
+    finally:
+        _startup.end()
 
 
 def _bug(exc: BaseException) -> NoReturn:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from relscales import _startup
 from relscales.errors import Issue, Location, OutputError
 from relscales.io.atomic import atomic_path, atomic_text, check_not_input
 from relscales.io.colmap import read_column_map
@@ -152,6 +153,7 @@ def run_score(
         if target is not None:
             check_not_input(target, inputs)
     show_progress = sys.stderr.isatty() and source.size > (4 << 20)
+    _startup.started()
     if output is None:
         _stream(run, name, sys.stdout.buffer, show_progress, excel_safe)
         sys.stdout.flush()

@@ -28,7 +28,7 @@ __all__ = ["Batch", "CsvDialect", "Source", "open_source", "sniff_csv"]
 BATCH_BYTES = 2 << 20
 """Bytes of CSV text parsed per block."""
 
-BATCH_ROWS = 262_144
+BATCH_ROWS = 65_536
 """Rows per batch for in-memory data and for files read whole."""
 
 WHOLE_FILE_BYTES = 96 << 20

@@ -147,16 +147,59 @@ class _Decoded:
     lows: NDArray[np.float64]
     highs: NDArray[np.float64]
     _x: NDArray[np.float64] | None = field(default=None, repr=False)
+    _released: bool = field(default=False, repr=False)
 
     @property
     def x(self) -> NDArray[np.float64]:
         """The answers, ``NaN`` = missing (a copy of ``filled``, made once)."""
         if self._x is None:
+            if self._released:
+                raise RuntimeError("the answers of this batch were released before use")
             x = self.filled.copy(order="F")
             for j, rows in enumerate(self.missing):
                 x[rows, j] = np.nan
             self._x = x
         return self._x
+
+    def release(self, buffers: _Buffers) -> None:
+        """Hand ``filled`` back for the next batch; it must not be used after this."""
+        self._released = True
+        buffers.give(self.filled)
+
+
+class _Buffers:
+    """Answer matrices handed from one batch to the next instead of allocated afresh.
+
+    Touching new memory costs page faults (and, with transparent huge pages, the odd
+    stall while the kernel compacts memory); a batch's matrix is 75 MB at 262,144 rows
+    x 36 items. The reader thread takes, the scoring thread gives back, so a lock
+    guards the list; at most :attr:`keep` matrices wait in it.
+    """
+
+    keep = 3
+
+    def __init__(self) -> None:
+        import threading
+
+        self._free: list[NDArray[np.float64]] = []
+        self._lock = threading.Lock()
+
+    def take(self, n: int, k: int) -> NDArray[np.float64]:
+        """Return an ``(n, k)`` matrix (columns contiguous) whose contents are undefined."""
+        with self._lock:
+            for i, matrix in enumerate(self._free):
+                if matrix.shape[1] == k and n <= matrix.shape[0] <= 2 * n:
+                    return self._free.pop(i)[:n]
+        return np.empty((n, k), order="F")
+
+    def give(self, matrix: NDArray[np.float64]) -> None:
+        """Take back a matrix from :meth:`take` once nothing uses it any more."""
+        whole = matrix if matrix.base is None else matrix.base
+        if not isinstance(whole, np.ndarray) or whole.ndim != 2:
+            return
+        with self._lock:
+            if len(self._free) < self.keep:
+                self._free.append(whole)
 
 
 @dataclass
@@ -218,6 +261,7 @@ class ScoringRun:
         self._check_columns()
         self.problems = ProblemLog(limit=options.problem_limit)
         self.rows = 0
+        self._buffers = _Buffers()
         self.stats: dict[tuple[int, int], _ScaleStats] = {}
         self.states = self._score_states()
         self.reading_names = self._reading_names()
@@ -587,7 +631,7 @@ class ScoringRun:
         decoded: list[_Decoded] = []
         for comp in self.compiled:
             k = len(comp.item_ids)
-            filled = np.empty((n, k), order="F")
+            filled = self._buffers.take(n, k)
             lows, highs = np.empty(k), np.empty(k)
             missing = []
             bad = []
@@ -649,6 +693,7 @@ class ScoringRun:
                 reverse=comp.reverse,
                 offset=comp.offset,
             )
+            answers.release(self._buffers)  # the answers are in the scores now
             self._update_stats(ci, comp, answers.lows, answers.highs, counts)
             values = [sub_scores[:, s] for s in range(sub_scores.shape[1])]
             for composite in comp.composites:
