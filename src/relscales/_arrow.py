@@ -1,10 +1,15 @@
-"""Move columns between numpy and Arrow through their buffers.
+"""Move columns between numpy and Arrow through their buffers; run Arrow functions by name.
 
 ``pyarrow.array(...)`` and ``Array.to_numpy()`` consult pyarrow's pandas shim, which
 imports pandas (about 0.2 s) whenever pandas is installed, even for plain numpy
 data. The scoring path of the command line never needs pandas, so it converts
 numbers, booleans and short strings here, from and to raw buffers, with the same
 results: ``NaN`` in numpy is a null in Arrow and back.
+
+Likewise, importing ``pyarrow.compute`` (which ``Array.cast``, ``take`` and
+``drop_null`` do too) writes a Python wrapper, docstring included, for each of Arrow's
+several hundred functions: about 0.04 s. :func:`call` and the helpers after it run the
+functions by name through ``pyarrow._compute``, the module those wrappers call.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from numpy.typing import NDArray
 
 __all__ = [
     "bool_array",
+    "call",
+    "cast",
     "float_array",
     "int_array",
     "null_rows",
     "raw_values",
     "string_array",
+    "text_scalar",
     "to_float64",
     "to_numpy_filled",
 ]
@@ -92,12 +100,48 @@ def string_array(values: Sequence[str | None]) -> Any:
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
     present = np.fromiter((v is not None for v in values), dtype=np.bool_, count=len(values))
     validity, nulls = _validity(present)
-    return pa.Array.from_buffers(
+    large = pa.Array.from_buffers(
         pa.large_string(),
         len(encoded),
         [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))],
         null_count=nulls,
-    ).cast(pa.string())
+    )
+    return cast(large, pa.string())
+
+
+def text_scalar(text: str, *, large: bool = False) -> Any:
+    """Return an Arrow string scalar (``pyarrow.scalar()`` would import pandas).
+
+    >>> text_scalar("a").as_py(), str(text_scalar("b", large=True).type)
+    ('a', 'large_string')
+    """
+    import pyarrow as pa
+
+    array = string_array([text])
+    return (cast(array, pa.large_string()) if large else array)[0]
+
+
+def call(name: str, *args: Any, options: Any = None) -> Any:
+    """Run the Arrow compute function ``name`` on ``args`` (without ``pyarrow.compute``).
+
+    >>> call("add", int_array(np.array([1, 2])), int_array(np.array([10, 20]))).to_pylist()
+    [11, 22]
+    """
+    from pyarrow._compute import call_function
+
+    return call_function(name, list(args), options)
+
+
+def cast(array: Any, target: Any) -> Any:
+    """Cast an Arrow array to type ``target``, safely (``ArrowInvalid`` when a value does not fit).
+
+    >>> import pyarrow as pa
+    >>> cast(string_array(["1", None]), pa.int64()).to_pylist()
+    [1, None]
+    """
+    from pyarrow._compute import CastOptions
+
+    return call("cast", array, options=CastOptions.safe(target))
 
 
 def to_float64(array: Any) -> NDArray[np.float64]:

@@ -24,11 +24,12 @@ def _restore_gc() -> Iterator[None]:
 
 
 def test_score_starts_without_collection_and_resumes_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in _startup.BLAS_THREADS:
+    for name in (*_startup.BLAS_THREADS, "PYDANTIC_DISABLE_PLUGINS"):
         monkeypatch.delenv(name, raising=False)
     _startup.begin("score")
     assert not gc.isenabled()
     assert all(os.environ[name] == "1" for name in _startup.BLAS_THREADS)
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
     _startup.started()
     assert gc.isenabled()
     assert gc.get_freeze_count() > 0
@@ -41,9 +42,11 @@ def test_other_commands_keep_collecting_and_blas_settings_are_honoured(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "logfire")
     _startup.begin("serve")
     assert gc.isenabled()
     assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "logfire"
 
 
 def test_the_command_line_restores_collection_after_an_error() -> None:

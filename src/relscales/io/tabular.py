@@ -25,13 +25,13 @@ from relscales.io.delimited import Batch, CsvDialect, read_batches, sniff_csv
 
 __all__ = ["Batch", "CsvDialect", "Source", "open_source", "sniff_csv"]
 
-BATCH_BYTES = 2 << 20
+BATCH_BYTES = 4 << 20
 """Bytes of CSV text parsed per block."""
 
 BATCH_ROWS = 65_536
 """Rows per batch for in-memory data and for files read whole."""
 
-WHOLE_FILE_BYTES = 96 << 20
+WHOLE_FILE_BYTES = 0
 """Files up to this size are parsed in one multi-threaded pass (faster; memory about 4x the
 file); larger ones are streamed block by block in bounded memory."""
 
@@ -209,9 +209,9 @@ class IdCheck:
     def add(self, array: Any, first_row: int) -> None:
         """Take the ids of the rows from ``first_row`` on."""
         import pyarrow as pa
-        import pyarrow.compute as pc
+        from pyarrow._compute import SetLookupOptions
 
-        from relscales._arrow import string_array
+        from relscales._arrow import call, cast, string_array
 
         if not self.usable:
             return
@@ -219,14 +219,15 @@ class IdCheck:
             array = array.combine_chunks()
         try:
             if not pa.types.is_string(array.type):
-                array = pc.cast(array, pa.string())
+                array = cast(array, pa.string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             self.usable = False  # ids that are not text or numbers: nothing to compare
             return
         # (value sets, not Python scalars: a scalar makes pyarrow import pandas)
-        hits = pc.indices_nonzero(pc.is_in(array, value_set=string_array([self.column])))
+        header = SetLookupOptions(string_array([self.column]))
+        hits = call("indices_nonzero", call("is_in", array, options=header))
         self.headers += [first_row + i + 1 for i in hits.to_pylist()]
-        if self.increasing and self._extends(array.drop_null()):
+        if self.increasing and self._extends(call("drop_null", array)):
             return
         if self.increasing:
             self.increasing, self.start, self.end = False, first_row, first_row
@@ -241,9 +242,8 @@ class IdCheck:
         """Whether ``ids`` strictly increase and continue the increasing run so far."""
         import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc
 
-        from relscales._arrow import to_numpy_filled
+        from relscales._arrow import call, cast, to_numpy_filled
 
         if len(ids) == 0:
             return True
@@ -252,7 +252,7 @@ class IdCheck:
         try:
             if self.order == "text":
                 raise ValueError
-            numbers = to_numpy_filled(pc.cast(ids, pa.int64()), 0)
+            numbers = to_numpy_filled(cast(ids, pa.int64()), 0)
             if self.order is None:
                 self.order = "int"
             ok = bool(np.all(numbers[1:] > numbers[:-1]))
@@ -262,7 +262,7 @@ class IdCheck:
                 return False
             self.order = "text"
             ok = len(ids) < 2 or bool(
-                pc.all(pc.greater(ids.slice(1), ids.slice(0, len(ids) - 1))).as_py()
+                call("all", call("greater", ids.slice(1), ids.slice(0, len(ids) - 1))).as_py()
             )
             first, last = ids[0].as_py(), ids[len(ids) - 1].as_py()
         if not ok or (self.last is not None and not first > self.last):

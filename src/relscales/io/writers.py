@@ -153,13 +153,17 @@ def csv_lines(columns: list[Any], delimiter: str = ",") -> memoryview:
     >>> bytes(csv_lines([text, float_array(np.array([1.5, np.nan, 2.0, 0.1]))]))
     b'a,1.5\n"b ""c"" d",\n,2\n"",0.1\n'
     """
-    import pyarrow.compute as pc
+    from pyarrow._compute import JoinOptions
+
+    from relscales._arrow import call, text_scalar
 
     cells = [_cell_text(column, delimiter) for column in columns]
-    rows = pc.binary_join_element_wise(
-        *cells, _large(delimiter), null_handling="replace", null_replacement=""
+    blank = JoinOptions(null_handling="replace", null_replacement="")
+    rows = call(
+        "binary_join_element_wise", *cells, text_scalar(delimiter, large=True), options=blank
     )
-    lines = pc.binary_join_element_wise(rows, _large(""), _large("\n"))
+    newline = text_scalar("\n", large=True)
+    lines = call("binary_join_element_wise", rows, text_scalar("", large=True), newline)
     if not len(lines):
         return memoryview(b"")
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
@@ -174,38 +178,30 @@ _NEEDS_QUOTES[[ord(c) for c in '"\n\r']] = True
 def _cell_text(column: Any, delimiter: str) -> Any:
     """Return one column as large_string cells of CSV text (nulls stay null)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
+    from pyarrow._compute import MatchSubstringOptions, ReplaceSubstringOptions
 
-    from relscales._arrow import int_array
+    from relscales._arrow import call, cast, int_array, text_scalar
 
     kind = column.type
     if pa.types.is_floating(kind):
         # each distinct value formatted once (-0.0 and 0.0 stay distinct)
-        coded = pc.dictionary_encode(column)
+        coded = call("dictionary_encode", column)
         if len(coded.dictionary) <= len(column) // 2:
-            return coded.dictionary.cast(pa.large_string()).take(coded.indices)
-        return column.cast(pa.large_string())
+            return call("take", cast(coded.dictionary, pa.large_string()), coded.indices)
+        return cast(column, pa.large_string())
+    text = cast(column, pa.large_string())
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-        return column.cast(pa.large_string())
-    text = column.cast(pa.large_string())
+        return text
     if _plain(text, delimiter):
         return text
-    special = f'[{re.escape(delimiter)}"\n\r]'
-    no_length = int_array(np.zeros(1, dtype=np.int64))[0]  # (pc.equal(x, 0) imports pandas)
-    empty = pc.equal(pc.binary_length(text), no_length)
-    needs = pc.or_(pc.match_substring_regex(text, special), empty)
-    doubled = pc.replace_substring(text, '"', '""')
-    quoted = pc.binary_join_element_wise(_large('"'), doubled, _large('"'), _large(""))
-    return pc.if_else(needs, quoted, text)
-
-
-def _large(text: str) -> Any:
-    """Return a large_string scalar (from an array: ``pyarrow.scalar()`` imports pandas)."""
-    import pyarrow as pa
-
-    from relscales._arrow import string_array
-
-    return string_array([text]).cast(pa.large_string())[0]
+    special = MatchSubstringOptions(f'[{re.escape(delimiter)}"\n\r]')
+    no_length = int_array(np.zeros(1, dtype=np.int64))[0]  # (pyarrow.scalar imports pandas)
+    empty = call("equal", call("binary_length", text), no_length)
+    needs = call("or", call("match_substring_regex", text, options=special), empty)
+    doubled = call("replace_substring", text, options=ReplaceSubstringOptions('"', '""'))
+    quote = text_scalar('"', large=True)
+    quoted = call("binary_join_element_wise", quote, doubled, quote, text_scalar("", large=True))
+    return call("if_else", needs, quoted, text)
 
 
 def _plain(text: Any, delimiter: str) -> bool:

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from relscales._arrow import (
+    call,
     float_array,
     int_array,
     null_rows,
@@ -138,7 +139,6 @@ def preparse(array: Any, *, decimal_comma: bool = False) -> Any:
     written.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if isinstance(array, ParsedText):
         return array
@@ -146,6 +146,8 @@ def preparse(array: Any, *, decimal_comma: bool = False) -> Any:
         array = array.combine_chunks()
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         return array
+    import pyarrow.compute as pc
+
     try:
         return ParsedText(pc.cast(array, pa.float64()), array)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -315,7 +317,6 @@ def decode_into(array: Any, scale: CompiledScale, out: NDArray[np.float64]) -> F
     ([3.0, 0.0, 1.0, 2.0], [1], 1.0, 3.0, None)
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if (
         isinstance(array, pa.Array)
@@ -323,7 +324,7 @@ def decode_into(array: Any, scale: CompiledScale, out: NDArray[np.float64]) -> F
         and _contiguous_codes(scale)
         and len(array)
     ):
-        bounds = pc.min_max(array).as_py()
+        bounds = call("min_max", array).as_py()
         lowest, highest = bounds["min"], bounds["max"]
         if lowest is not None and scale.low <= lowest and highest <= scale.high:
             np.copyto(out, raw_values(array), casting="unsafe")

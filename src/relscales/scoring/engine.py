@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from relscales._arrow import int_array, to_float64
+from relscales._arrow import cast, int_array, to_float64
 from relscales._version import __version__
 from relscales.errors import DataError, Issue, Location, ScoringError
 from relscales.instruments.instrument import Instrument
@@ -612,13 +612,12 @@ class ScoringRun:
         if self.id_column is None:
             return np.arange(first + 1, first + n + 1, dtype=np.int64)
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         array = columns[self.id_column]
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
         if not pa.types.is_string(array.type):
-            array = pc.cast(array, pa.string())
+            array = cast(array, pa.string())
         return array
 
     def _decode_batch(self, columns: dict[str, Any]) -> dict[str, Any]:
