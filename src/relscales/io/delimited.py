@@ -28,7 +28,7 @@ import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -93,6 +93,10 @@ class CsvDialect:
     after_header
         Rows after the header that are not data (a survey tool's question texts); set
         by a reader that knows the format, with :func:`dataclasses.replace`.
+    quotes
+        Byte offsets of the file's quote characters, for a file read as bytes (UTF-8 and
+        the like) with few enough of them to keep (``CHECKED_QUOTES``); ``None``
+        otherwise. They tell where the file can be cut to be parsed in parallel.
     """
 
     encoding: str
@@ -105,6 +109,7 @@ class CsvDialect:
     has_rows: bool = True
     invalid_bytes: bool = False
     after_header: int = 0
+    quotes: tuple[int, ...] | None = field(default=None, repr=False)
 
     @property
     def width(self) -> int:
@@ -389,6 +394,11 @@ def sniff_csv(
         nul_bytes=scan.nul_bytes,
         has_rows=bool(rows) or not whole,
         invalid_bytes=encoding in _UTF8 and not scan.utf8,
+        quotes=(
+            tuple(offset for offset, _ in scan.quotes)
+            if scan.quotes is not None and _ascii_compatible(encoding)
+            else None
+        ),
     )
 
 
@@ -672,6 +682,7 @@ class _Mode:
     typed: bool
     threads: bool
     block: int | None
+    segments: bool = False
 
 
 class _Retry(Exception):
@@ -718,7 +729,12 @@ def read_batches(
     """
     if not dialect.has_rows:
         return
-    mode = _Mode(typed=types is not None, threads=True, block=None if whole else batch_bytes)
+    mode = _Mode(
+        typed=types is not None,
+        threads=True,
+        block=None if whole else batch_bytes,
+        segments=not whole and _can_segment(path, dialect),
+    )
     done = 0
     while True:
         try:
@@ -735,6 +751,22 @@ def read_batches(
             return
         except _Retry as retry:
             mode = retry.mode
+
+
+def _can_segment(path: Path, dialect: CsvDialect) -> bool:
+    """Whether to parse the file in segments, in parallel (see :mod:`relscales.io.segments`).
+
+    Only for a file Arrow reads as it is (UTF-8, no NUL bytes), whose quotes are known, on
+    a machine with two cores or more, and big enough to be worth it.
+    """
+    from relscales.io.segments import SEGMENT_BYTES
+
+    if dialect.transcoded or dialect.quotes is None or (os.cpu_count() or 1) < 2:
+        return False
+    try:
+        return path.stat().st_size >= 2 * SEGMENT_BYTES
+    except OSError:
+        return False
 
 
 def _slice(batch: Batch, skip: int) -> Batch:
@@ -804,6 +836,9 @@ def _attempt(
     names = {internal[where[name]]: name for name in columns}
     done = 0
     try:
+        if mode.segments:
+            yield from _segmented(path, dialect, read, parse, convert, names, batch_rows)
+            return
         if whole:
             table = pacsv.read_csv(
                 stream, read_options=read, parse_options=parse, convert_options=convert
@@ -831,6 +866,70 @@ def _attempt(
     finally:
         if isinstance(stream, _Transcoder):
             stream.close()
+
+
+def _segmented(
+    path: Path,
+    dialect: CsvDialect,
+    read: Any,
+    parse: Any,
+    convert: Any,
+    names: dict[str, str],
+    batch_rows: int,
+) -> Iterator[Batch]:
+    """Yield the file's batches, its segments parsed in parallel (one thread each).
+
+    The first segment holds the header and is read with ``read``'s options; the others
+    start at a line of data. A row with the wrong number of fields is an error here
+    (Arrow numbers rows per segment), which sends reading back to the usual way.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from relscales.io import segments
+
+    assert dialect.quotes is not None
+    size = path.stat().st_size
+    points = segments.cut_points(path, size, dialect.quotes, segments.SEGMENT_BYTES)
+    strict = pacsv.ParseOptions(delimiter=parse.delimiter, newlines_in_values=True)
+    later = pacsv.ReadOptions(
+        use_threads=False, column_names=read.column_names, block_size=1 << 30, encoding="utf8"
+    )
+    first = pacsv.ReadOptions(
+        use_threads=False,
+        column_names=read.column_names,
+        skip_rows=read.skip_rows,
+        skip_rows_after_names=read.skip_rows_after_names,
+        block_size=1 << 30,
+        encoding="utf8",
+    )
+
+    def parse_segment(k: int, data: bytes) -> Any:
+        try:
+            return pacsv.read_csv(
+                pa.BufferReader(data),
+                read_options=first if k == 0 else later,
+                parse_options=strict,
+                convert_options=convert,
+            )
+        except pa.ArrowInvalid as exc:
+            if "Empty CSV file" in str(exc):  # blank lines only
+                return None
+            raise
+
+    workers = min(os.cpu_count() or 1, 8)
+    done = 0
+    for table, end in segments.parsed_segments(
+        path, points, parse_segment, workers=workers, ahead=workers + 1
+    ):
+        if table is None:
+            continue
+        for record_batch in _rebatched(table, batch_rows):
+            cols = {
+                names[f]: record_batch.column(i) for i, f in enumerate(record_batch.schema.names)
+            }
+            yield Batch(cols, record_batch.num_rows, done, end)
+            done += record_batch.num_rows
 
 
 def _rebatched(table: Any, rows: int) -> Iterator[Any]:
@@ -918,6 +1017,8 @@ def _merge(
 
 def _classify(exc: Exception, mode: _Mode, ragged: bool, path: Path, done: int) -> Exception:
     """Turn a parser error into the next, safer mode, or into a clear error."""
+    if mode.segments:  # anything unusual: read the file again the usual way
+        return _Retry(replace(mode, segments=False))
     text = str(exc)
     if ragged and mode.threads:
         return _Retry(replace(mode, threads=False))

@@ -25,15 +25,19 @@ from relscales.io.delimited import Batch, CsvDialect, read_batches, sniff_csv
 
 __all__ = ["Batch", "CsvDialect", "Source", "open_source", "sniff_csv"]
 
-BATCH_BYTES = 4 << 20
+BATCH_BYTES = 2 << 20
 """Bytes of CSV text parsed per block."""
 
 BATCH_ROWS = 65_536
 """Rows per batch for in-memory data and for files read whole."""
 
 WHOLE_FILE_BYTES = 0
-"""Files up to this size are parsed in one multi-threaded pass (faster; memory about 4x the
-file); larger ones are streamed block by block in bounded memory."""
+"""Files up to this size are parsed in one multi-threaded pass, larger ones block by block.
+
+0: every file is streamed. On the 79 MB benchmark file one pass was no faster and took
+0.5 s more CPU: its whole table, and the copies into batches, are fresh memory, and
+touching fresh memory is slow. Kept as an option (``Source.batches(whole_file_bytes=)``).
+"""
 
 SHOWN_DUPLICATES = 3
 """Duplicated respondent ids named in the warning about them."""
