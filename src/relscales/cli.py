@@ -795,6 +795,33 @@ def main(argv: list[str] | None = None) -> None:
         _startup.end()
 
 
+def run() -> NoReturn:
+    """Run :func:`main` as the ``relscales`` program, and end the process at once.
+
+    By the time :func:`main` returns, every output is written and closed, so Python's
+    clean-up at exit (freeing every object, one by one; 0.03 s after a large ``score``)
+    does nothing the user can see; the process ends without it once standard output and
+    error are flushed, as mypy does. Inside another program, call :func:`main` instead.
+    """
+    import os
+
+    code = 0
+    try:
+        main()
+    except SystemExit as stop:
+        if stop.code is None or isinstance(stop.code, int):
+            code = stop.code or 0
+        else:  # a message, as Python itself would show it
+            sys.stderr.write(f"{stop.code}\n")
+            code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # a reader that went away, or a closed stream
+        code = code or 1
+    os._exit(code)
+
+
 def _bug(exc: BaseException) -> NoReturn:
     import platform
 

@@ -73,3 +73,69 @@ def test_a_score_run_asks_for_one_blas_thread() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert done.stderr.endswith("1")
+
+
+class _Exited(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        pytest.param(["relscales", "--version"], 0, id="ok"),
+        pytest.param(["relscales", "score", "no-such-file.csv", "-i", "ecr-r"], 2, id="error"),
+    ],
+)
+def test_the_program_ends_with_mains_exit_code(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], code: int
+) -> None:
+    from relscales import cli
+
+    def exit_now(status: int) -> None:
+        raise _Exited(status)
+
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.setattr(os, "_exit", exit_now)
+    with pytest.raises(_Exited) as ended:
+        cli.run()
+    assert ended.value.code == code
+
+
+def test_the_program_shows_an_exit_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from relscales import cli
+
+    def exit_now(status: int) -> None:
+        raise _Exited(status)
+
+    def main() -> None:
+        raise SystemExit("stopped: because")
+
+    monkeypatch.setattr(cli, "main", main)
+    monkeypatch.setattr(os, "_exit", exit_now)
+    with pytest.raises(_Exited) as ended:
+        cli.run()
+    assert ended.value.code == 1
+    assert "stopped: because" in capsys.readouterr().err
+
+
+def test_python_dash_m_gives_the_exit_code_and_output() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "relscales", "score", str(EXAMPLE), "-i", "ecr-r"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 41  # every row of the example, flushed
+    missing = subprocess.run(
+        [sys.executable, "-m", "relscales", "score", "no-such.csv", "-i", "ecr-r"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert "no-such.csv" in missing.stderr
