@@ -472,7 +472,7 @@ def test_complete_data_mean_is_sum_over_k_and_prorated_sum_is_sum(
     )
 
 
-@pytest.mark.parametrize("sparse_below", [0.0, 1.0], ids=["dense-mask", "item-by-item"])
+@pytest.mark.parametrize("sparse_below", [0.0, 1.0], ids=["dense-mask", "cell-by-cell"])
 @given(inputs=kernel_inputs())
 def test_filled_kernel_equals_nan_kernel(inputs: tuple[Any, ...], sparse_below: float) -> None:
     """The engine's form (0 for missing + missing rows) scores as the NaN form does.

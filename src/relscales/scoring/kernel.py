@@ -113,9 +113,8 @@ def keyed_scores_filled(
     """:func:`keyed_scores` on answers with 0 for missing and the missing rows per item.
 
     The scoring engine decodes data into this form: a matrix product uses the zeros as
-    they are, and the rows without an answer, few in most data, are added up item by
-    item instead of in a product over a whole ``(n, k)`` mask. ``filled`` is not
-    modified.
+    they are, and the cells without an answer, few in most data, are added up one by one
+    instead of in a product over a whole ``(n, k)`` mask. ``filled`` is not modified.
 
     Examples
     --------
@@ -132,7 +131,7 @@ def keyed_scores_filled(
 
 
 SPARSE_MISSING = 1 / 8
-"""Largest share of missing cells for which they are added up item by item."""
+"""Largest share of missing cells for which they are added up cell by cell."""
 
 
 def _keyed(
@@ -181,8 +180,8 @@ def _missing_sums(
     """``per_missing @ mask.T`` for the ``(n, k)`` missing-cell mask: ``(rows, n)`` sums.
 
     ``missing`` is the mask itself, or the missing rows of each item. Few missing cells
-    are added up item by item (each row list is distinct, so a fancy-indexed ``+=`` is
-    exact); many go through the product over the whole mask.
+    are added up cell by cell (a weighted ``bincount`` over their rows); many go through
+    the product over the whole mask.
     """
     dtype = _exact_dtype(per_missing.T)
     weights = per_missing.astype(dtype)
@@ -197,10 +196,11 @@ def _missing_sums(
             mask[j, rows] = 1.0
         dense: FloatArray = weights @ mask
         return dense
-    sums = np.zeros((per_missing.shape[0], n))
-    for j, rows in enumerate(missing):
-        if rows.size:
-            sums[:, rows] += per_missing[:, j : j + 1]
+    rows = np.concatenate(missing) if k else np.empty(0, dtype=np.int64)
+    items = np.repeat(np.arange(k), [r.size for r in missing])
+    sums = np.empty((per_missing.shape[0], n))
+    for i, row in enumerate(per_missing):  # one pass over the missing cells per sum
+        sums[i] = np.bincount(rows, weights=row[items], minlength=n)
     return sums
 
 
