@@ -171,7 +171,7 @@ class _Buffers:
     """Answer matrices handed from one batch to the next instead of allocated afresh.
 
     Touching new memory costs page faults (and, with transparent huge pages, the odd
-    stall while the kernel compacts memory); a batch's matrix is 75 MB at 262,144 rows
+    stall while the kernel compacts memory); a batch's matrix is 19 MB at 65,536 rows
     x 36 items. The reader thread takes, the scoring thread gives back, so a lock
     guards the list; at most :attr:`keep` matrices wait in it.
     """
