@@ -151,3 +151,37 @@ def test_only_plain_big_files_on_two_cores_are_cut(
     latin = tmp_path / "latin.csv"
     latin.write_bytes(path.read_bytes().replace(b"r1,", "ré,".encode("cp1252"), 1))
     assert not delimited._can_segment(latin, delimited.sniff_csv(latin))
+
+
+_ROWS = [f"r{i},{i % 5 + 1},{i % 3 + 1}" for i in range(5000)]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"\xef\xbb\xbf" + ("id,a,b\n" + "\n".join(_ROWS) + "\n").encode(), id="bom"),
+        pytest.param(("id,a,b\r\n" + "\r\n".join(_ROWS) + "\r\n").encode(), id="crlf"),
+        pytest.param(("sep=,\nid,a,b\n" + "\n".join(_ROWS) + "\n").encode(), id="excel-sep-line"),
+        pytest.param(
+            ("id;a;b\n" + "\n".join(r.replace(",", ";") for r in _ROWS) + "\n").encode(),
+            id="semicolons",
+        ),
+        pytest.param(("id,a,b\n" + "\n\n".join(_ROWS) + "\n\n\n").encode(), id="blank-lines"),
+        pytest.param(("id,a,b\n" + "\n".join(_ROWS)).encode(), id="no-final-newline"),
+    ],
+)
+def test_file_shapes_read_in_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes
+) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes(data)
+    monkeypatch.setattr(segments, "SEGMENT_BYTES", 4096)
+    source = open_source(path)
+    assert delimited._can_segment(path, source.dialect)
+    batches = list(source.batches(["id", "a", "b"], numeric=["a", "b"], integer=["a", "b"]))
+    assert [v for b in batches for v in b.columns["id"].to_pylist()] == [
+        r.split(",")[0] for r in _ROWS
+    ]
+    assert [v for b in batches for v in b.columns["b"].to_pylist()] == [
+        i % 3 + 1 for i in range(5000)
+    ]
