@@ -185,3 +185,43 @@ def test_file_shapes_read_in_segments(
     assert [v for b in batches for v in b.columns["b"].to_pylist()] == [
         i % 3 + 1 for i in range(5000)
     ]
+
+
+_FIELD = st.one_of(
+    st.integers(1, 7).map(str),
+    st.just(""),
+    st.sampled_from(["Agree", "7.0", " 3 ", "NA"]),
+    st.text(alphabet='ab,\n"', max_size=4).map(lambda t: '"' + t.replace('"', '""') + '"'),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.lists(_FIELD, min_size=2, max_size=4), min_size=1, max_size=120),
+    segment=st.sampled_from([64, 256, 1024]),
+)
+def test_segmented_and_block_reading_agree(
+    tmp_path_factory: Any, rows: list[list[str]], segment: int
+) -> None:
+    """Any mix of quotes, line breaks, labels and ragged rows: the same rows and cells."""
+    path = tmp_path_factory.mktemp("seg") / "d.csv"
+    lines = ["id,a,b"] + [",".join([f"r{i}", *row]) for i, row in enumerate(rows)]
+    path.write_text("\n".join(lines) + "\n")
+
+    def read(segmented: bool) -> list[Any]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(segments, "SEGMENT_BYTES", segment)
+            if not segmented:
+                patch.setattr(delimited, "_can_segment", lambda path, dialect: False)
+            else:
+                patch.setattr(delimited, "_can_segment", lambda path, dialect: True)
+            source = open_source(path)
+            source.key_column = "id"
+            batches = list(source.batches(["id", "a", "b"], numeric=["a", "b"], integer=["a", "b"]))
+        cells = [
+            [None if v is None else str(v) for b in batches for v in b.columns[c].to_pylist()]
+            for c in ("id", "a", "b")
+        ]
+        return [cells, [r.index for b in batches for r in b.ragged]]
+
+    assert read(True) == read(False)
