@@ -14,9 +14,9 @@ Generates ``bench/data/bench_<rows>.csv`` (36 items on 1-7, 1% empty cells, an
 
 relscales' bytecode is compiled first, as a wheel install does. Each command runs
 ``--repeat`` times (default 3; the floor and relscales each right after an unmeasured
-run of the same command); the median wall time is
-reported with the ratios. ``--memory-rows N`` also scores an N-row file and
-reports the peak resident memory of the ``relscales score`` process.
+run of the same command); the median wall time is reported with the ratios, and the
+median CPU time (user + system, all threads) beside it. ``--memory-rows N`` also scores
+an N-row file and reports the peak resident memory of the ``relscales score`` process.
 Goals (issue 3): relscales within 2.5x of the floor and at least 5x faster
 than R; peak RSS under 500 MB for 10 million rows.
 """
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -72,13 +73,15 @@ def generate(rows: int, seed: int = 7) -> Path:
     return path
 
 
-def timed(cmd: list[str], repeat: int) -> tuple[float, list[float]]:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), times
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Run ``cmd`` once; return its wall time and its CPU time (user + system), in seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def compile_bytecode() -> None:
@@ -155,16 +158,21 @@ def main() -> None:
     # that starts right after a large one (R holds about 2 GB) pays for the kernel
     # reclaiming that memory (seen here: the floor's read took 1.3 s instead of 0.5 s).
     runs: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.repeat):
         for name, cmd in commands.items():
             if name != "r":
-                timed(cmd, 1)
-            runs[name].append(timed(cmd, 1)[1][0])
+                timed(cmd)
+            wall, used = timed(cmd)
+            runs[name].append(wall)
+            cpu[name].append(used)
     med = {name: statistics.median(times) for name, times in runs.items()}
     results.update(
         floor_s=med["floor"],
         relscales_s=med["relscales"],
         ratio_to_floor=med["relscales"] / med["floor"],
+        floor_cpu_s=statistics.median(cpu["floor"]),
+        relscales_cpu_s=statistics.median(cpu["relscales"]),
         floor_runs=runs["floor"],
         relscales_runs=runs["relscales"],
     )
