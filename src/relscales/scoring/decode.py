@@ -267,14 +267,9 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
         )
     if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)):
         return _decode_text(pc.cast(array, pa.string()), scale)
-    if pa.types.is_integer(kind) and _contiguous_codes(scale):
-        # integer cells all within low..high of a scale whose codes are every integer in
-        # that range: all valid, so one min/max pass replaces the per-cell lookup
-        bounds = pc.min_max(array).as_py()
-        lowest, highest = bounds["min"], bounds["max"]
-        if lowest is None or (lowest >= scale.low and highest <= scale.high):
-            values = to_numpy_filled(array, np.nan).astype(np.float64, copy=False)
-            return Decoded(values, np.empty(0, np.int64), np.empty(0, np.uint8), [])
+    if _valid_integers(array, scale) is not None:
+        values = to_numpy_filled(array, np.nan).astype(np.float64, copy=False)
+        return Decoded(values, np.empty(0, np.int64), np.empty(0, np.uint8), [])
     numbers = array if pa.types.is_float64(kind) else pc.cast(array, pa.float64())
     # fast path: every non-empty cell is a valid code (one hash pass in Arrow, GIL released)
     valid_cells = pc.sum(pc.is_in(numbers, value_set=_value_set(scale))).as_py() or 0
@@ -316,21 +311,12 @@ def decode_into(array: Any, scale: CompiledScale, out: NDArray[np.float64]) -> F
     >>> out.tolist(), found.missing.tolist(), found.low, found.high, found.invalid
     ([3.0, 0.0, 1.0, 2.0], [1], 1.0, 3.0, None)
     """
-    import pyarrow as pa
-
-    if (
-        isinstance(array, pa.Array)
-        and pa.types.is_integer(array.type)
-        and _contiguous_codes(scale)
-        and len(array)
-    ):
-        bounds = call("min_max", array).as_py()
-        lowest, highest = bounds["min"], bounds["max"]
-        if lowest is not None and scale.low <= lowest and highest <= scale.high:
-            np.copyto(out, raw_values(array), casting="unsafe")
-            missing = null_rows(array)
-            out[missing] = 0.0  # null slots hold undefined values
-            return FilledColumn(missing, float(lowest), float(highest), None)
+    bounds = _valid_integers(array, scale)
+    if bounds is not None:
+        np.copyto(out, raw_values(array), casting="unsafe")
+        missing = null_rows(array)
+        out[missing] = 0.0  # null slots hold undefined values
+        return FilledColumn(missing, *bounds, None)
     decoded = decode_column(array, scale)
     values = decoded.values
     missing = np.flatnonzero(np.isnan(values)).astype(np.int64, copy=False)
@@ -343,6 +329,29 @@ def decode_into(array: Any, scale: CompiledScale, out: NDArray[np.float64]) -> F
 
 
 _VALUE_SETS: dict[tuple[float, ...], Any] = {}
+
+
+def _valid_integers(array: Any, scale: CompiledScale) -> tuple[float, float] | None:
+    """Return the lowest and highest answer when every cell of an integer column is valid.
+
+    On a scale whose codes are every integer from its low to its high, integer cells
+    within that range are all valid, so one min/max pass replaces the per-cell lookup.
+    ``None`` when the shortcut does not apply (another type or scale, or a cell outside
+    the range); ``(nan, nan)`` for a column without answers.
+    """
+    import pyarrow as pa
+
+    if not (
+        isinstance(array, pa.Array) and pa.types.is_integer(array.type) and _contiguous_codes(scale)
+    ):
+        return None
+    bounds = call("min_max", array).as_py()
+    lowest, highest = bounds["min"], bounds["max"]
+    if lowest is None:
+        return math.nan, math.nan
+    if scale.low <= lowest and highest <= scale.high:
+        return float(lowest), float(highest)
+    return None
 
 
 def _contiguous_codes(scale: CompiledScale) -> bool:
