@@ -837,7 +837,7 @@ def _attempt(
     done = 0
     try:
         if mode.segments:
-            yield from _segmented(path, dialect, read, parse, convert, names, batch_rows)
+            yield from _segmented(path, dialect, read, convert, names, batch_rows)
             return
         if whole:
             table = pacsv.read_csv(
@@ -872,7 +872,6 @@ def _segmented(
     path: Path,
     dialect: CsvDialect,
     read: Any,
-    parse: Any,
     convert: Any,
     names: dict[str, str],
     batch_rows: int,
@@ -891,7 +890,7 @@ def _segmented(
     assert dialect.quotes is not None
     size = path.stat().st_size
     points = segments.cut_points(path, size, dialect.quotes, segments.SEGMENT_BYTES)
-    strict = pacsv.ParseOptions(delimiter=parse.delimiter, newlines_in_values=True)
+    strict = pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True)
     later = pacsv.ReadOptions(
         use_threads=False, column_names=read.column_names, block_size=1 << 30, encoding="utf8"
     )
