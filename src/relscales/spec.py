@@ -30,6 +30,7 @@ from pydantic import (
 __all__ = [
     "DOMAINS",
     "AttentionCheckSpec",
+    "AxisMarkerSpec",
     "BandSpec",
     "BatterySpec",
     "ClassificationFunctionSpec",
@@ -264,6 +265,12 @@ class CompositePartSpec(_Spec):
         description="Mirror the part before combining (low self-esteem feeding an insecurity "
         "index): high + low - x on raw scores, -z on z scores, 100 - p on POMP scores.",
     )
+    optional: StrictBool = Field(
+        default=False,
+        description="When this part is missing, the composite is the weighted mean of the "
+        "other parts (only in `method: mean` composites), and readings say the part could "
+        "not be assessed (recurrence across partners for someone in a first relationship).",
+    )
 
 
 class CompositeSpec(_Spec):
@@ -290,12 +297,34 @@ class CompositeSpec(_Spec):
     bands: tuple[BandSpec, ...] = ()
 
 
+class AxisMarkerSpec(_Spec):
+    """One score judged on its own on an axis with `rule: any`, with its own cut point."""
+
+    score: StrictStr
+    cut: Number | None = Field(
+        default=None, description="Cut point of this score (default: the axis cut)."
+    )
+
+
 class ProfileAxisSpec(_Spec):
     """One axis of a profile: a score and the cut point between low and high."""
 
     score: StrictStr
     cut: Number | None = Field(
         default=None, description="Cut point between low and high (needed for `method: cut`)."
+    )
+    rule: Literal["mean", "any"] = Field(
+        default="mean",
+        description="`mean`: the axis is judged on the interval of `score`. `any`: each of "
+        "`markers` is judged on its own interval; the axis is high when any marker is "
+        "clearly above its cut, low only when every marker is clearly below it, otherwise "
+        "indeterminate. For distinct markers (one clear relationship signal is a signal on "
+        "its own, not something to average away).",
+    )
+    markers: tuple[StrictStr | AxisMarkerSpec, ...] = Field(
+        default=(),
+        description="The scores judged one by one under `rule: any` (score ids, or "
+        "{score, cut} when a marker is on another metric than the axis).",
     )
 
 
@@ -330,6 +359,11 @@ class ProfileSpec(_Spec):
     source: Text | None = Field(default=None, description="Where a published rule comes from.")
     descriptive: StrictBool = Field(
         default=True, description="Labelled as a description, not a diagnosis or a category."
+    )
+    gated_by: tuple[StrictStr, ...] = Field(
+        default=(),
+        description="Flags that govern this reading: when any is raised, the reading is "
+        "`safety-first` and no region is given (in a battery, `<instrument>.<flag>`).",
     )
     note: Text | None = None
 

@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from relscales.errors import Issue, Location, SpecError
 from relscales.instruments.instrument import Instrument, content_hash
-from relscales.instruments.lint import did_you_mean
+from relscales.instruments.lint import axis_rule_problems, did_you_mean
 from relscales.instruments.loader import load_instrument, translate_errors
 from relscales.instruments.yamlsource import (
     ParsedYaml,
@@ -194,6 +194,19 @@ def _check_refs(
                     "not defined",
                     locate(("profiles", i, axis_name, "score")),
                     hint=did_you_mean(axis.score, known),
+                )
+        for path, message, hint in axis_rule_problems(prof, known):
+            yield Issue("invalid-value", message, locate(("profiles", i, *path)), hint=hint)
+        flags = [f"{m.id}.{f.id}" for m in battery.members for f in m.spec.flags]
+        for j, flag_id in enumerate(prof.gated_by):
+            if flag_id not in flags:
+                yield Issue(
+                    "unknown-score",
+                    f"profile '{prof.id}' is gated by flag '{flag_id}', which is not a flag of "
+                    "the member instruments",
+                    locate(("profiles", i, "gated_by", j)),
+                    hint=did_you_mean(flag_id, flags)
+                    or "name member flags as <instrument id>.<flag id>, e.g. risi.safety",
                 )
         missing = {"low-low", "low-high", "high-low", "high-high"} - set(prof.regions)
         if missing:

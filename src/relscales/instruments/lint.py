@@ -12,11 +12,11 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from relscales.errors import ErrorCode, Severity
-from relscales.spec import BandSpec, InstrumentSpec, NormSpec
+from relscales.spec import BandSpec, InstrumentSpec, NormSpec, ProfileSpec
 
 __all__ = ["Finding", "check_instrument", "did_you_mean"]
 
@@ -310,6 +310,22 @@ def _check_composites(spec: InstrumentSpec) -> Iterator[Finding]:
                     "norms to standardize against",
                     hint="declare norms on the part, or set standardized: false",
                 )
+        optional = [p.score for p in comp.parts if p.optional]
+        if optional and comp.method != "mean":
+            yield Finding(
+                "invalid-value",
+                (*base, "parts"),
+                f"composite '{comp.id}' has optional parts ({', '.join(optional)}) but is a "
+                f"{comp.method}",
+                hint="optional parts are left out of a weighted mean; use `method: mean`",
+            )
+        elif optional and len(optional) == len(comp.parts):
+            yield Finding(
+                "invalid-value",
+                (*base, "parts"),
+                f"composite '{comp.id}' has only optional parts",
+                hint="at least one part must be required (drop `optional: true` from one)",
+            )
         if comp.method == "mean" and sum(p.weight for p in comp.parts) == 0:
             yield Finding(
                 "invalid-value",
@@ -321,6 +337,59 @@ def _check_composites(spec: InstrumentSpec) -> Iterator[Finding]:
         yield from _check_norms(comp.id, comp.norms, base)
         seen_ids.setdefault(comp.id, "composite")
         scores[comp.id] = comp.norms[0] if comp.norms else None
+
+
+def axis_rule_problems(
+    prof: ProfileSpec, known: Sequence[str]
+) -> Iterator[tuple[tuple[str | int, ...], str, str | None]]:
+    """Problems of the axes' ``rule``/``markers``: ``(path, message, hint)``.
+
+    Shared by instrument files and batteries (where ``known`` holds qualified names).
+    """
+    for axis_name, axis in (("x", prof.x), ("y", prof.y)):
+        if axis.rule == "mean" and axis.markers:
+            yield (
+                (axis_name, "markers"),
+                f"profile '{prof.id}' axis {axis_name} lists markers but its rule is mean",
+                "markers are judged one by one only with `rule: any`",
+            )
+            continue
+        if axis.rule != "any":
+            continue
+        if prof.method == "functions":
+            yield (
+                (axis_name, "rule"),
+                f"profile '{prof.id}' axis {axis_name}: `rule: any` needs `method: cut`",
+                "drop `rule: any`, or use cut points",
+            )
+            continue
+        if not axis.markers:
+            yield (
+                (axis_name, "markers"),
+                f"profile '{prof.id}' axis {axis_name} has `rule: any` but no markers",
+                f"list the scores to judge one by one: markers: [{axis.score}, ...]",
+            )
+        for j, marker in enumerate(axis.markers):
+            score = marker if isinstance(marker, str) else marker.score
+            cut = axis.cut if isinstance(marker, str) or marker.cut is None else marker.cut
+            if score not in known:
+                message, hint = _unknown("score", score, known)
+                yield (
+                    (axis_name, "markers", j),
+                    f"profile '{prof.id}' marker uses {message}",
+                    hint,
+                )
+            elif cut is None:
+                yield (
+                    (axis_name, "markers", j),
+                    f"profile '{prof.id}' marker '{score}' has no cut",
+                    "give the axis a `cut`, or the marker its own: {score: ..., cut: ...}",
+                )
+
+
+def _check_axis_rules(prof: ProfileSpec, base: Path, known: Sequence[str]) -> Iterator[Finding]:
+    for path, message, hint in axis_rule_problems(prof, known):
+        yield Finding("invalid-value", (*base, *path), message, hint)
 
 
 def _check_profiles_and_flags(spec: InstrumentSpec) -> Iterator[Finding]:
@@ -343,6 +412,17 @@ def _check_profiles_and_flags(spec: InstrumentSpec) -> Iterator[Finding]:
                     "unknown-score",
                     (*base, axis_name, "score"),
                     f"profile '{prof.id}' axis {axis_name} uses {message}",
+                    hint,
+                )
+        yield from _check_axis_rules(prof, base, scores)
+        flag_names = [f.id for f in spec.flags]
+        for j, flag_id in enumerate(prof.gated_by):
+            if flag_id not in flag_names:
+                message, hint = _unknown("flag", flag_id, flag_names)
+                yield Finding(
+                    "unknown-score",
+                    (*base, "gated_by", j),
+                    f"profile '{prof.id}' is gated by {message}",
                     hint,
                 )
         if prof.method == "functions":

@@ -4,7 +4,7 @@ The public entry points:
 
 - :func:`render_person_report` - one respondent, as HTML, Markdown or plain text;
 - :func:`render_study_report` - a whole sample, as HTML or Markdown;
-- :func:`score_for_report` - score data so that every score has a person-level interval.
+- :func:`score_for_report` - score data so that every score carries its interval.
 
 Templates are looked up first in ``template_dir`` (when given), then among the packaged
 templates (``relscales/reports/templates``), so a folder may override any one of them,
@@ -55,7 +55,6 @@ __all__ = [
     "render_person_report",
     "render_study_report",
     "score_for_report",
-    "with_person_se",
 ]
 
 ReportFormat = Literal["html", "md", "txt"]
@@ -111,13 +110,10 @@ def score_for_report(
     instruments_dir: Sequence[str | os.PathLike[str]] = (),
     compile_one: Any = None,
 ) -> ReportInput:
-    """Score data for reports: with details, and a person-level interval on every score.
+    """Score data for reports: with details, so that every score carries its interval.
 
-    The engine keeps standard errors only for scores that feed a reading; this adds,
-    for the other instruments, each score's standard error computed exactly as the
-    engine does for readings (the classical SEM when the instrument gives a reliability
-    and a reference SD, else the spread of the person's own answers; composites combine
-    their parts).
+    With ``details`` on, the engine keeps every score's interval (the same one
+    ``--with-ci`` writes and readings use) and each reading's axis levels.
 
     Parameters
     ----------
@@ -141,62 +137,7 @@ def score_for_report(
     result = score_compiled(compiled, source, options, battery=battery)
     if battery is not None:
         compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
-    result = with_person_se(result, compiled, source)
     return ReportInput(result, tuple(compiled), battery)
-
-
-def with_person_se(
-    result: ScoreResult, compiled: Sequence[CompiledInstrument], data: Any
-) -> ScoreResult:
-    """Return ``result`` with ``<score>.se`` and ``.df`` details for every score.
-
-    Scores that already have them (those feeding a reading, with ``details=True``) are
-    left as they are. For the others, the standard error is computed as the engine does
-    for readings: the classical SEM when the instrument gives a reliability and a
-    reference SD, else the spread of the person's own answers (``items answered - 1``
-    degrees of freedom); composites combine their parts.
-
-    Parameters
-    ----------
-    result
-        The scores, from the same ``data`` (its options are reused).
-    compiled
-        The instruments scored (a battery's members included).
-    data
-        The response data the result was scored from (read once more).
-    """
-    import numpy as np
-
-    from relscales.io.tabular import Source, open_source
-    from relscales.scoring.engine import ScoreOptions, ScoringRun, collect_answers
-    from relscales.scoring.kernel import item_sampling_se
-
-    meta = result.metadata.get("scores", {})
-    column_of = {(m["instrument"], m["score"]): col for col, m in meta.items()}
-    details = dict(result.details)
-    known = set(ScoreOptions.__dataclass_fields__)
-    saved = {k: v for k, v in result.metadata.get("options", {}).items() if k in known}
-    options = dataclasses.replace(
-        ScoreOptions(**saved), quality=False, exclude_careless=False, details=False
-    )
-    source = data if isinstance(data, Source) else open_source(data)
-    for comp in compiled:
-        columns = [column_of[(comp.id, info.id)] for info in comp.scores]
-        if all(f"{c}.se" in details for c in columns):
-            continue
-        run = ScoringRun([comp], source, options)
-        remapped = run.compiled[0]
-        _, answers, _ = collect_answers(remapped, source)
-        person = item_sampling_se(
-            answers, comp.weights, comp.methods, reverse=comp.reverse, offset=comp.offset
-        )
-        n_sub = len(comp.methods)
-        counts = np.column_stack([result.n_answered[c] for c in columns[:n_sub]])
-        ses, dfs = run._score_se(remapped, run.states[0], person, counts, result.n_respondents)
-        for column, se, df in zip(columns, ses, dfs, strict=True):
-            details.setdefault(f"{column}.se", se)
-            details.setdefault(f"{column}.df", df)
-    return dataclasses.replace(result, details=details)
 
 
 # --------------------------------------------------------------------------------------

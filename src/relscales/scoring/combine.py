@@ -8,7 +8,8 @@ cross-instrument composites:
   maximum possible, ``100 (x - low) / (high - low)`` on the part's own range);
 * a ``reverse`` part is mirrored (``high + low - x``, ``-z`` or ``100 - p``);
 * the composite is the weighted sum, or the weighted mean (divided by the sum of
-  weights); it is missing when any part is missing;
+  weights); it is missing when any part is missing, except a part declared
+  ``optional``: a missing optional part is left out of a weighted mean (weight 0);
 * its standard error combines the parts' as ``sqrt(sum (w_i se_i)^2)`` (divided by the
   sum of weights for a mean), each part's SE converted to the metric (``se / sd`` for
   z, ``100 se / (high - low)`` for POMP). Errors of the parts are taken as independent.
@@ -26,7 +27,7 @@ from numpy.typing import NDArray
 from relscales.scoring.compile import CompiledComposite, ScoreInfo
 from relscales.scoring.norms import pick_norm
 
-__all__ = ["combine", "combine_se", "se_factor"]
+__all__ = ["combine", "combine_se", "part_weights", "se_factor"]
 
 FloatArray = NDArray[np.float64]
 
@@ -68,10 +69,27 @@ def combine(
         _transform(v, info, comp, k, norm_group)
         for k, (v, info) in enumerate(zip(values, infos, strict=True))
     ]
-    total: FloatArray = (np.column_stack(parts) * comp.weights).sum(axis=1)
+    stacked = np.column_stack(parts)
+    weights, divisor = part_weights(stacked, comp)
+    if comp.optional.size and comp.optional.any():
+        stacked = np.where(np.isnan(stacked) & comp.optional, 0.0, stacked)
+    total: FloatArray = (stacked * weights).sum(axis=1)
     if comp.method == "mean":
-        total = total / comp.weights.sum()
+        total = total / divisor
     return total
+
+
+def part_weights(stacked: FloatArray, comp: CompiledComposite) -> tuple[FloatArray, Any]:
+    """Return the parts' weights and the divisor of a weighted mean, per row when needed.
+
+    Without optional parts: ``comp.weights`` and their sum. With them: an ``(n, m)`` array
+    in which a missing optional part weighs 0, and each row's sum of weights.
+    """
+    if not (comp.optional.size and comp.optional.any()):
+        return comp.weights, float(comp.weights.sum())
+    absent = np.isnan(stacked) & comp.optional
+    weights = np.where(absent, 0.0, comp.weights)
+    return weights, weights.sum(axis=1)
 
 
 def combine_se(

@@ -24,6 +24,7 @@ from relscales.spec import (
     CompositeSpec,
     FlagSpec,
     NormSpec,
+    ProfileAxisSpec,
     ProfileSpec,
     PublishedSpec,
 )
@@ -90,6 +91,8 @@ class CompiledComposite:
     standardized: bool | str
     norm_group: str | None
     reverse: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
+    optional: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
+    """Parts left out (weight 0) when missing, instead of making the composite missing."""
 
     @property
     def metric(self) -> str:
@@ -113,6 +116,14 @@ class CompiledProfile:
     descriptive: bool
     functions: tuple[tuple[str, float, float, float], ...] = ()
     """``(category, x coefficient, y coefficient, constant)`` for ``method: functions``."""
+    x_markers: tuple[tuple[int, float], ...] = ()
+    """``(score index, cut)`` judged one by one on the x axis (``rule: any``); empty for
+    ``rule: mean``."""
+    y_markers: tuple[tuple[int, float], ...] = ()
+    """As :attr:`x_markers`, for the y axis."""
+    gated_by: tuple[str, ...] = ()
+    """Flags that make the reading ``safety-first`` when raised (``flag`` or
+    ``instrument.flag`` in a battery)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,8 +260,20 @@ def _compile_composite(
         comp.standardized,
         comp.norm_group,
         np.array([p.reverse for p in comp.parts], dtype=np.bool_),
+        np.array([p.optional for p in comp.parts], dtype=np.bool_),
     )
     return info, compiled
+
+
+def _markers(axis: ProfileAxisSpec, position: dict[str, int]) -> tuple[tuple[int, float], ...]:
+    if axis.rule != "any":
+        return ()
+    out = []
+    for marker in axis.markers:
+        score, cut = (marker, axis.cut) if isinstance(marker, str) else (marker.score, marker.cut)
+        cut = axis.cut if cut is None else cut
+        out.append((position[score], float(cut) if cut is not None else math.nan))
+    return tuple(out)
 
 
 def _compile_profile(p: ProfileSpec, position: dict[str, int]) -> CompiledProfile:
@@ -265,6 +288,9 @@ def _compile_profile(p: ProfileSpec, position: dict[str, int]) -> CompiledProfil
         {str(key): value for key, value in p.regions.items()},
         p.descriptive,
         tuple((name, float(f.x), float(f.y), float(f.constant)) for name, f in p.functions.items()),
+        _markers(p.x, position),
+        _markers(p.y, position),
+        tuple(p.gated_by),
     )
 
 

@@ -31,18 +31,32 @@ from relscales.io.readsource import (
     source_hints,
 )
 from relscales.io.tabular import Source, open_source, row_problems
-from relscales.scoring.combine import combine, combine_df, combine_se
+from relscales.scoring.combine import combine, combine_se, part_weights, se_factor
 from relscales.scoring.compile import (
     CompiledBattery,
     CompiledComposite,
     CompiledInstrument,
+    CompiledProfile,
     ScoreInfo,
     compile_instrument,
 )
 from relscales.scoring.decode import REASONS, Decoded, decode_into, preparse
+from relscales.scoring.intervals import (
+    ScoreInterval,
+    composite_interval,
+    fixed_interval,
+    subscale_interval,
+)
 from relscales.scoring.kernel import item_sampling_se, keyed_scores_filled
 from relscales.scoring.norms import band_labels, critical_z, norm_scores, pick_norm, sem
-from relscales.scoring.readings import classify_profile, flag_state
+from relscales.scoring.readings import (
+    axis_levels,
+    classify_functions,
+    flag_state,
+    gate,
+    marker_levels,
+    region_labels,
+)
 from relscales.scoring.results import Problem, ProblemLog, ScoreResult
 
 __all__ = [
@@ -277,17 +291,17 @@ class ScoringRun:
                 column = prof.id if prof.id not in readings else f"{battery.id}.{prof.id}"
                 self.battery_profiles[column] = prof.id
         self.output_columns = self._output_columns()
-        self.needs_se = battery is not None and bool(battery.profiles)
-        self.profile_z = (
-            critical_z(options.confidence_level)
-            if self.needs_se or any(c.profiles for c in self.compiled)
-            else math.nan
+        self.needs_intervals = (
+            options.with_ci
+            or options.details
+            or (battery is not None and bool(battery.profiles))
+            or any(c.profiles for c in self.compiled)
         )
+        self.interval_z = critical_z(options.confidence_level) if self.needs_intervals else math.nan
         self.details_batch: dict[str, NDArray[Any]] = {}
         self.quality_labels: NDArray[Any] | None = None
         if options.quality or options.exclude_careless:
             self.quality_labels = self._screen()
-        self.z_crit = critical_z(options.confidence_level) if options.with_ci else math.nan
         self._warnings: list[Issue] = list(self._option_warnings())
 
     # -- setup ---------------------------------------------------------------------------
@@ -554,27 +568,27 @@ class ScoringRun:
                 hint="declare norms on the composite to use a reliability of its own",
             )
         for comp, row in zip(self.compiled, self.states, strict=True):
+            no_norms = [s.column for s in row if s.norm is None and s.info.kind == "subscale"]
+            if opts.with_norms and no_norms:
+                group = f" named '{opts.norm_group}'" if opts.norm_group else ""
+                yield Issue(
+                    "no-norms",
+                    f"{comp.id} declares no reference group{group} for "
+                    f"{', '.join(no_norms)}, so their z, T and percentile columns are empty",
+                    Location(instrument=comp.id),
+                    "warning",
+                    hint="declare norms in the instrument, or choose another --norm-group",
+                )
             for s in row:
-                where = Location(instrument=comp.id, object_id=s.info.id)
-                wants_norm = opts.with_norms or opts.with_ci
-                if wants_norm and s.norm is None and s.info.kind == "subscale":
-                    group = f" named '{opts.norm_group}'" if opts.norm_group else ""
+                if s.reliability_source == "given" and s.sem is None and s.info.kind == "subscale":
                     yield Issue(
                         "no-norms",
-                        f"'{s.column}' has no reference group{group}, so its "
-                        f"{'norm and interval' if opts.with_ci else 'norm'} columns are empty",
-                        where,
+                        f"the reliability given for '{s.column}' is not used: it has no "
+                        "reference group to take an SD from, so its interval comes from the "
+                        "person's own answers",
+                        Location(instrument=comp.id, object_id=s.info.id),
                         "warning",
-                        hint="declare norms in the instrument, or choose another --norm-group",
-                    )
-                elif opts.with_ci and s.sem is None and s.info.kind == "subscale":
-                    yield Issue(
-                        "no-reliability",
-                        f"'{s.column}' has no published reliability, so its interval columns "
-                        "are empty",
-                        where,
-                        "warning",
-                        hint=f"give one with --reliability {s.column}=0.90",
+                        hint="declare norms in the instrument to use a classical SEM",
                     )
 
     # -- scoring -------------------------------------------------------------------------
@@ -661,8 +675,8 @@ class ScoringRun:
         answered: dict[str, NDArray[np.int64]] = {}
         opts = self.options
         member_values: list[NDArray[np.float64]] = []
-        member_se: list[NDArray[np.float64]] = []
-        member_df: list[NDArray[np.float64]] = []
+        member_iv: list[ScoreInterval] = []
+        member_flags: dict[str, NDArray[Any]] = {}
         for ci, (comp, states) in enumerate(zip(self.compiled, self.states, strict=True)):
             answers = decoded_all[ci]
             batch_problems: list[Problem] = []
@@ -680,7 +694,7 @@ class ScoringRun:
                     reverse=comp.reverse,
                     offset=comp.offset,
                 )
-                if comp.profiles or self.needs_se
+                if self.needs_intervals
                 else None
             )
             sub_scores, counts = keyed_scores_filled(
@@ -705,27 +719,29 @@ class ScoringRun:
                         opts.norm_group,
                     )
                 )
-            readings = self._readings(comp, states, values, person_se, counts, flag_values, n)
-            out.update(readings)
+            intervals = (
+                self._intervals(comp, states, values, person_se, counts)
+                if person_se is not None
+                else []
+            )
+            flags = self._flags(comp, values, flag_values, n)
+            out.update({self.reading_names[comp.id][f"flag_{k}"]: v for k, v in flags.items()})
+            out.update(self._readings(comp, values, intervals, flags))
             if self.battery is not None and ci < len(self.battery.members):
                 member_values += values
-                if self.needs_se:
-                    assert person_se is not None
-                    se_list, df_list = self._score_se(comp, states, person_se, counts, n)
-                    member_se += se_list
-                    member_df += df_list
+                member_iv += intervals
+                member_flags.update({f"{comp.id}.{k}": v for k, v in flags.items()})
             for k, (state, v) in enumerate(zip(states, values, strict=True)):
                 out[state.column] = v
                 name = state.column
                 if k < counts.shape[1]:
                     answered[name] = counts[:, k]
                 if opts.with_ci:
-                    if state.sem is None:
-                        low = high = np.full(n, np.nan)
-                    else:
-                        half = self.z_crit * state.sem
-                        low, high = v - half, v + half
-                    extras[f"{name}_ci_low"], extras[f"{name}_ci_high"] = low, high
+                    extras[f"{name}_ci_low"] = intervals[k].low
+                    extras[f"{name}_ci_high"] = intervals[k].high
+                if opts.details:
+                    self.details_batch[f"{name}.ci_low"] = intervals[k].low
+                    self.details_batch[f"{name}.ci_high"] = intervals[k].high
                 if opts.with_norms:
                     if state.norm is None:
                         z = t = pct = np.full(n, np.nan)
@@ -738,7 +754,7 @@ class ScoringRun:
                 if opts.with_bands:
                     extras[f"{name}_band"] = band_labels(v, state.info.bands)
         if self.battery is not None:
-            out.update(self._battery_stage(member_values, member_se, member_df, n))
+            out.update(self._battery_stage(member_values, member_iv, member_flags, n, extras))
         self.rows += n
         out.update(extras)
         if self.quality_labels is not None:
@@ -762,78 +778,102 @@ class ScoringRun:
                         out[name] = blanked
         return {name: out[name] for name in self.output_columns}, answered
 
-    def _readings(
+    def _flags(
         self,
         comp: CompiledInstrument,
-        states: list[_ScoreState],
         values: list[NDArray[np.float64]],
-        person_se: NDArray[np.float64] | None,
-        counts: NDArray[np.int64],
         item_flags: list[NDArray[Any]],
         n: int,
     ) -> dict[str, NDArray[Any]]:
-        """Flag and profile columns (plus details) for one instrument in one batch."""
+        """Each flag's state (True, False or None) for one instrument in one batch, by id."""
         out: dict[str, NDArray[Any]] = {}
-        names = self.reading_names[comp.id]
         item_flags = list(item_flags)
         for flag in comp.flags:
             if flag.items is not None:
-                out[names[f"flag_{flag.id}"]] = item_flags.pop(0)
+                out[flag.id] = item_flags.pop(0)
             else:
                 assert flag.score is not None
                 score = values[flag.score]
                 raised = np.full(n, None, dtype=object)
                 known = ~np.isnan(score)
                 raised[known] = score[known] >= flag.at_least
-                out[names[f"flag_{flag.id}"]] = raised
-        if comp.profiles:
-            assert person_se is not None
-            se, df = self._score_se(comp, states, person_se, counts, n)
-            for prof in comp.profiles:
-                label, x_level, y_level = classify_profile(
-                    values[prof.x],
-                    se[prof.x],
-                    values[prof.y],
-                    se[prof.y],
-                    prof,
-                    (self._crit(df[prof.x]), self._crit(df[prof.y])),
-                )
-                column = names[prof.id]
-                out[column] = label
-                if self.options.details:
-                    self.details_batch[f"{column}.x_level"] = x_level
-                    self.details_batch[f"{column}.y_level"] = y_level
-            if self.options.details:
-                for state, s, d in zip(states, se, df, strict=True):
-                    self.details_batch[f"{state.column}.se"] = s
-                    self.details_batch[f"{state.column}.df"] = d
+                out[flag.id] = raised
         return out
 
-    def _crit(self, df: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Two-sided critical value per respondent: Student's t on ``df``, normal when infinite.
+    def _readings(
+        self,
+        comp: CompiledInstrument,
+        values: list[NDArray[np.float64]],
+        intervals: list[ScoreInterval],
+        flags: dict[str, NDArray[Any]],
+    ) -> dict[str, NDArray[Any]]:
+        """Profile columns (plus their axis levels as details) for one instrument."""
+        names = self.reading_names[comp.id]
+        out: dict[str, NDArray[Any]] = {}
+        for prof in comp.profiles:
+            column = names[prof.id]
+            out[column] = self._profile(prof, column, values, intervals, flags)
+        return out
 
-        The person-level SE rests on a few answers, so a normal multiplier would make its
-        intervals too narrow; t with the (Welch-Satterthwaite) degrees of freedom fixes that.
-        """
-        from scipy.stats import t
+    def _profile(
+        self,
+        prof: CompiledProfile,
+        column: str,
+        values: list[NDArray[np.float64]],
+        intervals: list[ScoreInterval],
+        flags: dict[str, NDArray[Any]],
+    ) -> NDArray[Any]:
+        """One profile's readings: axis levels, the region, then its gating flags."""
+        x, y = values[prof.x], values[prof.y]
+        if prof.functions:
+            label, x_level, y_level = classify_functions(
+                x,
+                intervals[prof.x].low,
+                intervals[prof.x].high,
+                y,
+                intervals[prof.y].low,
+                intervals[prof.y].high,
+                prof,
+            )
+        else:
+            x_level = self._axis(values, intervals, prof.x, prof.cut_x, prof.x_markers)
+            y_level = self._axis(values, intervals, prof.y, prof.cut_y, prof.y_markers)
+            label = region_labels(x_level, y_level, prof.regions)
+        label = gate(label, [flags[f] for f in prof.gated_by])
+        if self.options.details:
+            self.details_batch[f"{column}.x_level"] = x_level
+            self.details_batch[f"{column}.y_level"] = y_level
+        return label
 
-        crit = np.full(df.shape, self.profile_z)
-        finite = np.isfinite(df) & (df > 0)
-        if finite.any():
-            crit[finite] = t.ppf(0.5 + self.options.confidence_level / 2.0, df[finite])
-        return crit
+    @staticmethod
+    def _axis(
+        values: list[NDArray[np.float64]],
+        intervals: list[ScoreInterval],
+        index: int,
+        cut: float,
+        markers: tuple[tuple[int, float], ...],
+    ) -> NDArray[Any]:
+        if not markers:
+            return axis_levels(values[index], intervals[index].low, intervals[index].high, cut)
+        return marker_levels(
+            [values[m] for m, _ in markers],
+            [intervals[m].low for m, _ in markers],
+            [intervals[m].high for m, _ in markers],
+            [c for _, c in markers],
+        )
 
     def _battery_stage(
         self,
         values: list[NDArray[np.float64]],
-        ses: list[NDArray[np.float64]],
-        dfs: list[NDArray[np.float64]],
+        intervals: list[ScoreInterval],
+        flags: dict[str, NDArray[Any]],
         n: int,
+        extras: dict[str, NDArray[Any]],
     ) -> dict[str, NDArray[Any]]:
         """Composites and profiles across the battery's member instruments."""
         battery = self.battery
         assert battery is not None
-        values, ses, dfs = list(values), list(ses), list(dfs)
+        values, intervals = list(values), list(intervals)
         infos = battery.scores
         out: dict[str, NDArray[Any]] = {}
         columns = {v: k for k, v in self.battery_columns.items()}
@@ -843,96 +883,96 @@ class ScoringRun:
                 [values[p] for p in index], [infos[p] for p in index], comp, self.options.norm_group
             )
             values.append(value)
-            if self.needs_se:
-                part_se, part_info = [ses[p] for p in index], [infos[p] for p in index]
-                ses.append(
-                    np.asarray(
-                        combine_se(part_se, part_info, comp, self.options.norm_group), dtype=float
-                    )
+            column = columns[comp.id]
+            out[column] = value
+            if self.needs_intervals:
+                info = infos[len(values) - 1]
+                iv = self._composite_interval(
+                    comp, [infos[p] for p in index], [intervals[p] for p in index], value, info
                 )
-                dfs.append(
-                    np.asarray(
-                        combine_df(
-                            part_se,
-                            [dfs[p] for p in index],
-                            part_info,
-                            comp,
-                            self.options.norm_group,
-                        ),
-                        dtype=float,
-                    )
-                )
-            out[columns[comp.id]] = value
+                intervals.append(iv)
+                if self.options.with_ci:
+                    extras[f"{column}_ci_low"], extras[f"{column}_ci_high"] = iv.low, iv.high
+                if self.options.details:
+                    self.details_batch[f"{column}.ci_low"] = iv.low
+                    self.details_batch[f"{column}.ci_high"] = iv.high
         profile_columns = {v: k for k, v in self.battery_profiles.items()}
         for prof in battery.profiles:
-            label, x_level, y_level = classify_profile(
-                values[prof.x],
-                ses[prof.x],
-                values[prof.y],
-                ses[prof.y],
-                prof,
-                (self._crit(dfs[prof.x]), self._crit(dfs[prof.y])),
-            )
             column = profile_columns[prof.id]
-            out[column] = label
-            if self.options.details:
-                self.details_batch[f"{column}.x_level"] = x_level
-                self.details_batch[f"{column}.y_level"] = y_level
-        if self.options.details and self.needs_se:
-            for name, se, df in zip(battery.names, ses, dfs, strict=True):
-                self.details_batch.setdefault(f"{name}.se", se)
-                self.details_batch.setdefault(f"{name}.df", df)
+            out[column] = self._profile(prof, column, values, intervals, flags)
         return out
 
-    def _score_se(
+    def _intervals(
         self,
         comp: CompiledInstrument,
         states: list[_ScoreState],
+        values: list[NDArray[np.float64]],
         person_se: NDArray[np.float64],
         counts: NDArray[np.int64],
-        n: int,
-    ) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
-        """Return every score's standard error and its degrees of freedom per respondent.
+    ) -> list[ScoreInterval]:
+        """Every score's interval (see :mod:`relscales.scoring.intervals`), in score order.
 
-        The classical SEM (infinite df) where the instrument gives one, else the
-        person-level item-sampling SE (items answered - 1 df); composites combine their
-        parts' (Welch-Satterthwaite df).
+        A classical SEM where the score declares a reliability and a reference SD, else
+        the person's own answers moderated by the prior; composites combine their parts.
         """
-        se: list[NDArray[np.float64]] = []
-        df: list[NDArray[np.float64]] = []
+        z = self.interval_z
+        out: list[ScoreInterval] = []
         n_sub = len(comp.methods)
         for k, state in enumerate(states[:n_sub]):
+            info = state.info
             if state.sem is not None:
-                se.append(np.full(n, state.sem))
-                df.append(np.full(n, np.inf))
+                out.append(
+                    fixed_interval(
+                        values[k], state.sem, float(state.norm.mean), info.low, info.high, z
+                    )
+                )
             else:
-                se.append(person_se[:, k])
-                df.append(np.where(counts[:, k] >= 2, counts[:, k] - 1.0, np.inf))
-        for composite, state in zip(comp.composites, states[n_sub:], strict=True):
-            if state.sem is not None:
-                se.append(np.full(n, state.sem))
-                df.append(np.full(n, np.inf))
+                out.append(
+                    subscale_interval(
+                        values[k], person_se[:, k], counts[:, k], info.low, info.high, z
+                    )
+                )
+        for j, (composite, state) in enumerate(zip(comp.composites, states[n_sub:], strict=True)):
+            value, info = values[n_sub + j], state.info
+            if state.sem is not None and state.reliability_source != "propagated from parts":
+                out.append(
+                    fixed_interval(value, state.sem, float(state.norm.mean), info.low, info.high, z)
+                )
                 continue
             index = composite.parts.tolist()
-            part_se, part_info = [se[p] for p in index], [states[p].info for p in index]
-            se.append(
-                np.asarray(
-                    combine_se(part_se, part_info, composite, self.options.norm_group), dtype=float
+            out.append(
+                self._composite_interval(
+                    composite, [states[p].info for p in index], [out[p] for p in index], value, info
                 )
             )
-            df.append(
-                np.asarray(
-                    combine_df(
-                        part_se,
-                        [df[p] for p in index],
-                        part_info,
-                        composite,
-                        self.options.norm_group,
-                    ),
-                    dtype=float,
-                )
-            )
-        return se, df
+        return out
+
+    def _composite_interval(
+        self,
+        comp: CompiledComposite,
+        infos: list[ScoreInfo],
+        parts: list[ScoreInterval],
+        value: NDArray[np.float64],
+        info: ScoreInfo,
+    ) -> ScoreInterval:
+        group = self.options.norm_group
+        centre = combine([p.centre for p in parts], infos, comp, group)
+        stacked = np.column_stack([p.centre for p in parts])
+        weights, divisor = part_weights(stacked, comp)
+        factors = [se_factor(i, comp, group) for i in infos]
+        if comp.method != "mean":
+            divisor = 1.0
+        return composite_interval(
+            value,
+            centre,
+            [p.variance for p in parts],
+            np.asarray(weights, dtype=np.float64),
+            factors,
+            divisor,
+            info.low,
+            info.high,
+            self.interval_z,
+        )
 
     @staticmethod
     def _problems(

@@ -1,10 +1,21 @@
-"""Readings: two-axis profiles with honest uncertainty, and flags.
+"""Readings: two-axis profiles with honest uncertainty, governed by flags.
 
-A profile places a respondent on two scores against cut points. On each axis the
-respondent is ``high`` only when their whole confidence interval lies above the cut,
-``low`` only when it lies wholly below, and otherwise (the interval touches or
-straddles the cut) the reading is ``indeterminate``: nobody is forced into a region.
-A respondent exactly at a cut point is always indeterminate.
+A profile places a respondent on two axes against cut points, using the interval of
+each score (:mod:`relscales.scoring.intervals`, the same intervals ``--with-ci``
+writes):
+
+* ``rule: mean`` (the default): the axis is ``high`` only when the whole interval of its
+  score lies above the cut, ``low`` only when it lies wholly below, and otherwise
+  ``indeterminate`` (a respondent exactly at a cut is always indeterminate);
+* ``rule: any``: each marker score is judged on its own interval. The axis is ``high`` as
+  soon as one marker is clearly above its cut, whatever the others say (distinct signals
+  are not averaged away); ``low`` only when every marker is clearly below its cut;
+  otherwise ``indeterminate`` (a missing marker can hide a signal, so it never allows
+  ``low``).
+
+A profile ``gated_by`` a flag reads :data:`SAFETY_FIRST` whenever that flag is raised,
+before and instead of any region: when someone may not be safe with their partner, that
+is the answer that matters.
 
 A flag is raised when any listed item is answered at or above its threshold (raw
 answer codes, before reverse keying), or when a score reaches its threshold. It is
@@ -15,6 +26,7 @@ unknown (``None``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,68 +35,107 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from relscales.scoring.compile import CompiledFlag, CompiledProfile
 
-__all__ = ["INDETERMINATE", "axis_levels", "classify_profile", "flag_state"]
+__all__ = [
+    "INDETERMINATE",
+    "SAFETY_FIRST",
+    "axis_levels",
+    "classify_functions",
+    "flag_state",
+    "gate",
+    "marker_levels",
+    "region_labels",
+]
 
 INDETERMINATE = "indeterminate"
+SAFETY_FIRST = "safety-first"
+"""The value of a gated profile when one of its gating flags is raised."""
 
 FloatArray = NDArray[np.float64]
 
 
-def axis_levels(score: FloatArray, se: FloatArray, cut: float, z: Any) -> NDArray[Any]:
+def axis_levels(score: FloatArray, low: FloatArray, high: FloatArray, cut: float) -> NDArray[Any]:
     """Return ``"low"``, ``"high"``, ``"indeterminate"`` or ``None`` (missing score).
 
     Examples
     --------
-    >>> axis_levels(np.array([2.0, 4.0, 3.1, 3.0, np.nan]), np.full(5, 0.1), 3.0, 1.96).tolist()
+    >>> s = np.array([2.0, 4.0, 3.1, 3.0, np.nan])
+    >>> axis_levels(s, s - 0.2, s + 0.2, 3.0).tolist()
     ['low', 'high', 'indeterminate', 'indeterminate', None]
     """
     with np.errstate(invalid="ignore"):
-        half = np.where(se == 0, 0.0, z * se)  # no spread: no interval, whatever z
-        high = score - half > cut
-        low = score + half < cut
+        is_high = low > cut
+        is_low = high < cut
     out = np.full(score.shape, INDETERMINATE, dtype=object)
-    out[high] = "high"
-    out[low] = "low"
+    out[is_high] = "high"
+    out[is_low] = "low"
     out[np.isnan(score)] = None
     return out
 
 
-def classify_profile(
-    x: FloatArray,
-    x_se: FloatArray,
-    y: FloatArray,
-    y_se: FloatArray,
-    profile: CompiledProfile,
-    z: float | tuple[Any, Any],
-) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
-    """Return each respondent's region (or ``indeterminate``/``None``) and both axis levels.
+def marker_levels(
+    scores: Sequence[FloatArray],
+    lows: Sequence[FloatArray],
+    highs: Sequence[FloatArray],
+    cuts: Sequence[float],
+) -> NDArray[Any]:
+    """Level of a ``rule: any`` axis: high if any marker is high, low only if all are low.
 
-    ``z`` is the critical value, or a pair of per-respondent critical values (x, y).
+    Examples
+    --------
+    One clear signal among quiet markers, all quiet, and a quiet pair with one missing:
+
+    >>> s = [np.array([4.5, 1.2, 1.2]), np.array([1.2, 1.2, np.nan])]
+    >>> lo = [v - 0.3 for v in s]
+    >>> hi = [v + 0.3 for v in s]
+    >>> marker_levels(s, lo, hi, [3.0, 3.0]).tolist()
+    ['high', 'low', 'indeterminate']
     """
-    z_x, z_y = z if isinstance(z, tuple) else (z, z)
-    if profile.functions:
-        return classify_functions(x, x_se, y, y_se, profile, z_x, z_y)
-    x_level = axis_levels(x, x_se, profile.cut_x, z_x)
-    y_level = axis_levels(y, y_se, profile.cut_y, z_y)
-    label = np.full(x.shape, INDETERMINATE, dtype=object)
-    for key, region in profile.regions.items():
+    levels = [
+        axis_levels(s, lo, hi, cut)
+        for s, lo, hi, cut in zip(scores, lows, highs, cuts, strict=True)
+    ]
+    stacked = np.column_stack(levels)
+    out = np.full(stacked.shape[0], INDETERMINATE, dtype=object)
+    out[(stacked == "low").all(axis=1)] = "low"
+    out[(stacked == "high").any(axis=1)] = "high"
+    none = np.array([[v is None for v in row] for row in stacked], dtype=bool).reshape(
+        stacked.shape
+    )
+    out[none.all(axis=1)] = None
+    return out
+
+
+def region_labels(
+    x_level: NDArray[Any], y_level: NDArray[Any], regions: dict[str, str]
+) -> NDArray[Any]:
+    """Return each respondent's region, ``indeterminate``, or ``None`` (a level missing)."""
+    label = np.full(x_level.shape, INDETERMINATE, dtype=object)
+    for key, region in regions.items():
         x_want, y_want = key.split("-")
         label[(x_level == x_want) & (y_level == y_want)] = region
     missing = np.array(
         [a is None or b is None for a, b in zip(x_level, y_level, strict=True)], dtype=bool
     )
     label[missing] = None
-    return label, x_level, y_level
+    return label
+
+
+def gate(label: NDArray[Any], flags: Sequence[NDArray[Any]]) -> NDArray[Any]:
+    """Return ``label`` with :data:`SAFETY_FIRST` wherever any gating flag is raised."""
+    out = label.copy()
+    for flag in flags:
+        out[flag == True] = SAFETY_FIRST  # noqa: E712 (object array of True/False/None)
+    return out
 
 
 def classify_functions(
     x: FloatArray,
-    x_se: FloatArray,
+    x_low: FloatArray,
+    x_high: FloatArray,
     y: FloatArray,
-    y_se: FloatArray,
+    y_low: FloatArray,
+    y_high: FloatArray,
     profile: CompiledProfile,
-    z_x: Any,
-    z_y: Any,
 ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
     """Assign the category whose linear function is highest, if it is over the whole interval.
 
@@ -92,9 +143,6 @@ def classify_functions(
     category wins everywhere in the respondent's interval rectangle exactly when it wins at
     its four corners. Otherwise the reading is ``indeterminate``.
     """
-    with np.errstate(invalid="ignore"):
-        hx = np.where(x_se == 0, 0.0, z_x * x_se)
-        hy = np.where(y_se == 0, 0.0, z_y * y_se)
     names = np.array([f[0] for f in profile.functions], dtype=object)
     coef = np.array([f[1:] for f in profile.functions], dtype=np.float64)  # (k, 3)
 
@@ -107,10 +155,10 @@ def classify_functions(
 
     centre = winner(x, y)
     agree = centre >= 0
-    for sx in (-1.0, 1.0):
-        for sy in (-1.0, 1.0):
+    for px in (x_low, x_high):
+        for py in (y_low, y_high):
             with np.errstate(invalid="ignore"):
-                agree &= winner(x + sx * hx, y + sy * hy) == centre
+                agree &= winner(px, py) == centre
     label = np.full(x.shape, INDETERMINATE, dtype=object)
     label[agree] = names[centre[agree]]
     missing = np.isnan(x) | np.isnan(y)

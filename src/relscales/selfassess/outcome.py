@@ -108,12 +108,8 @@ def score_answers(questionnaire: Questionnaire, answers: Mapping[str, float | No
     options = ScoreOptions(
         id_column=RESPONDENT, details=True, with_ci=True, with_counts=True, with_bands=True
     )
-    from relscales.reports.render import with_person_se
-
     members = [] if questionnaire.battery is not None else list(questionnaire.compiled)
-    result = score_compiled(members, data, options, battery=questionnaire.battery)
-    # an interval on every score, as in `relscales report` (not only on those behind a reading)
-    return with_person_se(result, list(questionnaire.compiled), data)
+    return score_compiled(members, data, options, battery=questionnaire.battery)
 
 
 def render_report(
