@@ -2,7 +2,7 @@
 
 - monotonicity: raising a RISI respondent's internal-pattern answers toward the keyed-high end
   never lowers ``internal_pattern`` and never moves them from ``internal`` to ``relational``;
-- a respondent exactly at a cut is indeterminate on that axis, whatever their SE;
+- a respondent exactly at a cut is indeterminate on that axis, whatever their interval;
 - any safety item answered 2 or higher raises ``flag_safety``, whatever else is answered or
   missing;
 - readings do not depend on the order of the respondents.
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from relscales.scoring.compile import CompiledInstrument
 from relscales.scoring.engine import ScoreOptions, _compile, score_compiled
-from relscales.scoring.readings import INDETERMINATE, axis_levels
+from relscales.scoring.readings import INDETERMINATE, SAFETY_FIRST, axis_levels
 from relscales.scoring.results import ScoreResult
 
 INSTRUMENTS = Path(__file__).resolve().parents[2] / "instruments"
@@ -154,12 +154,12 @@ def test_raising_internal_pattern_answers_is_monotone(row: Row, raises: list[int
 
 
 @given(
-    se=st.floats(0, 10) | st.just(math.inf),
+    below=st.floats(0, 10),
+    above=st.floats(0, 10),
     cut=st.integers(-5, 10).map(float) | st.floats(-100, 100),
-    z=st.floats(0, 5, exclude_min=True),  # a confidence level in (0, 1) gives z > 0
 )
-def test_axis_exactly_at_the_cut_is_indeterminate(se: float, cut: float, z: float) -> None:
-    got = axis_levels(np.array([cut]), np.array([se]), cut, z)
+def test_axis_exactly_at_the_cut_is_indeterminate(below: float, above: float, cut: float) -> None:
+    got = axis_levels(np.array([cut]), np.array([cut - below]), np.array([cut + above]), cut)
     assert got.tolist() == [INDETERMINATE]
 
 
@@ -200,7 +200,11 @@ def test_risi_exactly_at_the_internal_cut_is_indeterminate(row: Row) -> None:
     result = score_rows("risi", [row])
     assert result.scores["internal_pattern"].tolist() == [3.0]
     assert result.details["insecurity_source.x_level"].tolist() == [INDETERMINATE]
-    assert result.columns["insecurity_source"].tolist() in ([INDETERMINATE], [None])
+    assert result.columns["insecurity_source"].tolist() in (
+        [INDETERMINATE],
+        [None],
+        [SAFETY_FIRST],
+    )
 
 
 @st.composite
@@ -313,3 +317,39 @@ def test_readings_do_not_depend_on_respondent_order(
             assert got.tolist() == want_values.tolist()
         else:
             assert np.array_equal(got, want_values, equal_nan=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Safety governs; relationship signals are never averaged away
+# ---------------------------------------------------------------------------------------------
+
+RELATIONSHIP_MARKERS = ["dishonesty", "dismissed", "worse_since", "others_concern", "secrecy"]
+
+
+@given(row=risi_rows(), safety=st.lists(st.none() | st.integers(1, 5), min_size=7, max_size=7))
+@example(row=_extreme_internal(), safety=[2, 1, 1, 1, 1, 1, 1])
+@example(row=_extreme_internal(), safety=[1, 4, 4, 1, 1, 1, 1])
+@example(row=_extreme_internal(), safety=[None] * 7)
+def test_safety_governs_and_no_raised_signal_reads_internal(
+    row: Row, safety: list[int | None]
+) -> None:
+    """Any raised safety flag reads safety-first; no raised relationship marker reads internal.
+
+    "Raised" is taken in its weakest sense: a relationship-signal facet (or the safety
+    screen) whose interval reaches the cut at all, or any safety item answered 2 or more.
+    """
+    for item_id, answer in zip(SAFETY_ITEMS, safety, strict=True):
+        row[item_id] = answer
+    result = score_rows("risi", [row])
+    label = result.columns["insecurity_source"][0]
+    flag = result.columns["flag_safety"][0]
+    if any(a is not None and a >= 2 for a in safety):
+        assert flag is True
+    if flag is True:
+        assert label == SAFETY_FIRST
+        return
+    assert label != SAFETY_FIRST
+    for name in [*RELATIONSHIP_MARKERS, "safety"]:
+        high = float(result.details[f"{name}.ci_high"][0])
+        if math.isnan(high) or high >= 3:
+            assert label not in ("internal", "neither"), (name, high, label)

@@ -55,10 +55,16 @@ def test_battery_scores_equal_the_members_scored_alone() -> None:
         for name, values in alone.scores.items():
             np.testing.assert_array_equal(together.scores[name], values)
     assert together.scores["internal_combined"].tolist() == [50.0, 100.0, 0.0]
+    # b1 and b3 raise the RISI safety flag, which governs both source readings
     assert together.columns["insecurity_source_combined"].tolist() == [
-        "indeterminate",
+        "safety-first",
         "internal",
-        "relational",
+        "safety-first",
+    ]
+    assert together.columns["insecurity_source"].tolist() == [
+        "safety-first",
+        "internal",
+        "safety-first",
     ]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from tests.reference_intervals import sem_n, wilson_naive
 
 import relscales
 from relscales.errors import DataError, ScoringError
@@ -383,6 +384,11 @@ def phi(z: float) -> float:
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
 
 
+def close_pairs(lows: Any, highs: Any, expected: list[tuple[float, float]]) -> None:
+    close(lows, [e[0] for e in expected])
+    close(highs, [e[1] for e in expected])
+
+
 def close(got: Any, expected: list[float]) -> None:
     np.testing.assert_allclose(np.asarray(got, dtype=float), expected, rtol=0, atol=1e-9)
 
@@ -402,12 +408,20 @@ def test_subscale_scores_norms_and_intervals_by_hand() -> None:
     close(r.columns["worry_z"], z_v)
     close(r.columns["worry_t"], [50 + 10 * z for z in z_v])
     close(r.columns["worry_pct"], [100 * phi(z) if not math.isnan(z) else math.nan for z in z_v])
-    # SEM = sd * sqrt(1 - r): warmth alpha .84 -> 0.32, worry omega .75 -> 1.25
+    # SEM = sd * sqrt(1 - r): warmth alpha .84 -> 0.32, worry omega .75 -> 1.25; the interval
+    # is the Wilson interval whose error variance at the reference mean equals SEM^2
     sem_w, sem_v = 0.8 * math.sqrt(1 - 0.84), 2.5 * math.sqrt(1 - 0.75)
-    close(r.columns["warmth_ci_low"], [x - Z95 * sem_w for x in WARMTH])
-    close(r.columns["warmth_ci_high"], [x + Z95 * sem_w for x in WARMTH])
-    close(r.columns["worry_ci_low"], [x - Z95 * sem_v for x in WORRY])
-    close(r.columns["worry_ci_high"], [x + Z95 * sem_v for x in WORRY])
+    n_w, n_v = sem_n(sem_w, 3.0, 1, 5), sem_n(sem_v, 9.0, 3, 15)
+    close_pairs(
+        r.columns["warmth_ci_low"],
+        r.columns["warmth_ci_high"],
+        [wilson_naive(x, n_w, 1, 5, Z95) for x in WARMTH],
+    )
+    close_pairs(
+        r.columns["worry_ci_low"],
+        r.columns["worry_ci_high"],
+        [wilson_naive(x, n_v, 3, 15, Z95) for x in WORRY],
+    )
     assert r.columns["warmth_n_answered"].tolist() == [4, 4, 3]
     assert r.columns["worry_n_answered"].tolist() == [3, 3, 2]
     assert r.columns["warmth_band"].tolist() == ["high", "low", "high"]
@@ -442,9 +456,12 @@ def test_confidence_level_and_reliability_override() -> None:
     r = relscales.score(
         NORMED, NORMED_DATA, with_ci=True, confidence_level=0.90, reliability={"warmth": 0.91}
     )
-    half = 1.6448536269514722 * 0.8 * math.sqrt(1 - 0.91)
-    close(r.columns["warmth_ci_low"], [x - half for x in WARMTH])
-    close(r.columns["warmth_ci_high"], [x + half for x in WARMTH])
+    n = sem_n(0.8 * math.sqrt(1 - 0.91), 3.0, 1, 5)
+    close_pairs(
+        r.columns["warmth_ci_low"],
+        r.columns["warmth_ci_high"],
+        [wilson_naive(x, n, 1, 5, 1.6448536269514722) for x in WARMTH],
+    )
     assert r.metadata["scores"]["warmth"]["reliability_source"] == "given"
 
 
@@ -470,25 +487,40 @@ def test_unknown_norm_group_gives_empty_norms_and_a_warning() -> None:
     assert np.isnan(r.columns["warmth_z"]).all()
     assert np.isnan(r.scores["balance"]).all()  # cannot standardize against a missing group
     close(r.scores["warmth"], WARMTH)  # raw scores are unaffected
-    assert [(w.code, w.location.object_id, w.severity) for w in r.warnings] == [
-        ("no-norms", "warmth", "warning"),
-        ("no-norms", "worry", "warning"),
-    ]
+    ((code, where, severity),) = [(w.code, w.location.instrument, w.severity) for w in r.warnings]
+    assert (code, where, severity) == ("no-norms", "normed", "warning")
+    assert "warmth, worry" in r.warnings[0].message
+    assert "retirees" in r.warnings[0].message
 
 
-def test_no_norms_and_no_reliability_warnings() -> None:
+def test_every_score_has_an_interval_without_norms_or_reliability() -> None:
+    """--with-ci gives numbers for every score: from the person's answers when no SEM."""
     r = relscales.score("rses", rses_table({"id": ["a", "b", "c"]}), with_ci=True)
-    assert [w.code for w in r.warnings] == ["no-norms"]
-    assert np.isnan(r.columns["self_esteem_ci_low"]).all()
+    assert r.warnings == ()
+    low, high = r.columns["self_esteem_ci_low"], r.columns["self_esteem_ci_high"]
+    score = r.scores["self_esteem"]
+    ok = ~np.isnan(score)
+    assert ok.any()
+    assert (low[ok] <= score[ok]).all()
+    assert (score[ok] <= high[ok]).all()
+    assert (high[ok] > low[ok]).all()
+    assert (low[ok] >= 0).all()
+    assert (high[ok] <= 30).all()
     spec = yaml.safe_load(NORMED.read_text())
     spec["subscales"][0].pop("published")
     unpublished = load_instrument_data(spec)
     r = relscales.score(unpublished, NORMED_DATA, with_ci=True)
-    assert [(w.code, w.location.object_id) for w in r.warnings] == [("no-reliability", "warmth")]
-    assert np.isnan(r.columns["warmth_ci_low"]).all()
-    assert not np.isnan(r.columns["worry_ci_low"][:2]).any()
+    assert r.warnings == ()
+    assert not np.isnan(r.columns["warmth_ci_low"]).any()
     r = relscales.score(unpublished, NORMED_DATA, with_ci=True, reliability={"warmth": 0.84})
     assert r.warnings == ()
+
+
+def test_a_given_reliability_without_norms_is_reported_unused() -> None:
+    r = relscales.score("rses", rses_table({"id": ["a"]}, n=1), reliability={"self_esteem": 0.9})
+    ((code, score),) = [(w.code, w.location.object_id) for w in r.warnings]
+    assert (code, score) == ("no-norms", "self_esteem")
+    assert "person's own answers" in r.warnings[0].message
 
 
 def test_composites_by_hand() -> None:
@@ -502,7 +534,7 @@ def test_composites_by_hand() -> None:
         [((w - 3.0) / 0.8 + (v - 9.0) / 2.5) / 2 for w, v in zip(WARMTH, WORRY, strict=True)],
     )
     assert np.isnan(r.scores["overall"][2])  # a missing part -> a missing composite
-    # composite SEMs propagate the parts' (errors independent)
+    # composite SEMs (metadata) propagate the parts' (errors independent)
     sem_w, sem_v = 0.32, 1.25
     sems = {
         "overall": math.sqrt((2 * sem_w) ** 2 + sem_v**2) / 3,
@@ -512,7 +544,32 @@ def test_composites_by_hand() -> None:
     for name, s in sems.items():
         assert r.metadata["scores"][name]["sem"] == pytest.approx(s, abs=1e-12)
         assert r.metadata["scores"][name]["reliability_source"] == "propagated from parts"
-        close(r.columns[f"{name}_ci_high"] - r.scores[name], [Z95 * s] * 2 + [math.nan])
+    # intervals: each part's error variance at its Wilson centre, (w f)^2-weighted, over the
+    # sum of weights squared; a bounded composite turns it into an n at its own centre
+    n_w, n_v = sem_n(sem_w, 3.0, 1, 5), sem_n(sem_v, 9.0, 3, 15)
+
+    def centre_var(x: float, n: float, low: float, high: float) -> tuple[float, float]:
+        p = (x - low) / (high - low)
+        c = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+        return low + (high - low) * c, (high - low) ** 2 * c * (1 - c) / n
+
+    for k, (w, v) in enumerate(zip(WARMTH[:2], WORRY[:2], strict=True)):
+        cw, vw = centre_var(w, n_w, 1, 5)
+        cv, vv = centre_var(v, n_v, 3, 15)
+        # overall = (2 warmth + worry) / 3 on [5/3, 25/3]
+        lo_o, hi_o = 5 / 3, 25 / 3
+        var_o = (4 * vw + vv) / 9
+        pc = ((2 * cw + cv) / 3 - lo_o) / (hi_o - lo_o)
+        n_o = pc * (1 - pc) * (hi_o - lo_o) ** 2 / var_o
+        expected = wilson_naive(r.scores["overall"][k], n_o, lo_o, hi_o, Z95)
+        assert r.columns["overall_ci_low"][k] == pytest.approx(expected[0], abs=1e-9)
+        assert r.columns["overall_ci_high"][k] == pytest.approx(expected[1], abs=1e-9)
+        # balance: mean of z scores, unbounded: symmetric, +/- z sqrt(var)
+        se_b = math.sqrt(vw / 0.8**2 + vv / 2.5**2) / 2
+        half = r.columns["balance_ci_high"][k] - r.scores["balance"][k]
+        assert half == pytest.approx(Z95 * se_b, abs=1e-9)
+        assert r.scores["balance"][k] - r.columns["balance_ci_low"][k] == pytest.approx(half)
+    assert np.isnan(r.columns["overall_ci_low"][2])
 
 
 # ---------------------------------------------------------------------------------------------

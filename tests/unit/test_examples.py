@@ -6,6 +6,7 @@ import math
 
 import pytest
 from tests.conftest import ROOT
+from tests.reference_intervals import sem_n, wilson_naive
 
 import relscales
 
@@ -45,9 +46,13 @@ def test_format_tour_scores_by_hand() -> None:
     z = (5 - 2.8) / 0.9
     assert rec["a"]["worry_z"] == pytest.approx(z, abs=1e-12)
     assert rec["a"]["worry_t"] == pytest.approx(50 + 10 * z, abs=1e-12)
-    # interval: SEM = 0.9 * sqrt(1 - 0.8); 95% -> 1.959963984540054
-    half = 1.959963984540054 * 0.9 * math.sqrt(0.2)
-    assert rec["a"]["worry_ci_low"] == pytest.approx(5 - half, abs=1e-12)
+    # interval: SEM = 0.9 * sqrt(1 - 0.8), the Wilson interval whose error variance at the
+    # reference mean (2.8) equals SEM^2; 95% -> 1.959963984540054
+    n = sem_n(0.9 * math.sqrt(0.2), 2.8, 1, 5)
+    low, high = wilson_naive(5.0, n, 1, 5, 1.959963984540054)
+    assert rec["a"]["worry_ci_low"] == pytest.approx(low, abs=1e-9)
+    assert rec["a"]["worry_ci_high"] == pytest.approx(high, abs=1e-9)
+    assert high == 5.0  # never past the end of the scale
     assert rec["a"]["worry_band"] == "high"
     assert rec["b"]["worry_band"] == "low"
     # standardized composite: (z_worry + 0.5 z_checking) / 1.5

@@ -104,7 +104,9 @@ def _bounded(value: FloatArray, n: FloatArray, low: float, high: float, z: float
     lo, hi = wilson(p, n, z)
     c = _centre(p, n, z)
     missing = np.isnan(value)
-    out_lo, out_hi = low + span * lo, high - span * (1.0 - hi)
+    # the Wilson interval contains p; keep that exact in floating point
+    out_lo = np.minimum(low + span * lo, value)
+    out_hi = np.maximum(high - span * (1.0 - hi), value)
     out_lo[missing] = np.nan
     out_hi[missing] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
