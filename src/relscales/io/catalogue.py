@@ -13,7 +13,7 @@ from pathlib import Path
 from relscales.instruments.catalog import list_instruments
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.loader import load_instrument
-from relscales.spec import CompositeSpec, ProfileSpec
+from relscales.spec import CompositeSpec, ProfileAxisSpec, ProfileSpec
 
 __all__ = ["catalogue_pages", "instrument_page", "write_catalogue"]
 
@@ -171,7 +171,9 @@ def _derived_sections(
         for comp in composites:
             metric = {True: "z scores", "pomp": "POMP scores"}.get(comp.standardized, "raw scores")
             parts = " + ".join(
-                f"{p.weight} x {'reversed ' if p.reverse else ''}`{p.score}`" for p in comp.parts
+                f"{p.weight} x {'reversed ' if p.reverse else ''}`{p.score}`"
+                + (" (optional: left out when missing)" if p.optional else "")
+                for p in comp.parts
             )
             out.append(
                 f"| `{comp.id}` | {_cell(comp.name)} | weighted {comp.method} of {metric} "
@@ -188,11 +190,31 @@ def _derived_sections(
                 out.append(f"- `{prof.id}`: {_cell(prof.name)}; highest of: {rule}")
                 continue
             regions = ", ".join(f"{k}: {v}" for k, v in prof.regions.items())
-            out.append(
-                f"- `{prof.id}`: {_cell(prof.name)}; x = `{prof.x.score}` cut {prof.x.cut}, "
-                f"y = `{prof.y.score}` cut {prof.y.cut}; regions {regions}"
+            axes = "; ".join(
+                _axis_text(name, axis) for name, axis in (("x", prof.x), ("y", prof.y))
             )
+            gate = (
+                "; reads `safety-first` (no region) when "
+                + " or ".join(f"`{g}`" for g in prof.gated_by)
+                + " is raised"
+                if prof.gated_by
+                else ""
+            )
+            out.append(f"- `{prof.id}`: {_cell(prof.name)}; {axes}; regions {regions}{gate}")
     return out
+
+
+def _axis_text(name: str, axis: ProfileAxisSpec) -> str:
+    if axis.rule != "any":
+        return f"{name} = `{axis.score}` cut {axis.cut}"
+    markers = ", ".join(
+        f"`{m}`" if isinstance(m, str) else f"`{m.score}`" + (f" cut {m.cut}" if m.cut else "")
+        for m in axis.markers
+    )
+    return (
+        f"{name} = `{axis.score}` (shown), judged marker by marker against cut {axis.cut} "
+        f"(rule any: high if any is clearly above, low only if all are clearly below): {markers}"
+    )
 
 
 def _battery_page(source: str, instruments_dir: Sequence[str | os.PathLike[str]]) -> str:
