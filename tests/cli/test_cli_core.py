@@ -119,7 +119,7 @@ def test_show_every_part_of_the_format() -> None:
     lines = result.stdout.splitlines()
     for expected in [
         "  EXPERIMENTAL: not yet validated; interpret scores with great caution.",
-        "      published alpha 0.8",
+        "      published alpha 0.8, n = 200 (made up for this example)",
         "      norms 'example adults': mean 2.8, sd 0.9",
         "      bands: low (< 2.5), moderate (< 3.5), high",
         "  overall: Overall insecurity (standardized) (composite, weighted mean of z scores: "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from relscales.instruments.instrument import Instrument
+from relscales.spec import PublishedSpec
 
 __all__ = ["describe"]
 
@@ -51,8 +52,8 @@ def describe(inst: Instrument) -> str:
         lines.append(f"  {sub.id}: {sub.name} ({count}, {rule}){tags}")
         keyed = [f"{i}{' (R)' if items[i].reverse else ''}" for i in sub.items]
         lines.append(_wrap(", ".join(keyed), "      "))
-        if sub.published and sub.published.alpha is not None:
-            lines.append(f"      published alpha {sub.published.alpha}")
+        if sub.published:
+            lines += _published(sub.published)
         for norm in sub.norms:
             lines.append(f"      norms '{norm.group}': mean {norm.mean}, sd {norm.sd}")
         if sub.bands:
@@ -61,16 +62,31 @@ def describe(inst: Instrument) -> str:
             )
             lines.append(f"      bands: {bands}")
     for comp in spec.composites:
-        parts = " + ".join(f"{p.weight} x {p.score}" for p in comp.parts)
+        parts = " + ".join(
+            f"{p.weight} x {'reversed ' if p.reverse else ''}{p.score}"
+            + (" (optional)" if p.optional else "")
+            for p in comp.parts
+        )
         kind = {True: "z scores", "pomp": "POMP scores"}.get(comp.standardized, "raw scores")
         lines.append(
             f"  {comp.id}: {comp.name} (composite, weighted {comp.method} of {kind}: {parts})"
         )
     for prof in spec.profiles:
-        lines.append(
-            f"  {prof.id}: {prof.name} (profile: {prof.x.score} at {prof.x.cut} x "
-            f"{prof.y.score} at {prof.y.cut})"
-        )
+        axes = []
+        for axis in (prof.x, prof.y):
+            if axis.rule == "any":
+                names = [m if isinstance(m, str) else m.score for m in axis.markers]
+                axes.append(f"any of {', '.join(names)} clearly above {axis.cut}")
+            elif prof.method == "functions":
+                axes.append(axis.score)
+            else:
+                axes.append(f"{axis.score} at {axis.cut}")
+        lines.append(f"  {prof.id}: {prof.name} (profile: {axes[0]} x {axes[1]})")
+        if prof.gated_by:
+            lines.append(
+                f"      safety-first when flag_{' or flag_'.join(prof.gated_by)} is raised "
+                "(no region is given)"
+            )
     for flag in spec.flags:
         what = f"any of {', '.join(flag.when.items)}" if flag.when.items else flag.when.score
         lines.append(f"  flag_{flag.id}: raised when {what} >= {flag.when.at_least}")
@@ -82,3 +98,21 @@ def describe(inst: Instrument) -> str:
         for lang, wording in (item.text or {}).items():
             lines.append(_wrap(f"[{lang}] {wording}", "         "))
     return "\n".join(lines)
+
+
+def _published(published: PublishedSpec) -> list[str]:
+    """Return the published reliability as indented lines (alpha, omega, retest, n, source)."""
+    parts = [
+        f"{name} {value}"
+        for name, value in (
+            ("alpha", published.alpha),
+            ("omega", published.omega),
+            ("retest", published.retest),
+        )
+        if value is not None
+    ]
+    if not parts:
+        return []
+    extra = f", n = {published.n}" if published.n else ""
+    source = f" ({published.source})" if published.source else ""
+    return [_wrap(f"published {', '.join(parts)}{extra}{source}", "      ")]
