@@ -26,8 +26,9 @@ EXIT_OK, EXIT_STRICT, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
 
 app = typer.Typer(
     name="relscales",
-    help="Score, check and report validated questionnaires on relationship insecurity, "
-    "reassurance seeking and adult attachment.",
+    help="Score, check and report self-report questionnaires on relationship insecurity, "
+    "reassurance seeking and adult attachment (published instruments and the project's own "
+    "experimental ones).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

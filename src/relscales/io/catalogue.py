@@ -102,10 +102,12 @@ def instrument_page(inst: Instrument) -> str:
     for sub in spec.subscales:
         rev = [i for i in sub.items if items[i].reverse]
         rel = "-"
-        if sub.published and (sub.published.alpha or sub.published.omega):
-            kind = "alpha" if sub.published.alpha else "omega"
-            value = sub.published.alpha or sub.published.omega
-            rel = f"{kind} {value}" + (f" (N = {sub.published.n})" if sub.published.n else "")
+        if sub.published:
+            pub = sub.published
+            kinds = [(k, v) for k, v in (("alpha", pub.alpha), ("omega", pub.omega)) if v]
+            kinds += [("retest", pub.retest)] if pub.retest else []
+            if kinds:
+                rel = ", ".join(f"{k} {v}" for k, v in kinds) + (f" (N = {pub.n})" if pub.n else "")
         out.append(
             f"| `{sub.id}` | {_cell(sub.name)} | {len(sub.items)}: {', '.join(sub.items)} | "
             f"{', '.join(rev) or '-'} | {sub.score} | {sub.min_answered} | "
