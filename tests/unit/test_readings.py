@@ -45,7 +45,7 @@ from relscales.scoring.readings import INDETERMINATE, SAFETY_FIRST, axis_levels,
 ROOT = Path(__file__).resolve().parents[2]
 INSTRUMENTS = ROOT / "instruments"
 Z95 = statistics.NormalDist().inv_cdf(0.975)
-PHI0, D0 = 0.3, 10.0
+PHI0, D0 = 0.28, 10.0
 
 Row = dict[str, float | None]
 

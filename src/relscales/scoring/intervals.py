@@ -46,7 +46,7 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-PRIOR_DISPERSION = 0.3
+PRIOR_DISPERSION = 0.28
 """``phi_0``: the share of the largest possible variance that one answer shows around the
 person's true level, before their own answers are seen."""
 
@@ -88,7 +88,10 @@ def wilson(p: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatArr
         den = 1.0 + z2 / n
         centre = (p + z2 / (2.0 * n)) / den
         half = (z / den) * np.sqrt(np.clip(p * (1.0 - p), 0.0, None) / n + z2 / (4.0 * n * n))
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # the interval contains p; keep that exact in floating point at the ends of the scale
+    low = np.clip(np.minimum(centre - half, p), 0.0, 1.0)
+    high = np.clip(np.maximum(centre + half, p), 0.0, 1.0)
+    return low, high
 
 
 def _centre(p: FloatArray, n: FloatArray, z: float) -> FloatArray:
@@ -134,7 +137,7 @@ def subscale_interval(
 
     >>> iv = subscale_interval(np.array([3.0, 1.0]), np.zeros(2), np.array([3, 3]), 1.0, 5.0, 1.96)
     >>> [round(float(v), 2) for v in iv.low], [round(float(v), 2) for v in iv.high]
-    ([2.04, 1.0], [3.96, 2.16])
+    ([2.04, 1.0], [3.96, 2.06])
     """
     k = answered.astype(np.float64)
     span = high - low
