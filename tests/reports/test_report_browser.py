@@ -190,7 +190,9 @@ def test_person_report_renders_with_visible_charts_and_nothing_else(p001: Visit)
     v = p001
     page = v.page
     charts = page.evaluate(CHARTS)  # one round trip for every chart
-    assert len(charts) == 26  # 23 scores (the RISI safety screen has no chart) and 3 readings
+    # 23 scores (the RISI safety screen has no chart) and 1 reading: with the safety flag
+    # raised, the two insecurity-source readings draw no chart (safety first, no region)
+    assert len(charts) == 24
     for chart in charts:
         assert chart["visible"], chart["title"]
         assert chart["width"] > 150
@@ -199,7 +201,10 @@ def test_person_report_renders_with_visible_charts_and_nothing_else(p001: Visit)
         assert chart["titles"] == 1
         assert chart["descs"] == 1
         assert chart["labelled"]
-    assert page.locator("svg.chart-reading circle.point").count() == 3
+    assert page.locator("svg.chart-reading circle.point").count() == 1
+    assert page.locator("section.reading.safety-first").count() == 2
+    assert page.locator("section.reading.safety-first svg").count() == 0
+    assert page.locator("section.reading.safety-first .reading-body ul").count() == 0
     # safety first: above the banners and every reading
     safety = page.locator("section.safety").bounding_box()
     banner = page.locator("p.banner").first.bounding_box()
@@ -213,6 +218,28 @@ def test_person_report_renders_with_visible_charts_and_nothing_else(p001: Visit)
     assert v.errors == []
     assert v.requests == []
     assert page.evaluate("document.querySelectorAll('script').length") == 0
+
+
+def test_safety_that_could_not_be_checked_is_said_before_any_score(
+    tmp_path: Path, battery_input: ReportInput, clock: Clock, visit: Callable[..., Visit]
+) -> None:
+    v = visit(write_person(tmp_path, battery_input, 5, clock))  # P-006 skipped a safety item
+    page = v.page
+    notice = page.locator("section.safety-unknown")
+    assert notice.count() == 1
+    assert notice.is_visible()
+    assert page.locator("section.safety").count() == 0
+    text = notice.inner_text()
+    assert "Safety could not be checked" in text
+    assert "1-800-799-7233" in text
+    assert "browser history" in text
+    box = notice.bounding_box()
+    banner = page.locator("p.banner").first.bounding_box()
+    assert box is not None
+    assert banner is not None
+    assert box["y"] < banner["y"]
+    assert page.locator("svg.chart-reading circle.point").count() == 3  # readings still drawn
+    assert v.errors == []
 
 
 def test_screenshots_are_real_pages_and_charts(tmp_path: Path, p001: Visit) -> None:

@@ -88,7 +88,10 @@ def test_study_report(tmp_path: Path, data: Path) -> None:
     assert "wrote the study report of 6 respondents" in stderr
     assert "## Rosenberg Self-Esteem Scale" in text
     assert "Data quality" not in text
-    assert "| indeterminate | 2 | 33% |" in text
+    assert "| indeterminate | 3 | 50% |" in text
+    assert "| safety-first | 1 | 17% |" in text
+    assert "Safety-first: 1, whose safety flag was raised, so no region was given." in text
+    assert "(risi, descriptive, experimental: not yet validated)" in text
 
 
 def test_study_report_with_a_column_map(tmp_path: Path, data: Path) -> None:

@@ -13,8 +13,8 @@ import pytest
 import relscales
 from relscales.reports import wording
 from relscales.reports.context import default_clock, person_context, study_context
-from relscales.reports.explain import SOURCE_PERSON, SOURCE_SEM
-from relscales.reports.render import ReportInput, score_for_report, with_person_se
+from relscales.reports.explain import SOURCE_COMBINED, SOURCE_PERSON, SOURCE_SEM
+from relscales.reports.render import ReportInput, score_for_report
 from relscales.scoring.engine import ScoreOptions, resolve_refs, score_compiled
 
 Clock = Callable[[], datetime.datetime]
@@ -98,13 +98,12 @@ def test_banners_for_experimental_instruments_only(
 @pytest.mark.parametrize(
     ("row", "source", "attachment"),
     [
-        (0, "internal", "preoccupied"),
         (1, "relational", "indeterminate"),
         (2, "both", "fearful"),
-        (3, "neither", "secure"),
+        (3, "indeterminate", "secure"),
         (4, "indeterminate", "indeterminate"),
     ],
-    ids=["internal", "relational", "both", "neither", "indeterminate"],
+    ids=["relational", "both", "indeterminate-y", "indeterminate"],
 )
 def test_readings_in_plain_language(
     battery_input: ReportInput, clock: Clock, row: int, source: str, attachment: str
@@ -141,9 +140,26 @@ def test_readings_in_plain_language(
     assert risi.x.interval is not None
     assert risi.x.interval.low < risi.x.value < risi.x.interval.high
     assert ("active-region" in risi.chart) == (source != "indeterminate")
+    assert risi.y.rule == "any"
+    assert [m.score for m in risi.y.markers] == [
+        "dishonesty",
+        "dismissed",
+        "worse_since",
+        "others_concern",
+        "secrecy",
+        "safety",
+    ]
+    assert risi.chart_note is not None  # the y axis is drawn at its mean, a summary
+    assert not risi.safety_first
+    assert risi.label_text == source
+    assert risi.qualifier is not None
+    assert "experimental" in risi.qualifier
+    assert (attach.qualifier is None) == (attachment == "indeterminate")
+    assert "experimental" not in (attach.qualifier or "")
     for text in (risi.finding, attach.finding, *risi.intro):
         assert " you are insecure" not in text.lower()
         assert "disorder" not in text.lower()
+        assert "old alarm" not in text.lower()
 
 
 def test_every_score_has_an_interval_and_the_screen_has_no_chart(
@@ -158,7 +174,7 @@ def test_every_score_has_an_interval_and_the_screen_has_no_chart(
     assert screen.chart is None
     others = [s for s in scores.values() if not s.screen]
     assert all(s.interval is not None and s.chart for s in others)
-    rses = scores[("rses", "self_esteem")]  # no reading: its SE comes from with_person_se
+    rses = scores[("rses", "self_esteem")]  # no reading, and an interval all the same
     assert rses.interval is not None
     assert rses.interval.source == SOURCE_PERSON
     assert rses.n_answered == 10
@@ -168,30 +184,42 @@ def test_every_score_has_an_interval_and_the_screen_has_no_chart(
     battery = next(i for i in report.instruments if i.kind == "battery")
     assert [s.id for s in battery.scores] == ["internal_combined", "relationship_signal_pomp"]
     assert battery.scores[0].interval is not None
-    assert "propagated" in battery.scores[0].interval.source
+    assert battery.scores[0].interval.source == SOURCE_COMBINED
     risi = report.instruments[0]
-    assert risi.interval_sources == (SOURCE_PERSON,)
+    assert risi.interval_sources == (SOURCE_PERSON, SOURCE_COMBINED)
     assert risi.norms_note is not None
     assert risi.norms_note.startswith("These scores")
 
 
-def test_intervals_that_run_past_the_scale_or_rest_on_alike_answers_say_so(
+def test_intervals_come_from_the_engine_inside_the_scale_and_asymmetric(
     battery_input: ReportInput, clock: Clock
 ) -> None:
+    """Every interval is the engine's (details ci_low/ci_high): no notes, no SE, no overrun."""
+    result = battery_input.result
     report = person_context(
-        battery_input.result, battery_input.compiled, 0, battery=battery_input.battery, clock=clock
+        result, battery_input.compiled, 0, battery=battery_input.battery, clock=clock
     )
+    views = [s for i in report.instruments for s in i.scores if s.interval is not None]
+    assert len(views) == 24  # every score, the safety screen too (it draws no chart)
+    for view in views:
+        assert view.interval is not None
+        assert view.value is not None
+        assert (view.interval.low, view.interval.high) == (
+            result.details[f"{view.id}.ci_low"][0],
+            result.details[f"{view.id}.ci_high"][0],
+        )
+        assert view.low <= view.interval.low < view.value < view.interval.high <= view.high
+        assert ">" not in view.text_bar
+        assert "<" not in view.text_bar
+        assert "runs past" not in view.interval_text
+    assert not hasattr(views[0].interval, "note")
+    assert not hasattr(views[0].interval, "se")
     scores = {s.id: s for s in report.instruments[0].scores}
-    past = scores["recurrence"]
-    assert past.interval is not None
-    assert past.interval.high > 5
-    assert "runs past the end of the scale" in (past.interval.note or "")
-    assert "runs past" in past.interval_text
-    assert ">" in past.text_bar
-    alike = scores["contingent_worth"]
-    assert alike.interval is not None
-    assert alike.interval.se == 0
-    assert "all alike" in (alike.interval.note or "")
+    fades = scores["fading_reassurance"]  # 4.67 on 1-5: the interval is asymmetric
+    assert fades.interval is not None
+    assert fades.value is not None
+    below, above = fades.value - fades.interval.low, fades.interval.high - fades.value
+    assert below > 2 * above
 
 
 def _normed_result(
@@ -209,8 +237,6 @@ def _normed_result(
         "b3": [3, 5],
     }
     result = score_compiled(compiled, data, ScoreOptions(details=details))
-    if details:
-        result = with_person_se(result, compiled, data)
     return result, compiled
 
 
@@ -232,10 +258,16 @@ def test_norms_bands_and_classical_sem(details: bool, clock: Clock) -> None:
     assert math.isclose(norm.percentile, 89.4350, abs_tol=1e-3)
     assert norm.percentile_method == "normal approximation"
     assert "higher than about 89% of that group" in norm.text
+    import numpy as np
+
+    from relscales.scoring.intervals import fixed_interval
+
     sem = 0.8 * math.sqrt(1 - 0.84)
+    expected = fixed_interval(np.array([4.0]), sem, 3.0, 1.0, 5.0, 1.959964)
     assert warmth.interval is not None
     assert warmth.interval.source == SOURCE_SEM
-    assert math.isclose(warmth.interval.high - 4.0, 1.959964 * sem, rel_tol=1e-5)
+    assert math.isclose(warmth.interval.low, float(expected.low[0]), rel_tol=1e-5)
+    assert math.isclose(warmth.interval.high, float(expected.high[0]), rel_tol=1e-5)
     assert "students: mean 3, SD 0.8" in (warmth.chart or "")
     assert inst.norms_note is not None
     assert inst.norms_note.startswith("Some scores")
@@ -253,13 +285,13 @@ def test_missing_score_missing_reading_and_no_interval(clock: Clock) -> None:
     assert worry.interval_text.startswith("missing")
     result = relscales.score(
         "risi",
-        {"id": ["x"], "ip_rec1": [None]}
+        {"id": ["x"], "ip_old1": [None]}
         | {
-            i.id: [3]
+            i.id: [1 if i.id.startswith("sf_") else 3]
             for i in relscales.load_instrument("risi").items
-            if i.id not in ("ip_rec1", "ip_rec2")
+            if i.id not in ("ip_old1", "ip_old2")
         }
-        | {"ip_rec2": [None]},
+        | {"ip_old2": [None]},
     )
     compiled, _ = resolve_refs(["risi"])
     report = person_context(result, compiled, 0, clock=clock)
@@ -275,7 +307,7 @@ def test_missing_score_missing_reading_and_no_interval(clock: Clock) -> None:
     assert scores["dishonesty"].interval_text == "no interval: this score's precision is not known"
 
 
-def test_one_answered_item_gives_no_interval(clock: Clock) -> None:
+def test_one_answered_item_still_gives_an_interval_inside_the_scale(clock: Clock) -> None:
     inst = relscales.load_instrument("risi")
     data = {"id": ["x"]} | {i.id: [3] for i in inst.items}
     data["rs_sec1"] = data["rs_sec2"] = [None]  # secrecy: 1 of 3 answered, below min_answered
@@ -283,12 +315,14 @@ def test_one_answered_item_gives_no_interval(clock: Clock) -> None:
     report = person_context(inp.result, inp.compiled, 0, clock=clock)
     safety = {s.id: s for s in report.instruments[0].scores}
     assert safety["secrecy"].value is None
+    assert safety["secrecy"].interval_text == "missing: too few items were answered"
     data = {"id": ["x"]} | {i.id: [None] for i in inst.items} | {"sf_fear": [1]}
     inp = score_for_report(["risi"], data)
     report = person_context(inp.result, inp.compiled, 0, clock=clock)
     screen = {s.id: s for s in report.instruments[0].scores}["safety"]
     assert screen.value == 1.0
-    assert screen.interval_text == ("no interval: fewer than two items were answered")
+    assert screen.interval is not None  # the prior stands in for a spread of answers
+    assert 1.0 == screen.interval.low < screen.interval.high < 5.0
 
 
 def test_classification_functions_reading(clock: Clock) -> None:
@@ -378,16 +412,26 @@ def test_study_context(
     source = {p.id: p for p in report.profiles}["insecurity_source"]
     counts = {c.label: c.n for c in source.counts}
     assert counts == {
-        "neither": 1,
-        "internal": 1,
+        "neither": 0,
+        "internal": 0,
         "relational": 1,
         "both": 1,
-        "indeterminate": 2,
+        "indeterminate": 3,
+        "safety-first": 1,
     }
     assert source.n_read == 6
     assert source.n_missing == 0
-    assert source.n_indeterminate == 2
-    assert math.isclose(source.share_indeterminate, 2 / 6)
+    assert source.n_indeterminate == 3
+    assert math.isclose(source.share_indeterminate, 3 / 6)
+    assert source.gated
+    assert source.n_safety_first == 1
+    assert source.experimental
+    experimental = {p.id: p.experimental for p in report.profiles}
+    assert experimental == {
+        "insecurity_source": True,
+        "attachment_style": False,
+        "insecurity_source_combined": True,
+    }
     assert math.isclose(sum(c.share for c in source.counts), 1.0)
     assert [p.owner for p in report.profiles] == [
         "risi",
@@ -444,7 +488,8 @@ def test_explain_shares_the_flag_and_interval_helpers(battery_input: ReportInput
     )
     assert text.index("URGENT flag_safety") < text.index("recurrence = ")
     assert "internal_combined = " in text
-    assert "from the spread of this person's own answers)" in text
+    assert f"({SOURCE_PERSON})" in text
+    assert f"({SOURCE_COMBINED})" in text
 
 
 def test_explain_classification_functions() -> None:

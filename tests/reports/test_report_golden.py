@@ -80,3 +80,25 @@ def test_study_report_snapshot(
         version="9.9.9",
     )
     check(f"study.{fmt}", text.replace(str(battery_csv), "battery.csv"), update_golden)
+
+
+@pytest.mark.parametrize(
+    ("row", "name", "fmt"),
+    [(1, "P-002", "md"), (5, "P-006", "txt")],
+    ids=["relational-clear", "safety-unknown"],
+)
+def test_other_person_report_snapshots(
+    battery_input: ReportInput, clock: Clock, update_golden: bool, row: int, name: str, fmt: str
+) -> None:
+    """A source reading judged facet by facet (safety clear), and safety that could not be
+    checked (one safety item skipped)."""
+    text = render_person_report(
+        battery_input.result,
+        battery_input.compiled,
+        row,
+        fmt=fmt,  # type: ignore[arg-type]
+        battery=battery_input.battery,
+        clock=clock,
+        version="9.9.9",
+    )
+    check(f"person-{name}.{fmt}", text, update_golden)

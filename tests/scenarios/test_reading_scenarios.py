@@ -336,3 +336,99 @@ def test_one_clear_signal_is_not_averaged_away() -> None:
     assert result.scores["relationship_signal"][k] < 3
     assert result.columns["dishonesty_ci_low"][k] > 3
     assert result.columns["insecurity_source"][k] == "both"
+
+
+# ---------------------------------------------------------------------------------------------
+# Every surface: person reports (html, md, txt) and --explain say what each reading needs
+# ---------------------------------------------------------------------------------------------
+
+# phrases that must never reach someone whose reading is safety-first
+UNSAFE = (
+    "couples therapy have good evidence",
+    "tell your partner what you need",
+    "pause rule",
+    "old alarm",
+    "reading: internal",
+    "reading: both",
+    "reading: relational",
+    "reading: neither",
+)
+
+
+@functools.cache
+def reports(instrument: str) -> dict[str, dict[str, str]]:
+    """Each scenario's person report in every format, from one scoring of the battery data."""
+    import datetime
+
+    from relscales.reports.render import render_person_report, score_for_report
+
+    rows = [_battery_row(s) for s in SCENARIOS]
+    prepared = score_for_report([instrument], _columns(rows, [s.id for s in SCENARIOS]))
+    out: dict[str, dict[str, str]] = {}
+    for k, s in enumerate(SCENARIOS):
+        out[s.id] = {
+            fmt: render_person_report(
+                prepared.result,
+                prepared.compiled,
+                k,
+                fmt=fmt,  # type: ignore[arg-type]
+                battery=prepared.battery,
+                clock=lambda: datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+            )
+            for fmt in ("html", "md", "txt")
+        }
+    return out
+
+
+@pytest.mark.parametrize("instrument", ["risi", "relationship-insecurity-battery"])
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
+def test_every_report_format_says_what_the_reading_needs(
+    scenario: Scenario, instrument: str
+) -> None:
+    for fmt, text in reports(instrument)[scenario.id].items():
+        flat = " ".join(text.lower().replace("*", "").split())
+        assert "old alarm" not in flat, fmt
+        assert "not a diagnosis" in flat, fmt
+        assert "experimental" in flat, fmt
+        if scenario.reading == SAFETY_FIRST:
+            for phrase in UNSAFE:
+                assert phrase not in flat, (fmt, phrase)
+            assert "your safety comes first" in flat, fmt
+            assert "not your fault" in flat, fmt
+            assert "1-800-799-7233" in text, fmt
+            assert "see this device" in flat, fmt  # others may see the device or report
+            assert "not an old pattern of yours" in flat, fmt  # how to read the scores
+        if scenario.flag is None:
+            assert "safety could not be checked" in flat, fmt
+            assert "couples therapy have good evidence" not in flat, fmt
+        if scenario.id == "first-relationship":
+            assert "recurrence across partners could not be assessed" in flat, fmt
+        if "listed at the top" in flat:
+            assert "1-800-799-7233" in text, fmt
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
+def test_explain_shows_the_flag_first_and_never_a_region_under_safety_first(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from relscales.cli import app
+
+    path = tmp_path / "scenarios.csv"
+    rows = [s.answers() for s in SCENARIOS]
+    keys = list(rows[0])
+    lines = ["id," + ",".join(keys)]
+    for s, row in zip(SCENARIOS, rows, strict=True):
+        lines.append(s.id + "," + ",".join("" if row[k] is None else str(row[k]) for k in keys))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["score", str(path), "-i", "risi", "--explain", scenario.id])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    reading_line = next(
+        line for line in out.splitlines() if "Where the insecurity seems to come from:" in line
+    )
+    assert reading_line.split(":", 1)[1].strip().startswith(scenario.reading)
+    if scenario.reading == SAFETY_FIRST:
+        assert out.index("URGENT flag_safety") < out.index(" = ")  # the flag before any score
+        assert "indeterminate (descriptive)" not in out

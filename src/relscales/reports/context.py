@@ -24,19 +24,19 @@ import numpy as np
 from relscales._version import __version__
 from relscales.reports import charts, wording
 from relscales.reports.explain import (
-    SOURCE_PERSON,
-    SOURCE_SEM,
-    critical_value,
     flag_message,
     flag_resources,
     flag_states,
+    interval_bounds,
     interval_source,
+    marker_level,
 )
 
 if TYPE_CHECKING:
     from relscales.analysis import AnalysisResult
     from relscales.scoring.compile import (
         CompiledBattery,
+        CompiledComposite,
         CompiledInstrument,
         CompiledProfile,
         ScoreInfo,
@@ -53,6 +53,7 @@ __all__ = [
     "ItemRow",
     "ItemTable",
     "LabelCount",
+    "MarkerView",
     "NormComparison",
     "PersonReport",
     "ProfileCounts",
@@ -61,6 +62,7 @@ __all__ = [
     "ReadingView",
     "ReliabilityRow",
     "Resource",
+    "Safety",
     "Sample",
     "ScoreDistribution",
     "ScoreView",
@@ -116,17 +118,47 @@ class Flag:
 
 
 @dataclass(frozen=True, slots=True)
+class Safety:
+    """The report's safety state, and what is said about it (shown before any score).
+
+    ``state`` governs the readings and the advice: ``raised`` (a safety flag is raised:
+    no source reading, no couples therapy, no tips that involve the partner), ``unknown``
+    (the safety questions were skipped or partly skipped, so safety could not be checked;
+    partner-directed tips and couples therapy only for a relationship where one feels
+    safe), ``clear`` (asked, nothing raised) or ``not screened`` (no instrument in the
+    report asks about safety).
+    """
+
+    state: Literal["raised", "unknown", "clear", "not screened"]
+    heading: str | None
+    """``Your safety comes first`` (raised), ``Safety could not be checked`` (unknown),
+    else None."""
+    text: tuple[str, ...]
+    """Paragraphs of the safety section, after the flags' own messages: why it matters
+    (raised), or that safety could not be checked (unknown). Empty otherwise."""
+    privacy: str | None
+    """The note that others may see the device or the saved or printed report (raised and
+    unknown), else None."""
+    flags: tuple[Flag, ...]
+    """The safety flags in that state (raised ones, or the unknown ones)."""
+    resources: tuple[Resource, ...]
+    """Those flags' resources for the locale, each once (what the safety section shows)."""
+
+    @property
+    def resources_shown(self) -> bool:
+        """True when the report shows resources (texts may then point at them)."""
+        return bool(self.resources)
+
+
+@dataclass(frozen=True, slots=True)
 class Interval:
-    """A confidence interval around a score."""
+    """A confidence interval around a score (from the engine: bounded, maybe asymmetric)."""
 
     low: float
     high: float
     level: float
-    se: float
     source: str
-    """Where the standard error comes from, in words."""
-    note: str | None = None
-    """A caution, when the interval runs past the scale or rests on identical answers."""
+    """How the interval was computed, in words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +209,19 @@ class ScoreView:
 
 
 @dataclass(frozen=True, slots=True)
+class MarkerView:
+    """One marker of an axis judged marker by marker (``rule: any``)."""
+
+    score: str
+    name: str
+    value: float | None
+    interval: Interval | None
+    cut: float
+    level: str | None
+    """``high`` (the whole interval above the cut), ``low``, ``indeterminate`` or None."""
+
+
+@dataclass(frozen=True, slots=True)
 class AxisView:
     """One axis of a two-axis reading."""
 
@@ -188,6 +233,12 @@ class AxisView:
     level: str | None
     """``low``, ``high``, ``indeterminate``, ``function`` or None (missing)."""
     text: str
+    rule: Literal["mean", "any"] = "mean"
+    """``any``: judged marker by marker (``markers``); the score is then a summary only."""
+    markers: tuple[MarkerView, ...] = ()
+    not_assessed: tuple[str, ...] = ()
+    """Names of optional parts of the axis score that were missing for this respondent
+    (recurrence across partners in a first relationship); the score rests on the others."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +266,18 @@ class ReadingView:
     """What this respondent's reading says, in plain words."""
     note: str | None
     chart: str
-    """Inline SVG markup (already escaped)."""
+    """Inline SVG markup (already escaped); empty when no chart is drawn (safety-first)."""
+    label_text: str = ""
+    """The label as shown: the region, ``indeterminate``, ``none (a score is missing)``, or
+    ``none given: your safety comes first``."""
+    qualifier: str | None = None
+    """Said after the label: experimental, and/or a description, not a diagnosis."""
+    safety_first: bool = False
+    """A flag that governs this reading is raised: no region, no axes, no chart."""
+    notes: tuple[str, ...] = ()
+    """Further sentences after the finding (safety could not be checked for this reading)."""
+    chart_note: str | None = None
+    """Said under the chart (an axis judged marker by marker, drawn at its summary score)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +302,9 @@ class InstrumentView:
     """Said once when some scores have no reference group (None when all have one)."""
     interval_sources: tuple[str, ...]
     """Where the intervals of its scores come from, each source once."""
+    safety_note: str | None = None
+    """Shown before the scores when one of its readings is ``safety-first``: how to read
+    internal-pattern scores when a partner may be frightening (None otherwise)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,13 +319,19 @@ class Provenance:
 
 @dataclass(frozen=True, slots=True)
 class Guidance:
-    """Fixed plain-language text: what the report is and is not, and what helps."""
+    """Plain-language text: what the report is and is not, and what helps.
+
+    ``what_helps`` and ``seek_help`` fit the readings and the safety state
+    (:func:`relscales.reports.wording.what_helps`, :func:`~relscales.reports.wording.seek_help`).
+    """
 
     not_a_diagnosis: str
     state_not_trait: str
     what_helps: tuple[str, ...]
     seek_help: str
     safety_heading: str
+    what_helps_heading: str = "What often helps"
+    seek_help_heading: str = "When to seek professional help"
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +361,8 @@ class PersonReport:
     """This respondent's answers that were not valid (treated as missing)."""
     guidance: Guidance
     provenance: tuple[Provenance, ...]
+    safety: Safety
+    """The safety state and its texts (governs the readings and the advice)."""
 
 
 def _float(value: Any) -> float | None:
@@ -327,6 +400,8 @@ class _Builder:
         self.scores_meta: dict[str, dict[str, Any]] = result.metadata.get("scores", {})
         self.column_of = {(m["instrument"], m["score"]): col for col, m in self.scores_meta.items()}
         self.charts = 0
+        self.flags: dict[tuple[str, str], Flag] = {}
+        """Flag views by (instrument, flag id), for the flags that govern readings."""
 
     def chart_id(self) -> str:
         self.charts += 1
@@ -338,35 +413,42 @@ class _Builder:
         return _float(self.result.columns[column][self.row])
 
     def interval(self, column: str, key: str, value: float | None) -> tuple[Interval | None, str]:
-        """Return the interval of a score and a sentence about it (or why there is none)."""
+        """Return the interval of a score and a sentence about it (or why there is none).
+
+        The engine computed every score's interval (``details=True`` or ``with_ci=True``);
+        for a result without them, a score with a classical SEM gets it here.
+        """
         if value is None:
             return None, "missing: too few items were answered"
-        result, row = self.result, self.row
-        se_col = result.details.get(f"{key}.se")
-        meta = self.scores_meta.get(column)
-        if se_col is not None:
-            se = float(se_col[row])
-            crit = critical_value(result, key, row, self.level, self.z)
-            source = interval_source(result, column)
-        elif meta is not None and meta.get("sem") is not None:
-            se, crit, source = float(meta["sem"]), self.z, SOURCE_SEM
-        else:
+        bounds = interval_bounds(self.result, column, self.row)
+        if bounds is None:
+            bounds = self.sem_bounds(column, value)
+        if bounds is None:
             return None, "no interval: this score's precision is not known"
-        if math.isinf(se) or math.isnan(se):
-            return None, "no interval: fewer than two items were answered"
-        notes = []
-        if se == 0 and source == SOURCE_PERSON:
-            notes.append(
-                "the answers on this score were all alike, so their spread cannot show how "
-                "precise it is"
-            )
-        low, high = self.bounds(column, key)
-        if value - crit * se < low - 1e-9 or value + crit * se > high + 1e-9:
-            notes.append("the interval runs past the end of the scale, so this score is imprecise")
-        note = "; ".join(notes) or None
-        iv = Interval(value - crit * se, value + crit * se, self.level, se, source, note)
-        text = f"{_pct(self.level)} interval {iv.low:.2f} to {iv.high:.2f} ({source})"
-        return iv, text + (f"; {note}" if note else "")
+        source = interval_source(self.result, column)
+        iv = Interval(bounds[0], bounds[1], self.level, source)
+        return iv, f"{_pct(self.level)} interval {iv.low:.2f} to {iv.high:.2f} ({source})"
+
+    def sem_bounds(self, column: str, value: float) -> tuple[float, float] | None:
+        """Return the classical-SEM interval of a score scored without intervals, or None."""
+        from relscales.scoring.intervals import fixed_interval
+
+        meta = self.scores_meta.get(column)
+        if meta is None or meta.get("sem") is None:
+            return None
+        if meta.get("reliability_source") == "propagated from parts":
+            return None
+        comp = next((c for c in self.compiled if c.id == meta["instrument"]), None)
+        info = next((i for i in (comp.scores if comp else ()) if i.id == meta["score"]), None)
+        norm = next(
+            (n for n in (info.norms if info else ()) if n.group == meta["norm_group"]), None
+        )
+        if info is None or norm is None:
+            return None
+        iv = fixed_interval(
+            np.array([value]), float(meta["sem"]), float(norm.mean), info.low, info.high, self.z
+        )
+        return float(iv.low[0]), float(iv.high[0])
 
     def bounds(self, column: str, key: str) -> tuple[float, float]:
         """Return the range of a score (its lowest and highest possible values)."""
@@ -500,6 +582,7 @@ class _Builder:
             readings,
             _norms_note(scores),
             _sources(scores),
+            wording.SAFETY_FIRST_SCORES if any(r.safety_first for r in readings) else None,
         )
 
     def battery_view(self, battery: CompiledBattery) -> InstrumentView:
@@ -530,6 +613,7 @@ class _Builder:
             readings,
             _norms_note(scores),
             _sources(scores),
+            wording.SAFETY_FIRST_SCORES if any(r.safety_first for r in readings) else None,
         )
 
     def _axis_score(
@@ -549,9 +633,62 @@ class _Builder:
         inst, _, score = name.partition(".")
         return self.column_of.get((inst, score), score), name, info
 
+    def composite_of(
+        self, owner: CompiledInstrument | None, index: int
+    ) -> tuple[CompiledComposite, CompiledInstrument | None] | None:
+        """Return the composite at a score index (and the owner its parts index into)."""
+        if owner is not None:
+            n_sub = len(owner.methods)
+            return (owner.composites[index - n_sub], owner) if index >= n_sub else None
+        battery = self.battery
+        assert battery is not None
+        n_member = len(battery.scores) - len(battery.composites)
+        if index >= n_member:
+            return battery.composites[index - n_member], None
+        inst, _, score = battery.names[index].partition(".")
+        member = next((m for m in battery.members if m.id == inst), None)
+        if member is None or score not in member.score_ids:
+            return None
+        return self.composite_of(member, member.score_ids.index(score))
+
+    def not_assessed(self, owner: CompiledInstrument | None, index: int) -> list[str]:
+        """Names of optional parts missing under a score (through composites of composites)."""
+        found = self.composite_of(owner, index)
+        if found is None:
+            return []
+        comp, part_owner = found
+        parts = comp.parts.tolist()
+        optional = comp.optional.tolist()
+        if len(optional) != len(parts):
+            optional = [False] * len(parts)
+        out: list[str] = []
+        for part, is_optional in zip(parts, optional, strict=True):
+            column, _, info = self._axis_score(part_owner, part)
+            if self.value(column) is None:
+                if is_optional:
+                    out.append(info.name)
+            else:
+                out += self.not_assessed(part_owner, part)
+        return out
+
+    def markers(
+        self, owner: CompiledInstrument | None, markers: tuple[tuple[int, float], ...]
+    ) -> tuple[MarkerView, ...]:
+        views = []
+        for index, cut in markers:
+            column, key, info = self._axis_score(owner, index)
+            value = self.value(column)
+            interval, _ = self.interval(column, key, value)
+            bounds = (interval.low, interval.high) if interval is not None else None
+            level = marker_level(math.nan if value is None else value, bounds, cut)
+            views.append(MarkerView(column, info.name, value, interval, cut, level))
+        return tuple(views)
+
     def reading(
         self, owner_id: str, prof: CompiledProfile, owner: CompiledInstrument | None
     ) -> ReadingView:
+        from relscales.scoring.readings import INDETERMINATE, SAFETY_FIRST
+
         names = self.result.metadata.get("reading_columns", {}).get(owner_id, {})
         if owner is None:
             profiles = self.result.metadata.get("battery_profiles", {})
@@ -559,27 +696,71 @@ class _Builder:
         column = names.get(prof.id, prof.id)
         raw = self.result.columns[column][self.row] if column in self.result.columns else None
         label = None if raw is None else str(raw)
+        gates = [self.gate_flag(owner_id, owner, g) for g in prof.gated_by]
+        safety_first = label == SAFETY_FIRST or any(f is not None and f.raised for f in gates)
+        if safety_first:
+            label = SAFETY_FIRST
         axes = []
-        for axis, index, cut in (("x", prof.x, prof.cut_x), ("y", prof.y, prof.cut_y)):
+        for axis, index, cut, marks in (
+            ("x", prof.x, prof.cut_x, prof.x_markers),
+            ("y", prof.y, prof.cut_y, prof.y_markers),
+        ):
             score_col, key, info = self._axis_score(owner, index)
             value = self.value(score_col)
             interval, _ = self.interval(score_col, key, value)
             levels = self.result.details.get(f"{column}.{axis}_level")
             level = None if levels is None or levels[self.row] is None else str(levels[self.row])
-            if value is None:
+            markers = self.markers(owner, marks) if marks and not prof.functions else ()
+            if value is None and not markers:
                 level = None
+            use_cut: float | None = None
             if prof.functions:
                 text = f"{info.name}: {value:.2f}" if value is not None else f"{info.name}: missing"
-                use_cut = None
+            elif markers:
+                text = wording.marker_sentence(
+                    level,
+                    info.name,
+                    [
+                        (
+                            m.name,
+                            m.level,
+                            m.interval.low if m.interval else math.nan,
+                            m.interval.high if m.interval else math.nan,
+                            m.cut,
+                        )
+                        for m in markers
+                    ],
+                )
+                use_cut = cut
             else:
                 text = wording.axis_sentence(level, cut, info.name)
                 use_cut = cut
-            if value is not None and interval is not None:
+            if markers and value is not None:
+                where = f" (interval {interval.low:.2f} to {interval.high:.2f})" if interval else ""
+                text += f" The mean, {value:.2f}{where}, is shown as a summary only."
+            elif value is not None and interval is not None:
                 text += f" Score {value:.2f}, interval {interval.low:.2f} to {interval.high:.2f}."
             elif value is not None:
                 text += f" Score {value:.2f}."
+            missing_parts = tuple(self.not_assessed(owner, index)) if value is not None else ()
+            if missing_parts:
+                text += " " + wording.not_assessed(missing_parts)
             axes.append(
-                (AxisView(score_col, info.name, value, interval, use_cut, level, text), info)
+                (
+                    AxisView(
+                        score_col,
+                        info.name,
+                        value,
+                        interval,
+                        use_cut,
+                        level,
+                        text,
+                        "any" if markers else "mean",
+                        markers,
+                        missing_parts,
+                    ),
+                    info,
+                )
             )
         (x, x_info), (y, y_info) = axes
         kind: Literal["insecurity_source", "attachment", "other"] = (
@@ -600,35 +781,64 @@ class _Builder:
         else:
             spec_text = self._profile_description(owner, prof)
             intro = (spec_text,) if spec_text else ()
-            finding = (
-                wording.SOURCE_REGIONS[key]
-                if key in ("indeterminate", "missing")
-                else f"Reading: {label}."
-            )
-        regions = tuple(prof.regions.items())
-        active = next((k for k, v in prof.regions.items() if v == label), None)
-        point = (x.value, y.value) if x.value is not None and y.value is not None else None
-        desc = (
-            f"{prof.name}. Horizontal axis: {x.text} Vertical axis: {y.text} "
-            f"Reading: {label if label is not None else 'missing'}."
-        )
-        chart = charts.reading_chart(
-            self.chart_id(),
-            f"{prof.name}: {label if label is not None else 'missing'}",
-            desc,
-            x_label=x_info.name,
-            y_label=y_info.name,
-            x_range=(x_info.low, x_info.high),
-            y_range=(y_info.low, y_info.high),
-            point=point,
-            x_ci=(x.interval.low, x.interval.high) if x.interval else None,
-            y_ci=(y.interval.low, y.interval.high) if y.interval else None,
-            cut_x=None if prof.functions else prof.cut_x,
-            cut_y=None if prof.functions else prof.cut_y,
-            regions=prof.regions,
-            active=active,
-        )
+            finding = wording.OTHER_REGIONS.get(key, f"Reading: {label}.")
         status = self._status(owner)
+        experimental = status == "experimental"
+        notes: tuple[str, ...] = ()
+        unknown = [f for f in gates if f is not None and f.state == "unknown"]
+        if safety_first:  # nothing on either axis is read, whatever a template shows
+            intro, finding = (), wording.SAFETY_FIRST_READING
+            x = dataclasses.replace(x, text=f"{x.name}: {wording.SAFETY_FIRST_AXIS}")
+            y = dataclasses.replace(y, text=f"{y.name}: {wording.SAFETY_FIRST_AXIS}")
+        elif unknown:
+            notes = (wording.GATE_UNKNOWN,)
+        if safety_first:
+            label_text = wording.SAFETY_FIRST_LABEL
+        elif label is None:
+            label_text = "none (a score is missing)"
+        else:
+            label_text = label
+        qualifiers = []
+        if experimental and not safety_first:
+            qualifiers.append(f"{wording.EXPERIMENTAL_READING}")
+        if prof.descriptive and label not in (None, INDETERMINATE, SAFETY_FIRST):
+            qualifiers.append("a description, not a diagnosis")
+        regions = tuple(prof.regions.items())
+        chart = ""
+        chart_note = None
+        if not safety_first:
+            active = next((k for k, v in prof.regions.items() if v == label), None)
+            point = (x.value, y.value) if x.value is not None and y.value is not None else None
+            desc = (
+                f"{prof.name}. Horizontal axis: {x.text} Vertical axis: {y.text} "
+                f"Reading: {label if label is not None else 'missing'}."
+            )
+            chart = charts.reading_chart(
+                self.chart_id(),
+                f"{prof.name}: {label if label is not None else 'missing'}",
+                desc,
+                x_label=x_info.name,
+                y_label=y_info.name,
+                x_range=(x_info.low, x_info.high),
+                y_range=(y_info.low, y_info.high),
+                point=point,
+                x_ci=(x.interval.low, x.interval.high) if x.interval else None,
+                y_ci=(y.interval.low, y.interval.high) if y.interval else None,
+                cut_x=None if prof.functions else prof.cut_x,
+                cut_y=None if prof.functions else prof.cut_y,
+                regions=prof.regions,
+                active=active,
+            )
+            judged = [
+                f"The {where} position is {a.name}, a summary only"
+                for where, a in (("horizontal", x), ("vertical", y))
+                if a.rule == "any"
+            ]
+            if judged:
+                chart_note = (
+                    "; ".join(judged) + ": the reading judges each facet on its own, so one "
+                    "clear signal raises that side even when the mean is low."
+                )
         return ReadingView(
             id=column,
             name=prof.name,
@@ -637,15 +847,27 @@ class _Builder:
             method="functions" if prof.functions else "cut",
             label=label,
             descriptive=prof.descriptive,
-            experimental=status == "experimental",
+            experimental=experimental,
             x=x,
             y=y,
             regions=regions,
             intro=intro,
             finding=finding,
-            note=self._profile_note(owner, prof),
+            note=None if safety_first else self._profile_note(owner, prof),
             chart=chart,
+            label_text=label_text,
+            qualifier="; ".join(qualifiers) or None,
+            safety_first=safety_first,
+            notes=notes,
+            chart_note=chart_note,
         )
+
+    def gate_flag(self, owner_id: str, owner: CompiledInstrument | None, name: str) -> Flag | None:
+        """Return the view of a gating flag (``flag``, or ``instrument.flag`` in a battery)."""
+        if owner is None and "." in name:
+            inst, _, flag = name.partition(".")
+            return self.flags.get((inst, flag))
+        return self.flags.get((owner_id, name))
 
     def _profile_spec(self, owner: CompiledInstrument | None, prof: CompiledProfile) -> Any:
         if owner is not None:
@@ -751,6 +973,9 @@ def person_context(
                 ),
             )
         )
+    b.flags = {(f.instrument, f.id): f for f in flags}
+    raised_flags = tuple(f for f in flags if f.raised)
+    safety = _safety(flags, _safety_flag_ids(b.compiled, battery))
     instruments = [b.instrument_view(comp) for comp in b.compiled]
     if battery is not None:
         instruments.append(b.battery_view(battery))
@@ -759,7 +984,13 @@ def person_context(
         (r for inst in instruments for r in inst.readings), key=lambda r: order[r.kind]
     )
     explained: set[str] = set()
+    safety_said = False
     for k, reading in enumerate(readings):  # explain each kind of reading once
+        if reading.safety_first:
+            if safety_said:
+                readings[k] = dataclasses.replace(reading, finding=wording.SAFETY_FIRST_AGAIN)
+            safety_said = True
+            continue
         if reading.kind in explained and reading.kind != "other":
             readings[k] = dataclasses.replace(reading, intro=())
         explained.add(reading.kind)
@@ -778,6 +1009,8 @@ def person_context(
         for p in result.problems
         if p.row == row + 1
     )
+    shown = any(f.resources for f in raised_flags) or safety.resources_shown
+    advice_for = [(r.kind, r.label) for r in readings if not r.safety_first]
     when = (clock or default_clock)()
     return PersonReport(
         kind="person",
@@ -791,7 +1024,7 @@ def person_context(
         lang=lang,
         locale=locale,
         flags=tuple(flags),
-        raised_flags=tuple(f for f in flags if f.raised),
+        raised_flags=raised_flags,
         banners=tuple(i.banner for i in instruments if i.banner),
         readings=tuple(readings),
         instruments=tuple(instruments),
@@ -799,12 +1032,59 @@ def person_context(
         guidance=Guidance(
             not_a_diagnosis=wording.NOT_A_DIAGNOSIS,
             state_not_trait=wording.STATE_NOT_TRAIT,
-            what_helps=wording.WHAT_HELPS,
-            seek_help=wording.SEEK_HELP,
+            what_helps=wording.what_helps(advice_for, safety.state, resources_shown=shown),
+            seek_help=wording.seek_help(safety.state, resources_shown=shown),
             safety_heading=wording.SAFETY_HEADING,
+            what_helps_heading=wording.what_helps_heading(safety.state),
+            seek_help_heading=wording.seek_help_heading(safety.state),
         ),
         provenance=tuple(provenance),
+        safety=safety,
     )
+
+
+def _safety_flag_ids(
+    compiled: Sequence[CompiledInstrument], battery: CompiledBattery | None
+) -> set[tuple[str, str]]:
+    """``(instrument, flag id)`` of the flags that govern a reading (``gated_by``)."""
+    out = {(c.id, g) for c in compiled for p in c.profiles for g in p.gated_by}
+    if battery is not None:
+        for prof in battery.profiles:
+            for name in prof.gated_by:
+                inst, _, flag = name.partition(".")
+                out.add((inst, flag))
+    return out
+
+
+def _safety(flags: Sequence[Flag], gating: set[tuple[str, str]]) -> Safety:
+    """Return the safety state, from the flags that govern readings and urgent flags."""
+    chosen = [f for f in flags if (f.instrument, f.id) in gating or f.severity == "urgent"]
+    raised = [f for f in chosen if f.raised]
+    unknown = [f for f in chosen if f.state == "unknown"]
+    if raised:
+        return Safety(
+            "raised",
+            wording.SAFETY_HEADING,
+            (wording.SAFETY_RAISED,),
+            wording.PRIVACY,
+            tuple(raised),
+            _resources(raised),
+        )
+    if unknown:
+        resources = _resources(unknown)
+        return Safety(
+            "unknown",
+            wording.SAFETY_UNKNOWN_HEADING,
+            (wording.safety_unknown(bool(resources)),),
+            wording.PRIVACY,
+            tuple(unknown),
+            resources,
+        )
+    return Safety("clear" if chosen else "not screened", None, (), None, (), ())
+
+
+def _resources(flags: Sequence[Flag]) -> tuple[Resource, ...]:
+    return tuple(dict.fromkeys(r for f in flags for r in f.resources))
 
 
 # --------------------------------------------------------------------------------------
@@ -939,6 +1219,12 @@ class ProfileCounts:
     n_missing: int
     n_indeterminate: int
     share_indeterminate: float
+    experimental: bool = False
+    """Declared by an experimental instrument or battery: an unvalidated reading aid."""
+    gated: bool = False
+    """Governed by a safety flag: respondents with it raised read ``safety-first``."""
+    n_safety_first: int = 0
+    """Respondents with no region because a safety flag was raised."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1057,15 +1343,22 @@ def _analysis_parts(
 
 
 def _profile_counts(
-    result: ScoreResult, column: str, prof: CompiledProfile, owner: str, descriptive: bool
+    result: ScoreResult,
+    column: str,
+    prof: CompiledProfile,
+    owner: str,
+    descriptive: bool,
+    experimental: bool,
 ) -> ProfileCounts:
-    from relscales.scoring.readings import INDETERMINATE
+    from relscales.scoring.readings import INDETERMINATE, SAFETY_FIRST
 
     labels = list(result.columns[column].tolist())
     read = [str(v) for v in labels if v is not None]
     missing = len(labels) - len(read)
     names = list(dict.fromkeys([*prof.regions.values(), *(f[0] for f in prof.functions)]))
     names.append(INDETERMINATE)
+    if prof.gated_by:
+        names.append(SAFETY_FIRST)
     names += sorted({v for v in read if v not in names})
     n_read = len(read)
     counts = tuple(
@@ -1083,6 +1376,9 @@ def _profile_counts(
         missing,
         n_ind,
         n_ind / n_read if n_read else 0.0,
+        experimental,
+        bool(prof.gated_by),
+        read.count(SAFETY_FIRST),
     )
 
 
@@ -1148,7 +1444,11 @@ def study_context(
         )
         for prof in comp.profiles:
             column = reading_columns.get(comp.id, {}).get(prof.id, prof.id)
-            profiles.append(_profile_counts(result, column, prof, comp.id, prof.descriptive))
+            profiles.append(
+                _profile_counts(
+                    result, column, prof, comp.id, prof.descriptive, status == "experimental"
+                )
+            )
     provenance = [
         Provenance("instrument", c.id, c.instrument.version, c.instrument.content_hash)
         for c in compiled
@@ -1182,7 +1482,16 @@ def study_context(
         bprofiles = {v: k for k, v in meta.get("battery_profiles", {}).items()}
         for prof in battery.profiles:
             column = bprofiles.get(prof.id, prof.id)
-            profiles.append(_profile_counts(result, column, prof, battery.id, prof.descriptive))
+            profiles.append(
+                _profile_counts(
+                    result,
+                    column,
+                    prof,
+                    battery.id,
+                    prof.descriptive,
+                    bspec.validation.status == "experimental",
+                )
+            )
         provenance.append(
             Provenance("battery", battery.id, bspec.version, battery.battery.content_hash)
         )

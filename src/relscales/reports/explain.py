@@ -1,29 +1,34 @@
 """``relscales score --explain ROW``: how each reading was reached for one respondent.
 
 Flags come first, then every score with its interval and where the interval came
-from, then each profile axis against its cut point. Plain text for the terminal.
+from, then each profile: the flags that govern it (a raised safety flag reads
+``safety-first`` and no source reading is given), then each axis against its cut point,
+marker by marker on an axis with ``rule: any``. Plain text for the terminal.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from relscales.scoring.compile import CompiledInstrument
+from relscales.scoring.readings import INDETERMINATE, SAFETY_FIRST
 from relscales.scoring.results import ScoreResult
 
 __all__ = [
     "NOT_A_DIAGNOSIS",
+    "SOURCE_COMBINED",
     "SOURCE_PERSON",
     "SOURCE_SEM",
-    "critical_value",
     "explain_row",
     "find_row",
     "flag_message",
     "flag_resources",
     "flag_states",
+    "interval_bounds",
     "interval_source",
+    "marker_level",
 ]
 
 NOT_A_DIAGNOSIS = (
@@ -89,16 +94,68 @@ def flag_states(
     return out
 
 
-SOURCE_SEM = "classical SEM from the published reliability"
-SOURCE_PERSON = "from the spread of this person's own answers"
+SOURCE_SEM = "classical SEM from the published reliability and reference SD"
+SOURCE_PERSON = "from this person's own answers, moderated toward a typical spread of answers"
+SOURCE_COMBINED = "combined from the intervals of the scores it is made of"
 
 
 def interval_source(result: ScoreResult, name: str) -> str:
-    """Say where a score's standard error comes from (for the reader of a report)."""
+    """Say, in words, how a score's interval was computed (for the reader of a report).
+
+    Every interval is a bounded Wilson interval (:mod:`relscales.scoring.intervals`); what
+    differs is where its precision comes from: a classical SEM, the person's own answers
+    moderated by a prior, or the parts of a composite.
+    """
     meta = result.metadata.get("scores", {}).get(name)
     if meta is None:
-        return "propagated from the scores it combines"
-    return SOURCE_SEM if meta.get("sem") is not None else SOURCE_PERSON
+        return SOURCE_COMBINED
+    if meta.get("sem") is not None and meta.get("reliability_source") != "propagated from parts":
+        return SOURCE_SEM
+    return SOURCE_COMBINED if meta.get("kind") == "composite" else SOURCE_PERSON
+
+
+def interval_bounds(result: ScoreResult, column: str, row: int) -> tuple[float, float] | None:
+    """Return a score's interval for one respondent, or None when it is not known.
+
+    Read from the details (``<column>.ci_low``/``.ci_high``, with ``details=True``), else
+    from the ``<column>_ci_low``/``_ci_high`` output columns (``with_ci=True``).
+    """
+    for low_key, high_key, table in (
+        (f"{column}.ci_low", f"{column}.ci_high", result.details),
+        (f"{column}_ci_low", f"{column}_ci_high", result.columns),
+    ):
+        if low_key in table and high_key in table:
+            low, high = float(table[low_key][row]), float(table[high_key][row])
+            if math.isnan(low) or math.isnan(high):
+                return None
+            return low, high
+    return None
+
+
+def marker_level(value: float, bounds: tuple[float, float] | None, cut: float) -> str | None:
+    """Level of one score against a cut from its interval: high, low, indeterminate, None."""
+    if math.isnan(value):
+        return None
+    if bounds is None:
+        return INDETERMINATE
+    if bounds[0] > cut:
+        return "high"
+    if bounds[1] < cut:
+        return "low"
+    return INDETERMINATE
+
+
+def _flag_short(name: str) -> str:
+    return name.rpartition(".")[2]
+
+
+def _interval_text(result: ScoreResult, column: str, row: int, value: float) -> str:
+    bounds = interval_bounds(result, column, row)
+    if math.isnan(value):
+        return ""
+    if bounds is None:
+        return "; no interval (its precision is not known)"
+    return f"; interval {bounds[0]:.2f} to {bounds[1]:.2f} ({interval_source(result, column)})"
 
 
 def explain_row(
@@ -107,17 +164,25 @@ def explain_row(
     row: int,
     *,
     level: float,
-    z: float,
+    z: float | None = None,
     locale: str = "en-US",
     battery: Any = None,
 ) -> str:
-    """Return the explanation of one respondent's scores and readings."""
+    """Return the explanation of one respondent's scores and readings.
+
+    ``result`` must be scored with ``ScoreOptions(details=True)``: each score's interval
+    and each reading's axis levels are read from its details. ``z`` is accepted for
+    compatibility and not used (the engine computed the intervals at ``level``).
+    """
+    del z
     columns = result.columns
     rid = columns[result.id_column][row]
     out = [f"Respondent {rid} (row {row + 1})", ""]
     names = result.metadata.get("reading_columns", {})
     flag_lines: list[str] = []
-    for _, flag, state in flag_states(result, compiled, row):
+    states: dict[str, bool | None] = {}
+    for comp, flag, state in flag_states(result, compiled, row):
+        states[f"{comp.id}.{flag.id}"] = state
         if state is True:
             message = next(iter(flag.spec.message.values()))
             flag_lines.append(f"  {flag.spec.severity.upper()} flag_{flag.id}: {message}")
@@ -129,104 +194,167 @@ def explain_row(
             flag_lines.append(f"  flag_{flag.id}: not raised")
     out += ["Flags (read these first):", *(flag_lines or ["  (none declared)"]), ""]
     pct = f"{level * 100:g}%"
+    out.append(f"Intervals are {pct} intervals.")
+    out.append("")
+    info = result.metadata["scores"]
+    column_of = {(m["instrument"], m["score"]): col for col, m in info.items()}
     for comp in compiled:
         spec = comp.instrument.spec
         status = spec.validation.status
-        out.append(f"{spec.name} ({comp.id} {spec.version}; validation: {status})")
-        info = result.metadata["scores"]
-        for state_name, meta in info.items():
-            if meta["instrument"] != comp.id:
+        experimental = status == "experimental"
+        out.append(
+            f"{spec.name} ({comp.id} {spec.version}; validation: {status}"
+            + ("; its readings are an experimental reading aid" if experimental else "")
+            + ")"
+        )
+        for score_info in comp.scores:
+            column = column_of.get((comp.id, score_info.id), score_info.id)
+            if column not in columns:
                 continue
-            value = float(columns[state_name][row])
-            se = result.details.get(f"{state_name}.se")
-            line = f"  {state_name} = {_fmt(value)}"
-            counts = result.n_answered.get(state_name)
+            value = float(columns[column][row])
+            line = f"  {column} = {_fmt(value)}"
+            counts = result.n_answered.get(column)
             if counts is not None:
                 answered = int(counts[row])
                 line += f" ({answered} item{'s' * (answered != 1)} answered)"
-            if se is not None and not math.isnan(value):
-                s = float(se[row])
-                crit = critical_value(result, state_name, row, level, z)
-                if math.isinf(s):
-                    line += "; no interval (fewer than two items answered)"
-                else:
-                    source = interval_source(result, state_name)
-                    line += (
-                        f"; {pct} interval {value - crit * s:.2f} to {value + crit * s:.2f} "
-                        f"(SE {s:.3f}, {source})"
-                    )
-            out.append(line)
+            out.append(line + _interval_text(result, column, row, value))
+
+        def ref(index: int, comp: CompiledInstrument = comp) -> tuple[str, str]:
+            column = column_of.get((comp.id, comp.scores[index].id), comp.scores[index].id)
+            return column, column
+
         for prof in comp.profiles:
             column = names.get(comp.id, {}).get(prof.id, prof.id)
-            label = columns[column][row]
-            out += [
-                "",
-                f"  {prof.name}: {label if label is not None else 'missing'}"
-                + (" (descriptive)" if prof.descriptive else ""),
-            ]
-            if prof.functions:
-                offset = _offset(info, comp.id)
-                x_name, y_name = list(info)[offset + prof.x], list(info)[offset + prof.y]
-                xv, yv = float(columns[x_name][row]), float(columns[y_name][row])
-                if math.isnan(xv) or math.isnan(yv):
-                    out.append("    a score is missing, so there is no reading")
-                    continue
-                for name, a, b, c in prof.functions:
-                    out.append(
-                        f"    {name}: {a:g} x {x_name} + {b:g} x {y_name} + {c:g} = "
-                        f"{a * xv + b * yv + c:.2f}"
-                    )
-                out.append(
-                    "    the highest function wins if it stays highest over the whole "
-                    "interval of both scores; otherwise indeterminate"
-                )
-                continue
-            for axis, index, cut in (("x", prof.x, prof.cut_x), ("y", prof.y, prof.cut_y)):
-                score_name = list(info)[_offset(info, comp.id) + index]
-                value = float(columns[score_name][row])
-                level_name = result.details.get(f"{column}.{axis}_level")
-                lvl = level_name[row] if level_name is not None else None
-                se = result.details.get(f"{score_name}.se")
-                if math.isnan(value) or se is None:
-                    out.append(f"    {axis}: {score_name} missing")
-                    continue
-                s = float(se[row])
-                crit = critical_value(result, score_name, row, level, z)
-                low, high = value - crit * s, value + crit * s
-                why = {
-                    "high": f"the whole interval lies above the cut {cut:g}",
-                    "low": f"the whole interval lies below the cut {cut:g}",
-                }.get(
-                    str(lvl), f"the interval reaches the cut {cut:g}, so this axis is indeterminate"
-                )
-                out.append(
-                    f"    {axis}: {score_name} {value:.2f}, interval {low:.2f} to "
-                    f"{high:.2f}: {why} -> {lvl}"
-                )
+            gates = [(g, states.get(f"{comp.id}.{g}")) for g in prof.gated_by]
+            out += _profile_lines(result, prof, column, row, ref, gates, experimental)
         out.append("")
     if battery is not None:
-        out += _battery_lines(result, battery, row, level, z)
+        out += _battery_lines(result, battery, row, states)
     out.append(NOT_A_DIAGNOSIS)
     return "\n".join(out)
 
 
-def critical_value(result: ScoreResult, name: str, row: int, level: float, z: float) -> float:
-    """Return the critical value for this score and respondent (t on its df, else normal)."""
-    df = result.details.get(f"{name}.df")
-    if df is None or not math.isfinite(float(df[row])) or float(df[row]) <= 0:
-        return z
-    from scipy.stats import t
+def _label_line(prof: Any, label: Any, experimental: bool) -> str:
+    text = "missing" if label is None else str(label)
+    notes = []
+    named = "descriptive" in prof.name.lower()  # "Attachment orientation (descriptive)"
+    if prof.descriptive and not named and label not in (None, INDETERMINATE, SAFETY_FIRST):
+        notes.append("descriptive")
+    if experimental:
+        notes.append("experimental, not validated")
+    return f"  {prof.name}: {text}" + (f" ({'; '.join(notes)})" if notes else "")
 
-    return float(t.ppf(0.5 + level / 2.0, float(df[row])))
+
+def _profile_lines(
+    result: ScoreResult,
+    prof: Any,
+    column: str,
+    row: int,
+    ref: Callable[[int], tuple[str, str]],
+    gates: Sequence[tuple[str, bool | None]],
+    experimental: bool,
+) -> list[str]:
+    """How one profile's reading was reached (``ref``: score index -> (column, name))."""
+    columns = result.columns
+    label = columns[column][row] if column in columns else None
+    out = ["", _label_line(prof, label, experimental)]
+    raised = [name for name, state in gates if state is True]
+    if label == SAFETY_FIRST or raised:
+        flag = _flag_short(raised[0]) if raised else "safety"
+        out.append(f"    safety-first: the {flag} flag is raised, so no source reading is given")
+        return out
+    for name, state in gates:
+        if state is None:
+            out.append(
+                f"    the {_flag_short(name)} flag is not known (some of its items are "
+                "unanswered), so safety could not be checked"
+            )
+    if prof.functions:
+        x_name, y_name = ref(prof.x)[1], ref(prof.y)[1]
+        xv, yv = float(columns[ref(prof.x)[0]][row]), float(columns[ref(prof.y)[0]][row])
+        if math.isnan(xv) or math.isnan(yv):
+            out.append("    a score is missing, so there is no reading")
+            return out
+        for name, a, b, c in prof.functions:
+            out.append(
+                f"    {name}: {a:g} x {x_name} + {b:g} x {y_name} + {c:g} = "
+                f"{a * xv + b * yv + c:.2f}"
+            )
+        out.append(
+            "    the highest function wins if it stays highest over the whole interval of both "
+            "scores; otherwise indeterminate"
+        )
+        return out
+    for axis, index, cut, markers in (
+        ("x", prof.x, prof.cut_x, prof.x_markers),
+        ("y", prof.y, prof.cut_y, prof.y_markers),
+    ):
+        levels = result.details.get(f"{column}.{axis}_level")
+        lvl = levels[row] if levels is not None else None
+        score_col, score_name = ref(index)
+        value = float(columns[score_col][row]) if score_col in columns else math.nan
+        bounds = interval_bounds(result, score_col, row)
+        if markers:
+            out.append(
+                f"    {axis}: judged marker by marker (high when any marker's interval lies "
+                "wholly above its cut, low only when every one lies wholly below) -> "
+                f"{lvl if lvl is not None else 'missing'}"
+            )
+            for index_m, cut_m in markers:
+                m_col, m_name = ref(index_m)
+                m_value = float(columns[m_col][row]) if m_col in columns else math.nan
+                m_bounds = interval_bounds(result, m_col, row)
+                m_level = marker_level(m_value, m_bounds, cut_m)
+                if math.isnan(m_value):
+                    out.append(f"      {m_name} missing (cut {cut_m:g}) -> missing")
+                    continue
+                where = (
+                    f"interval {m_bounds[0]:.2f} to {m_bounds[1]:.2f}"
+                    if m_bounds is not None
+                    else "no interval"
+                )
+                out.append(
+                    f"      {m_name} {m_value:.2f}, {where}, against the cut {cut_m:g} -> {m_level}"
+                )
+            if not math.isnan(value):
+                where = (
+                    f", interval {bounds[0]:.2f} to {bounds[1]:.2f}" if bounds is not None else ""
+                )
+                out.append(
+                    f"      ({score_name} {value:.2f}{where} is shown as a summary; "
+                    "the reading does not use it)"
+                )
+            continue
+        if math.isnan(value) or bounds is None:
+            out.append(f"    {axis}: {score_name} missing")
+            continue
+        why = {
+            "high": f"the whole interval lies above the cut {cut:g}",
+            "low": f"the whole interval lies below the cut {cut:g}",
+        }.get(str(lvl), f"the interval reaches the cut {cut:g}, so this axis is indeterminate")
+        out.append(
+            f"    {axis}: {score_name} {value:.2f}, interval {bounds[0]:.2f} to "
+            f"{bounds[1]:.2f}: {why} -> {lvl}"
+        )
+    return out
 
 
 def _battery_lines(
-    result: ScoreResult, battery: Any, row: int, level: float, z: float
+    result: ScoreResult, battery: Any, row: int, states: dict[str, bool | None]
 ) -> list[str]:
     spec = battery.battery.spec
-    out = [f"{spec.name} (battery {spec.id} {spec.version}; validation: {spec.validation.status})"]
+    status = spec.validation.status
+    experimental = status == "experimental"
+    out = [
+        f"{spec.name} (battery {spec.id} {spec.version}; validation: {status}"
+        + ("; its readings are an experimental reading aid" if experimental else "")
+        + ")"
+    ]
     columns = result.columns
     by_id = {v: k for k, v in result.metadata.get("battery_columns", {}).items()}
+    column_of = {
+        (m["instrument"], m["score"]): col for col, m in result.metadata.get("scores", {}).items()
+    }
     for comp in battery.composites:
         column = by_id.get(comp.id, comp.id)
         value = float(columns[column][row])
@@ -238,32 +366,19 @@ def _battery_lines(
             )
             + ")"
         )
-        se = result.details.get(f"{comp.id}.se")
-        if se is not None and not math.isnan(value) and math.isfinite(float(se[row])):
-            crit = critical_value(result, comp.id, row, level, z)
-            s = float(se[row])
-            line += f"; interval {value - crit * s:.1f} to {value + crit * s:.1f}"
-        out.append(line)
+        out.append(line + _interval_text(result, column, row, value))
+
+    def ref(index: int) -> tuple[str, str]:
+        name = battery.names[index]
+        if name in by_id:
+            return by_id[name], name
+        inst, _, score = name.partition(".")
+        return column_of.get((inst, score), score), name
+
     profiles = {v: k for k, v in result.metadata.get("battery_profiles", {}).items()}
     for prof in battery.profiles:
         column = profiles.get(prof.id, prof.id)
-        label = columns[column][row]
-        out += ["", f"  {prof.name}: {label if label is not None else 'missing'}"]
-        for axis, index, cut in (("x", prof.x, prof.cut_x), ("y", prof.y, prof.cut_y)):
-            name = battery.names[index]
-            key = by_id.get(name, name)
-            value = float(columns[key][row]) if key in columns else math.nan
-            lvl = result.details.get(f"{column}.{axis}_level")
-            out.append(
-                f"    {axis}: {name} {_fmt(value)} against the cut {cut:g} -> "
-                f"{lvl[row] if lvl is not None else '?'}"
-            )
+        gates = [(g, states.get(g)) for g in prof.gated_by]
+        out += _profile_lines(result, prof, column, row, ref, gates, experimental)
     out.append("")
     return out
-
-
-def _offset(info: dict[str, Any], instrument: str) -> int:
-    for k, meta in enumerate(info.values()):
-        if meta["instrument"] == instrument:
-            return k
-    return 0

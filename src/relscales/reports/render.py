@@ -164,10 +164,10 @@ def render_person_report(
     Parameters
     ----------
     result
-        Scores (one or more respondents). For an interval on every score, score with
-        :func:`score_for_report`; a result scored with ``ScoreOptions(details=True)``
-        has intervals on the scores that feed a reading and on scores with a classical
-        SEM; other scores are shown without an interval, and the report says so.
+        Scores (one or more respondents), scored with ``ScoreOptions(details=True)`` (as
+        :func:`score_for_report` does) so that every score carries its interval and every
+        reading its axis levels; without details, only scores with a classical SEM get
+        an interval, and the report says so for the others.
     compiled
         The compiled instruments the result was scored with.
     row
