@@ -17,6 +17,7 @@ from relscales.selfassess.outcome import (
     RESPONDENT,
     raised_flags,
     render_report,
+    safety_check,
     save_format,
     score_answers,
     submission_record,
@@ -159,7 +160,7 @@ def test_submission_record() -> None:
     assert record["questionnaire"] == {
         "id": "risi",
         "kind": "instrument",
-        "version": "0.1.0",
+        "version": q.version,
         "validation_status": "experimental",
         "languages": {"risi": "en"},
     }
@@ -174,9 +175,103 @@ def test_submission_record() -> None:
     assert "NaN" not in text
 
 
-def test_every_score_has_a_standard_error() -> None:
+def test_every_score_has_an_interval() -> None:
     q = load_questionnaire("rrss")
     result = score_answers(q, {x.key: float(1 + n % 5) for n, x in enumerate(q.questions)})
-    assert sorted(k for k in result.details if k.endswith(".se")) == sorted(
-        f"{name}.se" for name in result.scores
-    )
+    for name in result.scores:
+        assert f"{name}.ci_low" in result.details, name
+        assert f"{name}.ci_high" in result.details, name
+
+
+def test_safety_flags_and_questions(write_overlay: OverlayWriter) -> None:
+    risi = load_questionnaire("risi")
+    assert risi.safety_flags == frozenset({("risi", "safety")})
+    assert [x.item for x in risi.safety_questions] == [
+        "sf_fear",
+        "sf_control",
+        "sf_money",
+        "sf_isolate",
+        "sf_threat",
+        "sf_harm",
+        "sf_sex",
+    ]
+    assert load_questionnaire("rrss").safety_flags == frozenset()
+    texts = [write_overlay("ecr-r"), write_overlay("rses")]
+    battery = load_questionnaire("relationship-insecurity-battery", texts=texts)
+    assert battery.safety_flags == frozenset({("risi", "safety")})
+    assert [x.number for x in battery.safety_questions] == list(range(51, 58))
+
+
+@pytest.mark.parametrize(
+    ("safety", "raised", "unchecked"),
+    [
+        pytest.param({"risi.sf_threat": 4.0}, ["safety"], [], id="raised"),
+        pytest.param({"risi.sf_threat": 2.0, "risi.sf_fear": None}, ["safety"], [], id="raised-1"),
+        pytest.param({}, [], [], id="not-raised"),
+        pytest.param({"risi.sf_fear": None}, [], ["safety"], id="one-skipped"),
+        pytest.param(
+            dict.fromkeys(["risi.sf_fear", "risi.sf_control", "risi.sf_money"], None)
+            | dict.fromkeys(["risi.sf_isolate", "risi.sf_threat", "risi.sf_harm"], None)
+            | {"risi.sf_sex": None},
+            [],
+            ["safety"],
+            id="all-skipped",
+        ),
+    ],
+)
+def test_safety_check(
+    safety: dict[str, float | None], raised: list[str], unchecked: list[str]
+) -> None:
+    q, answers = _risi(1)
+    check = safety_check(q, score_answers(q, {**answers, **safety}))
+    assert [f.id for f in check.raised] == raised
+    assert [f.id for f in check.unchecked] == unchecked
+    assert check.safety_first is bool(raised)
+    assert bool(check) is bool(raised or unchecked)
+    assert all(f.safety for f in (*check.raised, *check.unchecked))
+    if unchecked:
+        assert check.unchecked[0].state == "unknown"
+        assert check.unchecked_resources == (
+            "National Domestic Violence Hotline: 1-800-799-7233",
+            "Local emergency services",
+        )
+
+
+def test_unchecked_safety_resources_follow_the_locale() -> None:
+    q, answers = _risi(1)
+    result = score_answers(q, {**answers, "risi.sf_harm": None})
+    assert raised_flags(q, result) == []  # an unknown flag is not a raised one
+    check = safety_check(q, result, locale="fr-FR")
+    assert check.unchecked_resources == ("Local emergency services",)
+
+
+FLAGGED = """\
+relscales: 1
+extends: rrss
+id: rrss-flagged
+version: 0.1.0
+name: RRSS with a flag
+flags:
+  - id: often
+    name: Asks very often
+    when: {items: [rr_frq1, rr_frq2], at_least: 5}
+    severity: concern
+    message: {en: "You ask for reassurance very often."}
+    resources:
+      default:
+        - {name: A counsellor}
+"""
+
+
+def test_a_flag_that_is_not_about_safety_is_never_unchecked(tmp_path: Path) -> None:
+    path = tmp_path / "rrss-flagged.yaml"
+    path.write_text(FLAGGED, "utf-8")
+    q = load_questionnaire(str(path))
+    assert q.safety_flags == frozenset()
+    assert q.safety_questions == ()
+    check = safety_check(q, score_answers(q, {}))  # its items unanswered: unknown
+    assert not check
+    check = safety_check(q, score_answers(q, {x.key: 5.0 for x in q.questions}))
+    [flag] = check.raised
+    assert (flag.id, flag.safety, flag.state) == ("often", False, "raised")
+    assert not check.safety_first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import http.client
@@ -20,7 +21,10 @@ from relscales.selfassess import commands
 from relscales.selfassess.server import (
     CSRF_COOKIE,
     CSRF_FIELD,
+    LEAVE_CSP,
     MAX_BODY,
+    PAGE_CSP,
+    QUICK_EXIT_SCRIPT,
     SelfAssessApp,
     ServeOptions,
     _style_csp,
@@ -146,7 +150,12 @@ def test_form_is_accessible_and_sets_the_csrf_cookie(app: SelfAssessApp) -> None
     ]
     for radio_id, _ in radios:
         assert f'<label for="{radio_id}">' in page
-    assert "<script" not in page
+    assert re.findall(r"<script[^>]*>(.*?)</script>", page, re.DOTALL) == [QUICK_EXIT_SCRIPT]
+    assert response.csp == PAGE_CSP
+    # the browser must not fill the answers in again when Back returns to the form
+    assert (
+        '<form method="post" action="/take/rrss" accept-charset="utf-8" autocomplete="off">' in page
+    )
     again = app.handle("GET", "/take/rrss", _headers())
     assert again.headers == ()
     assert f'value="{TOKEN}"' in again.body.decode()
@@ -171,19 +180,69 @@ def test_unusable_cookie_gets_a_new_one(app: SelfAssessApp, cookie: str) -> None
 
 
 def test_complete_submission_shows_the_report(app: SelfAssessApp) -> None:
-    fields = _answers(app, "risi", "1", **{"risi.sf_fear": "3", "risi.ip_rec1": "skip"})
+    fields = _answers(app, "risi", "1", **{"risi.ip_rec1": "skip"})
     response = app.handle(
         "POST", "/take/risi", _headers(Origin=f"http://{HOST}"), urlencode(fields).encode()
     )
     page = response.body.decode()
     assert response.status == 200
     assert "Where the insecurity seems to come from" in page
-    assert "National Domestic Violence Hotline" in page
-    assert page.index('class="safety"') < page.index('class="reading"')
+    assert 'class="reading"' in page
+    assert "relscales-serve-unchecked" not in page  # safety was checked: not raised
     assert page.index("</main>") < page.index('<nav class="relscales-serve"')
     assert "Nothing was stored" in page
     assert "style-src 'self' 'sha256-" in response.csp
-    assert "script" not in response.csp
+    assert response.csp.endswith(PAGE_CSP.split("; ")[-1])  # the quick-exit script only
+    assert re.findall(r"<script[^>]*>(.*?)</script>", page, re.DOTALL) == [QUICK_EXIT_SCRIPT]
+
+
+SOURCE_READING = re.compile(
+    r"Reading: (internal|relational|both|neither|indeterminate|safety-first)\b", re.IGNORECASE
+)
+
+
+def test_safety_first_report(app: SelfAssessApp) -> None:
+    fields = _answers(app, "risi", "1", **{"risi.sf_fear": "3", "risi.ip_rec1": "skip"})
+    status, page = _post(app, "risi", fields, Origin=f"http://{HOST}")
+    assert status == 200
+    assert "National Domestic Violence Hotline" in page
+    body = page[page.index("<body") :]
+    # the quick exit, then the safety section: before any score
+    assert body.index('href="/leave"') < body.index('class="safety"') < body.index("Recurrence")
+    assert SOURCE_READING.search(page) is None  # no "is it me or the relationship?" reading
+    assert "relscales-serve-unchecked" not in page
+    nav = page[page.index('<nav class="relscales-serve"') :]
+    assert "Your results stay on this screen until you close this tab" in nav
+
+
+@pytest.mark.parametrize(
+    ("skipped", "locale", "resources"),
+    [
+        pytest.param(
+            "all", "en-US", ["National Domestic Violence Hotline", "Local emergency"], id="all"
+        ),
+        pytest.param("one", "en-US", ["National Domestic Violence Hotline"], id="one-skipped"),
+        pytest.param("all", "fr-FR", ["Local emergency services"], id="other-locale"),
+    ],
+)
+def test_safety_unchecked_comes_first(skipped: str, locale: str, resources: list[str]) -> None:
+    # the report's own first section says it (a page has no scrollback: the shell does
+    # not repeat it); the shell puts only the quick exit above it
+    app = SelfAssessApp(ServeOptions(locale=locale, only=("risi",)), secret=SECRET)
+    q = app.questionnaire("risi", None)
+    keys = [x.key for x in q.safety_questions]
+    override = dict.fromkeys(keys if skipped == "all" else keys[:1], "skip")
+    status, page = _post(app, "risi", _answers(app, "risi", "1", **override))
+    assert status == 200
+    body = page[page.index("<body") :]
+    said = body.index("Safety could not be checked")
+    assert body.index('href="/leave"') < said < body.index("Recurrence across partners")
+    before_scores = body[said : body.index("Recurrence across partners")]
+    for resource in resources:
+        assert resource in before_scores
+    if locale != "en-US":
+        assert "1-800-799-7233" not in page
+    assert "Your safety comes first" not in page  # nothing was raised
 
 
 @pytest.mark.parametrize(
@@ -304,17 +363,26 @@ def test_text_is_escaped(write_overlay: OverlayWriter) -> None:
     nasty = write_overlay("rrss", prefix="<script>alert(1)</script> & <b>bold</b>")
     app = SelfAssessApp(ServeOptions(texts=(nasty,)), secret=SECRET)
     page = app.handle("GET", "/take/rrss", _headers()).body.decode()
-    assert "<script>" not in page
+    assert page.count("<script>") == 1  # the quick exit's, and no other
+    assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt; 1." in page
 
 
 def test_saving_submissions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     app = SelfAssessApp(ServeOptions(save_dir=tmp_path, only=("rrss",)), secret=SECRET)
-    assert "Each submitted form is saved" in app.handle("GET", "/", {}).body.decode()
+    index = app.handle("GET", "/", {}).body.decode()
+    assert "Each submitted form is saved as a file, with its answers and results" in index
+    assert "anyone who can use that computer, or reach its files, could read it" in index
+    form = app.handle("GET", "/take/rrss", _headers()).body.decode()
+    note = form[: form.index('<button type="submit">')]
+    assert "When you send this form, your answers and results are saved in a file" in note
+    assert "Anyone who can use that computer, or reach its files, could read them." in note
     fields = _answers(app, "rrss", "4", **{"rrss.rr_frq1": "skip"})
     status, page = _post(app, "rrss", fields)
     assert status == 200
-    assert "were saved on the computer running relscales" in page
+    nav = page[page.index('<nav class="relscales-serve"') :]
+    assert "Your answers and results were saved in a file on the computer running" in nav
+    assert "Anyone who can use that computer, or reach its files, could read them." in nav
     [saved] = list(tmp_path.iterdir())
     assert re.fullmatch(r"\d{8}T\d{6}Z-rrss-[0-9a-f]{8}\.json", saved.name)
     record = json.loads(saved.read_text("utf-8"))
@@ -336,11 +404,119 @@ def test_saving_submissions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_style_csp_hashes_inline_styles() -> None:
     document = "<style>p{}</style><p style=\"color: red\">x</p><p style='a&amp;b'>"
     csp = _style_csp(document)
-    assert "'sha256-" in csp
-    assert "'unsafe-hashes'" in csp
-    assert csp.count("'sha256-") == 3
+    style = next(d for d in csp.split("; ") if d.startswith("style-src "))
+    assert "'unsafe-hashes'" in style
+    assert style.count("'sha256-") == 3
     assert "unsafe-inline" not in csp
     assert _style_csp("<p>plain</p>").startswith("default-src 'none'; style-src 'self';")
+    assert _style_csp("<p>plain</p>") == PAGE_CSP
+
+
+# -- the quick exit -------------------------------------------------------------------
+
+QUICK_EXIT = (
+    '<a href="/leave" class="relscales-quick-exit-link" data-quick-exit rel="noreferrer">'
+    "Leave this site quickly</a>"
+)
+
+
+def _pages(app: SelfAssessApp) -> dict[str, tuple[int, str]]:
+    """One of every kind of page the app shows."""
+
+    def get(path: str, **headers: str) -> tuple[int, str]:
+        response = app.handle("GET", path, _headers(**headers))
+        return response.status, response.body.decode()
+
+    invalid = _answers(app, "rrss")
+    del invalid["rrss.rr_frq1"]
+    risi = _answers(app, "risi", "1")
+    return {
+        "list": get("/"),
+        "questionnaire": get("/take/risi"),
+        "questionnaire with problems": _post(app, "rrss", invalid),
+        "results": _post(app, "rrss", _answers(app, "rrss")),
+        "results, safety first": _post(app, "risi", {**risi, "risi.sf_harm": "2"}),
+        "results, safety unchecked": _post(app, "risi", {**risi, "risi.sf_harm": "skip"}),
+        "not found": get("/nope"),
+        "refused": _post(app, "rrss", _answers(app, "rrss"), Origin="http://evil.example"),
+        "wrong address": get("/", Host="evil.example"),
+        "not allowed": (lambda r: (r.status, r.body.decode()))(
+            app.handle("DELETE", "/", _headers())
+        ),
+    }
+
+
+def _first_link(page: str) -> str:
+    body = page[page.index("<body") :]
+    match = re.search(r"<a\b[^>]*>[^<]*</a>", body)
+    assert match is not None
+    return match.group(0)
+
+
+def test_quick_exit_on_every_page(app: SelfAssessApp, tmp_path: Path) -> None:
+    saving = SelfAssessApp(ServeOptions(save_dir=tmp_path), secret=SECRET)
+    pages = {**_pages(app), "saved results": _post(saving, "rrss", _answers(saving, "rrss"))}
+    assert "saved in a file" in pages["saved results"][1]
+    assert {status for status, _ in pages.values()} == {200, 403, 404, 405, 421, 422}
+    for name, (_, page) in pages.items():
+        assert page.count(QUICK_EXIT) == 1, name
+        # the first thing to Tab to, so that Tab and Enter leave at once
+        assert _first_link(page) == QUICK_EXIT, name
+        assert 'href="/static/shell.css"' in page, name  # its style, also on the report
+        scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, re.DOTALL)
+        assert scripts == [QUICK_EXIT_SCRIPT], name
+
+
+def test_quick_exit_script_is_allowed_by_its_hash_only(app: SelfAssessApp) -> None:
+    digest = base64.b64encode(hashlib.sha256(QUICK_EXIT_SCRIPT.encode()).digest()).decode()
+    assert PAGE_CSP.endswith(f"; script-src 'sha256-{digest}'")
+    risi = _answers(app, "risi", "1")
+    responses = [
+        app.handle("GET", "/", _headers()),
+        app.handle("GET", "/take/rrss", _headers()),
+        app.handle("POST", "/take/risi", _headers(), urlencode(risi).encode()),
+    ]
+    for response in responses:
+        scripts = [d for d in response.csp.split("; ") if d.startswith("script-src")]
+        assert scripts == [f"script-src 'sha256-{digest}'"]
+        assert "unsafe" not in scripts[0]
+        assert "'self'" not in scripts[0]
+
+
+def test_leave_is_a_blank_page_that_clears_the_site(app: SelfAssessApp) -> None:
+    response = app.handle("GET", "/leave", {"Host": HOST, "Cookie": f"{CSRF_COOKIE}={NONCE}"})
+    assert response.status == 200
+    assert response.content_type == "text/html; charset=utf-8"
+    headers = dict(response.headers)
+    assert headers["Clear-Site-Data"] == '"cache", "cookies", "storage"'
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Set-Cookie"] == f"{CSRF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
+    assert response.csp == LEAVE_CSP
+    page = response.body.decode()
+    assert "<title>New Tab</title>" in page
+    assert re.search(r"<body>\s*</body>", page)
+    for trace in ("relscales", "questionnaire", "<a", "<script", "<link", "safety", "/take"):
+        assert trace not in page.lower()
+    head = app.handle("HEAD", "/leave", {"Host": HOST})
+    assert dict(head.headers)["Clear-Site-Data"] == '"cache", "cookies", "storage"'
+    refused = app.handle("POST", "/leave", _headers(), b"")
+    assert (refused.status, dict(refused.headers)) == (405, {"Allow": "GET, HEAD"})
+
+
+def test_questionnaire_makes_it_safe_to_skip_the_safety_questions(app: SelfAssessApp) -> None:
+    page = app.handle("GET", "/take/risi", _headers()).body.decode()
+    instructions = page.index('<p class="instructions">')
+    assert "The last few statements ask about your safety." in page[instructions:]
+    intro = page.index('<p class="safety-intro" id="safety-intro">')
+    first = page.index('<fieldset id="q51"')
+    assert page.index('<fieldset id="q50"') < intro < first
+    text = page[intro : page.index("</p>", intro)]
+    assert "The next 7 questions ask about your safety with your partner." in text
+    assert "You can skip any of them" in text
+    assert "safety could not be checked" in text
+    assert "Leave this site quickly" in text
+    assert page.count('class="safety-intro"') == 1
+    assert "safety-intro" not in app.handle("GET", "/take/rrss", _headers()).body.decode()
 
 
 # -- over a socket --------------------------------------------------------------------
@@ -398,6 +574,8 @@ def test_over_a_socket(server: tuple[str, int], capsys: pytest.CaptureFixture[st
     body = response.read().decode()
     assert response.status == 200
     assert "QUESTIONNAIRE REPORT" in body.upper() or "Relationship Reassurance-Seeking" in body
+    assert response.getheader("Cache-Control") == "no-store"  # the results are never cached
+    assert response.getheader("Content-Security-Policy") == _style_csp(body)
     conn.request("HEAD", "/")
     response = conn.getresponse()
     assert response.status == 200
@@ -447,6 +625,26 @@ def test_raw_requests(server: tuple[str, int], request_bytes: bytes, status: byt
     assert b"Content-Security-Policy: default-src 'none'" in head
 
 
+def test_leave_over_a_socket(server: tuple[str, int]) -> None:
+    conn = http.client.HTTPConnection(*server, timeout=5)
+    conn.request("GET", "/leave")
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 200
+    assert response.getheader("Clear-Site-Data") == '"cache", "cookies", "storage"'
+    assert response.getheader("Cache-Control") == "no-store"
+    assert response.msg.get_all("Referrer-Policy") == ["no-referrer"]  # replaces the base one
+    assert response.getheader("Content-Security-Policy") == LEAVE_CSP
+    assert response.getheader("X-Frame-Options") == "DENY"
+    conn.request("GET", "/")  # the same connection: the override is not carried over
+    response = conn.getresponse()
+    response.read()
+    assert response.msg.get_all("Referrer-Policy") == ["same-origin"]
+    assert response.getheader("Content-Security-Policy") == PAGE_CSP
+    assert response.getheader("Clear-Site-Data") is None
+    conn.close()
+
+
 def test_truncated_body_closes_the_connection(server: tuple[str, int]) -> None:
     host = f"{server[0]}:{server[1]}".encode()
     with socket.create_connection(server, timeout=5) as sock:
@@ -490,6 +688,10 @@ def test_serve_command(tmp_path: Path) -> None:
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", urls[0])
     assert "Offering: rrss" in messages
     assert f"Each submission is saved as a JSON file in {tmp_path / 'subs'}" in messages
+    assert (
+        "Each file holds a person's answers and results: anyone who can use this computer, "
+        "or reach that folder, could read them." in messages
+    )
     assert (tmp_path / "subs").is_dir()
     assert (tmp_path / "subs").stat().st_mode & 0o777 == 0o700
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from relscales.errors import OutputError
+from relscales.selfassess import terminal
 from relscales.selfassess.questionnaire import Questionnaire, load_questionnaire
 from relscales.selfassess.terminal import HELP, run_take
 
@@ -178,3 +180,116 @@ def test_interrupt_writes_nothing(at: int, tmp_path: Path) -> None:
     assert code == 130
     assert shown[-1] == "Interrupted: nothing was saved."
     assert list(tmp_path.iterdir()) == []
+
+
+SAFETY_SKIPPED = ["1"] * 50 + ["s"] * 7
+HOTLINE = "National Domestic Violence Hotline: 1-800-799-7233"
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param(SAFETY_SKIPPED, id="all-skipped"),
+        pytest.param(["1"] * 50 + ["s"] + ["1"] * 6, id="one-skipped"),
+    ],
+)
+def test_safety_unchecked_is_said_before_the_report(answers: list[str]) -> None:
+    q = load_questionnaire("risi")
+    code, text, prompts = _run(q, [*answers, "", ""])
+    assert code == 0
+    assert "Press Enter to see your results. " in prompts  # on its own, before the report
+    flat = _flat(text)
+    unchecked = flat.index(
+        "Safety could not be checked: you skipped some of the questions about your safety"
+    )
+    hotline = flat.index(HOTLINE)
+    report = flat.index("QUESTIONNAIRE REPORT")
+    assert flat.index("Before your results, please read this.") < unchecked < hotline < report
+    assert "Local emergency services" in flat[unchecked:report]
+    # and again where the terminal stops
+    reminder = flat.index("A reminder (it is also at the top):")
+    assert report < reminder < flat.rindex("Safety could not be checked")
+    assert "Your safety comes first" not in flat[:report]  # nothing was raised
+
+
+def test_safety_unchecked_resources_follow_the_locale() -> None:
+    q = load_questionnaire("risi")
+    code, text, _ = _run(q, [*SAFETY_SKIPPED, "", ""], locale="fr-FR")
+    assert code == 0
+    flat = _flat(text)
+    before = flat[: flat.index("QUESTIONNAIRE REPORT")]
+    assert "Safety could not be checked" in before
+    assert "- Local emergency services" in before
+    assert "1-800-799-7233" not in before
+
+
+def test_no_safety_note_when_safety_was_answered(rrss: Questionnaire) -> None:
+    q = load_questionnaire("risi")
+    code, text, prompts = _run(q, ["1"] * 57 + [""])
+    assert code == 0
+    assert "Safety could not be checked" not in text
+    assert "Press Enter to see your results. " not in prompts
+    code, text, _ = _run(rrss, ["s"] * 12 + [""])  # nothing here screens for safety
+    assert "Safety could not be checked" not in text
+
+
+def test_the_safety_questions_are_introduced_as_safe_to_skip() -> None:
+    q = load_questionnaire("risi")
+    lines = ["1"] * 51 + ["b", "b", "", ""] + ["1"] * 6 + ["q"]
+    code, text, _ = _run(q, lines)
+    assert code == 0
+    flat = _flat(text)
+    # the instrument's own instructions come first; they announce the safety questions
+    assert flat.index("The last few statements ask about your safety.") < flat.index(
+        "Question 1 of 57"
+    )
+    intro = flat.index("The next 7 questions ask about your safety with your partner.")
+    assert flat.index("Question 50 of 57") < intro < flat.index("Question 51 of 57")
+    note = flat[intro : flat.index("Question 51 of 57")]
+    assert "Answer them only if it feels safe to do so. You can skip any of them" in note
+    assert "your results will then say that safety could not be checked" in note
+    assert "To skip, type s; to stop, type q: nothing is saved then." in note
+    assert flat.count("The next 7 questions ask about your safety") == 1  # not again on back
+    code, text, _ = _run(load_questionnaire("rrss"), ["q"])
+    assert "about your safety" not in text
+
+
+SOURCE_READING = re.compile(
+    r"\b(internal|relational|both|neither|indeterminate|safety-first)\b", re.IGNORECASE
+)
+
+
+def test_safety_first_shell_shows_no_source_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(terminal, "render_report", lambda *args, **kwargs: "<<THE REPORT>>")
+    q = load_questionnaire("risi")
+    code, text, _ = _run(q, ["1"] * 52 + ["4"] + ["1"] * 4 + ["", ""])
+    assert code == 0
+    shell = text[text.index("That was the last question") :].replace("<<THE REPORT>>", "")
+    assert SOURCE_READING.search(shell) is None
+    assert "insecurity_source" not in shell
+    flat = _flat(shell)
+    assert flat.index("Before your results, please read this.") < flat.index(HOTLINE)
+    full = _flat(text)
+    assert full.index(HOTLINE) < full.index("<<THE REPORT>>")
+    # no invitation to keep a report; a word about the scrollback instead
+    assert "--save" not in flat
+    assert "Other people who use this computer could scroll back through this window" in flat
+    assert "close it when you are done" in flat
+
+
+def test_save_says_what_the_file_holds(rrss: Questionnaire, tmp_path: Path) -> None:
+    target = tmp_path / "me.json"
+    code, text, _ = _run(rrss, ["4"] * 12 + [""], save=target)
+    assert code == 0
+    flat = _flat(text)
+    note = (
+        "The saved file holds your answers and your results. Anyone who can use this "
+        "computer, or reach its files, could open it and read them."
+    )
+    assert f"At the end your report is saved to {target} on this computer. {note}" in flat
+    assert f"Saved your report to {target}. {note}" in flat
+    assert flat.index("Question 1 of 12") < flat.index(f"Saved your report to {target}")

@@ -1,4 +1,5 @@
-"""`relscales serve` end to end in headless Chromium (Debian's), with JavaScript turned off.
+"""`relscales serve` end to end in headless Chromium (Debian's), with JavaScript turned off
+(and on, for the quick exit's one script).
 
 The server runs in a thread on a free port; the browser is Playwright driving
 /usr/bin/chromium (never a downloaded browser). Skipped, with the reason, when Chromium
@@ -7,6 +8,7 @@ or Playwright is absent.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import re
 import threading
@@ -16,9 +18,11 @@ from typing import Any
 
 import pytest
 
-from relscales.selfassess.server import SelfAssessApp, ServeOptions, make_server
+from relscales.selfassess.questionnaire import load_questionnaire
+from relscales.selfassess.server import CSRF_FIELD, SelfAssessApp, ServeOptions, make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
+
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -73,9 +77,8 @@ def site(saved: Path) -> Iterator[str]:
         thread.join(5)
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(java_script_enabled=False)
+def _new_page(browser: Any, *, javascript: bool) -> Any:
+    context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.console_problems = []  # type: ignore[attr-defined]
@@ -87,8 +90,21 @@ def page(browser: Any) -> Iterator[Any]:
             else None
         ),
     )
+    return page
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    page = _new_page(browser, javascript=False)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def js_page(browser: Any) -> Iterator[Any]:
+    page = _new_page(browser, javascript=True)
+    yield page
+    page.context.close()
 
 
 def _open(page: Any, site: str, name: str) -> None:
@@ -124,17 +140,21 @@ def test_fill_risi_and_read_the_report(page: Any, site: str, saved: Path) -> Non
     page.get_by_role("button", name="See my results").click()
     safety = page.get_by_role("alert")
     expect(safety).to_contain_text("National Domestic Violence Hotline")
-    reading = page.get_by_role(
-        "heading", name=re.compile("Where the insecurity seems to come from")
-    )
-    expect(reading).to_be_visible()
-    assert safety.bounding_box()["y"] < reading.bounding_box()["y"]
-    expect(page.locator("p.finding").first).to_contain_text(re.compile(r"Reading: \w+"))
+    leave = page.get_by_role("link", name="Leave this site quickly")
+    expect(leave).to_be_visible()
+    assert leave.bounding_box()["y"] < safety.bounding_box()["y"]  # the quick exit, then safety
+    first_score = page.get_by_text("Recurrence across partners").first
+    assert safety.bounding_box()["y"] < first_score.bounding_box()["y"]
+    # safety first: no "is it me or the relationship?" reading anywhere on the page
+    body = page.locator("body").inner_text()
+    assert not re.search(r"Reading: (internal|relational|both|neither|indeterminate)\b", body)
     expect(page.get_by_role("navigation", name="Self-assessment")).to_contain_text(
-        "saved on the computer running relscales"
+        "saved in a file on the computer running relscales"
     )
+    page.keyboard.press("End")  # the quick exit stays on screen when scrolled
+    expect(leave).to_be_in_viewport()
     assert len(list(saved.iterdir())) == 1
-    assert page.console_problems == []  # no CSP violation: styles allowed by hash, no scripts
+    assert page.console_problems == []  # no CSP violation: styles allowed by hash
 
 
 def test_invalid_submission_shows_the_problems(page: Any, site: str, saved: Path) -> None:
@@ -171,6 +191,69 @@ def test_invalid_submission_shows_the_problems(page: Any, site: str, saved: Path
     expect(page.get_by_role("navigation", name="Self-assessment")).to_be_visible()
     assert len(list(saved.iterdir())) == 1
     assert page.console_problems == []
+
+
+def _fill_rrss(page: Any, site: str) -> str:
+    """Fill and send the RRSS; return the form's CSRF token."""
+    _open(page, site, "Relationship Reassurance-Seeking Scale")
+    token = page.locator(f"input[name={CSRF_FIELD}]").get_attribute("value")
+    for number in range(1, 13):
+        page.locator(f"#q{number}-2").check()
+    page.get_by_role("button", name="See my results").click()
+    expect(page.get_by_role("navigation", name="Self-assessment")).to_be_visible()
+    return str(token)
+
+
+def _expect_blank(page: Any, site: str) -> None:
+    expect(page).to_have_url(f"{site}/leave")
+    expect(page).to_have_title("New Tab")
+    assert page.locator("body").inner_text().strip() == ""
+    assert page.context.cookies() == []  # Clear-Site-Data took the form cookie
+
+
+def test_quick_exit_without_javascript(page: Any, site: str, saved: Path) -> None:
+    token = _fill_rrss(page, site)
+    assert page.context.cookies() != []
+    page.locator("body").focus()
+    page.keyboard.press("Tab")  # the first stop of the keyboard
+    leave = page.get_by_role("link", name="Leave this site quickly")
+    expect(leave).to_be_focused()
+    page.keyboard.press("Enter")
+    _expect_blank(page, site)
+    # Back: Chromium does not show a no-store POST result again without sending it again
+    # (ERR_CACHE_MISS), and one step further the form comes back empty (autocomplete=off)
+    with contextlib.suppress(sync_api.Error):
+        page.go_back()
+    page.wait_for_timeout(300)
+    expect(page.get_by_role("navigation", name="Self-assessment")).to_have_count(0)
+    expect(page.get_by_text("National Domestic Violence Hotline")).to_have_count(0)
+    page.go_back()
+    expect(page).to_have_url(f"{site}/take/rrss")
+    expect(page.locator("input[type=radio]").first).to_be_visible()
+    expect(page.locator("input[type=radio]:checked")).to_have_count(0)
+    # ...and sent again, it is refused: the cookie its token goes with is gone
+    fields = {x.key: "2" for x in load_questionnaire("rrss").questions} | {CSRF_FIELD: token}
+    again = page.request.post(f"{site}/take/rrss", form=fields, headers={"Origin": site})
+    assert again.status == 403
+    assert len(list(saved.iterdir())) == 1
+    assert page.console_problems == []
+
+
+def test_quick_exit_with_javascript_replaces_the_history_entry(js_page: Any, site: str) -> None:
+    page = js_page
+    _fill_rrss(page, site)
+    page.get_by_role("link", name="Leave this site quickly").click()
+    _expect_blank(page, site)
+    page.go_back()  # the results were replaced: Back leads to the (empty) form before them
+    expect(page).to_have_url(f"{site}/take/rrss")
+    expect(
+        page.get_by_role("heading", name="Relationship Reassurance-Seeking Scale", level=1)
+    ).to_be_visible()
+    expect(page.get_by_role("navigation", name="Self-assessment")).to_have_count(0)
+    expect(page.locator("input[type=radio]:checked")).to_have_count(0)
+    page.go_back()
+    expect(page).to_have_url(f"{site}/")
+    assert page.console_problems == []  # the one script is allowed by its hash
 
 
 class _Attacker(http.server.BaseHTTPRequestHandler):

@@ -89,11 +89,43 @@ def test_take_with_safety_flag_and_save(tmp_path: Path) -> None:
     child.expect_exact("QUESTIONNAIRE REPORT")
     child.expect_exact("A reminder of what your answers raised")
     child.expect_exact("Saved your report to me.html.")
+    child.expect_exact("The saved file holds your answers and your results.")
+    child.expect_exact("could open it and read them.")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     assert os.listdir(tmp_path) == ["me.html"]
     assert "National Domestic Violence Hotline" in (tmp_path / "me.html").read_text("utf-8")
+
+
+def test_take_with_the_safety_questions_skipped(tmp_path: Path) -> None:
+    child = _spawn(["risi"], tmp_path)
+    child.expect_exact("The last few statements ask about your safety.")  # instructions
+    for number in range(1, 58):
+        if number == 51:
+            child.expect_exact("The next 7 questions ask about your safety with your partner.")
+            child.expect_exact("You can skip any of them")
+        child.expect_exact(f"Question {number} of 57")
+        child.expect_exact("> ")
+        child.sendline("s" if number > 50 else "1")
+    child.expect_exact("That was the last question: 50 answered, 7 skipped")
+    child.expect_exact("> ")
+    child.sendline("")
+    child.expect_exact("Before your results, please read this.")
+    child.expect_exact("Safety could not be checked: you skipped some of the questions about")
+    child.expect_exact("National Domestic Violence Hotline: 1-800-799-7233")
+    child.expect_exact("Local emergency services")
+    child.expect_exact("Press Enter to see your results.")
+    assert "QUESTIONNAIRE REPORT" not in child.before  # nothing of the report yet
+    child.sendline("")
+    child.expect_exact("QUESTIONNAIRE REPORT")
+    child.expect_exact("A reminder (it is also at the top):")
+    child.expect_exact("Safety could not be checked")
+    child.expect_exact("Nothing was saved.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert os.listdir(tmp_path) == []
 
 
 def test_take_quit_and_interrupt(tmp_path: Path) -> None:

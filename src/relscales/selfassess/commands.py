@@ -173,6 +173,10 @@ def serve(
         echo("Nothing is stored: answers live only in the page and in this process's memory.")
     else:
         echo(f"Each submission is saved as a JSON file in {save_dir}")
+        echo(
+            "Each file holds a person's answers and results: anyone who can use this "
+            "computer, or reach that folder, could read them."
+        )
     echo("Press Ctrl-C to stop.")
     if on_ready is not None:
         on_ready(server)

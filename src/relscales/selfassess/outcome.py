@@ -23,11 +23,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RESPONDENT",
+    "SAFETY_UNCHECKED",
+    "SAVED_FILE_NOTE",
     "SAVE_FORMATS",
+    "FlagNotice",
     "RaisedFlag",
     "ReportFormat",
+    "SafetyCheck",
     "raised_flags",
     "render_report",
+    "safety_check",
     "save_format",
     "score_answers",
     "submission_record",
@@ -49,6 +54,19 @@ SAVE_FORMATS: dict[str, Literal["html", "md", "txt", "json"]] = {
     ".json": "json",
 }
 """``--save`` suffix -> what is written."""
+
+SAVED_FILE_NOTE = (
+    "The saved file holds your answers and your results. Anyone who can use this computer, "
+    "or reach its files, could open it and read them."
+)
+"""Said whenever a self-assessment is saved (``take --save``, ``serve --save``)."""
+
+SAFETY_UNCHECKED = (
+    "Safety could not be checked: you skipped some of the questions about your safety, so "
+    "these results cannot tell whether you are safe with your partner. That is all right. "
+    "If you ever do not feel safe, help is there:"
+)
+"""Said before the report when the safety questions were skipped (with the resources)."""
 
 
 def save_format(path: Path) -> Literal["html", "md", "txt", "json"]:
@@ -86,8 +104,9 @@ def save_format(path: Path) -> Literal["html", "md", "txt", "json"]:
 def score_answers(questionnaire: Questionnaire, answers: Mapping[str, float | None]) -> ScoreResult:
     """Score one respondent's answers (question key -> code, ``None`` = no answer).
 
-    The result carries a standard error for every score and profile axis levels
-    (``details``), intervals and counts, as the report needs.
+    The result carries every score's interval and the profile axis levels (``details``:
+    ``<score>.ci_low``, ``<score>.ci_high``), the interval columns and counts, as the
+    report needs.
 
     Examples
     --------
@@ -135,8 +154,8 @@ def render_report(
 
 
 @dataclass(frozen=True, slots=True)
-class RaisedFlag:
-    """A flag the answers raised, with its message and where to get help.
+class FlagNotice:
+    """A flag to tell the respondent about, with its message and where to get help.
 
     Attributes
     ----------
@@ -146,6 +165,12 @@ class RaisedFlag:
         Its message in the respondent's language (else the instrument's first).
     resources
         ``"name: contact, url"`` lines for the locale, then the default ones.
+    safety
+        Whether the flag governs safety
+        (:func:`~relscales.selfassess.questionnaire.safety_flag_ids`).
+    state
+        ``raised``, or ``unknown`` when some of its questions were skipped and none
+        raised it.
     """
 
     instrument: str
@@ -154,6 +179,12 @@ class RaisedFlag:
     severity: str
     message: str
     resources: tuple[str, ...]
+    safety: bool = False
+    state: Literal["raised", "unknown"] = "raised"
+
+
+RaisedFlag = FlagNotice
+"""The former name of :class:`FlagNotice` (every flag it described was raised)."""
 
 
 def _resource(name: str, contact: str | None, url: str | None) -> str:
@@ -161,18 +192,23 @@ def _resource(name: str, contact: str | None, url: str | None) -> str:
     return f"{name}: {', '.join(ways)}" if ways else name
 
 
-def raised_flags(
-    questionnaire: Questionnaire, result: ScoreResult, *, locale: str = "en-US"
-) -> list[RaisedFlag]:
-    """Return the flags raised for the respondent, urgent ones first."""
+def _notices(questionnaire: Questionnaire, result: ScoreResult, locale: str) -> list[FlagNotice]:
+    """Every flag that is raised, and every safety flag that is unknown."""
     from relscales.selfassess.questionnaire import pick_language
 
     names = result.metadata.get("reading_columns", {})
-    out: list[RaisedFlag] = []
+    safety = questionnaire.safety_flags
+    out: list[FlagNotice] = []
     for comp in questionnaire.compiled:
         for flag in comp.flags:
             column = names.get(comp.id, {}).get(f"flag_{flag.id}", f"flag_{flag.id}")
-            if result.columns[column][0] is not True:
+            value = result.columns[column][0]
+            governs = (comp.id, flag.id) in safety
+            if value is True:
+                state: Literal["raised", "unknown"] = "raised"
+            elif value is None and governs:
+                state = "unknown"
+            else:
                 continue
             spec = flag.spec
             message = spec.message[pick_language(list(spec.message), questionnaire.language)]
@@ -180,10 +216,83 @@ def raised_flags(
             chosen += [r for r in spec.resources.get("default", ()) if r not in chosen]
             lines = tuple(_resource(r.name, r.contact, r.url) for r in chosen)
             out.append(
-                RaisedFlag(comp.id, spec.id, spec.name or spec.id, spec.severity, message, lines)
+                FlagNotice(
+                    comp.id,
+                    spec.id,
+                    spec.name or spec.id,
+                    spec.severity,
+                    message,
+                    lines,
+                    safety=governs,
+                    state=state,
+                )
             )
     order = {"urgent": 0, "concern": 1, "info": 2}
-    return sorted(out, key=lambda f: order.get(f.severity, 3))
+    return sorted(out, key=lambda f: (not f.safety, order.get(f.severity, 3)))
+
+
+def raised_flags(
+    questionnaire: Questionnaire, result: ScoreResult, *, locale: str = "en-US"
+) -> list[FlagNotice]:
+    """Return the flags raised for the respondent: safety first, then urgent ones first."""
+    return [f for f in _notices(questionnaire, result, locale) if f.state == "raised"]
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyCheck:
+    """What the shell must say before any result.
+
+    Attributes
+    ----------
+    raised
+        Every raised flag, safety flags first.
+    unchecked
+        Safety flags that could not be checked because their questions were skipped.
+    """
+
+    raised: tuple[FlagNotice, ...] = ()
+    unchecked: tuple[FlagNotice, ...] = ()
+
+    @property
+    def safety_first(self) -> bool:
+        """True when a safety flag is raised: then no source reading is shown anywhere."""
+        return any(f.safety for f in self.raised)
+
+    @property
+    def unchecked_resources(self) -> tuple[str, ...]:
+        """The resources of the unchecked safety flags, without repeats."""
+        out: list[str] = []
+        for flag in self.unchecked:
+            out += [r for r in flag.resources if r not in out]
+        return tuple(out)
+
+    def __bool__(self) -> bool:
+        return bool(self.raised or self.unchecked)
+
+
+def safety_check(
+    questionnaire: Questionnaire, result: ScoreResult, *, locale: str = "en-US"
+) -> SafetyCheck:
+    """Return the raised flags and the unchecked safety flags of the respondent.
+
+    Examples
+    --------
+    >>> from relscales.selfassess.questionnaire import load_questionnaire
+    >>> q = load_questionnaire("risi")
+    >>> answers = {x.key: 1.0 for x in q.questions}
+    >>> check = safety_check(q, score_answers(q, {**answers, "risi.sf_fear": None}))
+    >>> check.safety_first, [f.id for f in check.unchecked]
+    (False, ['safety'])
+    >>> check.unchecked_resources
+    ('National Domestic Violence Hotline: 1-800-799-7233', 'Local emergency services')
+    >>> safety_check(q, score_answers(q, {**answers, "risi.sf_fear": 4.0})).safety_first
+    True
+    """
+    notices = _notices(questionnaire, result, locale)
+    return SafetyCheck(
+        raised=tuple(f for f in notices if f.state == "raised"),
+        unchecked=tuple(f for f in notices if f.state == "unknown"),
+    )
 
 
 def _plain(value: Any) -> Any:

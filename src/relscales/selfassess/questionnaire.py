@@ -32,6 +32,8 @@ __all__ = [
     "complete_languages",
     "load_questionnaire",
     "pick_language",
+    "safety_flag_ids",
+    "safety_intro",
     "takeable",
 ]
 
@@ -165,6 +167,89 @@ class Questionnaire:
             if question.key == key:
                 return question
         raise KeyError(key)
+
+    @property
+    def safety_flags(self) -> frozenset[tuple[str, str]]:
+        """``(instrument, flag)`` ids of the flags that govern safety (:func:`safety_flag_ids`)."""
+        return safety_flag_ids(self.compiled, self.battery)
+
+    @property
+    def safety_questions(self) -> tuple[Question, ...]:
+        """The questions a safety flag reads (the RISI's safety screen), in order.
+
+        Empty when nothing here screens for safety.
+
+        Examples
+        --------
+        >>> q = load_questionnaire("risi")
+        >>> [x.number for x in q.safety_questions]
+        [51, 52, 53, 54, 55, 56, 57]
+        >>> load_questionnaire("rrss").safety_questions
+        ()
+        """
+        keys: set[str] = set()
+        for comp in self.compiled:
+            for flag in comp.flags:
+                items = flag.spec.when.items
+                if (comp.id, flag.id) in self.safety_flags and items:
+                    keys.update(f"{comp.id}.{item}" for item in items)
+        return tuple(q for q in self.questions if q.key in keys)
+
+
+def safety_flag_ids(
+    compiled: Sequence[CompiledInstrument], battery: CompiledBattery | None = None
+) -> frozenset[tuple[str, str]]:
+    """Return ``(instrument id, flag id)`` of every flag that governs safety.
+
+    A flag governs safety when a profile is ``gated_by`` it (its reading turns
+    ``safety-first`` when it is raised), in an instrument or in the battery, or when its
+    severity is ``urgent``. Such a flag is shown before anything else when raised, and
+    said plainly to be unchecked when its questions were skipped.
+
+    Examples
+    --------
+    >>> from relscales.instruments.loader import load_instrument
+    >>> from relscales.scoring.compile import compile_instrument
+    >>> sorted(safety_flag_ids([compile_instrument(load_instrument("risi"))]))
+    [('risi', 'safety')]
+    """
+    out: set[tuple[str, str]] = set()
+    for comp in compiled:
+        for profile in comp.profiles:
+            out.update((comp.id, flag) for flag in profile.gated_by)
+        out.update((comp.id, f.id) for f in comp.flags if f.spec.severity == "urgent")
+    if battery is not None:
+        for profile in battery.profiles:
+            for name in profile.gated_by:
+                instrument, _, flag = name.partition(".")
+                out.add((instrument, flag))
+    return frozenset(out)
+
+
+def safety_intro(questionnaire: Questionnaire) -> str | None:
+    """Return the note shown before the first safety question (``None``: no safety screen).
+
+    Examples
+    --------
+    >>> from relscales.selfassess.questionnaire import load_questionnaire
+    >>> safety_intro(load_questionnaire("risi"))[:58]
+    'The next 7 questions ask about your safety with your partn'
+    """
+    questions = questionnaire.safety_questions
+    if not questions:
+        return None
+    numbers = [q.number for q in questions]
+    contiguous = numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    what = (
+        f"The next {len(numbers)} questions ask"
+        if contiguous and len(numbers) > 1
+        else "Some of the next questions ask"
+    )
+    return (
+        f"{what} about your safety with your partner. Answer them only if it feels safe to "
+        "do so. You can skip any of them; your results will then say that safety could not "
+        "be checked."
+    )
 
 
 def complete_languages(instrument: Instrument) -> list[str]:

@@ -13,16 +13,22 @@ Security measures (docs/self-assessment.md explains each):
   (``SameSite=Strict``, ``HttpOnly``) under a per-process secret (double submit), and a
   POST whose ``Origin`` (or ``Referer``) is another site is refused with 403;
 - request bodies over :data:`MAX_BODY` bytes are refused (413) before they are read;
-- a strict Content-Security-Policy (no scripts at all; styles from the app itself or
-  by hash), ``X-Content-Type-Options``, ``X-Frame-Options``, ``Referrer-Policy``,
-  ``Cache-Control: no-store``;
+- a strict Content-Security-Policy (one script only, the quick exit's, allowed by its
+  hash; styles from the app itself or by hash), ``X-Content-Type-Options``,
+  ``X-Frame-Options``, ``Referrer-Policy``, ``Cache-Control: no-store``;
 - every value in a page is HTML-escaped (Jinja autoescape);
 - answers are never logged, and nothing is written unless ``--save DIR`` was given.
+
+Every page has a "Leave this site quickly" link to ``/leave``: a neutral blank page
+sent with ``Clear-Site-Data`` (cache, cookies, storage), so that the browser keeps
+nothing of the app. With JavaScript on, the link replaces the current history entry
+(``location.replace``), so the Back button does not return to the page it left.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime
 import hashlib
 import hmac
@@ -49,13 +55,16 @@ from relscales.selfassess.questionnaire import (
     Questionnaire,
     TakeableEntry,
     load_questionnaire,
+    safety_intro,
     takeable,
 )
 
 __all__ = [
     "CSRF_COOKIE",
     "CSRF_FIELD",
+    "LEAVE_PATH",
     "MAX_BODY",
+    "QUICK_EXIT_SCRIPT",
     "Response",
     "SelfAssessApp",
     "ServeOptions",
@@ -79,7 +88,23 @@ _STYLE_ATTR = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORE
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
-STATIC = {"/static/selfassess.css": (HERE / "static" / "selfassess.css", "text/css; charset=utf-8")}
+STATIC = {
+    f"/static/{name}": (HERE / "static" / name, "text/css; charset=utf-8")
+    for name in ("selfassess.css", "shell.css")
+}
+
+LEAVE_PATH = "/leave"
+"""The quick exit: a neutral blank page that clears what the browser kept of the app."""
+
+QUICK_EXIT_SCRIPT = (
+    'document.querySelectorAll("a[data-quick-exit]").forEach(function (link) {'
+    ' link.addEventListener("click", function (event) {'
+    " event.preventDefault(); document.body.textContent = '';"
+    " window.location.replace(link.href); }); });"
+)
+"""The only script of the app: the quick-exit link replaces the current history entry,
+so that Back does not lead to the page it left (and the page is emptied at once). It is
+allowed by its SHA-256 hash; without JavaScript the link works as a plain link."""
 
 BASE_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Content-Type-Options", "nosniff"),
@@ -97,6 +122,36 @@ DEFAULT_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
+"""The policy of everything without a script (stylesheets, raw errors)."""
+
+
+def _sha256_source(text: str) -> str:
+    value = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+    return f"'sha256-{value}'"
+
+
+PAGE_CSP = f"{DEFAULT_CSP}; script-src {_sha256_source(QUICK_EXIT_SCRIPT)}"
+"""The policy of the app's pages: :data:`DEFAULT_CSP` plus the quick-exit script by hash."""
+
+LEAVE_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+"""The policy of the blank quick-exit page: nothing at all."""
+
+LEAVE_PAGE = (
+    b'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    b'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+    b'<meta name="color-scheme" content="light dark">\n'
+    b"<title>New Tab</title>\n</head>\n<body></body>\n</html>\n"
+)
+"""A neutral empty page: nothing on it says what was open before."""
+
+LEAVE_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Clear-Site-Data", '"cache", "cookies", "storage"'),
+    ("Referrer-Policy", "no-referrer"),
+    # for browsers without Clear-Site-Data: at least the form cookie goes
+    ("Set-Cookie", f"{CSRF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
+)
+"""What ``/leave`` sends besides :data:`BASE_HEADERS` (whose ``Referrer-Policy`` it
+overrides)."""
 
 
 def is_loopback(host: str) -> bool:
@@ -166,18 +221,13 @@ class ServeOptions:
 
 
 def _style_csp(document: str) -> str:
-    """Return a CSP that allows exactly the inline styles of ``document``, by hash."""
-
-    def digest(text: str) -> str:
-        value = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
-        return f"'sha256-{value}'"
-
+    """Return the page CSP, allowing exactly the inline styles of ``document``, by hash."""
     sources = ["'self'"]
-    sources += sorted({digest(m) for m in _STYLE_ELEMENT.findall(document)})
+    sources += sorted({_sha256_source(m) for m in _STYLE_ELEMENT.findall(document)})
     attributes = {html.unescape(a or b) for a, b in _STYLE_ATTR.findall(document)}
     if attributes:
-        sources += ["'unsafe-hashes'", *sorted(digest(a) for a in attributes)]
-    return DEFAULT_CSP.replace("style-src 'self'", "style-src " + " ".join(sources))
+        sources += ["'unsafe-hashes'", *sorted(_sha256_source(a) for a in attributes)]
+    return PAGE_CSP.replace("style-src 'self'", "style-src " + " ".join(sources))
 
 
 class SelfAssessApp:
@@ -240,10 +290,11 @@ class SelfAssessApp:
         context = {
             "saving": self.options.save_dir is not None,
             "lang": ctx.pop("lang", None) or self.options.language or "en",
+            "quick_exit_script": QUICK_EXIT_SCRIPT,
             **ctx,
         }
         body = self.env.get_template(template).render(**context)
-        return Response(status, body.encode("utf-8"), headers=tuple(headers))
+        return Response(status, body.encode("utf-8"), headers=tuple(headers), csp=PAGE_CSP)
 
     def _message(self, status: int, title: str, text: str, **ctx: Any) -> Response:
         return self._page("message.html.j2", status, title=title, text=text, **ctx)
@@ -281,6 +332,10 @@ class SelfAssessApp:
             return Response(200, file.read_bytes(), kind)
         if path == "/favicon.ico":  # browsers ask; there is none, and a 404 is noise
             return Response(HTTPStatus.NO_CONTENT, content_type="image/x-icon")
+        if path == LEAVE_PATH:
+            if method not in ("GET", "HEAD"):
+                return self._not_allowed("GET, HEAD")
+            return self.leave()
         if path == "/":
             if method not in ("GET", "HEAD"):
                 return self._not_allowed("GET, HEAD")
@@ -303,7 +358,15 @@ class SelfAssessApp:
         response = self._message(
             HTTPStatus.METHOD_NOT_ALLOWED, "Not allowed", "This page cannot be used that way."
         )
-        return Response(response.status, response.body, headers=(("Allow", allow),))
+        return dataclasses.replace(response, headers=(("Allow", allow),))
+
+    def leave(self) -> Response:
+        """Answer the quick exit: a blank page.
+
+        The browser is told to drop the app's cache, cookies and storage, and to send no
+        referrer from it.
+        """
+        return Response(HTTPStatus.OK, LEAVE_PAGE, headers=LEAVE_HEADERS, csp=LEAVE_CSP)
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -352,6 +415,8 @@ class SelfAssessApp:
             problems=[q.question(key) for key in errors],
             chosen_lang=language or "",
             lang=q.language,
+            safety_intro=safety_intro(q),
+            safety_first_key=q.safety_questions[0].key if q.safety_questions else "",
         )
 
     def _same_origin(self, head: Mapping[str, str]) -> bool:
@@ -418,23 +483,45 @@ class SelfAssessApp:
         return self.report(q, answers)
 
     def report(self, q: Questionnaire, answers: Mapping[str, float | None]) -> Response:
-        """Score the answers and show the person report (saving a record when asked)."""
-        from relscales.selfassess.outcome import render_report, score_answers, submission_record
+        """Score the answers and show the person report (saving a record when asked).
+
+        The report's own first section is any raised flag, or that safety could not be
+        checked (a page has no scrollback, so unlike ``take`` the shell does not repeat
+        it). Around it the shell adds the quick exit at the top and, after the report,
+        where the answers went.
+        """
+        from relscales.selfassess.outcome import (
+            render_report,
+            safety_check,
+            score_answers,
+            submission_record,
+        )
 
         result = score_answers(q, answers)
+        check = safety_check(q, result, locale=self.options.locale)
         document = render_report(q, result, "html", locale=self.options.locale)
         stored = "Nothing was stored: when you close this page, your answers are gone."
         if self.options.save_dir is not None:
             record = submission_record(q, answers, result, via="serve")
             try:
                 self._save(self.options.save_dir, q, record)
-                stored = "Your answers and results were saved on the computer running relscales."
+                stored = (
+                    "Your answers and results were saved in a file on the computer running "
+                    "relscales. Anyone who can use that computer, or reach its files, could "
+                    "read them."
+                )
             except (RelscalesError, OSError) as exc:
                 sys.stderr.write(f"relscales serve: could not save a submission: {exc}\n")
                 stored = "Your answers could NOT be saved (the folder is not writable)."
-        nav = self.env.get_template("report_nav.html.j2").render(stored=stored, q=q)
-        # after the report, so that a flag and its resources stay the first thing on the page
-        document = document.replace("</body>", nav + "</body>", 1)
+        top = self.env.get_template("quick_exit.html.j2").render()
+        nav = self.env.get_template("report_nav.html.j2").render(
+            stored=stored, q=q, safety_first=check.safety_first, quick_exit_script=QUICK_EXIT_SCRIPT
+        )
+        link = '<link rel="stylesheet" href="/static/shell.css">\n'
+        document = _insert(document, _HEAD_END, link, before=True)
+        # the quick exit first of all; any flag stays the first thing of the report itself
+        document = _insert(document, _BODY_START, top, before=False)
+        document = _insert(document, _BODY_END, nav, before=True)
         return Response(200, document.encode("utf-8"), csp=_style_csp(document))
 
     def _save(self, folder: Path, q: Questionnaire, record: Mapping[str, Any]) -> Path:
@@ -448,6 +535,20 @@ class SelfAssessApp:
         with self._lock:
             self.saved += 1
         return target
+
+
+_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+_BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+_BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
+
+
+def _insert(document: str, where: re.Pattern[str], text: str, *, before: bool) -> str:
+    """Put ``text`` before or after the first match of ``where`` (at the end without one)."""
+    match = where.search(document)
+    if match is None:
+        return document + text
+    at = match.start() if before else match.end()
+    return document[:at] + text + document[at:]
 
 
 def validate_answers(
@@ -509,6 +610,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _respond(self, response: Response, *, head_only: bool = False) -> None:
         self._csp = response.csp
+        self._own = frozenset(name.lower() for name, _ in response.headers)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
@@ -519,10 +621,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     def end_headers(self) -> None:
-        """Add the security headers to every response, errors included."""
+        """Add the security headers to every response, errors included.
+
+        A header the response sets itself (``/leave``'s ``Referrer-Policy``) replaces the
+        base one.
+        """
+        own: frozenset[str] = getattr(self, "_own", frozenset())
         self.send_header("Content-Security-Policy", getattr(self, "_csp", DEFAULT_CSP))
         for name, value in BASE_HEADERS:
-            self.send_header(name, value)
+            if name.lower() not in own:
+                self.send_header(name, value)
+        self._csp, self._own = DEFAULT_CSP, frozenset()  # not carried to the next response
         super().end_headers()
 
     def _headers(self) -> dict[str, str]:

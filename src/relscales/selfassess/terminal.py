@@ -17,14 +17,16 @@ from pathlib import Path
 from typing import Literal
 
 from relscales.selfassess.outcome import (
-    RaisedFlag,
-    raised_flags,
+    SAFETY_UNCHECKED,
+    SAVED_FILE_NOTE,
+    SafetyCheck,
     render_report,
+    safety_check,
     save_format,
     score_answers,
     submission_record,
 )
-from relscales.selfassess.questionnaire import Question, Questionnaire
+from relscales.selfassess.questionnaire import Question, Questionnaire, safety_intro
 from relscales.selfassess.session import Session
 
 __all__ = ["HELP", "run_take", "save_result"]
@@ -116,7 +118,9 @@ def _intro(view: _View, questionnaire: Questionnaire, saving: Path | None) -> No
     if saving is None:
         view.para("Your answers stay on this computer; nothing is saved.")
     else:
-        view.para(f"At the end your report is saved to {saving} on this computer.")
+        view.para(
+            f"At the end your report is saved to {saving} on this computer. {SAVED_FILE_NOTE}"
+        )
     for notice in q.notices:
         view.para(notice)
     view.say("")
@@ -134,15 +138,21 @@ def _section(view: _View, questionnaire: Questionnaire, index: int) -> None:
         view.para(section.instructions)
 
 
-def _flags(view: _View, flags: list[RaisedFlag], heading: str) -> None:
+def _flags(view: _View, check: SafetyCheck, heading: str) -> None:
+    """Show the raised flags with their resources, and say when safety was not checked."""
     rule = "*" * min(view.width, 78)
     view.say("")
     view.say(rule)
     view.para(heading)
-    for flag in flags:
+    for flag in check.raised:
         view.say("")
         view.para(flag.message)
         for resource in flag.resources:
+            view.say(f"  - {resource}")
+    if check.unchecked:
+        view.say("")
+        view.para(SAFETY_UNCHECKED)
+        for resource in check.unchecked_resources:
             view.say(f"  - {resource}")
     view.say(rule)
 
@@ -211,6 +221,9 @@ def _ask_all(
     say = view.say
     shown: int | None = None
     sections_shown: set[int] = set()
+    safety = questionnaire.safety_questions
+    intro = safety_intro(questionnaire)
+    intro_shown = False
     while not session.finished:
         question = session.current
         if session.position != shown:
@@ -220,6 +233,10 @@ def _ask_all(
                 if question.section not in sections_shown:
                     sections_shown.add(question.section)
                     _section(view, questionnaire, question.section)
+                if intro and not intro_shown and question == safety[0]:
+                    intro_shown = True
+                    view.say("")
+                    view.para(intro + " To skip, type s; to stop, type q: nothing is saved then.")
                 view.question(session, question)
             shown = session.position
         try:
@@ -248,9 +265,9 @@ def _finish(
     say = view.say
     answers = session.answers()
     result = score_answers(questionnaire, answers)
-    flags = raised_flags(questionnaire, result, locale=locale)
-    if flags:  # before the report, and on its own: the report is long and scrolls
-        _flags(view, flags, "Before your results, please read this.")
+    check = safety_check(questionnaire, result, locale=locale)
+    if check:  # before the report, and on its own: the report is long and scrolls
+        _flags(view, check, "Before your results, please read this.")
         try:
             ask("Press Enter to see your results. ")
         except EOFError:
@@ -258,13 +275,25 @@ def _finish(
     view.say("")
     say(render_report(questionnaire, result, "txt", locale=locale).rstrip("\n"))
     view.say("")
-    if flags:  # and again at the end, where the terminal stops
-        _flags(view, flags, "A reminder of what your answers raised (it is also at the top):")
-    if save is None or fmt is None:
-        view.para(
-            "Nothing was saved. To keep a report, take the questionnaire with --save FILE "
-            "(.html, .md, .txt or .json)."
+    if check:  # and again at the end, where the terminal stops
+        heading = (
+            "A reminder of what your answers raised (it is also at the top):"
+            if check.raised
+            else "A reminder (it is also at the top):"
         )
+        _flags(view, check, heading)
+    if save is None or fmt is None:
+        if check.safety_first:
+            # no invitation to keep a report: someone else may see it; and the scrollback
+            view.para(
+                "Nothing was saved. Other people who use this computer could scroll back "
+                "through this window: close it when you are done."
+            )
+        else:
+            view.para(
+                "Nothing was saved. To keep a report, take the questionnaire with --save FILE "
+                "(.html, .md, .txt or .json)."
+            )
         return
     if fmt == "json":
         record = submission_record(questionnaire, answers, result, via="take")
@@ -272,4 +301,4 @@ def _finish(
     else:
         text = render_report(questionnaire, result, fmt, locale=locale)
     save_result(save, text)
-    view.para(f"Saved your report to {save}.")
+    view.para(f"Saved your report to {save}. {SAVED_FILE_NOTE}")
