@@ -1,31 +1,42 @@
-"""A simulation study of the accuracy of RISI's ``insecurity_source`` reading.
+"""A simulation study of RISI's intervals and its ``insecurity_source`` reading.
 
-Respondents are generated from a known latent model, so each one's TRUE region is known:
+Respondents are generated from a known item response model, scored by the real engine on
+the bundled RISI, and each interval and reading is compared with the truth.
 
-- two latent traits, internal pattern and relationship signal, standard normal with
-  correlation .3;
-- each facet of the ``internal_pattern`` (``relationship_signal``) composite is a latent
-  facet value ``eta = 0.8 * trait + 0.6 * unique`` (standardized loading .8 on its trait);
-- each item is ``eta + sigma * noise``, cut into the 1-5 answers by thresholds at
-  (-1.2, -0.4, 0.4, 1.2) x its total SD (so every noise level uses the categories alike);
-  reverse-keyed items are answered at the other end (6 - keyed); 2% of answers are missing
-  at random, so a few respondents have a facet below ``min_answered`` (a missing reading);
-- the item-level noise ``sigma`` sets the reliability: item loadings on their facet of
-  1 / sqrt(1 + sigma^2), facet alphas of about .70 (high noise) to .86 (low noise).
+Items follow Samejima's graded response model with 5 categories: discrimination
+``a ~ U(1, 2.5)``, location ``b ~ N(0.8, 0.5)`` and category thresholds ``b + STEPS``, drawn
+once per item. An item's keyed answer is generated from its facet's latent value ``eta``;
+RISI's reverse-keyed items are answered ``6 - x`` and relscales keys them back. Two models
+of the facets:
 
-A respondent's TRUE composite is the score expected from their latent facet values with the
-item noise averaged out, which is analytic: an item's expected answer given ``eta`` is
-``1 + sum_k Phi((eta - tau_k) / sigma)``, and the composite is the mean over facets of the
-facet means. The TRUE region is the side of the cut (3) each true composite falls on.
+- **reflective**: the facets load one factor each. Two traits (internal pattern,
+  relationship signal), standard normal with correlation .3; each facet's
+  ``eta = 0.9 trait + sqrt(.19) unique``;
+- **formative** (heterogeneous): each facet is a distinct marker with its own true level.
+  Internal-pattern facets ``eta ~ N(0, 1)`` independently; each relationship-signal facet
+  independently from the mixture ``20% N(1.2, .7) / 80% N(-0.8, .7)`` (most relationships
+  show a given signal little, some clearly).
+
+Behaviour items (not read by the profile) come from a behaviour level correlated .5 with the
+internal pattern; every safety item is answered 1, so the safety flag is not raised and the
+safety screen marker is low. 2% of answers are missing at random, so some facets rest on 2
+or 3 answers (and a few respondents have no reading).
+
+A facet's TRUE score is its expected mean given ``eta`` (exact, from the category
+probabilities: ``E[x | eta] = 1 + sum_k P(x > k | eta)``); a composite's true score is the
+mean of the true scores of the facets it was computed from. The TRUE region: x high when
+the true internal-pattern composite is above 3; y (``rule: any``) high when any true
+relationship-signal facet is above 3, else low.
 
 Run ``python tests/unit/test_profile_simulation.py`` to print the table that
-docs/methods.md ("Readings: profiles and flags") reports.
+docs/methods.md ("Simulation study") reports.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,20 +45,33 @@ from numpy.typing import NDArray
 
 from relscales.scoring.compile import CompiledInstrument
 from relscales.scoring.engine import ScoreOptions, _compile, score_compiled
-from relscales.scoring.readings import INDETERMINATE
+from relscales.scoring.readings import INDETERMINATE, SAFETY_FIRST
+
+FloatArray = NDArray[np.float64]
 
 N_RESPONDENTS = 4000
-SEED = 20240917
-TRAIT_CORRELATION = 0.3
-FACET_LOADING = 0.8
-THRESHOLDS = np.array([-1.2, -0.4, 0.4, 1.2])
-MISSING_RATE = 0.02
+SEED = 20251203
 CUT = 3.0
-NOISE_LEVELS = {"high": 1.15, "medium": 0.9, "low": 0.65}
-"""Item noise SD (latent facet SD = 1) per noise level."""
+LOW, HIGH = 1.0, 5.0
+MISSING_RATE = 0.02
+STEPS = np.array([-1.5, -0.5, 0.5, 1.5])
+"""Category thresholds of an item around its location (5 categories)."""
+TRAIT_CORRELATION = 0.3
+FACET_LOADING = 0.9
+MIXTURE = (0.2, (1.2, 0.7), (-0.8, 0.7))
+"""Formative relationship facets: share, (mean, SD) of the raised part, (mean, SD) of the rest."""
 
-REGIONS = {"low-low": "neither", "high-low": "internal", "low-high": "relational"}
-REGIONS["high-high"] = "both"
+INTERNAL = "internal_pattern"
+RELATIONAL = "relationship_signal"
+COMPOSITES = (INTERNAL, RELATIONAL)
+PROFILE = "insecurity_source"
+REGIONS = {
+    ("low", "low"): "neither",
+    ("high", "low"): "internal",
+    ("low", "high"): "relational",
+    ("high", "high"): "both",
+}
+MODELS = ("reflective", "formative")
 
 
 @functools.cache
@@ -55,188 +79,243 @@ def risi() -> CompiledInstrument:
     return _compile("risi", ())
 
 
-def _facets(composite_id: str) -> list[tuple[str, tuple[str, ...]]]:
+def facets(composite_id: str) -> list[tuple[str, tuple[str, ...]]]:
+    """``(facet id, its item ids)`` for each part of a RISI composite, in order."""
     spec = risi().instrument.spec
     subscales = {sub.id: sub for sub in spec.subscales}
     composite = next(c for c in spec.composites if c.id == composite_id)
     return [(part.score, tuple(subscales[part.score].items)) for part in composite.parts]
 
 
-def _phi(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    from scipy.special import ndtr  # the standard normal distribution function
+@dataclass(frozen=True)
+class Items:
+    """Graded response model parameters of ``k`` items: ``a (k,)`` and thresholds ``(k, 4)``."""
 
-    return np.asarray(ndtr(x), dtype=np.float64)
+    a: FloatArray
+    thresholds: FloatArray
+
+    @classmethod
+    def draw(cls, k: int, rng: np.random.Generator) -> Items:
+        a = rng.uniform(1.0, 2.5, k)
+        b = rng.normal(0.8, 0.5, k)
+        return cls(a, b[:, None] + STEPS)
+
+    def exceed(self, eta: FloatArray) -> FloatArray:
+        """``P(x > c | eta)`` for c = 1..4: shape ``(n, k, 4)``."""
+        logits = self.a[None, :, None] * (eta[:, None, None] - self.thresholds[None])
+        return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)
+
+    def expected_mean(self, eta: FloatArray) -> FloatArray:
+        """The true facet score: the expected mean of the keyed answers given ``eta``."""
+        return 1.0 + self.exceed(eta).sum(axis=2).mean(axis=1)
+
+    def answers(self, eta: FloatArray, rng: np.random.Generator) -> FloatArray:
+        """Keyed answers 1-5, ``(n, k)``: one draw from the category probabilities."""
+        exceed = self.exceed(eta)
+        u = rng.random(exceed.shape[:2])
+        return 1.0 + (u[:, :, None] < exceed).sum(axis=2)
 
 
-def expected_answer(eta: NDArray[np.float64], sigma: float) -> NDArray[np.float64]:
-    """Expected keyed answer (1-5) given the latent facet value: no item noise left."""
-    tau = THRESHOLDS * math.sqrt(1.0 + sigma**2)
-    return 1.0 + _phi((eta[..., None] - tau) / sigma).sum(axis=-1)
-
-
-def keyed_answers(eta: NDArray[np.float64], sigma: float, rng: np.random.Generator, k: int) -> Any:
-    """``k`` keyed answers (1-5) per respondent: the facet value plus item noise, cut."""
-    tau = THRESHOLDS * math.sqrt(1.0 + sigma**2)
-    latent = eta[:, None] + sigma * rng.standard_normal((eta.shape[0], k))
-    return 1 + (latent[:, :, None] > tau).sum(axis=2)
-
-
-def cronbach_alpha(x: NDArray[np.float64]) -> float:
-    k = x.shape[1]
-    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1)))
+def latent(model: str, n: int, rng: np.random.Generator) -> dict[str, FloatArray]:
+    """Each profile facet's latent value (facet id -> ``(n,)``), plus ``_behaviour``."""
+    internal, relational = facets(INTERNAL), facets(RELATIONAL)
+    out: dict[str, FloatArray] = {}
+    if model == "reflective":
+        cov = [[1.0, TRAIT_CORRELATION], [TRAIT_CORRELATION, 1.0]]
+        traits = rng.multivariate_normal([0.0, 0.0], cov, size=n)
+        unique = math.sqrt(1.0 - FACET_LOADING**2)
+        for axis, parts in enumerate((internal, relational)):
+            for facet, _ in parts:
+                out[facet] = FACET_LOADING * traits[:, axis] + unique * rng.standard_normal(n)
+        level = traits[:, 0]
+    elif model == "formative":
+        for facet, _ in internal:
+            out[facet] = rng.standard_normal(n)
+        share, (m1, s1), (m0, s0) = MIXTURE
+        for facet, _ in relational:
+            raised = rng.random(n) < share
+            out[facet] = np.where(raised, rng.normal(m1, s1, n), rng.normal(m0, s0, n))
+        level = np.mean([out[f] for f, _ in internal], axis=0)
+        level = level / level.std()
+    else:
+        raise ValueError(model)
+    out["_behaviour"] = 0.5 * level + math.sqrt(0.75) * rng.standard_normal(n)
+    return out
 
 
 @dataclass(frozen=True)
 class Simulation:
-    """One simulated sample, scored: readings next to the truth."""
+    """One simulated sample scored by relscales, with the truth beside it."""
 
-    sigma: float
-    facet_alpha: float
-    region: NDArray[Any]
+    model: str
+    columns: dict[str, NDArray[Any]]
+    details: dict[str, NDArray[Any]]
+    true: dict[str, FloatArray]
     true_region: NDArray[Any]
-    internal: NDArray[np.float64]
-    internal_se: NDArray[np.float64]
-    internal_df: NDArray[np.float64]
-    true_internal: NDArray[np.float64]
-    trait_region: NDArray[Any]
+
+    def interval(self, score: str) -> tuple[FloatArray, FloatArray, FloatArray]:
+        c = self.columns
+        return c[score], c[f"{score}_ci_low"], c[f"{score}_ci_high"]
+
+    def _coverage(self, scores: list[str]) -> tuple[int, int]:
+        inside = total = 0
+        for score in scores:
+            value, lo, hi = self.interval(score)
+            ok = ~np.isnan(value)
+            truth = self.true[score][ok]
+            inside += int(((lo[ok] <= truth) & (truth <= hi[ok])).sum())
+            total += int(ok.sum())
+        return inside, total
+
+    def coverage(self, score: str) -> float:
+        inside, total = self._coverage([score])
+        return inside / total
 
     @property
-    def item_loading(self) -> float:
-        return 1.0 / math.sqrt(1.0 + self.sigma**2)
+    def facet_ids(self) -> list[str]:
+        return [f for c in COMPOSITES for f, _ in facets(c)]
 
     @property
-    def missing(self) -> NDArray[np.bool_]:
-        return np.array([r is None for r in self.region], dtype=bool)
+    def facet_coverage(self) -> float:
+        inside, total = self._coverage(self.facet_ids)
+        return inside / total
+
+    @property
+    def composite_coverage(self) -> float:
+        inside, total = self._coverage(list(COMPOSITES))
+        return inside / total
+
+    def mean_width(self, scores: list[str]) -> float:
+        widths = [self.interval(s)[2] - self.interval(s)[1] for s in scores]
+        return float(np.nanmean(np.concatenate(widths)))
+
+    @property
+    def region(self) -> NDArray[Any]:
+        return self.columns[PROFILE]
+
+    @property
+    def read(self) -> NDArray[np.bool_]:
+        """Respondents with a reading (not missing)."""
+        return np.array([r is not None for r in self.region], dtype=bool)
 
     @property
     def indeterminate(self) -> NDArray[np.bool_]:
-        return np.array([r == INDETERMINATE for r in self.region], dtype=bool)
+        return np.asarray(self.region == INDETERMINATE, dtype=bool)
 
     @property
     def determinate(self) -> NDArray[np.bool_]:
-        return ~self.missing & ~self.indeterminate
+        return self.read & ~self.indeterminate
 
     @property
-    def indeterminate_rate(self) -> float:
-        return float(self.indeterminate.sum() / (~self.missing).sum())
+    def indeterminate_share(self) -> float:
+        return float(self.indeterminate.sum() / self.read.sum())
+
+    @property
+    def wrong(self) -> NDArray[np.bool_]:
+        """Determinate readings whose region is not the true one."""
+        return self.determinate & (self.region != self.true_region)
 
     @property
     def wrong_rate(self) -> float:
-        det = self.determinate
-        return float((self.region[det] != self.true_region[det]).mean())
+        return float(self.wrong.sum() / self.determinate.sum())
 
-    @property
-    def wrong_rate_trait(self) -> float:
-        """Wrong-region rate against the trait-level truth (facet-specific variance as error)."""
-        det = self.determinate
-        return float((self.region[det] != self.trait_region[det]).mean())
+    def axis_determinate_share(self, axis: str) -> float:
+        """Share of respondents with a level whose level on one axis is low or high."""
+        level = self.details[f"{PROFILE}.{axis}_level"]
+        read = np.array([v is not None for v in level], dtype=bool)
+        return float(np.isin(level, ["low", "high"]).sum() / read.sum())
 
-    @property
-    def composite_reliability(self) -> float:
-        """Squared correlation of the observed and true internal-pattern composite."""
-        ok = ~np.isnan(self.internal)
-        return float(np.corrcoef(self.internal[ok], self.true_internal[ok])[0, 1] ** 2)
-
-    @property
-    def coverage(self) -> float:
-        """Share of respondents whose 95% interval on internal_pattern holds the truth.
-
-        The interval is the one relscales uses: Student's t on the score's
-        Welch-Satterthwaite degrees of freedom times the person-level SE.
-        """
-        from scipy.stats import t
-
-        ok = ~np.isnan(self.internal)
-        df = np.where(np.isfinite(self.internal_df), self.internal_df, 1e9)
-        crit = t.ppf(0.975, df)
-        inside = np.abs(self.internal - self.true_internal) <= crit * self.internal_se
-        return float(inside[ok].mean())
+    def axis_wrong_rate(self, axis: str) -> float:
+        """Wrong-level rate among determinate levels of one axis (``x`` or ``y``)."""
+        level = self.details[f"{PROFILE}.{axis}_level"]
+        truth = self.true[f"_{axis}_level"]
+        det = np.isin(level, ["low", "high"])
+        return float((level[det] != truth[det]).sum() / det.sum())
 
 
-def simulate(sigma: float, n: int = N_RESPONDENTS, seed: int = SEED) -> Simulation:
-    """Generate ``n`` RISI respondents from the latent model and score them with relscales."""
-    rng = np.random.default_rng(seed)
-    cov = [[1.0, TRAIT_CORRELATION], [TRAIT_CORRELATION, 1.0]]
-    traits = rng.multivariate_normal([0.0, 0.0], cov, size=n)
+def simulate(model: str, n: int = N_RESPONDENTS, seed: int = SEED) -> Simulation:
+    """Generate ``n`` RISI respondents under ``model`` and score them with relscales."""
+    rng = np.random.default_rng([seed, MODELS.index(model)])
     comp = risi()
     reverse = dict(zip(comp.item_ids, comp.reverse.tolist(), strict=True))
+    eta = latent(model, n, rng)
     data: dict[str, Any] = {"id": np.array([f"s{i}" for i in range(n)])}
-    true: dict[str, NDArray[np.float64]] = {}
-    trait_true: dict[str, NDArray[np.float64]] = {}
-    alphas: list[float] = []
-    unique_sd = math.sqrt(1.0 - FACET_LOADING**2)
-    for axis, composite_id in enumerate(("internal_pattern", "relationship_signal")):
-        facet_true = []
-        for _, items in _facets(composite_id):
-            eta = FACET_LOADING * traits[:, axis] + unique_sd * rng.standard_normal(n)
-            keyed = keyed_answers(eta, sigma, rng, len(items))
-            alphas.append(cronbach_alpha(keyed.astype(np.float64)))
-            for j, item in enumerate(items):
-                raw = np.where(reverse[item], 6 - keyed[:, j], keyed[:, j]).astype(np.float64)
-                raw[rng.random(n) < MISSING_RATE] = np.nan
-                data[item] = raw
-            facet_true.append(expected_answer(eta, sigma))
-        true[composite_id] = np.mean(facet_true, axis=0)
-        # given the trait only, the facet-specific part is noise too (same for every facet)
-        spread = math.sqrt(unique_sd**2 + sigma**2)
-        tau = THRESHOLDS * math.sqrt(1.0 + sigma**2)
-        shifted = (FACET_LOADING * traits[:, axis, None] - tau) / spread
-        trait_true[composite_id] = 1.0 + _phi(shifted).sum(axis=-1)
+    true: dict[str, FloatArray] = {}
+
+    def answer(items: tuple[str, ...], level: FloatArray) -> FloatArray:
+        params = Items.draw(len(items), rng)
+        keyed = params.answers(level, rng)
+        for j, item in enumerate(items):
+            raw = 6.0 - keyed[:, j] if reverse[item] else keyed[:, j].copy()
+            raw[rng.random(n) < MISSING_RATE] = np.nan
+            data[item] = raw
+        return params.expected_mean(level)
+
+    for composite in COMPOSITES:
+        for facet, items in facets(composite):
+            true[facet] = answer(items, eta[facet])
+    for _, items in facets("behaviour"):
+        answer(items, eta["_behaviour"])
     for item in comp.item_ids:
-        if item.startswith("bh_"):
-            data[item] = rng.integers(1, 6, n).astype(np.float64)
-        elif item.startswith("sf_"):
+        if item.startswith("sf_"):
             data[item] = np.ones(n)
-    result = score_compiled([comp], data, ScoreOptions(details=True))
-    true_region, trait_region = (
-        np.array(
-            [
-                REGIONS[f"{'high' if x > CUT else 'low'}-{'high' if y > CUT else 'low'}"]
-                for x, y in zip(t["internal_pattern"], t["relationship_signal"], strict=True)
-            ]
-        )
-        for t in (true, trait_true)
-    )
-    return Simulation(
-        sigma=sigma,
-        facet_alpha=float(np.mean(alphas)),
-        region=result.columns["insecurity_source"],
-        true_region=true_region,
-        internal=result.scores["internal_pattern"],
-        internal_se=result.details["internal_pattern.se"],
-        internal_df=result.details["internal_pattern.df"],
-        true_internal=true["internal_pattern"],
-        trait_region=trait_region,
-    )
+    missing = [item for item in comp.item_ids if item not in data]
+    assert not missing, missing
+
+    result = score_compiled([comp], data, ScoreOptions(with_ci=True, details=True))
+    columns = dict(result.columns)
+    for composite in COMPOSITES:  # the mean of the true scores of the facets it used
+        parts = np.column_stack([true[f] for f, _ in facets(composite)])
+        used = ~np.isnan(np.column_stack([columns[f] for f, _ in facets(composite)]))
+        true[composite] = np.where(used, parts, 0.0).sum(axis=1) / np.maximum(used.sum(1), 1)
+    x_level = np.where(true[INTERNAL] > CUT, "high", "low")
+    y_high = np.any([true[f] > CUT for f, _ in facets(RELATIONAL)], axis=0)
+    y_level = np.where(y_high, "high", "low")
+    true["_x_level"], true["_y_level"] = x_level, y_level
+    true_region = np.array([REGIONS[(x, y)] for x, y in zip(x_level, y_level, strict=True)])
+    return Simulation(model, columns, dict(result.details), true, true_region)
 
 
 @functools.cache
 def study() -> dict[str, Simulation]:
-    return {name: simulate(sigma) for name, sigma in NOISE_LEVELS.items()}
+    return {model: simulate(model) for model in MODELS}
 
 
-def table() -> str:
+def table(sims: dict[str, Simulation] | None = None) -> str:
     """The study as a Markdown table (what docs/methods.md shows)."""
+    sims = sims if sims is not None else study()
     lines = [
-        "| item noise | item loading | facet alpha | composite reliability "
-        "| % indeterminate | % wrong among determinate | 95% interval coverage "
-        "| % wrong vs trait-level truth |",
-        "|---|---|---|---|---|---|---|---|",
+        "| model | facet coverage | composite coverage | % wrong among determinate "
+        "| % indeterminate | mean width, facet | mean width, composite |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for name, sim in study().items():
+    for model, sim in sims.items():
         lines.append(
-            f"| {name} (sigma {sim.sigma:g}) | {sim.item_loading:.2f} | {sim.facet_alpha:.2f} "
-            f"| {sim.composite_reliability:.2f} | {100 * sim.indeterminate_rate:.1f} "
-            f"| {100 * sim.wrong_rate:.1f} | {100 * sim.coverage:.1f} "
-            f"| {100 * sim.wrong_rate_trait:.1f} |"
+            f"| {model} | {100 * sim.facet_coverage:.1f} | {100 * sim.composite_coverage:.1f} "
+            f"| {100 * sim.wrong_rate:.1f} | {100 * sim.indeterminate_share:.1f} "
+            f"| {sim.mean_width(sim.facet_ids):.2f} | {sim.mean_width(list(COMPOSITES)):.2f} |"
         )
-    n_missing = int(study()["medium"].missing.sum())
-    lines.append("")
-    lines.append(
-        f"{N_RESPONDENTS} respondents per level (seed {SEED}); {n_missing} of them (medium "
-        "noise) have a facet below min_answered and no reading."
-    )
     return "\n".join(lines)
+
+
+def details(sims: dict[str, Simulation] | None = None) -> str:
+    """Per-score coverage, axis error rates and the regions read, for a closer look."""
+    sims = sims if sims is not None else study()
+    out = []
+    for model, sim in sims.items():
+        scores = [*sim.facet_ids, *COMPOSITES]
+        cov = ", ".join(f"{s} {100 * sim.coverage(s):.1f}" for s in scores)
+        regions, counts = np.unique(sim.region[sim.read].astype(str), return_counts=True)
+        read = ", ".join(f"{r} {c}" for r, c in zip(regions, counts, strict=True))
+        out.append(
+            f"{model}: {int(sim.read.sum())} readings ({read}); determinate "
+            f"{int(sim.determinate.sum())}, wrong {int(sim.wrong.sum())}\n  x axis: "
+            f"{100 * sim.axis_determinate_share('x'):.1f}% determinate, "
+            f"{100 * sim.axis_wrong_rate('x'):.1f}% of those wrong; y axis: "
+            f"{100 * sim.axis_determinate_share('y'):.1f}% determinate, "
+            f"{100 * sim.axis_wrong_rate('y'):.1f}% of those wrong\n  coverage: {cov}"
+        )
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,57 +323,74 @@ def table() -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_the_analytic_truth_is_the_average_over_item_noise() -> None:
+def test_the_true_score_is_the_expected_answer() -> None:
+    """The analytic truth is the average of many simulated answers at the same ``eta``."""
     rng = np.random.default_rng(7)
-    eta = np.array([-1.5, -0.3, 0.0, 0.4, 2.0])
-    for sigma in NOISE_LEVELS.values():
-        draws = keyed_answers(np.repeat(eta, 40_000), sigma, rng, 1).reshape(5, -1)
-        assert np.allclose(draws.mean(axis=1), expected_answer(eta, sigma), atol=0.02)
-    assert expected_answer(np.array([0.0]), 0.9)[0] == 3.0  # the cut at the latent mean
+    items = Items.draw(4, rng)
+    eta = np.array([-2.0, -0.5, 0.0, 0.8, 2.5])
+    draws = items.answers(np.repeat(eta, 20_000), rng).mean(axis=1).reshape(5, -1).mean(axis=1)
+    assert np.allclose(draws, items.expected_mean(eta), atol=0.01)
+    assert np.all(np.diff(items.expected_mean(np.linspace(-4, 4, 50))) > 0)
 
 
 def test_the_simulated_answers_follow_the_keys() -> None:
-    """Reverse-keyed items run against their facet, so they reach relscales as real data do."""
-    sim = simulate(0.9, n=2000, seed=3)
-    ok = ~np.isnan(sim.internal)
-    assert np.corrcoef(sim.internal[ok], sim.true_internal[ok])[0, 1] > 0.9
-    assert 0.70 <= sim.facet_alpha <= 0.85
+    """Reverse-keyed items run against their facet, and relscales keys them back."""
+    sim = study()["reflective"]
+    for facet in sim.facet_ids:
+        value = sim.columns[facet]
+        ok = ~np.isnan(value)
+        assert np.corrcoef(value[ok], sim.true[facet][ok])[0, 1] > 0.6, facet
+    assert np.all(sim.columns["flag_safety"] == False)  # noqa: E712 (object array)
+    assert not np.any(sim.region == SAFETY_FIRST)
+    assert np.all(sim.columns["safety_ci_high"] < CUT)  # the safety marker is low
 
 
-def test_the_study_spans_the_intended_reliabilities() -> None:
-    alphas = [sim.facet_alpha for sim in study().values()]
-    assert alphas == sorted(alphas)
-    assert 0.65 <= alphas[0] <= 0.75
-    assert 0.82 <= alphas[-1] <= 0.90
+def test_intervals_stay_in_the_scale_hold_the_score_and_have_width() -> None:
+    for model, sim in study().items():
+        for score in [*sim.facet_ids, *COMPOSITES, "behaviour", "safety"]:
+            value, lo, hi = sim.interval(score)
+            ok = ~np.isnan(value)
+            assert ok.mean() > 0.9, (model, score)
+            assert np.all(np.isnan(lo[~ok]) & np.isnan(hi[~ok])), (model, score)
+            v, lo, hi = value[ok], lo[ok], hi[ok]
+            assert np.all((lo >= LOW) & (hi <= HIGH)), (model, score)
+            assert np.all((lo <= v) & (v <= hi)), (model, score)
+            assert np.all(hi - lo > 0.05), (model, score)
+
+
+def test_facet_coverage_is_near_95_percent_under_both_models() -> None:
+    for model, sim in study().items():
+        assert 0.93 <= sim.facet_coverage <= 0.97, (model, sim.facet_coverage)
+
+
+def test_composite_coverage_is_near_95_percent_under_both_models() -> None:
+    for model, sim in study().items():
+        assert 0.93 <= sim.composite_coverage <= 0.97, (model, sim.composite_coverage)
 
 
 def test_wrong_region_rate_among_determinate_readings_is_at_most_5_percent() -> None:
-    for name, sim in study().items():
-        assert sim.determinate.sum() >= 500, name  # enough readings for a rate
-        assert sim.missing.any(), name  # missing readings exist and are left out
-        assert sim.wrong_rate <= 0.05, (name, sim.wrong_rate)
+    for model, sim in study().items():
+        assert sim.determinate.sum() >= 200, model  # enough readings for a rate
+        assert sim.wrong_rate <= 0.05, (model, sim.wrong_rate)
 
 
-def test_indeterminate_rate_falls_as_reliability_rises() -> None:
-    sims = list(study().values())  # high noise -> low noise
-    reliabilities = [s.composite_reliability for s in sims]
-    rates = [s.indeterminate_rate for s in sims]
-    assert reliabilities == sorted(reliabilities)
-    assert rates == sorted(rates, reverse=True)
-    assert rates[0] - rates[-1] > 0.1
-    assert all(0 < r < 1 for r in rates)
-
-
-def test_every_region_is_read_in_the_study() -> None:
-    regions = set(study()["low"].region.tolist())
-    assert regions == {"internal", "relational", "both", "neither", INDETERMINATE, None}
+def test_the_readings_include_determinate_regions_and_indeterminate_ones() -> None:
+    for model, sim in study().items():
+        read = set(sim.region[sim.determinate].tolist())
+        assert {"neither", "relational"} <= read, (model, read)
+        assert 0.0 < sim.indeterminate_share < 1.0, model
+        assert (~sim.read).any(), model  # a facet below min_answered leaves no reading
 
 
 if __name__ == "__main__":
-    print(table())
-
-
-def test_intervals_hold_the_true_score_at_the_nominal_rate() -> None:
-    """Student's t on the Welch-Satterthwaite df keeps 95% intervals at about 95%."""
-    sim = simulate(0.9)
-    assert 0.94 <= sim.coverage <= 0.975
+    start = time.perf_counter()
+    sims = study()
+    elapsed = time.perf_counter() - start
+    print(table(sims))
+    print()
+    print(
+        f"{N_RESPONDENTS} respondents per model (seed {SEED}), 95% intervals; "
+        f"simulated and scored in {elapsed:.1f} s."
+    )
+    print()
+    print(details(sims))
