@@ -40,7 +40,13 @@ FACETS = {
     "withdrawing": "bh_wdr",
     "jealousy": "bh_jea",
 }
-INTERNAL = ["recurrence", "out_of_proportion", "fading_reassurance", "old_fears", "contingent_worth"]
+INTERNAL = [
+    "recurrence",
+    "out_of_proportion",
+    "fading_reassurance",
+    "old_fears",
+    "contingent_worth",
+]
 SIGNALS = ["dishonesty", "dismissed", "worse_since", "others_concern", "secrecy"]
 
 

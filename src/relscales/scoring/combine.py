@@ -104,30 +104,3 @@ def combine_se(
         total = total + (weight * se * se_factor(info, comp, norm_group)) ** 2
     divisor = float(comp.weights.sum()) if comp.method == "mean" else 1.0
     return np.sqrt(total) / divisor
-
-
-def combine_df(
-    ses: Sequence[Any],
-    dfs: Sequence[Any],
-    infos: Sequence[ScoreInfo],
-    comp: CompiledComposite,
-    norm_group: str | None = None,
-) -> Any:
-    """Welch-Satterthwaite degrees of freedom of a composite's standard error.
-
-    With ``a_i = (w_i f_i se_i)^2`` the parts' error variances on the composite's metric,
-    ``df = (sum a_i)^2 / sum(a_i^2 / df_i)``; a part with infinite df (a classical SEM)
-    adds nothing to the denominator; no error variance at all gives infinite df.
-    """
-    parts = [
-        (weight * se * se_factor(info, comp, norm_group)) ** 2
-        for se, info, weight in zip(ses, infos, comp.weights.tolist(), strict=True)
-    ]
-    total: Any = sum(parts)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        denominator: Any = sum(
-            np.where(np.isinf(df), 0.0, a * a / np.where(np.isinf(df), 1.0, df))
-            for a, df in zip(parts, dfs, strict=True)
-        )
-        df_out = np.where(denominator > 0, total * total / denominator, np.inf)
-    return np.where(np.isfinite(total), df_out, np.inf)
