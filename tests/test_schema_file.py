@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from relscales.instruments.loader import validate_file
+from relscales.instruments.definitions import validate_definition as validate_file
 from relscales.instruments.schema import SCHEMA_ID, instrument_schema
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,16 +29,14 @@ from relscales.errors import (
 
 if TYPE_CHECKING:
     from relscales.instruments.catalog import InstrumentSummary, list_instruments
+    from relscales.instruments.definitions import load_definition as load_instrument
+    from relscales.instruments.definitions import validate_definition as validate_file
     from relscales.instruments.instrument import Instrument
-    from relscales.instruments.loader import (
-        ValidationReport,
-        load_instrument,
-        load_instrument_data,
-        validate_file,
-    )
+    from relscales.instruments.loader import ValidationReport, load_instrument_data
+    from relscales.problems import Problem
     from relscales.scoring.compile import CompiledInstrument, compile_instrument
     from relscales.scoring.engine import ScoreOptions, score
-    from relscales.scoring.results import Problem, ScoreResult
+    from relscales.scoring.results import ScoreResult
     from relscales.spec import InstrumentSpec
 
 __all__ = [
@@ -76,12 +74,12 @@ _LAZY = {
     "InstrumentSummary": "relscales.instruments.catalog",
     "list_instruments": "relscales.instruments.catalog",
     "ValidationReport": "relscales.instruments.loader",
-    "load_instrument": "relscales.instruments.loader",
+    "load_instrument": "relscales.instruments.definitions:load_definition",
     "load_instrument_data": "relscales.instruments.loader",
-    "validate_file": "relscales.instruments.loader",
+    "validate_file": "relscales.instruments.definitions:validate_definition",
     "ScoreOptions": "relscales.scoring.engine",
     "score": "relscales.scoring.engine",
-    "Problem": "relscales.scoring.results",
+    "Problem": "relscales.problems",
     "ScoreResult": "relscales.scoring.results",
 }
 
@@ -92,7 +90,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'relscales' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
+    module, _, attribute = module.partition(":")
+    value = getattr(importlib.import_module(module), attribute or name)
     globals()[name] = value
     return value
 

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from relscales.errors import Issue, Location, RelscalesError
+from relscales.problems import Problem
 from relscales.reliability import (
     ItemAnalysisResult,
     OmegaResult,
@@ -36,7 +37,6 @@ from relscales.scoring.engine import (
     numeric_column,
     screen_answers,
 )
-from relscales.scoring.results import Problem
 
 __all__ = ["AnalysisResult", "SubscaleAnalysis", "analyze"]
 

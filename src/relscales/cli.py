@@ -226,12 +226,13 @@ def show_command(
 def _show_battery(ref: str, dirs: list[Path] | None, as_json: bool) -> bool:
     """Show a battery when ``ref`` names one; return False for an instrument."""
     from relscales.errors import RelscalesError
-    from relscales.instruments.battery import is_battery_file, load_battery
+    from relscales.instruments.battery import load_battery
+    from relscales.instruments.kinds import file_kind
     from relscales.instruments.registry import resolve_instrument
 
     try:
         path = resolve_instrument(ref, extra_dirs=_dirs(dirs))
-        if not is_battery_file(path):
+        if file_kind(path) != "battery":
             return False
         battery = load_battery(path, instruments_dir=_dirs(dirs))
     except RelscalesError as exc:
@@ -282,9 +283,9 @@ def validate_command(
     ] = False,
 ) -> None:
     """Check instrument files and text overlays; report every problem with file:line:col."""
-    from relscales.instruments.loader import validate_file
+    from relscales.instruments.definitions import validate_definition
 
-    reports = [validate_file(f, instruments_dir=_dirs(instruments_dir)) for f in files]
+    reports = [validate_definition(f, instruments_dir=_dirs(instruments_dir)) for f in files]
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False))
     else:

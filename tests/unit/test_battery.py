@@ -92,3 +92,25 @@ def test_two_batteries_in_one_run_are_refused() -> None:
             ["relationship-insecurity-battery", "relationship-insecurity-battery"], GOLDEN
         )
     assert info.value.code == "invalid-option"
+
+
+def test_load_instrument_loads_every_bundled_id_batteries_included() -> None:
+    from relscales.instruments.battery import Battery
+
+    for summary in relscales.list_instruments():
+        loaded = relscales.load_instrument(summary.id)
+        assert loaded.id == summary.id
+    battery = relscales.load_instrument("relationship-insecurity-battery")
+    assert isinstance(battery, Battery)
+    assert [m.id for m in battery.members] == ["risi", "ecr-r", "rses"]
+
+
+def test_the_instrument_loader_refuses_a_battery_with_a_clear_issue() -> None:
+    from relscales.instruments.loader import validate_file
+    from relscales.instruments.registry import resolve_instrument
+
+    report = validate_file(resolve_instrument("relationship-insecurity-battery"))
+    (issue,) = report.issues
+    assert "battery file, not an instrument" in issue.message
+    assert issue.hint is not None
+    assert "relscales.load_instrument" in issue.hint

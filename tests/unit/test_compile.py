@@ -12,7 +12,8 @@ import pytest
 
 from relscales import load_instrument
 from relscales.instruments.loader import load_instrument_data
-from relscales.scoring.compile import CompiledInstrument, compile_instrument, normalize_label
+from relscales.labels import normalize_label
+from relscales.scoring.compile import CompiledInstrument, compile_instrument
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "scoring"
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import relscales
-from relscales.scoring.compile import CompiledScale, normalize_label
+from relscales.labels import normalize_label
+from relscales.scoring.compile import CompiledScale
 from relscales.scoring.decode import REASONS, decode_column, parse_cell
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "scoring"

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import relscales
+from relscales.deps import require
 from relscales.errors import DataError, MissingDependencyError
-from relscales.io.tabular import open_source, require, sniff_csv
+from relscales.io.tabular import open_source, sniff_csv
 
 RSES_ITEMS = [f"rses{i:02d}" for i in range(1, 11)]
 

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 import relscales
 from relscales.cli import app
 from relscales.errors import SpecError
-from relscales.instruments.texts import apply_overlays, apply_texts, is_overlay_file, load_texts
+from relscales.instruments.kinds import file_kind
+from relscales.instruments.texts import apply_overlays, apply_texts, load_texts
 
 TEXTS = Path(__file__).resolve().parents[1] / "data" / "texts"
 
@@ -67,8 +68,8 @@ def test_an_overlay_for_another_instrument_is_refused() -> None:
 
 
 def test_overlay_detection_and_missing_file(tmp_path: Path) -> None:
-    assert is_overlay_file(TEXTS / "ecr-r-en.yaml")
-    assert not is_overlay_file(Path(relscales.load_instrument("rses").source))
+    assert file_kind(TEXTS / "ecr-r-en.yaml") == "texts"
+    assert file_kind(Path(relscales.load_instrument("rses").source)) == "instrument"
     with pytest.raises(SpecError) as info:
         load_texts(tmp_path / "nope.yaml")
     assert info.value.code == "file-not-found"

@@ -34,16 +34,16 @@ from pydantic import ValidationError
 from relscales.errors import Issue, Location, SpecError
 from relscales.instruments.instrument import Instrument, content_hash
 from relscales.instruments.lint import axis_rule_problems, did_you_mean
-from relscales.instruments.loader import load_instrument, translate_errors
+from relscales.instruments.loader import load_instrument
+from relscales.instruments.translate import translate_errors
 from relscales.instruments.yamlsource import (
     ParsedYaml,
     format_path,
-    has_top_key,
     read_mapping_file,
 )
 from relscales.spec import BatterySpec
 
-__all__ = ["Battery", "is_battery_file", "load_battery", "validate_battery"]
+__all__ = ["Battery", "load_battery", "validate_battery"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +68,6 @@ class Battery:
             for score in [s.id for s in inst.spec.subscales] + [c.id for c in inst.spec.composites]
         ]
         return names + [c.id for c in self.spec.composites]
-
-
-def is_battery_file(path: str | os.PathLike[str]) -> bool:
-    """Tell whether a YAML file is a battery (it has a ``relscales_battery`` key)."""
-    return has_top_key(path, "relscales_battery")
 
 
 def _parse(display: str) -> ParsedYaml:

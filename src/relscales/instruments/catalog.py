@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from relscales.instruments.kinds import file_kind
 from relscales.instruments.loader import validate_file
 from relscales.instruments.registry import available_instruments
 
@@ -56,10 +57,10 @@ def list_instruments(
     True
     """
     out: list[InstrumentSummary] = []
-    from relscales.instruments.battery import is_battery_file, validate_battery
+    from relscales.instruments.battery import validate_battery
 
     for ref, path in sorted(available_instruments(instruments_dir).items()):
-        if is_battery_file(path):
+        if file_kind(path) == "battery":
             battery, issues = validate_battery(path, instruments_dir=instruments_dir)
             if battery is None:
                 first = next(i for i in issues if i.severity == "error")

@@ -28,11 +28,10 @@ from pydantic import ValidationError
 from relscales.errors import Issue, Location, SpecError
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.lint import did_you_mean
-from relscales.instruments.loader import translate_errors
+from relscales.instruments.translate import translate_errors
 from relscales.instruments.yamlsource import (
     ParsedYaml,
     format_path,
-    has_top_key,
     read_mapping_file,
 )
 from relscales.spec import TextOverlaySpec
@@ -42,7 +41,6 @@ __all__ = [
     "apply_overlays",
     "apply_texts",
     "check_texts",
-    "is_overlay_file",
     "load_texts",
 ]
 
@@ -54,11 +52,6 @@ class TextOverlay:
     spec: TextOverlaySpec
     source: str
     parsed: ParsedYaml
-
-
-def is_overlay_file(path: str | os.PathLike[str]) -> bool:
-    """Tell whether a YAML file is a text overlay (it has a ``relscales_texts`` key)."""
-    return has_top_key(path, "relscales_texts")
 
 
 def load_texts(path: str | os.PathLike[str]) -> TextOverlay:

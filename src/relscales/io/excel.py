@@ -15,9 +15,9 @@ import warnings
 import zipfile
 from typing import TYPE_CHECKING, Any
 
+from relscales.deps import require
 from relscales.errors import DataError, Issue, Location
 from relscales.io.readsource import ReadSource, python_column, render
-from relscales.io.tabular import require
 
 if TYPE_CHECKING:
     from relscales.io.formats import Probe

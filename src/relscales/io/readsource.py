@@ -480,7 +480,7 @@ def _label_warnings(source: ReadSource, compiled: Sequence[Any]) -> list[Issue]:
     """
     if not source.value_labels:
         return []
-    from relscales.scoring.compile import normalize_label
+    from relscales.labels import normalize_label
 
     issues: list[Issue] = []
     for comp in compiled:

@@ -23,9 +23,9 @@ from relscales.io.formats import input_format_hint
 from relscales.io.readsource import input_notes
 from relscales.io.tabular import BATCH_BYTES, open_source
 from relscales.io.writers import excel_safe_text, format_for, open_writer
+from relscales.problems import PROBLEM_FIELDS, Problem
 from relscales.scoring.compile import CompiledBattery, CompiledInstrument, compile_instrument
 from relscales.scoring.engine import ScoreOptions, ScoringRun, _compile, resolve_refs
-from relscales.scoring.results import PROBLEM_FIELDS, Problem
 
 __all__ = ["meta_path", "run_score", "write_problems"]
 

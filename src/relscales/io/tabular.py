@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from relscales.errors import DataError, Issue, Location, MissingDependencyError
+from relscales.errors import DataError, Issue, Location
 from relscales.io.delimited import Batch, CsvDialect, read_batches, sniff_csv
 
 __all__ = ["Batch", "CsvDialect", "Source", "open_source", "sniff_csv"]
@@ -389,7 +389,7 @@ def row_problems(batch: Batch, *, numbered: bool) -> list[Any]:
 
     ``numbered``: the respondents are identified by row number (no id column).
     """
-    from relscales.scoring.results import Problem
+    from relscales.problems import Problem
 
     out = []
     for r in batch.ragged:
@@ -602,19 +602,3 @@ def _column(values: Any) -> Any:
         return pa.array(items, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.array([None if v is None else str(v) for v in items], type=pa.string())
-
-
-def require(module: str, extra: str) -> Any:
-    """Import an optional dependency or raise an error with the install command."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise MissingDependencyError(
-            Issue(
-                "missing-dependency",
-                f"this needs the optional package '{module}'",
-                hint=f"install it with: pip install 'relscales[{extra}]'",
-            )
-        ) from None

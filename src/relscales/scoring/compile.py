@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from relscales.instruments.instrument import Instrument
+from relscales.labels import normalize_label
 from relscales.scoring.kernel import ScoreMethod
 from relscales.spec import (
     BandSpec,
@@ -44,13 +45,7 @@ __all__ = [
     "ScoreInfo",
     "compile_battery",
     "compile_instrument",
-    "normalize_label",
 ]
-
-
-def normalize_label(text: str) -> str:
-    """Fold case and inner spaces so ``" Strongly  agree"`` matches ``"strongly agree"``."""
-    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,8 @@ from relscales._arrow import (
     to_numpy_filled,
 )
 from relscales.errors import ErrorCode
-from relscales.scoring.compile import CompiledScale, normalize_label
+from relscales.labels import normalize_label
+from relscales.scoring.compile import CompiledScale
 
 __all__ = [
     "REASONS",

@@ -31,6 +31,7 @@ from relscales.io.readsource import (
     source_hints,
 )
 from relscales.io.tabular import Source, open_source, row_problems
+from relscales.problems import Problem, ProblemLog
 from relscales.scoring.combine import combine, combine_se, part_weights, se_factor
 from relscales.scoring.compile import (
     CompiledBattery,
@@ -57,7 +58,7 @@ from relscales.scoring.readings import (
     marker_levels,
     region_labels,
 )
-from relscales.scoring.results import Problem, ProblemLog, ScoreResult
+from relscales.scoring.results import ScoreResult
 
 __all__ = [
     "ID_CANDIDATES",
@@ -1111,7 +1112,8 @@ def resolve_refs(
 ) -> tuple[list[CompiledInstrument], CompiledBattery | None]:
     """Compile instrument references; a battery (at most one) is expanded to its members."""
     from relscales.errors import SpecError
-    from relscales.instruments.battery import is_battery_file, load_battery
+    from relscales.instruments.battery import load_battery
+    from relscales.instruments.kinds import file_kind
     from relscales.instruments.registry import resolve_instrument
     from relscales.scoring.compile import compile_battery
 
@@ -1120,7 +1122,7 @@ def resolve_refs(
     for ref in refs:
         if isinstance(ref, str | os.PathLike):
             path = resolve_instrument(ref, extra_dirs=instruments_dir)
-            if is_battery_file(path):
+            if file_kind(path) == "battery":
                 if battery is not None:
                     raise SpecError(
                         Issue(

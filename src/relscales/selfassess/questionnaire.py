@@ -312,13 +312,14 @@ def _code(value: float) -> str:
 def _load_members(
     ref: str, texts: Paths, instruments_dir: Paths
 ) -> tuple[Literal["instrument", "battery"], list[Instrument], Battery | None]:
-    from relscales.instruments.battery import is_battery_file, load_battery
+    from relscales.instruments.battery import load_battery
+    from relscales.instruments.kinds import file_kind
     from relscales.instruments.loader import load_instrument
     from relscales.instruments.registry import resolve_instrument
     from relscales.instruments.texts import apply_overlays
 
     path = resolve_instrument(ref, extra_dirs=instruments_dir)
-    if is_battery_file(path):
+    if file_kind(path) == "battery":
         battery = load_battery(path, instruments_dir=instruments_dir)
         members = [apply_overlays(m, texts) for m in battery.members]
         return "battery", members, dataclasses.replace(battery, members=tuple(members))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from relscales.scoring.compile import normalize_label
+from relscales.labels import normalize_label
 from relscales.selfassess.questionnaire import Choice, Question
 
 __all__ = ["COMMANDS", "AnswerError", "Progress", "Session", "Step", "parse_answer"]
