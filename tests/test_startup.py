@@ -100,14 +100,14 @@ def test_scoring_a_csv_does_not_import_pandas(tmp_path: Path, data: list[str]) -
 
 def test_a_command_builds_only_its_own_options() -> None:
     """Typer inspects every option it is given; a named command gets an app of its own."""
-    from relscales.cli import _app_for, app
+    from relscales.cli import app, app_for
 
-    slim = _app_for(["--debug", "score", "data.csv", "-i", "ecr-r"])
+    slim = app_for(["--debug", "score", "data.csv", "-i", "ecr-r"])
     assert [c.name for c in slim.registered_commands] == ["score"]
     assert slim.registered_callback is app.registered_callback
-    assert _app_for(["--help"]) is app
-    assert _app_for(["no-such-command"]) is app
-    assert _app_for([]) is app
+    assert app_for(["--help"]) is app
+    assert app_for(["no-such-command"]) is app
+    assert app_for([]) is app
 
 
 def test_scoring_numbers_does_not_import_pyarrow_compute(tmp_path: Path) -> None:

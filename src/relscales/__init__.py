@@ -33,9 +33,24 @@ if TYPE_CHECKING:
     from relscales.instruments.definitions import validate_definition as validate_file
     from relscales.instruments.instrument import Instrument
     from relscales.instruments.loader import ValidationReport, load_instrument_data
+    from relscales.io.sources import open_source
+    from relscales.pipeline.analysis import analyze
+    from relscales.pipeline.score import score
     from relscales.problems import Problem
+    from relscales.quality import (
+        attention_checks,
+        even_odd,
+        irv,
+        longstring,
+        mahalanobis,
+        psychant,
+        psychsyn,
+        screen,
+        speed,
+    )
+    from relscales.reliability import cronbach_alpha, item_analysis, omega
     from relscales.scoring.compile import CompiledInstrument, compile_instrument
-    from relscales.scoring.engine import ScoreOptions, score
+    from relscales.scoring.options import ScoreOptions
     from relscales.scoring.results import ScoreResult
     from relscales.spec import InstrumentSpec
 
@@ -58,15 +73,43 @@ __all__ = [
     "SpecError",
     "ValidationReport",
     "__version__",
+    "analyze",
+    "attention_checks",
     "compile_instrument",
+    "cronbach_alpha",
+    "even_odd",
+    "irv",
+    "item_analysis",
     "list_instruments",
     "load_instrument",
     "load_instrument_data",
+    "longstring",
+    "mahalanobis",
+    "omega",
+    "open_source",
+    "psychant",
+    "psychsyn",
     "score",
+    "screen",
+    "speed",
     "validate_file",
 ]
 
 _LAZY = {
+    "analyze": "relscales.pipeline.analysis",
+    "open_source": "relscales.io.sources",
+    "cronbach_alpha": "relscales.reliability",
+    "item_analysis": "relscales.reliability",
+    "omega": "relscales.reliability",
+    "screen": "relscales.quality",
+    "longstring": "relscales.quality",
+    "irv": "relscales.quality",
+    "mahalanobis": "relscales.quality",
+    "even_odd": "relscales.quality",
+    "psychsyn": "relscales.quality",
+    "psychant": "relscales.quality",
+    "attention_checks": "relscales.quality",
+    "speed": "relscales.quality",
     "CompiledInstrument": "relscales.scoring.compile",
     "compile_instrument": "relscales.scoring.compile",
     "Instrument": "relscales.instruments.instrument",
@@ -77,8 +120,8 @@ _LAZY = {
     "load_instrument": "relscales.instruments.definitions:load_definition",
     "load_instrument_data": "relscales.instruments.loader",
     "validate_file": "relscales.instruments.definitions:validate_definition",
-    "ScoreOptions": "relscales.scoring.engine",
-    "score": "relscales.scoring.engine",
+    "ScoreOptions": "relscales.scoring.options",
+    "score": "relscales.pipeline.score",
     "Problem": "relscales.problems",
     "ScoreResult": "relscales.scoring.results",
 }

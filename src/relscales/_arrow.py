@@ -9,7 +9,9 @@ results: ``NaN`` in numpy is a null in Arrow and back.
 Likewise, importing ``pyarrow.compute`` (which ``Array.cast``, ``take`` and
 ``drop_null`` do too) writes a Python wrapper, docstring included, for each of Arrow's
 several hundred functions: about 0.04 s. :func:`call` and the helpers after it run the
-functions by name through ``pyarrow._compute``, the module those wrappers call.
+functions by name through ``pyarrow._compute``, the module those wrappers call. This is
+the one module that imports ``pyarrow._compute`` (a private module, whose function options
+are built here too); the rest of the package goes through the functions below.
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ __all__ = [
     "cast",
     "float_array",
     "int_array",
+    "is_in",
+    "join",
+    "match_regex",
     "null_rows",
     "raw_values",
+    "replace_text",
     "string_array",
     "text_scalar",
     "to_float64",
@@ -142,6 +148,62 @@ def cast(array: Any, target: Any) -> Any:
     from pyarrow._compute import CastOptions
 
     return call("cast", array, options=CastOptions.safe(target))
+
+
+def join(*parts: Any, separator: Any, null_replacement: str | None = None) -> Any:
+    """Join string arrays (or scalars) element-wise, ``separator`` between the parts.
+
+    A row with a null part is null, unless ``null_replacement`` is given: the null parts
+    are then that text. ``separator`` is an Arrow scalar of the parts' string type.
+
+    >>> a, b = string_array(["x", None]), string_array(["y", "z"])
+    >>> join(a, b, separator=text_scalar("-")).to_pylist()
+    ['x-y', None]
+    >>> join(a, b, separator=text_scalar("-"), null_replacement="").to_pylist()
+    ['x-y', '-z']
+    """
+    if null_replacement is None:
+        return call("binary_join_element_wise", *parts, separator)
+    from pyarrow._compute import JoinOptions
+
+    options = JoinOptions(null_handling="replace", null_replacement=null_replacement)
+    return call("binary_join_element_wise", *parts, separator, options=options)
+
+
+def match_regex(array: Any, pattern: str) -> Any:
+    """Return whether each string matches the regular expression ``pattern`` (anywhere in it).
+
+    >>> match_regex(string_array(["a,b", "ab", None]), "[,;]").to_pylist()
+    [True, False, None]
+    """
+    from pyarrow._compute import MatchSubstringOptions
+
+    return call("match_substring_regex", array, options=MatchSubstringOptions(pattern))
+
+
+def replace_text(array: Any, pattern: str, replacement: str) -> Any:
+    """Replace every occurrence of the literal text ``pattern`` in each string.
+
+    >>> replace_text(string_array(['a"b"', None]), '"', '""').to_pylist()
+    ['a""b""', None]
+    """
+    from pyarrow._compute import ReplaceSubstringOptions
+
+    return call("replace_substring", array, options=ReplaceSubstringOptions(pattern, replacement))
+
+
+def is_in(array: Any, values: Any) -> Any:
+    """Return whether each value of ``array`` is among ``values`` (an Arrow array).
+
+    Give the values as an array, not Python scalars: a Python scalar makes pyarrow
+    import pandas.
+
+    >>> is_in(string_array(["id", "x", None]), string_array(["id"])).to_pylist()
+    [True, False, False]
+    """
+    from pyarrow._compute import SetLookupOptions
+
+    return call("is_in", array, options=SetLookupOptions(values))
 
 
 def to_float64(array: Any) -> NDArray[np.float64]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from relscales.analysis import analyze
 from relscales.cli import app
+from relscales.pipeline.analysis import analyze
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "ecr-r-responses.csv"

@@ -371,8 +371,8 @@ def test_a_failing_run_leaves_no_partial_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A parse error after some batches were written: old output kept, no temp file left."""
-    from relscales.io import scorejob
     from relscales.io.tabular import Source
+    from relscales.pipeline import scorejob
 
     lines = ["id," + ",".join(RSES_ITEMS)]
     lines += [f"p{i}," + ",".join(["2"] * 10) for i in range(400)]

@@ -12,7 +12,7 @@ import pytest
 import relscales
 from relscales.errors import DataError
 from relscales.io.readsource import ExportSource, input_metadata, input_notes, mark_rows
-from relscales.io.tabular import open_source
+from relscales.io.sources import open_source
 
 FORMATS = Path(__file__).resolve().parent.parent / "data" / "formats"
 QUALTRICS = ["qualtrics-numeric.csv", "qualtrics-choices.csv", "qualtrics-utf16.tsv"]

@@ -14,7 +14,7 @@ import relscales
 from relscales.errors import DataError, MissingDependencyError
 from relscales.io.formats import READERS, open_file
 from relscales.io.readsource import ReadSource, input_warnings, python_column, render
-from relscales.io.tabular import open_source
+from relscales.io.sources import open_source
 
 FORMATS = Path(__file__).resolve().parent.parent / "data" / "formats"
 ITEMS = [f"rses{i:02d}" for i in range(1, 11)]

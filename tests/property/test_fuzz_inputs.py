@@ -33,8 +33,8 @@ from hypothesis import strategies as st
 
 from relscales.errors import RelscalesError
 from relscales.instruments.loader import load_instrument, validate_file
+from relscales.pipeline.score import score_compiled
 from relscales.scoring.compile import compile_instrument
-from relscales.scoring.engine import score_compiled
 
 BAD = Path(__file__).resolve().parent.parent / "data" / "bad"
 INSTRUMENT = BAD / "five.yaml"

@@ -20,8 +20,9 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from relscales.pipeline.score import compile_ref, score_compiled
 from relscales.scoring.compile import CompiledInstrument
-from relscales.scoring.engine import ScoreOptions, _compile, score_compiled
+from relscales.scoring.options import ScoreOptions
 from relscales.scoring.readings import INDETERMINATE, SAFETY_FIRST, axis_levels
 from relscales.scoring.results import ScoreResult
 
@@ -39,7 +40,7 @@ def spec_of(instrument_id: str) -> dict[str, Any]:
 
 @functools.cache
 def compiled(instrument_id: str) -> CompiledInstrument:
-    return _compile(instrument_id, ())
+    return compile_ref(instrument_id, ())
 
 
 def items_of(instrument_id: str) -> list[dict[str, Any]]:

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 import relscales
 from relscales.instruments.loader import load_instrument_data
-from relscales.io.tabular import Source, open_source
+from relscales.io.sources import open_source
+from relscales.io.tabular import Source
 from relscales.scoring.compile import CompiledInstrument, compile_instrument
 from relscales.scoring.kernel import keyed_scores, reverse_key
 

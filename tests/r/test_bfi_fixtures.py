@@ -25,8 +25,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 import relscales
+from relscales.pipeline.score import collect_answers
 from relscales.reliability import cronbach_alpha, item_analysis
-from relscales.scoring.engine import collect_answers
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "bfi"

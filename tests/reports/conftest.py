@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from relscales.reports.render import ReportInput, score_for_report
+from relscales.pipeline.report import score_for_report
+from relscales.reports.render import ReportInput
 
 BATTERY_CSV = Path(__file__).resolve().parent.parent / "data" / "reports" / "battery.csv"
 """Six made-up respondents on RISI + ECR-R + RSES: P-001 raises the safety flag, P-006 has
@@ -43,6 +44,6 @@ def ecr_input() -> ReportInput:
 @pytest.fixture(scope="session")
 def battery_analyses(battery_input: ReportInput) -> list[Any]:
     """``analyze`` of each instrument (ECR-R's omega on six people takes a few seconds)."""
-    from relscales.analysis import analyze
+    from relscales.pipeline.analysis import analyze
 
     return [analyze(c, BATTERY_CSV) for c in battery_input.compiled]

@@ -298,7 +298,7 @@ def test_print_gives_one_page_for_one_instrument(
 def test_study_report_renders(
     tmp_path: Path, battery_input: ReportInput, clock: Clock, visit: Callable[..., Visit]
 ) -> None:
-    from relscales.analysis import analyze
+    from relscales.pipeline.analysis import analyze
 
     analyses = [
         analyze(c, battery_input.result.metadata["input"]["name"])

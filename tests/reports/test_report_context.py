@@ -11,11 +11,15 @@ from typing import Any
 import pytest
 
 import relscales
+from relscales.pipeline.report import score_for_report
+from relscales.pipeline.score import resolve_refs, score_compiled
 from relscales.reports import wording
-from relscales.reports.context import default_clock, person_context, study_context
+from relscales.reports.common import default_clock
 from relscales.reports.explain import SOURCE_COMBINED, SOURCE_PERSON, SOURCE_SEM
-from relscales.reports.render import ReportInput, score_for_report
-from relscales.scoring.engine import ScoreOptions, resolve_refs, score_compiled
+from relscales.reports.person import person_context
+from relscales.reports.render import ReportInput
+from relscales.reports.study import study_context
+from relscales.scoring.options import ScoreOptions
 
 Clock = Callable[[], datetime.datetime]
 NORMED = Path(__file__).resolve().parent.parent / "data" / "scoring" / "normed.yaml"

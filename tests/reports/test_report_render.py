@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from relscales.errors import RelscalesError, ReportError
-from relscales.reports.context import person_context
+from relscales.reports.person import person_context
 from relscales.reports.render import (
     ReportInput,
     format_for,
@@ -247,7 +247,7 @@ def test_unknown_format(ecr_input: ReportInput, clock: Clock) -> None:
 
 def test_rendering_imports_jinja_lazily() -> None:
     code = (
-        "import sys, json; import relscales.reports.render, relscales.reports.cli_report;"
+        "import sys, json; import relscales.reports.render, relscales.pipeline.reportjob;"
         "print(json.dumps(sorted(m for m in ('jinja2', 'numpy', 'scipy') if m in sys.modules)))"
     )
     proc = subprocess.run(

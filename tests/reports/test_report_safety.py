@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 
 import relscales
+from relscales.pipeline.report import score_for_report
 from relscales.reports import wording
-from relscales.reports.context import PersonReport, person_context
 from relscales.reports.explain import SOURCE_PERSON, explain_row
-from relscales.reports.render import ReportInput, render_context, score_for_report
+from relscales.reports.person import person_context
+from relscales.reports.render import ReportInput, render_context
+from relscales.reports.views import PersonReport
 
 Clock = Callable[[], datetime.datetime]
 FORMATS = ("html", "md", "txt")

@@ -366,7 +366,8 @@ def reports(instrument: str) -> dict[str, dict[str, str]]:
     """Each scenario's person report in every format, from one scoring of the battery data."""
     import datetime
 
-    from relscales.reports.render import render_person_report, score_for_report
+    from relscales.pipeline.report import score_for_report
+    from relscales.reports.render import render_person_report
 
     rows = [_battery_row(s) for s in SCENARIOS]
     prepared = score_for_report([instrument], _columns(rows, [s.id for s in SCENARIOS]))

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import relscales
 from relscales import load_instrument
 from relscales.instruments.loader import load_instrument_data
 from relscales.labels import normalize_label
@@ -247,9 +248,9 @@ def test_compiled_instrument_is_immutable() -> None:
         c.columns = ()  # type: ignore[misc]
 
 
-def test_compiled_instrument_scores_data() -> None:
+def test_a_compiled_instrument_scores_data() -> None:
     c = compiled("rses")
-    result = c.score({f"rses{i:02d}": [3] for i in range(1, 11)})
+    result = relscales.score(c, {f"rses{i:02d}": [3] for i in range(1, 11)})
     assert result.scores["self_esteem"].tolist() == [15.0]
 
 

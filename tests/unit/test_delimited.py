@@ -1,4 +1,4 @@
-"""Delimited files as they come (relscales.io.delimited): encodings, damaged rows, huge fields."""
+"""Delimited files as they come (io.sniff, io.delimited): encodings, damaged rows, huge fields."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from relscales.errors import DataError
-from relscales.io import delimited
-from relscales.io.delimited import looks_like_text, sniff_csv
-from relscales.io.tabular import duplicate_ids, open_source
+from relscales.io import delimited, sniff
+from relscales.io.sniff import looks_like_text, sniff_csv
+from relscales.io.sources import open_source
+from relscales.io.tabular import duplicate_ids
 
 HEADER = "id,a,b,c"
 
@@ -132,8 +133,8 @@ def test_odd_quotes_that_are_not_unclosed(tmp_path: Path, text: str) -> None:
 
 
 def test_unclosed_quote_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(delimited, "SCAN_BYTES", 7)
-    delimited._scan.cache_clear()
+    monkeypatch.setattr(sniff, "SCAN_BYTES", 7)
+    sniff._scan.cache_clear()
     text = 'id,a\n1,"x""\n""y"\n2,"open\n3,4\n'
     with pytest.raises(DataError) as info:
         sniff_csv(write(tmp_path / "d.csv", text))
@@ -327,9 +328,9 @@ def test_many_quotes_are_followed_in_a_second_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, line: int | None
 ) -> None:
     """Past CHECKED_QUOTES the places are not kept; an odd count is then followed from disk."""
-    monkeypatch.setattr(delimited, "CHECKED_QUOTES", 0)
-    monkeypatch.setattr(delimited, "SCAN_BYTES", 5)
-    delimited._scan.cache_clear()
+    monkeypatch.setattr(sniff, "CHECKED_QUOTES", 0)
+    monkeypatch.setattr(sniff, "SCAN_BYTES", 5)
+    sniff._scan.cache_clear()
     path = write(tmp_path / "d.csv", text)
     if line is None:
         sniff_csv(path)
@@ -343,9 +344,9 @@ def test_many_paired_quotes_are_not_followed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A file quoting every cell, past CHECKED_QUOTES, with quotes that pair up: no pass."""
-    monkeypatch.setattr(delimited, "CHECKED_QUOTES", 0)
-    monkeypatch.setattr(delimited, "_unclosed_quote_line", None)  # would fail if called
-    delimited._scan.cache_clear()
+    monkeypatch.setattr(sniff, "CHECKED_QUOTES", 0)
+    monkeypatch.setattr(sniff, "_unclosed_quote_line", None)  # would fail if called
+    sniff._scan.cache_clear()
     assert sniff_csv(write(tmp_path / "d.csv", '"id","a"\n"1","2"\n')).header == ("id", "a")
 
 

@@ -15,7 +15,7 @@ from tests.reference_intervals import sem_n, wilson_naive
 import relscales
 from relscales.errors import DataError, ScoringError
 from relscales.instruments.loader import load_instrument_data
-from relscales.io.tabular import open_source
+from relscales.io.sources import open_source
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "scoring"
 NORMED = DATA / "normed.yaml"
@@ -678,8 +678,8 @@ def test_metadata() -> None:
 
 
 def test_collect_answers_gives_raw_codes_with_invalid_cells_missing() -> None:
+    from relscales.pipeline.score import collect_answers
     from relscales.scoring.compile import compile_instrument
-    from relscales.scoring.engine import collect_answers
 
     compiled = compile_instrument(relscales.load_instrument("ecr-r"))
     example = Path(__file__).resolve().parents[2] / "examples" / "ecr-r-responses.csv"

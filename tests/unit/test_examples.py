@@ -77,7 +77,7 @@ def test_example_data_scores_with_one_reported_problem() -> None:
 
 
 def test_attention_checks_and_durations_feed_the_screen(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from relscales.analysis import analyze
+    from relscales.pipeline.analysis import analyze
 
     rows = [
         {**{k: v[0] for k, v in DATA.items()}, "ac1": 4, "seconds": 120},

@@ -24,7 +24,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import relscales
-from relscales.scoring.engine import _compile
+from relscales.pipeline.score import compile_ref
 from relscales.scoring.intervals import (
     PRIOR_DF,
     PRIOR_DISPERSION,
@@ -329,7 +329,7 @@ def test_the_interval_depends_only_on_the_persons_own_answers() -> None:
 def test_the_same_answers_get_the_same_interval_in_any_file() -> None:
     """Through the engine: a RISI respondent scored alone and among 300 others."""
     rng = np.random.default_rng(11)
-    items = _compile("risi", ()).item_ids
+    items = compile_ref("risi", ()).item_ids
     person = {
         item: [float(v)] for item, v in zip(items, rng.integers(1, 6, len(items)), strict=True)
     }

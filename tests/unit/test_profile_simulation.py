@@ -43,8 +43,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from relscales.pipeline.score import compile_ref, score_compiled
 from relscales.scoring.compile import CompiledInstrument
-from relscales.scoring.engine import ScoreOptions, _compile, score_compiled
+from relscales.scoring.options import ScoreOptions
 from relscales.scoring.readings import INDETERMINATE, SAFETY_FIRST
 
 FloatArray = NDArray[np.float64]
@@ -76,7 +77,7 @@ MODELS = ("reflective", "formative")
 
 @functools.cache
 def risi() -> CompiledInstrument:
-    return _compile("risi", ())
+    return compile_ref("risi", ())
 
 
 def facets(composite_id: str) -> list[tuple[str, tuple[str, ...]]]:

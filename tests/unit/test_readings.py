@@ -38,8 +38,9 @@ from typer.testing import CliRunner
 import relscales
 from relscales.cli import app
 from relscales.instruments.loader import load_instrument_data
+from relscales.pipeline.score import compile_ref, score_compiled
 from relscales.scoring.compile import compile_instrument
-from relscales.scoring.engine import ScoreOptions, _compile, score_compiled
+from relscales.scoring.options import ScoreOptions
 from relscales.scoring.readings import INDETERMINATE, SAFETY_FIRST, axis_levels, flag_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -298,7 +299,7 @@ def profile_ids(spec: dict[str, Any]) -> list[str]:
 def compare_with_naive(spec: dict[str, Any], instrument: Any, rows: list[Row]) -> None:
     data = columns_of(spec, rows)
     public = relscales.score(instrument, data, with_ci=True)
-    compiled = instrument if not isinstance(instrument, str) else _compile(instrument, ())
+    compiled = instrument if not isinstance(instrument, str) else compile_ref(instrument, ())
     detailed = score_compiled([compiled], data, ScoreOptions(details=True))
     ties = 0
     for i, row in enumerate(rows):
@@ -395,7 +396,7 @@ def test_confidence_level_widens_the_intervals() -> None:
     """A higher level never makes a reading determinate that was indeterminate."""
     spec = load_spec("risi")
     data = columns_of(spec, random_rows(spec, 300, 8))
-    compiled = _compile("risi", ())
+    compiled = compile_ref("risi", ())
     r95 = score_compiled([compiled], data, ScoreOptions(details=True))
     r99 = score_compiled([compiled], data, ScoreOptions(details=True, confidence_level=0.99))
     for i in range(300):
@@ -563,7 +564,7 @@ def test_ecr_r_all_answers_at_the_midpoint_are_indeterminate() -> None:
     """Every item answered 4: both scores exactly at the cut, SE 0, still indeterminate."""
     spec = load_spec("ecr-r")
     rows = [dict.fromkeys(item_ids(spec), 4.0), _ecr_row(spec, 4, 1), _ecr_row(spec, 7, 4)]
-    compiled = _compile("ecr-r", ())
+    compiled = compile_ref("ecr-r", ())
     result = score_compiled([compiled], columns_of(spec, rows), ScoreOptions(details=True))
     assert result.scores["anxiety"].tolist() == [4.0, 4.0, 7.0]
     # alike answers do not make the interval collapse: it keeps a width and the score
@@ -611,7 +612,7 @@ def test_risi_keyed_extremes_land_in_each_region() -> None:
 def test_risi_at_the_cut_is_indeterminate() -> None:
     spec = load_spec("risi")
     rows = [_risi_row(spec, 3, 3), _risi_row(spec, 3, 5), _risi_row(spec, 1, 3)]
-    compiled = _compile("risi", ())
+    compiled = compile_ref("risi", ())
     result = score_compiled([compiled], columns_of(spec, rows), ScoreOptions(details=True))
     assert result.scores["internal_pattern"].tolist() == [3.0, 3.0, 1.0]
     assert (result.details["internal_pattern.ci_low"][:2] < 3).all()

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relscales.io import delimited, segments
-from relscales.io.tabular import open_source
+from relscales.io import delimited, segments, sniff
+from relscales.io.sources import open_source
 
 _CELL = st.one_of(
     st.text(alphabet="abc 12", max_size=4),
@@ -140,17 +140,17 @@ def test_only_plain_big_files_on_two_cores_are_cut(
 ) -> None:
     monkeypatch.setattr(segments, "SEGMENT_BYTES", 1024)
     path, _ = _file(tmp_path, "none")
-    dialect = delimited.sniff_csv(path)
+    dialect = sniff.sniff_csv(path)
     assert delimited._can_segment(path, dialect)
     monkeypatch.setattr(delimited.os, "cpu_count", lambda: 1)
     assert not delimited._can_segment(path, dialect)
     monkeypatch.undo()
     small = tmp_path / "small.csv"
     small.write_text("id,a\n1,2\n")
-    assert not delimited._can_segment(small, delimited.sniff_csv(small))
+    assert not delimited._can_segment(small, sniff.sniff_csv(small))
     latin = tmp_path / "latin.csv"
     latin.write_bytes(path.read_bytes().replace(b"r1,", "ré,".encode("cp1252"), 1))
-    assert not delimited._can_segment(latin, delimited.sniff_csv(latin))
+    assert not delimited._can_segment(latin, sniff.sniff_csv(latin))
 
 
 _ROWS = [f"r{i},{i % 5 + 1},{i % 3 + 1}" for i in range(5000)]

@@ -12,7 +12,8 @@ import pytest
 import relscales
 from relscales.deps import require
 from relscales.errors import DataError, MissingDependencyError
-from relscales.io.tabular import open_source, sniff_csv
+from relscales.io.sources import open_source
+from relscales.io.tabular import sniff_csv
 
 RSES_ITEMS = [f"rses{i:02d}" for i in range(1, 11)]
 
@@ -277,7 +278,7 @@ def test_numeric_first_read_falls_back_to_text_from_the_same_row(tmp_path: Path)
     """Columns are parsed as numbers until a cell is not one; then text, no row lost or doubled."""
     import pyarrow as pa
 
-    from relscales.io.tabular import open_source
+    from relscales.io.sources import open_source
 
     rows = ["id,a,b"] + [f"r{i},{i % 7 + 1},{(i * 3) % 7 + 1}" for i in range(3000)]
     rows[2501] = "r2500,Strongly agree,3"  # a label deep in the file, past the first blocks

@@ -7,7 +7,7 @@ named by ``format``, else the first in :data:`READERS` whose test accepts the fi
 Binary formats are recognised by their first bytes whatever the file is called; text
 formats by the name (``.json``, ``.csv``, ...) and then by the header (a Qualtrics or
 REDCap export is a CSV whose header says so). A plain CSV is left to
-:func:`relscales.io.tabular.open_source`, which streams it.
+:func:`relscales.io.sources.open_source`, which streams it.
 
 Long data (one row per respondent and item) is turned into one row per respondent
 after reading, when asked (``long=True``) or when its columns are named like
@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Protocol
 
 from relscales.errors import DataError, Issue, Location
-from relscales.io.tabular import CsvDialect, Source, sniff_csv
+from relscales.io.sniff import CsvDialect, sniff_csv
+from relscales.io.tabular import Source
 
 __all__ = ["READERS", "Probe", "ReadOptions", "Reader", "input_format_hint", "open_file"]
 
@@ -70,7 +71,7 @@ class Probe:
     @property
     def is_text(self) -> bool:
         """Whether the first bytes look like text (UTF-16 and NUL-padded text count)."""
-        from relscales.io.delimited import looks_like_text
+        from relscales.io.sniff import looks_like_text
 
         return looks_like_text(self.head)
 
@@ -282,7 +283,7 @@ def open_file(
     """Open a data file with the reader its content calls for (or the one named).
 
     Returns ``None`` for a plain CSV/TSV file, which
-    :func:`~relscales.io.tabular.open_source` streams itself.
+    :func:`~relscales.io.sources.open_source` streams itself.
 
     Raises
     ------

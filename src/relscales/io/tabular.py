@@ -2,10 +2,11 @@
 
 Files are read with pyarrow's CSV reader (:mod:`relscales.io.delimited`), whole
 or in blocks, so memory stays bounded whatever the file size. Before reading, the
-file is inspected for a byte order mark, its encoding, NUL bytes, an unclosed quote,
-the delimiter and the header. Only the id column and the item columns are parsed,
-and every cell is checked (never coerced). Rows with the wrong number of fields are
-kept as empty rows and reported, so the rows read are always the rows of the file.
+file is inspected (:mod:`relscales.io.sniff`) for a byte order mark, its encoding,
+NUL bytes, an unclosed quote, the delimiter and the header. Only the id column and
+the item columns are parsed, and every cell is checked (never coerced). Rows with the
+wrong number of fields are kept as empty rows and reported, so the rows read are
+always the rows of the file.
 
 In-memory data (a mapping of columns, a numpy array with column names, a pandas
 or polars DataFrame, a pyarrow Table) is converted to a pyarrow Table and cut
@@ -14,16 +15,16 @@ into batches the same way.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from relscales.errors import DataError, Issue, Location
-from relscales.io.delimited import Batch, CsvDialect, read_batches, sniff_csv
+from relscales.io.delimited import Batch, read_batches
+from relscales.io.sniff import CsvDialect, sniff_csv
 
-__all__ = ["Batch", "CsvDialect", "Source", "open_source", "sniff_csv"]
+__all__ = ["Batch", "CsvDialect", "Source", "sniff_csv"]
 
 BATCH_BYTES = 2 << 20
 """Bytes of CSV text parsed per block."""
@@ -213,9 +214,8 @@ class IdCheck:
     def add(self, array: Any, first_row: int) -> None:
         """Take the ids of the rows from ``first_row`` on."""
         import pyarrow as pa
-        from pyarrow._compute import SetLookupOptions
 
-        from relscales._arrow import call, cast, string_array
+        from relscales._arrow import call, cast, is_in, string_array
 
         if not self.usable:
             return
@@ -228,8 +228,7 @@ class IdCheck:
             self.usable = False  # ids that are not text or numbers: nothing to compare
             return
         # (value sets, not Python scalars: a scalar makes pyarrow import pandas)
-        header = SetLookupOptions(string_array([self.column]))
-        hits = call("indices_nonzero", call("is_in", array, options=header))
+        hits = call("indices_nonzero", is_in(array, string_array([self.column])))
         self.headers += [first_row + i + 1 for i in hits.to_pylist()]
         if self.increasing and self._extends(call("drop_null", array)):
             return
@@ -490,115 +489,3 @@ def _prefetch(batches: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
     finally:
         stop.set()
         thread.join(timeout=5)
-
-
-def open_source(
-    data: Any,
-    *,
-    columns: Sequence[str] | None = None,
-    delimiter: str | None = None,
-    encoding: str | None = None,
-    format: str | None = None,
-    sheet: str | None = None,
-    long: bool = False,
-) -> Source:
-    """Wrap response data of any supported kind as a :class:`Source`.
-
-    Parameters
-    ----------
-    data
-        A path (CSV/TSV, Qualtrics, REDCap, SPSS, Excel, JSON, Parquet; see
-        :mod:`relscales.io.formats`), a mapping of column name to values, a 2-D numpy
-        array (with ``columns``), a numpy structured array, a pandas or polars
-        DataFrame, or a pyarrow Table.
-    columns
-        Column names for a plain 2-D numpy array.
-    delimiter, encoding
-        Override detection for files.
-    format, sheet, long
-        The file's format (a key of :data:`relscales.io.formats.READERS`; default:
-        detected), the Excel sheet, and whether the data are long (one row per
-        respondent and item; default: detected from the column names).
-    """
-    if isinstance(data, str | os.PathLike):
-        from relscales.io.formats import open_file
-
-        path = Path(data)
-        opened = open_file(
-            path, format=format, delimiter=delimiter, encoding=encoding, sheet=sheet, long=long
-        )
-        if opened is not None:
-            return opened
-        dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
-        return Source(str(path), dialect.header, path.stat().st_size, path, dialect)
-    table = _to_table(data, columns)
-    return Source("<data>", tuple(table.schema.names), table=table)
-
-
-def _to_table(data: Any, columns: Sequence[str] | None) -> Any:
-    import numpy as np
-    import pyarrow as pa
-
-    if isinstance(data, pa.Table):
-        return data
-    if isinstance(data, pa.RecordBatch):
-        return pa.Table.from_batches([data])
-    module = type(data).__module__.split(".")[0]
-    if module == "pandas":
-        try:
-            return pa.Table.from_pandas(data, preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column mixing numbers and text
-            return pa.table({str(c): _column(data[c].tolist()) for c in data.columns})
-    if module == "polars":
-        return data.to_arrow()
-    if isinstance(data, np.ndarray):
-        if data.dtype.names:
-            return pa.table({name: _column(data[name]) for name in data.dtype.names})
-        if data.ndim != 2 or columns is None or len(columns) != data.shape[1]:
-            raise DataError(
-                Issue(
-                    "invalid-option",
-                    "a plain numpy array needs 2 dimensions and one column name per column",
-                    Location(file="<data>"),
-                    hint="pass columns=[...] with the item ids, or use a structured array",
-                )
-            )
-        return pa.table({str(c): _column(data[:, i]) for i, c in enumerate(columns)})
-    if isinstance(data, Mapping):
-        try:
-            return pa.table({str(k): _column(v) for k, v in data.items()})
-        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
-            raise DataError(
-                Issue(
-                    "data-unreadable",
-                    f"cannot read the columns: {exc}",
-                    Location(file="<data>"),
-                    hint="give every column the same length and plain values",
-                )
-            ) from None
-    raise DataError(
-        Issue(
-            "unsupported-format",
-            f"cannot read data of type {type(data).__name__}",
-            Location(file="<data>"),
-            hint="pass a file path, a mapping of columns, a numpy array, or a pandas/polars "
-            "DataFrame",
-        )
-    )
-
-
-def _column(values: Any) -> Any:
-    import numpy as np
-    import pyarrow as pa
-
-    if isinstance(values, pa.Array | pa.ChunkedArray):
-        return values
-    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
-        return pa.array(values, from_pandas=True)
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iub":
-        return pa.array(values)
-    items = list(values)
-    try:
-        return pa.array(items, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if v is None else str(v) for v in items], type=pa.string())

@@ -153,17 +153,12 @@ def csv_lines(columns: list[Any], delimiter: str = ",") -> memoryview:
     >>> bytes(csv_lines([text, float_array(np.array([1.5, np.nan, 2.0, 0.1]))]))
     b'a,1.5\n"b ""c"" d",\n,2\n"",0.1\n'
     """
-    from pyarrow._compute import JoinOptions
-
-    from relscales._arrow import call, text_scalar
+    from relscales._arrow import join, text_scalar
 
     cells = [_cell_text(column, delimiter) for column in columns]
-    blank = JoinOptions(null_handling="replace", null_replacement="")
-    rows = call(
-        "binary_join_element_wise", *cells, text_scalar(delimiter, large=True), options=blank
-    )
+    rows = join(*cells, separator=text_scalar(delimiter, large=True), null_replacement="")
     newline = text_scalar("\n", large=True)
-    lines = call("binary_join_element_wise", rows, text_scalar("", large=True), newline)
+    lines = join(rows, text_scalar("", large=True), separator=newline)
     if not len(lines):
         return memoryview(b"")
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
@@ -178,9 +173,8 @@ _NEEDS_QUOTES[[ord(c) for c in '"\n\r']] = True
 def _cell_text(column: Any, delimiter: str) -> Any:
     """Return one column as large_string cells of CSV text (nulls stay null)."""
     import pyarrow as pa
-    from pyarrow._compute import MatchSubstringOptions, ReplaceSubstringOptions
 
-    from relscales._arrow import call, cast, int_array, text_scalar
+    from relscales._arrow import call, cast, int_array, join, match_regex, replace_text, text_scalar
 
     kind = column.type
     if pa.types.is_floating(kind):
@@ -194,13 +188,13 @@ def _cell_text(column: Any, delimiter: str) -> Any:
         return text
     if _plain(text, delimiter):
         return text
-    special = MatchSubstringOptions(f'[{re.escape(delimiter)}"\n\r]')
+    special = f'[{re.escape(delimiter)}"\n\r]'
     no_length = int_array(np.zeros(1, dtype=np.int64))[0]  # (pyarrow.scalar imports pandas)
     empty = call("equal", call("binary_length", text), no_length)
-    needs = call("or", call("match_substring_regex", text, options=special), empty)
-    doubled = call("replace_substring", text, options=ReplaceSubstringOptions('"', '""'))
+    needs = call("or", match_regex(text, special), empty)
+    doubled = replace_text(text, '"', '""')
     quote = text_scalar('"', large=True)
-    quoted = call("binary_join_element_wise", quote, doubled, quote, text_scalar("", large=True))
+    quoted = join(quote, doubled, quote, separator=text_scalar("", large=True))
     return call("if_else", needs, quoted, text)
 
 

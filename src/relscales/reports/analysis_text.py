@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from relscales.analysis import AnalysisResult
+from relscales.analysis_results import AnalysisResult
 
 __all__ = ["analysis_table"]
 

@@ -4,13 +4,12 @@ The public entry points:
 
 - :func:`render_person_report` - one respondent, as HTML, Markdown or plain text;
 - :func:`render_study_report` - a whole sample, as HTML or Markdown;
-- :func:`score_for_report` - score data so that every score carries its interval.
 
 Templates are looked up first in ``template_dir`` (when given), then among the packaged
 templates (``relscales/reports/templates``), so a folder may override any one of them,
 including the shared style sheet. They run in Jinja's sandboxed environment (immutable
 variant) with ``StrictUndefined``: a template sees only the documented report context
-(:mod:`relscales.reports.context`) as ``report``, cannot reach Python internals
+(:mod:`relscales.reports.views`) as ``report``, cannot reach Python internals
 (``__class__``, ``__subclasses__``, ...), and a misspelt name is an error, not an empty
 string. HTML templates are autoescaped; Markdown output escapes Markdown and HTML
 characters in every value; charts are inline SVG built by :mod:`relscales.reports.charts`.
@@ -22,7 +21,6 @@ Jinja2 is imported inside these functions, so importing this module is cheap.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import os
@@ -38,10 +36,11 @@ from relscales.errors import Issue, Location, ReportError
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from relscales.analysis import AnalysisResult
-    from relscales.reports.context import Clock, PersonReport, StudyReport
+    from relscales.analysis_results import AnalysisResult
+    from relscales.reports.common import Clock
+    from relscales.reports.study_views import StudyReport
+    from relscales.reports.views import PersonReport
     from relscales.scoring.compile import CompiledBattery, CompiledInstrument
-    from relscales.scoring.engine import InstrumentRef, ScoreOptions
     from relscales.scoring.results import ScoreResult
 
 __all__ = [
@@ -54,7 +53,6 @@ __all__ = [
     "render_context",
     "render_person_report",
     "render_study_report",
-    "score_for_report",
 ]
 
 ReportFormat = Literal["html", "md", "txt"]
@@ -100,44 +98,6 @@ class ReportInput:
     result: ScoreResult
     compiled: tuple[CompiledInstrument, ...]
     battery: CompiledBattery | None = None
-
-
-def score_for_report(
-    instruments: Sequence[InstrumentRef],
-    data: Any,
-    *,
-    options: ScoreOptions | None = None,
-    instruments_dir: Sequence[str | os.PathLike[str]] = (),
-    compile_one: Any = None,
-) -> ReportInput:
-    """Score data for reports: with details, so that every score carries its interval.
-
-    With ``details`` on, the engine keeps every score's interval (the same one
-    ``--with-ci`` writes and readings use) and each reading's axis levels.
-
-    Parameters
-    ----------
-    instruments
-        Bundled ids, YAML paths, loaded or compiled instruments; at most one battery.
-    data
-        Response data, as for :func:`relscales.score`.
-    options
-        Scoring options (``details`` is turned on).
-    instruments_dir
-        Extra folders to search for ids.
-    compile_one
-        Optional function compiling one reference (for text overlays).
-    """
-    from relscales.io.tabular import Source, open_source
-    from relscales.scoring.engine import ScoreOptions, resolve_refs, score_compiled
-
-    compiled, battery = resolve_refs(list(instruments), instruments_dir, compile_one)
-    options = dataclasses.replace(options or ScoreOptions(), details=True)
-    source = data if isinstance(data, Source) else open_source(data)
-    result = score_compiled(compiled, source, options, battery=battery)
-    if battery is not None:
-        compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
-    return ReportInput(result, tuple(compiled), battery)
 
 
 # --------------------------------------------------------------------------------------
@@ -204,7 +164,7 @@ def render_person_report(
     IndexError
         When ``row`` is not a respondent of ``result``.
     """
-    from relscales.reports.context import person_context
+    from relscales.reports.person import person_context
 
     report = person_context(
         result,
@@ -242,12 +202,12 @@ def render_study_report(
     fmt
         ``"html"`` or ``"md"``.
     analyses
-        :func:`relscales.analysis.analyze` results of the instruments (reliability, item
+        :func:`relscales.pipeline.analysis.analyze` results of the instruments (reliability, item
         analysis and the data-quality screen); instruments without one get no tables.
     battery, template_dir, clock, version
         As for :func:`render_person_report`.
     """
-    from relscales.reports.context import study_context
+    from relscales.reports.study import study_context
 
     report = study_context(
         result, compiled, analyses=analyses, battery=battery, clock=clock, version=version

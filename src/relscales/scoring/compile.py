@@ -32,8 +32,6 @@ from relscales.spec import (
 
 if TYPE_CHECKING:
     from relscales.instruments.battery import Battery
-    from relscales.scoring.engine import ScoreOptions
-    from relscales.scoring.results import ScoreResult
 
 __all__ = [
     "CompiledBattery",
@@ -195,12 +193,6 @@ class CompiledInstrument:
             mapping.get(item, col) for item, col in zip(self.item_ids, self.columns, strict=True)
         )
         return dataclasses.replace(self, columns=columns)
-
-    def score(self, data: object, options: ScoreOptions | None = None) -> ScoreResult:
-        """Score response data with this compiled instrument (see :func:`relscales.score`)."""
-        from relscales.scoring.engine import score_compiled
-
-        return score_compiled([self], data, options)
 
 
 def _min_count(value: float, n_items: int) -> int:

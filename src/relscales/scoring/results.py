@@ -13,10 +13,65 @@ from relscales.deps import require
 from relscales.errors import Issue
 from relscales.problems import Problem
 
-__all__ = ["ScoreResult"]
+__all__ = ["IntervalSource", "ResultLayout", "ScoreColumn", "ScoreResult"]
 
 
 Column = NDArray[Any]
+
+IntervalSource = Literal["person", "classical SEM", "combined"]
+"""Where a score's interval comes from: the respondent's own answers (moderated), a
+classical SEM from a declared reliability and reference SD, or combined from its parts."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreColumn:
+    """One score of a result: its output column and what produced it."""
+
+    column: str
+    """The output column (``instrument.score`` when two instruments share an id)."""
+    owner: str
+    """The instrument (or battery) that declares it."""
+    score: str
+    """Its id in the owner."""
+    kind: Literal["subscale", "composite"]
+    norm_group: str | None
+    reliability: float | None
+    reliability_source: str | None
+    sem: float | None
+    interval_source: IntervalSource
+
+
+@dataclass(frozen=True)
+class ResultLayout:
+    """The typed layout of a result: which column holds which score, flag and reading.
+
+    Other layers (reports, ``--explain``, self-assessment) read this rather than the
+    metadata dictionary, which is for the JSON sidecar.
+    """
+
+    scores: tuple[ScoreColumn, ...] = ()
+    """Every score: the instruments' subscales and composites, then battery composites."""
+    flags: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Instrument id -> flag id -> its ``flag_<id>`` column."""
+    profiles: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Instrument or battery id -> profile id -> its column."""
+    confidence_level: float = 0.95
+
+    def score(self, column: str) -> ScoreColumn | None:
+        """Return the score written in ``column``, if any."""
+        return next((s for s in self.scores if s.column == column), None)
+
+    def score_column(self, owner: str, score: str) -> str | None:
+        """Return the column of ``owner``'s score ``score`` (None when not scored)."""
+        return next((s.column for s in self.scores if (s.owner, s.score) == (owner, score)), None)
+
+    def flag_column(self, instrument: str, flag: str) -> str:
+        """Return the column of an instrument's flag (``flag_<id>`` unless qualified)."""
+        return self.flags.get(instrument, {}).get(flag, f"flag_{flag}")
+
+    def profile_column(self, owner: str, profile: str) -> str:
+        """Return the column of a profile of an instrument or battery."""
+        return self.profiles.get(owner, {}).get(profile, profile)
 
 
 @dataclass(frozen=True)
@@ -42,10 +97,13 @@ class ScoreResult:
     warnings
         Warnings about the data as a whole (for example a narrow scale range).
     metadata
-        Versions, instrument ids and content hashes, options and problem counts.
+        Versions, instrument ids and content hashes, options and problem counts: what the
+        ``.meta.json`` sidecar holds.
     details
-        With ``details=True``: ``<score>.se`` (standard error per respondent) and
+        With ``details=True``: ``<score>.ci_low`` / ``.ci_high`` (every score's interval) and
         ``<profile>.x_level`` / ``.y_level`` (``low``, ``high``, ``indeterminate``).
+    layout
+        Which column holds which score, flag and reading (:class:`ResultLayout`).
     """
 
     columns: dict[str, Column]
@@ -57,6 +115,7 @@ class ScoreResult:
     warnings: tuple[Issue, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
     details: dict[str, NDArray[Any]] = field(default_factory=dict)
+    layout: ResultLayout = field(default_factory=ResultLayout)
 
     @property
     def n_respondents(self) -> int:

@@ -118,7 +118,8 @@ def score_answers(questionnaire: Questionnaire, answers: Mapping[str, float | No
     """
     import numpy as np
 
-    from relscales.scoring.engine import ScoreOptions, score_compiled
+    from relscales.pipeline.score import score_compiled
+    from relscales.scoring.options import ScoreOptions
 
     data: dict[str, Any] = {RESPONDENT: [RESPONDENT_ID]}
     for question in questionnaire.questions:

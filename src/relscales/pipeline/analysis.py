@@ -13,122 +13,31 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from relscales.analysis_results import AnalysisResult, SubscaleAnalysis
 from relscales.errors import Issue, Location, RelscalesError
-from relscales.problems import Problem
+from relscales.io.numeric import numeric_column
+from relscales.pipeline.score import InstrumentRef, collect_answers, compile_ref
 from relscales.reliability import (
-    ItemAnalysisResult,
     OmegaResult,
-    ReliabilityResult,
     cronbach_alpha,
     item_analysis,
     omega,
 )
 from relscales.scoring.compile import CompiledInstrument
-from relscales.scoring.engine import (
-    InstrumentRef,
-    _compile,
-    collect_answers,
-    numeric_column,
-    screen_answers,
-)
+from relscales.scoring.screening import screen_answers
 
-__all__ = ["AnalysisResult", "SubscaleAnalysis", "analyze"]
+__all__ = ["analyze"]
 
 LOW_ALPHA_MARGIN = 0.10
 """A sample alpha this far below the published one gets a warning."""
 
 MIN_ITEMS_FOR_OMEGA = 6
 """Omega needs three group factors with two items each at the least."""
-
-
-@dataclass(frozen=True)
-class SubscaleAnalysis:
-    """Reliability and item statistics of one subscale in a sample."""
-
-    id: str
-    name: str
-    item_ids: tuple[str, ...]
-    n_complete: int
-    reliability: ReliabilityResult
-    items: ItemAnalysisResult
-    omega: OmegaResult | None
-    published_alpha: float | None
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON shape of ``relscales analyze --json`` for this subscale."""
-        rel = self.reliability
-        return {
-            "n_items": len(self.item_ids),
-            "n_complete": self.n_complete,
-            "alpha": rel.estimate,
-            "alpha_ci": [rel.ci_low, rel.ci_high],
-            "alpha_ci_method": rel.method,
-            "std_alpha": rel.std_alpha,
-            "lambda6": rel.lambda6,
-            "mean_r": rel.mean_r,
-            "omega_total": self.omega.omega_total if self.omega else None,
-            "omega_hierarchical": self.omega.omega_hierarchical if self.omega else None,
-            "published_alpha": self.published_alpha,
-            "notes": list(self.notes),
-            "items": {
-                s.item_id: {
-                    "n": s.n,
-                    "mean": s.mean,
-                    "sd": s.sd,
-                    "raw_r": s.raw_r,
-                    "r_cor": s.r_cor,
-                    "r_drop": s.r_drop,
-                    "alpha_if_deleted": s.alpha_if_deleted,
-                    "looks_reversed": s.looks_reversed,
-                    "frequencies": {str(k): v for k, v in s.frequencies.items()},
-                }
-                for s in self.items.items
-            },
-        }
-
-
-@dataclass(frozen=True)
-class AnalysisResult:
-    """A sample analysed with one instrument."""
-
-    instrument: dict[str, Any]
-    n_respondents: int
-    subscales: dict[str, SubscaleAnalysis]
-    quality: Any = None
-    ids: NDArray[Any] = field(default_factory=lambda: np.empty(0, dtype=object))
-    problems: tuple[Problem, ...] = ()
-    warnings: tuple[Issue, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the ``relscales analyze --json`` document (contract in docs/cli.md)."""
-        out: dict[str, Any] = {
-            "instrument": self.instrument["id"],
-            "instrument_version": self.instrument["version"],
-            "content_hash": self.instrument["content_hash"],
-            "n_respondents": self.n_respondents,
-            "subscales": {sid: sub.to_dict() for sid, sub in self.subscales.items()},
-            "problems": len(self.problems),
-            "warnings": [w.to_dict() for w in self.warnings],
-        }
-        if self.quality is not None:
-            careless = self.quality.careless
-            reasons: dict[str, int] = {}
-            for row in self.quality.reasons:
-                for reason in row:
-                    reasons[reason] = reasons.get(reason, 0) + 1
-            out["quality"] = {
-                "n_flagged": int(careless.sum()),
-                "by_reason": dict(sorted(reasons.items())),
-                "flagged": [str(i) for i in self.ids[careless].tolist()],
-            }
-        return out
 
 
 def _keyed(compiled: CompiledInstrument, answers: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -174,9 +83,10 @@ def analyze(
         Per subscale reliability and item statistics, and the quality screen.
     """
     from relscales.io.readsource import input_warnings, source_hints
-    from relscales.io.tabular import Source, open_source
+    from relscales.io.sources import open_source
+    from relscales.io.tabular import Source
 
-    compiled = _compile(instrument, instruments_dir)
+    compiled = compile_ref(instrument, instruments_dir)
     source = data if isinstance(data, Source) else open_source(data)
     ids, answers, problems = collect_answers(compiled, source)
     keyed = _keyed(compiled, answers)

@@ -24,7 +24,6 @@ from relscales.reports.render import (
     format_for,
     render_person_report,
     render_study_report,
-    score_for_report,
 )
 
 __all__ = ["ReportJob", "file_names", "run_report"]
@@ -116,10 +115,10 @@ def run_report(job: ReportJob, echo: Callable[[str], None]) -> int:
     """Run ``relscales report``; return the exit code."""
     from relscales.io.atomic import atomic_text, check_not_input
     from relscales.io.colmap import read_column_map
-    from relscales.io.scorejob import _compile_with_texts
-    from relscales.io.tabular import open_source
+    from relscales.io.sources import open_source
+    from relscales.pipeline.score import compile_with_texts
     from relscales.reports.explain import find_row
-    from relscales.scoring.engine import ScoreOptions
+    from relscales.scoring.options import ScoreOptions
 
     modes = [job.respondent is not None, job.all_respondents, job.study]
     if sum(modes) > 1:
@@ -151,13 +150,15 @@ def run_report(job: ReportJob, echo: Callable[[str], None]) -> int:
         sheet=job.sheet,
         long=job.long,
     )
+    from relscales.pipeline.report import score_for_report  # numpy and scoring: on first use
+
     texts, dirs = list(job.texts), job.instruments_dir
     prepared = score_for_report(
         job.instruments,
         source,
         options=options,
         instruments_dir=dirs,
-        compile_one=lambda ref: _compile_with_texts(ref, dirs, texts),
+        compile_one=lambda ref: compile_with_texts(ref, dirs, texts),
     )
     result = prepared.result
     common: dict[str, Any] = {"battery": prepared.battery, "template_dir": job.template_dir}
@@ -247,7 +248,7 @@ def _analyses(
     compiled: Sequence[Any], column_map: dict[str, str], source: Any, job: ReportJob
 ) -> list[Any]:
     """Reliability, item analysis and the quality screen of each instrument."""
-    from relscales.analysis import analyze
+    from relscales.pipeline.analysis import analyze
 
     by_item = {item: column for column, item in column_map.items()}
     return [

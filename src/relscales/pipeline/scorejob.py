@@ -21,11 +21,14 @@ from relscales.io.atomic import atomic_path, atomic_text, check_not_input
 from relscales.io.colmap import read_column_map
 from relscales.io.formats import input_format_hint
 from relscales.io.readsource import input_notes
-from relscales.io.tabular import BATCH_BYTES, open_source
+from relscales.io.sources import open_source
+from relscales.io.tabular import BATCH_BYTES
 from relscales.io.writers import excel_safe_text, format_for, open_writer
+from relscales.pipeline.run import ScoringRun
+from relscales.pipeline.score import compile_with_texts, resolve_refs
 from relscales.problems import PROBLEM_FIELDS, Problem
-from relscales.scoring.compile import CompiledBattery, CompiledInstrument, compile_instrument
-from relscales.scoring.engine import ScoreOptions, ScoringRun, _compile, resolve_refs
+from relscales.scoring.compile import CompiledBattery, CompiledInstrument
+from relscales.scoring.options import ScoreOptions
 
 __all__ = ["meta_path", "run_score", "write_problems"]
 
@@ -113,7 +116,7 @@ def run_score(
 ) -> int:
     """Run ``relscales score``; return the exit code (0, or 1 under ``strict``)."""
     compiled, battery = resolve_refs(
-        instruments, instruments_dir, lambda ref: _compile_with_texts(ref, instruments_dir, texts)
+        instruments, instruments_dir, lambda ref: compile_with_texts(ref, instruments_dir, texts)
     )
     options = ScoreOptions(
         id_column=id_column,
@@ -184,8 +187,8 @@ def _explain(
     """Print how one respondent's readings were reached (``--explain ROW``)."""
     import dataclasses
 
+    from relscales.pipeline.score import score_compiled
     from relscales.reports.explain import explain_row, find_row
-    from relscales.scoring.engine import score_compiled
     from relscales.scoring.norms import critical_z
 
     result = score_compiled(
@@ -218,22 +221,6 @@ def _explain(
         + "\n"
     )
     return EXIT_OK
-
-
-def _compile_with_texts(
-    ref: str, instruments_dir: Sequence[str | os.PathLike[str]], texts: Sequence[Path]
-) -> CompiledInstrument:
-    """Load an instrument, apply the overlays written for it, and compile it.
-
-    Overlay labels in another language then read as answers.
-    """
-    if not texts:
-        return _compile(ref, instruments_dir)
-    from relscales.instruments.loader import load_instrument
-    from relscales.instruments.texts import apply_overlays
-
-    instrument = load_instrument(ref, instruments_dir=instruments_dir)
-    return compile_instrument(apply_overlays(instrument, texts))
 
 
 def _stream(

@@ -1,0 +1,103 @@
+"""What an analysis of a sample returns: reliability, item analysis and screening per subscale.
+
+The result types of :func:`relscales.analyze`, kept apart from the function so that the
+reports that render them need not import the pipeline that computes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from relscales.errors import Issue
+from relscales.problems import Problem
+from relscales.reliability import ItemAnalysisResult, OmegaResult, ReliabilityResult
+
+__all__ = ["AnalysisResult", "SubscaleAnalysis"]
+
+
+@dataclass(frozen=True)
+class SubscaleAnalysis:
+    """Reliability and item statistics of one subscale in a sample."""
+
+    id: str
+    name: str
+    item_ids: tuple[str, ...]
+    n_complete: int
+    reliability: ReliabilityResult
+    items: ItemAnalysisResult
+    omega: OmegaResult | None
+    published_alpha: float | None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON shape of ``relscales analyze --json`` for this subscale."""
+        rel = self.reliability
+        return {
+            "n_items": len(self.item_ids),
+            "n_complete": self.n_complete,
+            "alpha": rel.estimate,
+            "alpha_ci": [rel.ci_low, rel.ci_high],
+            "alpha_ci_method": rel.method,
+            "std_alpha": rel.std_alpha,
+            "lambda6": rel.lambda6,
+            "mean_r": rel.mean_r,
+            "omega_total": self.omega.omega_total if self.omega else None,
+            "omega_hierarchical": self.omega.omega_hierarchical if self.omega else None,
+            "published_alpha": self.published_alpha,
+            "notes": list(self.notes),
+            "items": {
+                s.item_id: {
+                    "n": s.n,
+                    "mean": s.mean,
+                    "sd": s.sd,
+                    "raw_r": s.raw_r,
+                    "r_cor": s.r_cor,
+                    "r_drop": s.r_drop,
+                    "alpha_if_deleted": s.alpha_if_deleted,
+                    "looks_reversed": s.looks_reversed,
+                    "frequencies": {str(k): v for k, v in s.frequencies.items()},
+                }
+                for s in self.items.items
+            },
+        }
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """A sample analysed with one instrument."""
+
+    instrument: dict[str, Any]
+    n_respondents: int
+    subscales: dict[str, SubscaleAnalysis]
+    quality: Any = None
+    ids: NDArray[Any] = field(default_factory=lambda: np.empty(0, dtype=object))
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[Issue, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the ``relscales analyze --json`` document (contract in docs/cli.md)."""
+        out: dict[str, Any] = {
+            "instrument": self.instrument["id"],
+            "instrument_version": self.instrument["version"],
+            "content_hash": self.instrument["content_hash"],
+            "n_respondents": self.n_respondents,
+            "subscales": {sid: sub.to_dict() for sid, sub in self.subscales.items()},
+            "problems": len(self.problems),
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+        if self.quality is not None:
+            careless = self.quality.careless
+            reasons: dict[str, int] = {}
+            for row in self.quality.reasons:
+                for reason in row:
+                    reasons[reason] = reasons.get(reason, 0) + 1
+            out["quality"] = {
+                "n_flagged": int(careless.sum()),
+                "by_reason": dict(sorted(reasons.items())),
+                "flagged": [str(i) for i in self.ids[careless].tolist()],
+            }
+        return out

@@ -1,0 +1,202 @@
+"""Commands about instrument files: ``list``, ``show``, ``validate``, ``schema``, ``catalogue``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from relscales.cli.errors import EXIT_INPUT, EXIT_OK, EXIT_STRICT
+from relscales.cli.options import InstrumentsDir, Texts, dirs
+from relscales.cli.output import echo_err, write_text
+
+if TYPE_CHECKING:
+    from relscales.instruments.battery import Battery
+    from relscales.instruments.instrument import Instrument
+
+__all__ = [
+    "catalogue_command",
+    "list_command",
+    "schema_command",
+    "show_command",
+    "validate_command",
+]
+
+
+def list_command(
+    instruments_dir: InstrumentsDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the available instruments: id, name, domain, items and validation status."""
+    from relscales.instruments.catalog import list_instruments
+
+    entries = list_instruments(instruments_dir=dirs(instruments_dir))
+    if as_json:
+        typer.echo(json.dumps([entry.to_dict() for entry in entries], indent=2))
+        return
+    rows = [(e.id, e.name, e.domain, str(e.n_items), e.status) for e in entries]
+    header = ("id", "name", "domain", "items", "status")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths[1] = min(widths[1], 60)
+    for row in [header, *rows]:
+        cells = [row[i][: widths[i]].ljust(widths[i]) for i in range(len(header))]
+        typer.echo("  ".join(cells).rstrip())
+    broken = [e for e in entries if e.problem]
+    for entry in broken:
+        echo_err(f"warning: {entry.source}: {entry.problem}")
+
+
+def show_command(
+    instrument: Annotated[str, typer.Argument(help="A bundled id or a path to a YAML file.")],
+    instruments_dir: InstrumentsDir = None,
+    texts: Texts = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the resolved instrument as JSON (YAML keys).")
+    ] = False,
+) -> None:
+    """Show an instrument's structure: subscales, items (reverse keys marked), provenance."""
+    battery = _battery_named(instrument, instruments_dir)
+    if battery is not None:
+        typer.echo(_battery_json(battery) if as_json else _battery_text(battery))
+        return
+    inst = _load(instrument, instruments_dir, texts)
+    if as_json:
+        data = inst.spec.to_data()
+        data["_provenance"] = inst.provenance()
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    from relscales.instruments.describe import describe
+
+    typer.echo(describe(inst))
+
+
+def _load(ref: str, given: list[Path] | None, texts: list[Path] | None) -> Instrument:
+    """Load an instrument and apply every overlay in ``texts`` written for it."""
+    from relscales.instruments.loader import load_instrument
+    from relscales.instruments.texts import apply_overlays
+
+    instrument = load_instrument(ref, instruments_dir=dirs(given))
+    return apply_overlays(instrument, texts or [])
+
+
+def _battery_named(ref: str, given: list[Path] | None) -> Battery | None:
+    """Return the battery ``ref`` names, or None when it names an instrument."""
+    from relscales.instruments.battery import load_battery
+    from relscales.instruments.kinds import file_kind
+    from relscales.instruments.registry import resolve_instrument
+
+    path = resolve_instrument(ref, extra_dirs=dirs(given))
+    if file_kind(path) != "battery":
+        return None
+    return load_battery(path, instruments_dir=dirs(given))
+
+
+def _battery_json(battery: Battery) -> str:
+    """Return the battery as JSON with its file's keys, and its provenance."""
+    # JSON writes the model's tuples as arrays, as it writes lists
+    data = battery.spec.model_dump(mode="python", exclude_defaults=True, exclude_none=True)
+    data["_provenance"] = {
+        "content_hash": battery.content_hash,
+        "source": battery.source,
+        "members": [m.provenance() for m in battery.members],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def _battery_text(battery: Battery) -> str:
+    """Return the battery's members, composites and profiles, for reading."""
+    spec = battery.spec
+    lines = [
+        f"{spec.name} (battery {spec.id} {spec.version}; validation: {spec.validation.status})",
+        "",
+        "Instruments:",
+    ]
+    lines += [f"  {m.id}: {m.name} ({len(m.items)} items)" for m in battery.members]
+    if spec.composites:
+        lines += ["", "Composites:"]
+        for comp in spec.composites:
+            parts = ", ".join(
+                ("reversed " if p.reverse else "") + f"{p.weight} x {p.score}" for p in comp.parts
+            )
+            metric = {True: "z", "pomp": "POMP"}.get(comp.standardized, "raw")
+            lines.append(f"  {comp.id}: weighted {comp.method} of {metric} scores: {parts}")
+    for prof in spec.profiles:
+        lines.append(
+            f"  {prof.id}: {prof.x.score} at {prof.x.cut} x {prof.y.score} at "
+            f"{prof.y.cut} -> {', '.join(prof.regions.values())}"
+        )
+    lines += ["", f"Content hash: {battery.content_hash}", f"Source: {battery.source}"]
+    return "\n".join(lines)
+
+
+def validate_command(
+    files: Annotated[list[Path], typer.Argument(help="Instrument YAML files to check.")],
+    instruments_dir: InstrumentsDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when there are warnings.")
+    ] = False,
+) -> None:
+    """Check instrument files and text overlays; report every problem with file:line:col."""
+    from relscales.instruments.definitions import validate_definition
+
+    reports = [validate_definition(f, instruments_dir=dirs(instruments_dir)) for f in files]
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False))
+    else:
+        for report in reports:
+            for issue in report.issues:
+                echo_err(issue.render())
+            n_err = sum(i.severity == "error" for i in report.issues)
+            n_warn = len(report.issues) - n_err
+            status = "valid" if report.valid else "INVALID"
+            counts = f"{n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"
+            typer.echo(f"{report.file}: {status} ({counts})")
+    if not all(r.valid for r in reports):
+        raise typer.Exit(EXIT_INPUT)
+    if strict and any(r.warnings for r in reports):
+        raise typer.Exit(EXIT_STRICT)
+
+
+def schema_command(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file, not stdout.")
+    ] = None,
+    kind: Annotated[
+        str,
+        typer.Option("--kind", help="instrument, battery or texts (text overlay)."),
+    ] = "instrument",
+) -> None:
+    """Print the JSON Schema of the instrument format, for editors."""
+    from relscales.instruments.schema import instrument_schema
+
+    if kind not in ("instrument", "battery", "texts"):
+        raise typer.BadParameter(f"'{kind}': use instrument, battery or texts", param_hint="--kind")
+    text = json.dumps(instrument_schema(kind), indent=2, ensure_ascii=False) + "\n"
+    write_text(text, output)
+
+
+def catalogue_command(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for the pages.", file_okay=False)
+    ] = Path("docs/instruments"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Only report out-of-date pages (exit 1 if any).")
+    ] = False,
+    instruments_dir: InstrumentsDir = None,
+) -> None:
+    """Write one Markdown page per instrument (structure, keys, provenance, licence)."""
+    from relscales.io.catalogue import write_catalogue
+
+    stale = write_catalogue(output, check=check, instruments_dir=dirs(instruments_dir))
+    if check:
+        for name in stale:
+            echo_err(f"{output / name}: out of date; run `relscales catalogue -o {output}`")
+        raise typer.Exit(EXIT_STRICT if stale else EXIT_OK)
+    typer.echo(
+        f"wrote {len(stale)} page{'s' * (len(stale) != 1)} in {output}"
+        if stale
+        else f"{output}: already current"
+    )

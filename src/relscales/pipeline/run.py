@@ -1,0 +1,374 @@
+"""One scoring pass over a data source: read in batches, score each, report what was found.
+
+:class:`ScoringRun` joins a reader (:class:`relscales.io.tabular.Source`) to the scorer
+(:class:`relscales.scoring.batch.BatchScorer`): it finds the id and item columns, checks
+them, reads the file in batches (decoded in the reader's thread), hands each batch to the
+scorer, and at the end gathers warnings and the metadata that makes every score traceable.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from relscales._arrow import cast
+from relscales._version import __version__
+from relscales.errors import DataError, Issue, Location, ScoringError
+from relscales.instruments.lint import did_you_mean
+from relscales.io.numeric import numeric_column
+from relscales.io.readsource import input_metadata, input_warnings, mark_rows, source_hints
+from relscales.io.tabular import Source, row_problems
+from relscales.problems import ProblemLog
+from relscales.scoring.batch import DECODED, BatchScorer
+from relscales.scoring.compile import CompiledBattery, CompiledInstrument
+from relscales.scoring.options import ScoreOptions
+from relscales.scoring.plan import ScorePlan, ScoreState
+from relscales.scoring.screening import screen_answers
+
+__all__ = ["ID_CANDIDATES", "ScoringRun", "concat_parts"]
+
+ID_CANDIDATES = ("id", "ResponseId", "record_id", "participant_id")
+"""Columns tried, in order, as the respondent id when ``id_column`` is not given."""
+
+
+class ScoringRun:
+    """One pass of one or more compiled instruments over a data source.
+
+    Parameters
+    ----------
+    compiled
+        The instruments, compiled.
+    source
+        The response data.
+    options
+        Scoring options.
+
+    Raises
+    ------
+    DataError
+        When an item column is missing, a needed column is duplicated, or the id
+        column does not exist.
+    """
+
+    def __init__(
+        self,
+        compiled: Sequence[CompiledInstrument],
+        source: Source,
+        options: ScoreOptions,
+        battery: CompiledBattery | None = None,
+    ) -> None:
+        self.battery = battery
+        if battery is not None:
+            compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
+        if not (0 < options.confidence_level < 1):
+            raise ScoringError(
+                Issue(
+                    "invalid-option",
+                    f"confidence level {options.confidence_level} is not between 0 and 1",
+                    hint="use for example 0.95",
+                )
+            )
+        self.source = source
+        id_hint, duration_hint = source_hints(source)  # what the export's format defines
+        self.options = options = replace(
+            options,
+            id_column=options.id_column or id_hint,
+            duration_column=options.duration_column or duration_hint,
+        )
+        ScorePlan.check_option_names(compiled, options)
+        self.compiled = [self._remap(c) for c in compiled]
+        self.id_column = self._find_id_column()
+        source.key_column = self.id_column  # ragged rows keep their id; duplicates reported
+        self._check_columns()
+        self.plan = ScorePlan(self.compiled, options, self.id_column, battery)
+        self.scorer = BatchScorer(self.plan, decimal_comma=source.decimal_comma)
+        if options.quality or options.exclude_careless:
+            self.scorer.quality_labels = self._screen()
+        self._warnings: list[Issue] = list(self.plan.option_warnings())
+
+    # -- what the plan and the scorer hold -----------------------------------------------
+
+    @property
+    def states(self) -> list[list[ScoreState]]:
+        """Per-score constants, per instrument."""
+        return self.plan.states
+
+    @property
+    def output_columns(self) -> list[str]:
+        """The output columns, in order."""
+        return self.plan.output_columns
+
+    @property
+    def battery_columns(self) -> dict[str, str]:
+        """Output column -> battery composite id."""
+        return self.plan.battery_columns
+
+    @property
+    def problems(self) -> ProblemLog:
+        """Every invalid cell found so far."""
+        return self.scorer.problems
+
+    @property
+    def rows(self) -> int:
+        """Rows scored so far."""
+        return self.scorer.rows
+
+    @property
+    def details_batch(self) -> dict[str, NDArray[Any]]:
+        """The last batch's details (see :attr:`ScoreOptions.details`)."""
+        return self.scorer.details_batch
+
+    @details_batch.setter
+    def details_batch(self, value: dict[str, NDArray[Any]]) -> None:
+        self.scorer.details_batch = value
+
+    # -- setup ---------------------------------------------------------------------------
+
+    def _remap(self, compiled: CompiledInstrument) -> CompiledInstrument:
+        if not self.options.column_map:
+            return compiled
+        by_item = {item: column for column, item in self.options.column_map.items()}
+        return compiled.with_columns(by_item)
+
+    def _find_id_column(self) -> str | None:
+        header = self.source.header
+        wanted = self.options.id_column
+        if wanted is not None:
+            if wanted not in header:
+                raise DataError(
+                    Issue(
+                        "id-column-not-found",
+                        f"the id column '{wanted}' is not in the data",
+                        Location(file=self.source.name, data_column=wanted),
+                        hint=did_you_mean(wanted, header) or f"columns: {', '.join(header[:10])}",
+                    )
+                )
+            return wanted
+        lowered = {name.casefold(): name for name in reversed(header)}
+        for candidate in ID_CANDIDATES:
+            if candidate.casefold() in lowered:
+                return lowered[candidate.casefold()]
+        return None
+
+    def _check_columns(self) -> None:
+        header = self.source.header
+        present = set(header)
+        issues: list[Issue] = []
+        for comp in self.compiled:
+            missing = [
+                (item, col)
+                for item, col in zip(comp.item_ids, comp.columns, strict=True)
+                if col not in present
+            ]
+            if not missing:
+                continue
+            shown = ", ".join(col for _, col in missing[:12]) + (
+                f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+            )
+            near = [
+                f"'{col}' looks like {hint.removeprefix('did you mean ').rstrip('?')}"
+                for _, col in missing
+                if (hint := did_you_mean(col, header))
+            ]
+            hint = (
+                "near misses: " + ", ".join(near[:6])
+                if near
+                else "name the columns after the item ids, or map them with --map FILE"
+            )
+            issues.append(
+                Issue(
+                    "missing-item-column",
+                    f"{len(missing)} of the {len(comp.item_ids)} item columns of '{comp.id}' "
+                    f"{'is' if len(missing) == 1 else 'are'} not in the data: {shown}",
+                    Location(file=self.source.name, instrument=comp.id, data_column=missing[0][1]),
+                    hint=hint,
+                )
+            )
+        if issues:
+            raise DataError(issues)
+        needed = set(self.needed_columns())
+        places: dict[str, list[int]] = {}
+        for position, name in enumerate(header, start=1):
+            if name in needed:
+                places.setdefault(name, []).append(position)
+        dupes = {name: at for name, at in places.items() if len(at) > 1}
+        if dupes:
+            named = "; ".join(
+                f"{name!r} at columns {', '.join(map(str, at))}"
+                for name, at in sorted(dupes.items())
+            )
+            raise DataError(
+                Issue(
+                    "duplicate-data-column",
+                    f"the data have more than one column named {named} (counting from 1)",
+                    Location(file=self.source.name, data_column=min(dupes)),
+                    hint="rename or remove the duplicates so each item has one column",
+                )
+            )
+
+    def needed_columns(self) -> list[str]:
+        """Columns to read: the id column, then every item column once."""
+        cols: list[str] = [self.id_column] if self.id_column else []
+        for comp in self.compiled:
+            cols += [c for c in comp.columns if c not in cols]
+        return cols
+
+    def _screen(self) -> NDArray[Any]:
+        """Pre-pass: screen every respondent; return ``ok`` or ``careless: reasons``."""
+        flagged: NDArray[np.bool_] | None = None
+        reasons: list[set[str]] = []
+        durations = (
+            numeric_column(self.source, self.options.duration_column)
+            if self.options.duration_column is not None
+            else None
+        )
+        reader = ScoringRun(self.compiled, self.source, ScoreOptions(problem_limit=None))
+        _, matrices = reader.read_answers()
+        for comp, answers in zip(self.compiled, matrices, strict=True):
+            result = screen_answers(comp, answers, durations)
+            flagged = result.careless if flagged is None else flagged | result.careless
+            if not reasons:
+                reasons = [set() for _ in range(answers.shape[0])]
+            for row, why in enumerate(result.reasons):
+                reasons[row].update(f"{comp.id}:{r}" for r in why)
+        assert flagged is not None
+        labels = np.array(
+            [
+                f"careless: {', '.join(sorted(r))}" if f else "ok"
+                for f, r in zip(flagged.tolist(), reasons, strict=True)
+            ],
+            dtype=object,
+        )
+        return mark_rows(labels, self.source)  # unfinished, preview (Qualtrics)
+
+    def read_answers(self) -> tuple[NDArray[Any], list[NDArray[np.float64]]]:
+        """Read every respondent's raw answers: their ids and one matrix per instrument.
+
+        The matrices hold raw answer codes in item order (``NaN`` = missing or invalid);
+        invalid cells and ragged rows are recorded in :attr:`problems`.
+        """
+        ids: list[Any] = []
+        blocks: list[list[NDArray[np.float64]]] = [[] for _ in self.compiled]
+        for batch in self.source.batches(self.needed_columns(), prepare=self.scorer.decode):
+            decoded_all = batch.columns[DECODED]
+            id_values = self.ids(batch.columns, batch.n_rows, batch.first_row)
+            if batch.ragged:
+                self.problems.add(row_problems(batch, numbered=self.id_column is None))
+            for comp, decoded, block in zip(self.compiled, decoded_all, blocks, strict=True):
+                for j, cells in decoded.bad:
+                    found = self.scorer.cell_problems(comp, j, cells, id_values, batch.first_row)
+                    self.problems.add(found)
+                block.append(np.array(decoded.x, copy=True))
+            ids.append(id_values)
+        matrices = [
+            np.vstack(block) if block else np.empty((0, len(comp.item_ids)))
+            for block, comp in zip(blocks, self.compiled, strict=True)
+        ]
+        return concat_parts(ids, True), matrices
+
+    def batches(self) -> Iterator[dict[str, NDArray[Any]]]:
+        """Yield the output columns of each batch, in input row order."""
+        for columns, _ in self.scored_batches():
+            yield columns
+
+    def scored_batches(
+        self,
+    ) -> Iterator[tuple[dict[str, NDArray[Any]], dict[str, NDArray[np.int64]]]]:
+        """Yield each batch's output columns and its answered counts per subscale."""
+        scored = False
+        items = [c for c in self.needed_columns() if c != self.id_column]
+        batches = self.source.batches(
+            self.needed_columns(),
+            prepare=self.scorer.decode,
+            numeric=items,
+            integer=self.plan.integer_columns(),
+        )
+        for batch in batches:
+            scored = True
+            if batch.ragged:  # rows with the wrong number of fields: kept empty, reported
+                self.problems.add(row_problems(batch, numbered=self.id_column is None))
+            ids = self.ids(batch.columns, batch.n_rows, batch.first_row)
+            yield self.scorer.score_batch(batch.columns, ids, batch.n_rows, batch.first_row)
+        if not scored:  # a header without rows still gives every column (and valid Parquet)
+            import pyarrow as pa
+
+            empty = {name: pa.array([], pa.string()) for name in self.needed_columns()}
+            yield self.scorer.score_batch(empty, self.ids(empty, 0, 0), 0, 0)
+
+    def ids(self, columns: dict[str, Any], n: int, first: int) -> Any:
+        """Return the batch's ids: a pyarrow string array, or row numbers from 1."""
+        if self.id_column is None:
+            return np.arange(first + 1, first + n + 1, dtype=np.int64)
+        import pyarrow as pa
+
+        array = columns[self.id_column]
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if not pa.types.is_string(array.type):
+            array = cast(array, pa.string())
+        return array
+
+    # -- after the run -------------------------------------------------------------------
+
+    def warnings(self) -> list[Issue]:
+        """Warnings about the whole data set; complete once every batch was read."""
+        return [
+            *self._warnings,
+            *self.source.read_warnings,
+            *input_warnings(self.source, self.compiled),
+            *self.scorer.range_warnings(self.source.name),
+        ]
+
+    def metadata(self) -> dict[str, Any]:
+        """Versions, instruments with hashes, options, counts: what makes a score traceable."""
+        return {
+            "relscales_version": __version__,
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "input": {
+                "name": self.source.name,
+                "bytes": self.source.size,
+                **input_metadata(self.source),
+            },
+            "n_rows": self.rows,
+            "id_column": self.id_column or "row (numbered from 1)",
+            "instruments": [c.instrument.provenance() for c in self.compiled],
+            "scores": {
+                state.column: {
+                    "instrument": comp.id,
+                    "score": state.info.id,
+                    "kind": state.info.kind,
+                    "norm_group": state.norm.group if state.norm is not None else None,
+                    "reliability": state.reliability,
+                    "reliability_source": state.reliability_source,
+                    "sem": state.sem,
+                }
+                for comp, row in zip(self.compiled, self.states, strict=True)
+                for state in row
+            },
+            "options": self.options.to_dict(),
+            "columns": self.output_columns,
+            "reading_columns": self.plan.reading_names,
+            "battery_columns": self.plan.battery_columns,
+            "battery_profiles": self.plan.battery_profiles,
+            "problems": self.problems.summary(),
+            "warnings": [w.to_dict() for w in self.warnings()],
+        }
+
+
+def concat_parts(parts: list[Any], is_id: bool) -> NDArray[Any]:
+    """Join a column's batches: numpy arrays, or Arrow id arrays as an object array."""
+    if not parts:
+        return np.empty(0, dtype=object if is_id else np.float64)
+    if not isinstance(parts[0], np.ndarray):  # pyarrow id arrays
+        import pyarrow as pa
+
+        ids = pa.concat_arrays(parts).to_pylist()  # to_numpy would import pandas
+        out = np.empty(len(ids), dtype=object)
+        out[:] = ids
+        return out
+    return np.concatenate(parts)

@@ -1,0 +1,323 @@
+"""The two-axis reading views of one respondent in a person report.
+
+:class:`PersonReadings` turns each profile an instrument or battery declares into a
+:class:`~relscales.reports.views.ReadingView`: the region, both axes (judged on the mean,
+or marker by marker), what the reading says in plain words, and its chart. A raised flag
+that governs a reading makes it ``safety-first``: no region, no axes, no chart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from relscales.reports import charts, wording
+from relscales.reports.explain import marker_level
+from relscales.reports.views import AxisView, Flag, MarkerView, ReadingView
+
+if TYPE_CHECKING:
+    from relscales.reports.person_scores import PersonScores
+    from relscales.scoring.compile import (
+        CompiledComposite,
+        CompiledInstrument,
+        CompiledProfile,
+        ScoreInfo,
+    )
+
+__all__ = ["PersonReadings"]
+
+
+class PersonReadings:
+    """Builds the reading views of one respondent, from the views of their scores."""
+
+    def __init__(self, scores: PersonScores, flags: Mapping[tuple[str, str], Flag]) -> None:
+        self.scores = scores
+        self.flags = flags
+        """Flag views by (instrument, flag id), for the flags that govern readings."""
+
+    def _axis_score(
+        self, owner: CompiledInstrument | None, index: int
+    ) -> tuple[str, str, ScoreInfo]:
+        """Return (column, details key, info) of a profile axis."""
+        if owner is not None:
+            info = owner.scores[index]
+            column = self.scores.column_of.get((owner.id, info.id), info.id)
+            return column, column, info
+        battery = self.scores.battery
+        assert battery is not None
+        name, info = battery.names[index], battery.scores[index]
+        columns = {v: k for k, v in self.scores.result.metadata.get("battery_columns", {}).items()}
+        if name in columns:
+            return columns[name], name, info
+        inst, _, score = name.partition(".")
+        return self.scores.column_of.get((inst, score), score), name, info
+
+    def composite_of(
+        self, owner: CompiledInstrument | None, index: int
+    ) -> tuple[CompiledComposite, CompiledInstrument | None] | None:
+        """Return the composite at a score index (and the owner its parts index into)."""
+        if owner is not None:
+            n_sub = len(owner.methods)
+            return (owner.composites[index - n_sub], owner) if index >= n_sub else None
+        battery = self.scores.battery
+        assert battery is not None
+        n_member = len(battery.scores) - len(battery.composites)
+        if index >= n_member:
+            return battery.composites[index - n_member], None
+        inst, _, score = battery.names[index].partition(".")
+        member = next((m for m in battery.members if m.id == inst), None)
+        if member is None or score not in member.score_ids:
+            return None
+        return self.composite_of(member, member.score_ids.index(score))
+
+    def not_assessed(self, owner: CompiledInstrument | None, index: int) -> list[str]:
+        """Names of optional parts missing under a score (through composites of composites)."""
+        found = self.composite_of(owner, index)
+        if found is None:
+            return []
+        comp, part_owner = found
+        parts = comp.parts.tolist()
+        optional = comp.optional.tolist()
+        if len(optional) != len(parts):
+            optional = [False] * len(parts)
+        out: list[str] = []
+        for part, is_optional in zip(parts, optional, strict=True):
+            column, _, info = self._axis_score(part_owner, part)
+            if self.scores.value(column) is None:
+                if is_optional:
+                    out.append(info.name)
+            else:
+                out += self.not_assessed(part_owner, part)
+        return out
+
+    def markers(
+        self, owner: CompiledInstrument | None, markers: tuple[tuple[int, float], ...]
+    ) -> tuple[MarkerView, ...]:
+        """Return the views of the markers of an axis judged marker by marker."""
+        views = []
+        for index, cut in markers:
+            column, key, info = self._axis_score(owner, index)
+            value = self.scores.value(column)
+            interval, _ = self.scores.interval(column, key, value)
+            bounds = (interval.low, interval.high) if interval is not None else None
+            level = marker_level(math.nan if value is None else value, bounds, cut)
+            views.append(MarkerView(column, info.name, value, interval, cut, level))
+        return tuple(views)
+
+    def reading(
+        self, owner_id: str, prof: CompiledProfile, owner: CompiledInstrument | None
+    ) -> ReadingView:
+        """Return the view of one two-axis reading (``owner`` is None for a battery's)."""
+        from relscales.scoring.readings import INDETERMINATE, SAFETY_FIRST
+
+        names = self.scores.result.metadata.get("reading_columns", {}).get(owner_id, {})
+        if owner is None:
+            profiles = self.scores.result.metadata.get("battery_profiles", {})
+            names = {v: k for k, v in profiles.items()}
+        column = names.get(prof.id, prof.id)
+        raw = (
+            self.scores.result.columns[column][self.scores.row]
+            if column in self.scores.result.columns
+            else None
+        )
+        label = None if raw is None else str(raw)
+        gates = [self.gate_flag(owner_id, owner, g) for g in prof.gated_by]
+        safety_first = label == SAFETY_FIRST or any(f is not None and f.raised for f in gates)
+        if safety_first:
+            label = SAFETY_FIRST
+        axes = []
+        for axis, index, cut, marks in (
+            ("x", prof.x, prof.cut_x, prof.x_markers),
+            ("y", prof.y, prof.cut_y, prof.y_markers),
+        ):
+            score_col, key, info = self._axis_score(owner, index)
+            value = self.scores.value(score_col)
+            interval, _ = self.scores.interval(score_col, key, value)
+            levels = self.scores.result.details.get(f"{column}.{axis}_level")
+            level = (
+                None
+                if levels is None or levels[self.scores.row] is None
+                else str(levels[self.scores.row])
+            )
+            markers = self.markers(owner, marks) if marks and not prof.functions else ()
+            if value is None and not markers:
+                level = None
+            use_cut: float | None = None
+            if prof.functions:
+                text = f"{info.name}: {value:.2f}" if value is not None else f"{info.name}: missing"
+            elif markers:
+                text = wording.marker_sentence(
+                    level,
+                    info.name,
+                    [
+                        (
+                            m.name,
+                            m.level,
+                            m.interval.low if m.interval else math.nan,
+                            m.interval.high if m.interval else math.nan,
+                            m.cut,
+                        )
+                        for m in markers
+                    ],
+                )
+                use_cut = cut
+            else:
+                text = wording.axis_sentence(level, cut, info.name)
+                use_cut = cut
+            if markers and value is not None:
+                where = f" (interval {interval.low:.2f} to {interval.high:.2f})" if interval else ""
+                text += f" The mean, {value:.2f}{where}, is shown as a summary only."
+            elif value is not None and interval is not None:
+                text += f" Score {value:.2f}, interval {interval.low:.2f} to {interval.high:.2f}."
+            elif value is not None:
+                text += f" Score {value:.2f}."
+            missing_parts = tuple(self.not_assessed(owner, index)) if value is not None else ()
+            if missing_parts:
+                text += " " + wording.not_assessed(missing_parts)
+            axes.append(
+                (
+                    AxisView(
+                        score_col,
+                        info.name,
+                        value,
+                        interval,
+                        use_cut,
+                        level,
+                        text,
+                        "any" if markers else "mean",
+                        markers,
+                        missing_parts,
+                    ),
+                    info,
+                )
+            )
+        (x, x_info), (y, y_info) = axes
+        kind: Literal["insecurity_source", "attachment", "other"] = (
+            "insecurity_source"
+            if prof.id.startswith("insecurity_source")
+            else "attachment"
+            if prof.id.startswith("attachment")
+            else "other"
+        )
+        key = label if label is not None else "missing"
+        intro: tuple[str, ...]
+        if kind == "insecurity_source":
+            intro = (wording.SOURCE_INTRO, wording.INTERNAL_PATTERN, wording.RELATIONSHIP_SIGNAL)
+            finding = wording.SOURCE_REGIONS.get(key, f"Reading: {label}.")
+        elif kind == "attachment":
+            intro = (wording.ATTACHMENT_INTRO,)
+            finding = wording.ATTACHMENT_REGIONS.get(key, f"Reading: {label}.")
+        else:
+            spec_text = self._profile_description(owner, prof)
+            intro = (spec_text,) if spec_text else ()
+            finding = wording.OTHER_REGIONS.get(key, f"Reading: {label}.")
+        status = self._status(owner)
+        experimental = status == "experimental"
+        notes: tuple[str, ...] = ()
+        unknown = [f for f in gates if f is not None and f.state == "unknown"]
+        if safety_first:  # nothing on either axis is read, whatever a template shows
+            intro, finding = (), wording.SAFETY_FIRST_READING
+            x = dataclasses.replace(x, text=f"{x.name}: {wording.SAFETY_FIRST_AXIS}")
+            y = dataclasses.replace(y, text=f"{y.name}: {wording.SAFETY_FIRST_AXIS}")
+        elif unknown:
+            notes = (wording.GATE_UNKNOWN,)
+        if safety_first:
+            label_text = wording.SAFETY_FIRST_LABEL
+        elif label is None:
+            label_text = "none (a score is missing)"
+        else:
+            label_text = label
+        qualifiers = []
+        if experimental and not safety_first:
+            qualifiers.append(f"{wording.EXPERIMENTAL_READING}")
+        if prof.descriptive and label not in (None, INDETERMINATE, SAFETY_FIRST):
+            qualifiers.append("a description, not a diagnosis")
+        regions = tuple(prof.regions.items())
+        chart = ""
+        chart_note = None
+        if not safety_first:
+            active = next((k for k, v in prof.regions.items() if v == label), None)
+            point = (x.value, y.value) if x.value is not None and y.value is not None else None
+            desc = (
+                f"{prof.name}. Horizontal axis: {x.text} Vertical axis: {y.text} "
+                f"Reading: {label if label is not None else 'missing'}."
+            )
+            chart = charts.reading_chart(
+                self.scores.chart_id(),
+                f"{prof.name}: {label if label is not None else 'missing'}",
+                desc,
+                x_label=x_info.name,
+                y_label=y_info.name,
+                x_range=(x_info.low, x_info.high),
+                y_range=(y_info.low, y_info.high),
+                point=point,
+                x_ci=(x.interval.low, x.interval.high) if x.interval else None,
+                y_ci=(y.interval.low, y.interval.high) if y.interval else None,
+                cut_x=None if prof.functions else prof.cut_x,
+                cut_y=None if prof.functions else prof.cut_y,
+                regions=prof.regions,
+                active=active,
+            )
+            judged = [
+                f"The {where} position is {a.name}, a summary only"
+                for where, a in (("horizontal", x), ("vertical", y))
+                if a.rule == "any"
+            ]
+            if judged:
+                chart_note = (
+                    "; ".join(judged) + ": the reading judges each facet on its own, so one "
+                    "clear signal raises that side even when the mean is low."
+                )
+        return ReadingView(
+            id=column,
+            name=prof.name,
+            owner=owner_id,
+            kind=kind,
+            method="functions" if prof.functions else "cut",
+            label=label,
+            descriptive=prof.descriptive,
+            experimental=experimental,
+            x=x,
+            y=y,
+            regions=regions,
+            intro=intro,
+            finding=finding,
+            note=None if safety_first else self._profile_note(owner, prof),
+            chart=chart,
+            label_text=label_text,
+            qualifier="; ".join(qualifiers) or None,
+            safety_first=safety_first,
+            notes=notes,
+            chart_note=chart_note,
+        )
+
+    def gate_flag(self, owner_id: str, owner: CompiledInstrument | None, name: str) -> Flag | None:
+        """Return the view of a gating flag (``flag``, or ``instrument.flag`` in a battery)."""
+        if owner is None and "." in name:
+            inst, _, flag = name.partition(".")
+            return self.flags.get((inst, flag))
+        return self.flags.get((owner_id, name))
+
+    def _profile_spec(self, owner: CompiledInstrument | None, prof: CompiledProfile) -> Any:
+        if owner is not None:
+            profiles = owner.instrument.spec.profiles
+        else:
+            assert self.scores.battery is not None
+            profiles = self.scores.battery.battery.spec.profiles
+        return next((p for p in profiles if p.id == prof.id), None)
+
+    def _profile_description(self, owner: CompiledInstrument | None, prof: CompiledProfile) -> str:
+        spec = self._profile_spec(owner, prof)
+        return str(spec.description) if spec is not None and spec.description else ""
+
+    def _profile_note(self, owner: CompiledInstrument | None, prof: CompiledProfile) -> str | None:
+        spec = self._profile_spec(owner, prof)
+        return str(spec.note) if spec is not None and spec.note else None
+
+    def _status(self, owner: CompiledInstrument | None) -> str:
+        if owner is not None:
+            return str(owner.instrument.spec.validation.status)
+        assert self.scores.battery is not None
+        return str(self.scores.battery.battery.spec.validation.status)
