@@ -511,3 +511,10 @@ class BatterySpec(_Spec):
     )
     composites: tuple[CompositeSpec, ...] = ()
     profiles: tuple[ProfileSpec, ...] = ()
+
+    def to_data(self) -> dict[str, Any]:
+        """Return the battery as plain data with the file format's keys (defaults left out)."""
+        data: dict[str, Any] = _plain(
+            self.model_dump(mode="python", exclude_defaults=True, exclude_none=True)
+        )
+        return data

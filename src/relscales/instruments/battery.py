@@ -135,17 +135,11 @@ def validate_battery(
                     hint="list each instrument once",
                 )
             )
-    battery = Battery(spec, tuple(members), display, content_hash(_plain(spec)))
+    battery = Battery(spec, tuple(members), display, content_hash(spec.to_data()))
     issues += list(_check_refs(battery, at))
     if any(i.severity == "error" for i in issues):
         return None, issues
     return battery, issues
-
-
-def _plain(spec: BatterySpec) -> object:
-    from relscales.spec import _plain as plain
-
-    return plain(spec.model_dump(mode="python", exclude_defaults=True, exclude_none=True))
 
 
 def _check_refs(

@@ -84,11 +84,10 @@ def flag_states(
     ``state`` is ``True`` (raised), ``False`` (not raised) or ``None`` (not known: some of
     its items are unanswered).
     """
-    names = result.metadata.get("reading_columns", {})
     out: list[tuple[CompiledInstrument, Any, bool | None]] = []
     for comp in compiled:
         for flag in comp.flags:
-            column = names.get(comp.id, {}).get(f"flag_{flag.id}", f"flag_{flag.id}")
+            column = result.layout.flag_column(comp.id, flag.id)
             state = result.columns[column][row]
             out.append((comp, flag, None if state is None else bool(state)))
     return out
@@ -106,12 +105,14 @@ def interval_source(result: ScoreResult, name: str) -> str:
     differs is where its precision comes from: a classical SEM, the person's own answers
     moderated by a prior, or the parts of a composite.
     """
-    meta = result.metadata.get("scores", {}).get(name)
+    meta = result.layout.score(name)
     if meta is None:
         return SOURCE_COMBINED
-    if meta.get("sem") is not None and meta.get("reliability_source") != "propagated from parts":
-        return SOURCE_SEM
-    return SOURCE_COMBINED if meta.get("kind") == "composite" else SOURCE_PERSON
+    return {
+        "classical SEM": SOURCE_SEM,
+        "person": SOURCE_PERSON,
+        "combined": SOURCE_COMBINED,
+    }[meta.interval_source]
 
 
 def interval_bounds(result: ScoreResult, column: str, row: int) -> tuple[float, float] | None:
@@ -178,7 +179,7 @@ def explain_row(
     columns = result.columns
     rid = columns[result.id_column][row]
     out = [f"Respondent {rid} (row {row + 1})", ""]
-    names = result.metadata.get("reading_columns", {})
+    layout = result.layout
     flag_lines: list[str] = []
     states: dict[str, bool | None] = {}
     for comp, flag, state in flag_states(result, compiled, row):
@@ -196,8 +197,6 @@ def explain_row(
     pct = f"{level * 100:g}%"
     out.append(f"Intervals are {pct} intervals.")
     out.append("")
-    info = result.metadata["scores"]
-    column_of = {(m["instrument"], m["score"]): col for col, m in info.items()}
     for comp in compiled:
         spec = comp.instrument.spec
         status = spec.validation.status
@@ -208,7 +207,7 @@ def explain_row(
             + ")"
         )
         for score_info in comp.scores:
-            column = column_of.get((comp.id, score_info.id), score_info.id)
+            column = layout.score_column(comp.id, score_info.id) or score_info.id
             if column not in columns:
                 continue
             value = float(columns[column][row])
@@ -220,11 +219,11 @@ def explain_row(
             out.append(line + _interval_text(result, column, row, value))
 
         def ref(index: int, comp: CompiledInstrument = comp) -> tuple[str, str]:
-            column = column_of.get((comp.id, comp.scores[index].id), comp.scores[index].id)
+            column = layout.score_column(comp.id, comp.scores[index].id) or comp.scores[index].id
             return column, column
 
         for prof in comp.profiles:
-            column = names.get(comp.id, {}).get(prof.id, prof.id)
+            column = layout.profile_column(comp.id, prof.id)
             gates = [(g, states.get(f"{comp.id}.{g}")) for g in prof.gated_by]
             out += _profile_lines(result, prof, column, row, ref, gates, experimental)
         out.append("")
@@ -351,12 +350,9 @@ def _battery_lines(
         + ")"
     ]
     columns = result.columns
-    by_id = {v: k for k, v in result.metadata.get("battery_columns", {}).items()}
-    column_of = {
-        (m["instrument"], m["score"]): col for col, m in result.metadata.get("scores", {}).items()
-    }
+    layout = result.layout
     for comp in battery.composites:
-        column = by_id.get(comp.id, comp.id)
+        column = layout.score_column(battery.id, comp.id) or comp.id
         value = float(columns[column][row])
         line = (
             f"  {column} = {_fmt(value)} ({comp.metric}, weighted {comp.method} of "
@@ -370,14 +366,14 @@ def _battery_lines(
 
     def ref(index: int) -> tuple[str, str]:
         name = battery.names[index]
-        if name in by_id:
-            return by_id[name], name
+        own = layout.score_column(battery.id, name)
+        if own is not None:
+            return own, name
         inst, _, score = name.partition(".")
-        return column_of.get((inst, score), score), name
+        return layout.score_column(inst, score) or score, name
 
-    profiles = {v: k for k, v in result.metadata.get("battery_profiles", {}).items()}
     for prof in battery.profiles:
-        column = profiles.get(prof.id, prof.id)
+        column = layout.profile_column(battery.id, prof.id)
         gates = [(g, states.get(g)) for g in prof.gated_by]
         out += _profile_lines(result, prof, column, row, ref, gates, experimental)
     out.append("")

@@ -77,11 +77,10 @@ def _battery_view(
 ) -> InstrumentView:
     """Return the view of a battery: its composites, then its readings."""
     spec = battery.battery.spec
-    columns = {v: k for k, v in scores_of.result.metadata.get("battery_columns", {}).items()}
     n_member = len(battery.scores) - len(battery.composites)
     scores = []
     for comp, info in zip(battery.composites, battery.scores[n_member:], strict=True):
-        column = columns.get(comp.id, comp.id)
+        column = scores_of.result.layout.score_column(battery.id, comp.id) or comp.id
         view = scores_of.score_view(column, comp.id, info, None, False)
         obj = next(c for c in spec.composites if c.id == comp.id)
         scores.append(_replace(view, description=obj.description))

@@ -48,9 +48,9 @@ class PersonReadings:
         battery = self.scores.battery
         assert battery is not None
         name, info = battery.names[index], battery.scores[index]
-        columns = {v: k for k, v in self.scores.result.metadata.get("battery_columns", {}).items()}
-        if name in columns:
-            return columns[name], name, info
+        own = self.scores.result.layout.score_column(battery.id, name)
+        if own is not None:
+            return own, name, info
         inst, _, score = name.partition(".")
         return self.scores.column_of.get((inst, score), score), name, info
 
@@ -112,11 +112,7 @@ class PersonReadings:
         """Return the view of one two-axis reading (``owner`` is None for a battery's)."""
         from relscales.scoring.readings import INDETERMINATE, SAFETY_FIRST
 
-        names = self.scores.result.metadata.get("reading_columns", {}).get(owner_id, {})
-        if owner is None:
-            profiles = self.scores.result.metadata.get("battery_profiles", {})
-            names = {v: k for k, v in profiles.items()}
-        column = names.get(prof.id, prof.id)
+        column = self.scores.result.layout.profile_column(owner_id, prof.id)
         raw = (
             self.scores.result.columns[column][self.scores.row]
             if column in self.scores.result.columns

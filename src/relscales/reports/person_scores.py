@@ -21,7 +21,7 @@ from relscales.reports.views import Interval, NormComparison, ScoreView
 
 if TYPE_CHECKING:
     from relscales.scoring.compile import CompiledBattery, CompiledInstrument, ScoreInfo
-    from relscales.scoring.results import ScoreResult
+    from relscales.scoring.results import ScoreColumn, ScoreResult
 
 __all__ = ["PersonScores"]
 
@@ -59,11 +59,14 @@ class PersonScores:
         if battery is not None:
             compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
         self.compiled = list(compiled)
-        options = result.metadata.get("options", {})
-        self.level = float(options.get("confidence_level", 0.95))
+        layout = result.layout
+        self.level = layout.confidence_level
         self.z = critical_z(self.level)
-        self.scores_meta: dict[str, dict[str, Any]] = result.metadata.get("scores", {})
-        self.column_of = {(m["instrument"], m["score"]): col for col, m in self.scores_meta.items()}
+        ids = {c.id for c in self.compiled}
+        self.scores_meta: dict[str, ScoreColumn] = {
+            s.column: s for s in layout.scores if s.owner in ids
+        }
+        self.column_of = {(m.owner, m.score): col for col, m in self.scores_meta.items()}
         self.charts = 0
 
     def chart_id(self) -> str:
@@ -99,19 +102,15 @@ class PersonScores:
         from relscales.scoring.intervals import fixed_interval
 
         meta = self.scores_meta.get(column)
-        if meta is None or meta.get("sem") is None:
+        if meta is None or meta.sem is None or meta.interval_source != "classical SEM":
             return None
-        if meta.get("reliability_source") == "propagated from parts":
-            return None
-        comp = next((c for c in self.compiled if c.id == meta["instrument"]), None)
-        info = next((i for i in (comp.scores if comp else ()) if i.id == meta["score"]), None)
-        norm = next(
-            (n for n in (info.norms if info else ()) if n.group == meta["norm_group"]), None
-        )
+        comp = next((c for c in self.compiled if c.id == meta.owner), None)
+        info = next((i for i in (comp.scores if comp else ()) if i.id == meta.score), None)
+        norm = next((n for n in (info.norms if info else ()) if n.group == meta.norm_group), None)
         if info is None or norm is None:
             return None
         iv = fixed_interval(
-            np.array([value]), float(meta["sem"]), float(norm.mean), info.low, info.high, self.z
+            np.array([value]), float(meta.sem), float(norm.mean), info.low, info.high, self.z
         )
         return float(iv.low[0]), float(iv.high[0])
 
@@ -120,8 +119,8 @@ class PersonScores:
         meta = self.scores_meta.get(column)
         infos: list[ScoreInfo] = []
         if meta is not None:
-            comp = next((c for c in self.compiled if c.id == meta["instrument"]), None)
-            infos = [i for i in (comp.scores if comp else ()) if i.id == meta["score"]]
+            comp = next((c for c in self.compiled if c.id == meta.owner), None)
+            infos = [i for i in (comp.scores if comp else ()) if i.id == meta.score]
         elif self.battery is not None and key in self.battery.names:
             infos = [self.battery.scores[self.battery.names.index(key)]]
         return (infos[0].low, infos[0].high) if infos else (-math.inf, math.inf)
@@ -140,8 +139,8 @@ class PersonScores:
         norm_text = (
             "No reference group is declared for this score, so it is not compared with norms."
         )
-        meta = self.scores_meta.get(column, {})
-        group = meta.get("norm_group")
+        meta = self.scores_meta.get(column)
+        group = meta.norm_group if meta is not None else None
         norm = next((n for n in info.norms if n.group == group), None)
         if value is not None:
             label = band_labels(np.array([value]), info.bands)[0]

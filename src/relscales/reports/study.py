@@ -212,8 +212,7 @@ def study_context(
         compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
     by_id = {a.instrument["id"]: a for a in analyses}
     meta = result.metadata
-    column_of = {(m["instrument"], m["score"]): col for col, m in meta.get("scores", {}).items()}
-    reading_columns = meta.get("reading_columns", {})
+    layout = result.layout
     counter = 0
     instruments: list[StudyInstrument] = []
     profiles: list[ProfileCounts] = []
@@ -221,7 +220,7 @@ def study_context(
         spec = comp.instrument.spec
         dists = []
         for info in comp.scores:
-            column = column_of.get((comp.id, info.id), info.id)
+            column = layout.score_column(comp.id, info.id) or info.id
             counter += 1
             dists.append(_distribution(f"hist-{counter}", column, info, result.columns[column]))
         rel, items, quality, warnings = _analysis_parts(by_id.get(comp.id))
@@ -244,7 +243,7 @@ def study_context(
             )
         )
         for prof in comp.profiles:
-            column = reading_columns.get(comp.id, {}).get(prof.id, prof.id)
+            column = layout.profile_column(comp.id, prof.id)
             profiles.append(
                 _profile_counts(
                     result, column, prof, comp.id, prof.descriptive, status == "experimental"
@@ -256,12 +255,11 @@ def study_context(
     ]
     if battery is not None:
         bspec = battery.battery.spec
-        columns = {v: k for k, v in meta.get("battery_columns", {}).items()}
         n_member = len(battery.scores) - len(battery.composites)
         dists = []
         for comp_b, info in zip(battery.composites, battery.scores[n_member:], strict=True):
             counter += 1
-            column = columns.get(comp_b.id, comp_b.id)
+            column = layout.score_column(battery.id, comp_b.id) or comp_b.id
             dists.append(_distribution(f"hist-{counter}", column, info, result.columns[column]))
         instruments.append(
             StudyInstrument(
@@ -280,9 +278,8 @@ def study_context(
                 (),
             )
         )
-        bprofiles = {v: k for k, v in meta.get("battery_profiles", {}).items()}
         for prof in battery.profiles:
-            column = bprofiles.get(prof.id, prof.id)
+            column = layout.profile_column(battery.id, prof.id)
             profiles.append(
                 _profile_counts(
                     result,
@@ -311,7 +308,7 @@ def study_context(
         title="Study report",
         generated=when.date().isoformat(),
         relscales_version=version or __version__,
-        confidence_level=float(meta.get("options", {}).get("confidence_level", 0.95)),
+        confidence_level=layout.confidence_level,
         sample=sample,
         instruments=tuple(instruments),
         profiles=tuple(profiles),

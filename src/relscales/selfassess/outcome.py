@@ -197,12 +197,11 @@ def _notices(questionnaire: Questionnaire, result: ScoreResult, locale: str) -> 
     """Every flag that is raised, and every safety flag that is unknown."""
     from relscales.selfassess.questionnaire import pick_language
 
-    names = result.metadata.get("reading_columns", {})
     safety = questionnaire.safety_flags
     out: list[FlagNotice] = []
     for comp in questionnaire.compiled:
         for flag in comp.flags:
-            column = names.get(comp.id, {}).get(f"flag_{flag.id}", f"flag_{flag.id}")
+            column = result.layout.flag_column(comp.id, flag.id)
             value = result.columns[column][0]
             governs = (comp.id, flag.id) in safety
             if value is True:
