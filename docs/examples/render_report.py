@@ -2,9 +2,9 @@
 
 import datetime
 
+from relscales.pipeline.report import score_for_report
 from relscales.reports.explain import find_row
 from relscales.reports.render import render_person_report, render_study_report
-from relscales.pipeline.report import score_for_report
 
 inp = score_for_report(["ecr-r"], "examples/ecr-r-responses.csv")
 row = find_row(inp.result, "R_002")  # an id, or a row number from 1
