@@ -1,4 +1,4 @@
-"""Result objects of scoring: the score table, problem records and metadata."""
+"""Result objects of scoring: the score table, its typed layout and its metadata."""
 
 from __future__ import annotations
 
