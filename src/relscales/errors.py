@@ -58,6 +58,7 @@ ErrorCode = Literal[
     # meaning of an instrument
     "duplicate-id",
     "duplicate-column",
+    "duplicate-label",
     "unknown-item",
     "unknown-score",
     "unknown-scale",
@@ -67,13 +68,14 @@ ErrorCode = Literal[
     "bands-invalid",
     "norm-invalid",
     "missing-item-text",
+    "context-item-scored",
     "unknown-instrument",
+    "unknown-instrument-version",
     "extends-cycle",
     "extends-unknown-item",
     # style warnings (`relscales validate --strict` fails on them)
     "unused-item",
     "all-items-reversed",
-    "duplicate-label",
     "missing-provenance",
     # response data
     "data-unreadable",

@@ -29,6 +29,8 @@ from pydantic import (
 
 __all__ = [
     "DOMAINS",
+    "FLAG_KINDS",
+    "AppliesWhenSpec",
     "AttentionCheckSpec",
     "AxisMarkerSpec",
     "BandSpec",
@@ -84,6 +86,8 @@ Domain = Literal[
 DOMAINS: tuple[str, ...] = Domain.__args__  # type: ignore[attr-defined]
 
 ValidationStatus = Literal["published", "provisional", "experimental"]
+FlagKind = Literal["safety", "seek-help", "context", "other"]
+FLAG_KINDS: tuple[str, ...] = FlagKind.__args__  # type: ignore[attr-defined]
 ScoreMethod = Literal["mean", "sum", "prorated_sum"]
 
 
@@ -137,6 +141,16 @@ class ResponseScaleSpec(_Spec):
     missing_codes: tuple[Number, ...] = Field(
         default=(), description="Codes that mean 'no answer' (for example -99)."
     )
+    not_applicable: tuple[Number, ...] = Field(
+        default=(),
+        description="Codes of a 'does not apply' answer (for example 0): never scored, not "
+        "invalid, and counted per subscale; `labels` may label them.",
+    )
+    stem: LanguageMap | None = Field(
+        default=None,
+        description='The question every item on this scale answers ("In the past four weeks, '
+        'how often ..."), per language.',
+    )
 
     @field_validator("labels", mode="before")
     @classmethod
@@ -174,6 +188,12 @@ class ItemSpec(_Spec):
         default=None,
         description="Marks an instructed-response item used by the data-quality screen "
         "(not scored).",
+    )
+    context: StrictBool = Field(
+        default=False,
+        description="A question about the respondent's situation (is the relationship "
+        "ongoing?): decoded and checked like any item, never scored, and it may govern "
+        "whether a subscale applies (`applies_when`).",
     )
 
 
@@ -226,6 +246,18 @@ class BandSpec(_Spec):
     note: Text | None = None
 
 
+class AppliesWhenSpec(_Spec):
+    """The context answers under which a subscale applies."""
+
+    item: StrictStr = Field(description="A context item (`context: true`).")
+    codes: tuple[Number, ...] = Field(
+        alias="in",
+        min_length=1,
+        description="The answer codes of that item under which the subscale is scored; any "
+        "other answer makes the score missing (not applicable). Unanswered: scored as usual.",
+    )
+
+
 class SubscaleSpec(_Spec):
     """A scored scale: a set of items combined by a scoring rule."""
 
@@ -253,6 +285,11 @@ class SubscaleSpec(_Spec):
     published: PublishedSpec | None = None
     norms: tuple[NormSpec, ...] = ()
     bands: tuple[BandSpec, ...] = ()
+    applies_when: AppliesWhenSpec | None = Field(
+        default=None,
+        description="Score only where a context item is answered with one of the listed "
+        "codes (or not answered); elsewhere the score is missing as not applicable.",
+    )
 
 
 class CompositePartSpec(_Spec):
@@ -369,11 +406,20 @@ class ProfileSpec(_Spec):
 
 
 class FlagConditionSpec(_Spec):
-    """When a flag is raised: any listed item, or a score, at or above a value."""
+    """When a flag is raised: any listed item, or a score, at or above (or at or below) a value.
+
+    Exactly one of ``at_least`` and ``at_most`` is given (checked with the
+    cross-references, so the problem is reported at its place).
+    """
 
     items: tuple[StrictStr, ...] | None = None
     score: StrictStr | None = None
-    at_least: Number
+    at_least: Number | None = Field(
+        default=None, description="Raised when any listed item, or the score, is at or above it."
+    )
+    at_most: Number | None = Field(
+        default=None, description="Raised when any listed item, or the score, is at or below it."
+    )
 
 
 class ResourceSpec(_Spec):
@@ -391,6 +437,13 @@ class FlagSpec(_Spec):
     name: Text | None = None
     when: FlagConditionSpec
     severity: Literal["info", "concern", "urgent"] = "concern"
+    kind: FlagKind = Field(
+        default="other",
+        description="`safety` (a safety screen), `seek-help` (a criterion for seeking "
+        "professional help; its message is the one-sentence criterion), `context` (a note "
+        "about the respondent's situation, shown with the readings) or `other`. Only reports "
+        "use it; scoring treats every kind alike.",
+    )
     message: LanguageMap
     resources: dict[StrictStr, tuple[ResourceSpec, ...]] = Field(
         default_factory=dict, description="Resources per locale (`default`, `en-US`, ...)."
@@ -433,7 +486,7 @@ class InstrumentSpec(_Spec):
         an instrument file and loads back into an equal model.
         """
         data: dict[str, Any] = _plain(
-            self.model_dump(mode="python", exclude_defaults=True, exclude_none=True)
+            self.model_dump(mode="python", by_alias=True, exclude_defaults=True, exclude_none=True)
         )
         for sub, out in zip(self.subscales, data["subscales"], strict=True):
             # 1.0 (a fraction: every item) equals the default 1 (one item) but means otherwise

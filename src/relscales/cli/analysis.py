@@ -27,7 +27,7 @@ __all__ = ["analyze_command"]
 def analyze_command(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     instrument: Annotated[
-        str, typer.Option("-i", "--instrument", help="A bundled id or a YAML path.")
+        str, typer.Option("-i", "--instrument", help="A bundled id (or ID@VERSION) or a YAML path.")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (contract in docs).")] = False,
     output: Annotated[

@@ -28,11 +28,18 @@ __all__ = [
 def list_command(
     instruments_dir: InstrumentsDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    all_versions: Annotated[
+        bool,
+        typer.Option(
+            "--all-versions",
+            help="Also list kept earlier versions, as ID@VERSION (what -i takes to select one).",
+        ),
+    ] = False,
 ) -> None:
     """List the available instruments: id, name, domain, items and validation status."""
     from relscales.instruments.catalog import list_instruments
 
-    entries = list_instruments(instruments_dir=dirs(instruments_dir))
+    entries = list_instruments(instruments_dir=dirs(instruments_dir), all_versions=all_versions)
     if as_json:
         typer.echo(json.dumps([entry.to_dict() for entry in entries], indent=2))
         return
@@ -59,7 +66,11 @@ def show_command(
     """Show an instrument's structure: subscales, items (reverse keys marked), provenance."""
     battery = _battery_named(instrument, instruments_dir)
     if battery is not None:
-        typer.echo(_battery_json(battery) if as_json else _battery_text(battery))
+        if as_json:
+            typer.echo(_battery_json(battery))
+            return
+        versions = _versions_line(battery.id, battery.spec.version, instruments_dir)
+        typer.echo(_battery_text(battery) + versions)
         return
     inst = _load(instrument, instruments_dir, texts)
     if as_json:
@@ -69,7 +80,25 @@ def show_command(
         return
     from relscales.instruments.describe import describe
 
-    typer.echo(describe(inst))
+    typer.echo(describe(inst) + _versions_line(inst.id, inst.version, instruments_dir))
+
+
+def _versions_line(ident: str, shown: str, given: list[Path] | None) -> str:
+    """Return the closing line about kept earlier versions (empty when there are none)."""
+    from relscales.instruments.registry import current_version, kept_versions
+
+    current = current_version(ident, dirs(given))
+    kept = [k for k in kept_versions(ident, dirs(given)) if k.version != current]
+    listed = ", ".join(f"{k.version} (`-i {k.ref}`)" for k in kept if k.version != shown)
+    if shown != current and any(k.version == shown for k in kept):
+        now = f"the current version is {current} (`-i {ident}`)" if current else "none is current"
+        others = f"; other kept versions: {listed}" if listed else ""
+        return (
+            f"\n\nThis is a kept earlier version of {ident}; {now}{others}. See docs/versions.md."
+        )
+    if not listed:
+        return ""
+    return f"\n\nEarlier versions kept: {listed}. See docs/versions.md."
 
 
 def _load(ref: str, given: list[Path] | None, texts: list[Path] | None) -> Instrument:

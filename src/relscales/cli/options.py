@@ -63,7 +63,11 @@ InstrumentsDir = Annotated[
 ]
 Instruments = Annotated[
     list[str],
-    typer.Option("-i", "--instrument", help="A bundled id or a YAML path (repeatable)."),
+    typer.Option(
+        "-i",
+        "--instrument",
+        help="A bundled id, ID@VERSION (a kept version) or a YAML path (repeatable).",
+    ),
 ]
 InputFormat = Annotated[
     str | None,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from relscales.instruments.kinds import file_kind
 from relscales.instruments.loader import validate_file
-from relscales.instruments.registry import available_instruments
+from relscales.instruments.registry import available_instruments, earlier_versions
 
 __all__ = ["InstrumentSummary", "list_instruments"]
 
@@ -46,9 +47,12 @@ class InstrumentSummary:
 
 
 def list_instruments(
-    *, instruments_dir: Sequence[str | os.PathLike[str]] = ()
+    *, instruments_dir: Sequence[str | os.PathLike[str]] = (), all_versions: bool = False
 ) -> list[InstrumentSummary]:
     """List the available instruments (bundled, plus extra folders), sorted by id.
+
+    With ``all_versions``, each instrument's kept earlier versions follow it, newest
+    first, with ``ID@VERSION`` as their id (what ``-i`` takes to select them).
 
     Examples
     --------
@@ -57,51 +61,57 @@ def list_instruments(
     True
     """
     out: list[InstrumentSummary] = []
+    found = available_instruments(instruments_dir)
+    for ref, path in sorted(found.items()):
+        summary = _summary(ref, path, instruments_dir)
+        out.append(summary)
+        if all_versions and summary.problem is None:
+            out += [
+                _summary(kept.ref, kept.path, instruments_dir, label=kept.ref)
+                for kept in earlier_versions(summary.id, instruments_dir)
+            ]
+    return out
+
+
+def _summary(
+    ref: str,
+    path: Path,
+    instruments_dir: Sequence[str | os.PathLike[str]],
+    label: str | None = None,
+) -> InstrumentSummary:
+    """Summarise one file; ``label`` replaces the id shown (``risi@0.1.1``)."""
     from relscales.instruments.battery import validate_battery
 
-    for ref, path in sorted(available_instruments(instruments_dir).items()):
-        if file_kind(path) == "battery":
-            battery, issues = validate_battery(path, instruments_dir=instruments_dir)
-            if battery is None:
-                first = next(i for i in issues if i.severity == "error")
-                out.append(
-                    InstrumentSummary(
-                        ref, "(invalid)", "battery", 0, "invalid", "?", str(path), first.render()
-                    )
-                )
-            else:
-                out.append(
-                    InstrumentSummary(
-                        battery.id,
-                        battery.spec.name,
-                        "battery",
-                        sum(len(m.items) for m in battery.members),
-                        battery.spec.validation.status,
-                        battery.spec.version,
-                        str(path),
-                    )
-                )
-            continue
-        report = validate_file(path, instruments_dir=instruments_dir)
-        inst = report.instrument
-        if inst is None:
-            first = next(i for i in report.issues if i.severity == "error")
-            out.append(
-                InstrumentSummary(
-                    ref, "(invalid)", "?", 0, "invalid", "?", str(path), first.render()
-                )
+    if file_kind(path) == "battery":
+        battery, issues = validate_battery(path, instruments_dir=instruments_dir)
+        if battery is None:
+            first = next(i for i in issues if i.severity == "error")
+            return InstrumentSummary(
+                ref, "(invalid)", "battery", 0, "invalid", "?", str(path), first.render()
             )
-            continue
-        spec = inst.spec
-        out.append(
-            InstrumentSummary(
-                spec.id,
-                spec.name,
-                spec.domain,
-                len(spec.items),
-                spec.validation.status,
-                spec.version,
-                str(path),
-            )
+        return InstrumentSummary(
+            label or battery.id,
+            battery.spec.name,
+            "battery",
+            sum(len(m.items) for m in battery.members),
+            battery.spec.validation.status,
+            battery.spec.version,
+            str(path),
         )
-    return out
+    report = validate_file(path, instruments_dir=instruments_dir)
+    inst = report.instrument
+    if inst is None:
+        first = next(i for i in report.issues if i.severity == "error")
+        return InstrumentSummary(
+            ref, "(invalid)", "?", 0, "invalid", "?", str(path), first.render()
+        )
+    spec = inst.spec
+    return InstrumentSummary(
+        label or spec.id,
+        spec.name,
+        spec.domain,
+        len(spec.items),
+        spec.validation.status,
+        spec.version,
+        str(path),
+    )

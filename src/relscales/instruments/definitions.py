@@ -28,6 +28,9 @@ def load_definition(
 ) -> Instrument | Battery:
     """Load a bundled id or a file: an :class:`Instrument`, or a :class:`Battery`.
 
+    ``ID@VERSION`` (``"risi@0.1.1"``, or a prefix such as ``"risi@0.1"``) loads a kept
+    earlier version; ``ID`` alone is the current one (docs/versions.md).
+
     Raises
     ------
     SpecError
@@ -39,6 +42,8 @@ def load_definition(
     'Battery'
     >>> load_definition("rses").id
     'rses'
+    >>> load_definition("risi@0.1.1").version
+    '0.1.1'
     """
     path = resolve_instrument(ref, extra_dirs=instruments_dir)
     kind = file_kind(path)

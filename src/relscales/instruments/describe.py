@@ -42,6 +42,12 @@ def describe(inst: Instrument) -> str:
             f"{v}={scale.labels[v]}" if v in scale.labels else str(v) for v in scale.values
         )
         missing = f"; missing codes {list(scale.missing_codes)}" if scale.missing_codes else ""
+        if scale.not_applicable:
+            shown = [
+                f"{c}={scale.labels[c]}" if c in scale.labels else str(c)
+                for c in scale.not_applicable
+            ]
+            missing += f"; does not apply: {', '.join(shown)}"
         lines.append(f"  {name}: {values}{missing}")
     items = {item.id: item for item in spec.items}
     lines += ["", "Subscales:"]
@@ -50,6 +56,12 @@ def describe(inst: Instrument) -> str:
         rule = f"{sub.score}, min_answered {sub.min_answered}"
         count = f"{len(sub.items)} item{'s' * (len(sub.items) != 1)}"
         lines.append(f"  {sub.id}: {sub.name} ({count}, {rule}){tags}")
+        if sub.applies_when is not None:
+            codes = ", ".join(map(str, sub.applies_when.codes))
+            lines.append(
+                f"      applies when {sub.applies_when.item} is answered {codes} "
+                "(or not answered); otherwise missing as not applicable"
+            )
         keyed = [f"{i}{' (R)' if items[i].reverse else ''}" for i in sub.items]
         lines.append(_wrap(", ".join(keyed), "      "))
         if sub.published:
@@ -89,11 +101,14 @@ def describe(inst: Instrument) -> str:
             )
     for flag in spec.flags:
         what = f"any of {', '.join(flag.when.items)}" if flag.when.items else flag.when.score
-        lines.append(f"  flag_{flag.id}: raised when {what} >= {flag.when.at_least}")
+        if flag.when.at_most is not None:
+            lines.append(f"  flag_{flag.id}: raised when {what} <= {flag.when.at_most}")
+        else:
+            lines.append(f"  flag_{flag.id}: raised when {what} >= {flag.when.at_least}")
     lines += ["", "Items (R = reverse-keyed):"]
     for n, item in enumerate(spec.items, 1):
         column = f" [column {item.column}]" if item.column else ""
-        mark = " (R)" if item.reverse else ""
+        mark = " (R)" if item.reverse else " (context, not scored)" if item.context else ""
         lines.append(f"  {n:>3}. {item.id}{mark}: {item.label} ({item.scale}){column}")
         for lang, wording in (item.text or {}).items():
             lines.append(_wrap(f"[{lang}] {wording}", "         "))

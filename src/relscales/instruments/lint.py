@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from relscales.errors import ErrorCode, Severity
-from relscales.spec import BandSpec, InstrumentSpec, NormSpec, ProfileSpec
+from relscales.labels import normalize_label
+from relscales.spec import AppliesWhenSpec, BandSpec, InstrumentSpec, NormSpec, ProfileSpec
 
 __all__ = ["Finding", "check_instrument", "did_you_mean"]
 
@@ -76,13 +77,15 @@ def _check_scales(spec: InstrumentSpec) -> Iterator[Finding]:
                 f"response scale '{name}' lists values that are not strictly ascending: {values}",
                 hint="list each code once, smallest first",
             )
+        not_applicable = list(scale.not_applicable)
         for value in scale.labels:
-            if value not in values:
+            if value not in values and value not in not_applicable:
                 yield Finding(
                     "scale-values",
                     (*base, "labels", value),
-                    f"response scale '{name}' labels {value!r}, which is not one of its values",
-                    hint=f"label one of {values}",
+                    f"response scale '{name}' labels {value!r}, which is not one of its values"
+                    + (" nor of its not_applicable codes" if not_applicable else ""),
+                    hint=f"label one of {values + not_applicable}",
                 )
         for i, code in enumerate(scale.missing_codes):
             if code in values:
@@ -92,14 +95,41 @@ def _check_scales(spec: InstrumentSpec) -> Iterator[Finding]:
                     f"missing code {code!r} of response scale '{name}' is also a valid value",
                     hint="a code cannot mean both an answer and 'no answer'",
                 )
+        for i, code in enumerate(not_applicable):
+            if code in values or code in scale.missing_codes:
+                kind = "a valid value" if code in values else "a missing code"
+                yield Finding(
+                    "scale-values",
+                    (*base, "not_applicable", i),
+                    f"not-applicable code {code!r} of response scale '{name}' is also {kind}",
+                    hint="'does not apply' needs a code of its own, outside `values` and "
+                    "`missing_codes`",
+                )
+            elif code in not_applicable[:i]:
+                yield Finding(
+                    "scale-values",
+                    (*base, "not_applicable", i),
+                    f"response scale '{name}' lists not-applicable code {code!r} twice",
+                    hint="list each code once",
+                )
 
 
 def _check_items(spec: InstrumentSpec) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     columns: dict[str, str] = {}
+    labels: dict[str, str] = {}
     languages = list(spec.languages)
     for i, item in enumerate(spec.items):
         base: Path = ("items", i)
+        key = normalize_label(item.label)
+        if key in labels:
+            yield Finding(
+                "duplicate-label",
+                (*base, "label"),
+                f"items '{labels[key]}' and '{item.id}' have the same label '{item.label}'",
+                hint="labels should tell items apart: reports and questionnaires show them",
+            )
+        labels.setdefault(key, item.id)
         if item.id in seen:
             yield Finding(
                 "duplicate-id",
@@ -123,7 +153,15 @@ def _check_items(spec: InstrumentSpec) -> Iterator[Finding]:
         if scale is None:
             message, hint = _unknown("response scale", item.scale, spec.response_scales)
             yield Finding("unknown-scale", (*base, "scale"), f"item '{item.id}': {message}", hint)
-        elif item.reverse and len(scale.values) < 2:
+        if item.context and item.reverse:
+            yield Finding(
+                "context-item-scored",
+                (*base, "reverse"),
+                f"item '{item.id}' is a context item but reverse-keyed; context items are "
+                "not scored, so they have no keying",
+                hint="drop `reverse` (or `context`, if the item is meant to be scored)",
+            )
+        elif scale is not None and item.reverse and len(scale.values) < 2:
             yield Finding(
                 "reverse-needs-range",
                 (*base, "reverse"),
@@ -164,6 +202,15 @@ def _check_subscales(spec: InstrumentSpec) -> Iterator[Finding]:
                     f"subscale '{sub.id}' lists item '{item_id}' twice",
                     hint="list each item once; use `weights` to count one more heavily",
                 )
+            elif items[item_id].context:
+                yield Finding(
+                    "context-item-scored",
+                    (*base, "items", j),
+                    f"subscale '{sub.id}' lists item '{item_id}', which is a context item; "
+                    "context items are not scored",
+                    hint="remove it from the subscale; to score only in some situations, use "
+                    f"applies_when: {{item: {item_id}, in: [...]}}",
+                )
             listed.add(item_id)
         for item_id, weight in (sub.weights or {}).items():
             if item_id not in sub.items:
@@ -182,8 +229,48 @@ def _check_subscales(spec: InstrumentSpec) -> Iterator[Finding]:
                     hint="weights must be positive; reverse keying belongs on the item",
                 )
         yield from _check_min_answered(sub.id, sub.min_answered, len(sub.items), base)
+        if sub.applies_when is not None:
+            yield from _check_applies_when(spec, sub.id, sub.applies_when, base)
         yield from _check_bands(sub.id, sub.bands, base)
         yield from _check_norms(sub.id, sub.norms, base)
+
+
+def _check_applies_when(
+    spec: InstrumentSpec, name: str, rule: AppliesWhenSpec, base: Path
+) -> Iterator[Finding]:
+    """Check that a subscale's ``applies_when`` names a context item and codes of its scale."""
+    path: Path = (*base, "applies_when")
+    items = {item.id: item for item in spec.items}
+    target = items.get(rule.item)
+    if target is None:
+        context = [item.id for item in spec.items if item.context]
+        message, hint = _unknown("context item", rule.item, context or items)
+        yield Finding(
+            "unknown-item", (*path, "item"), f"subscale '{name}' applies when {message}", hint
+        )
+        return
+    if not target.context:
+        yield Finding(
+            "invalid-value",
+            (*path, "item"),
+            f"subscale '{name}' applies when item '{rule.item}' has some answers, but "
+            f"'{rule.item}' is not a context item",
+            hint="mark the item `context: true` (context items are not scored), or name "
+            "another item",
+        )
+        return
+    scale = spec.response_scales.get(target.scale)
+    if scale is None:
+        return  # reported with the item
+    for k, code in enumerate(rule.codes):
+        if code not in scale.values:
+            yield Finding(
+                "invalid-value",
+                (*path, "in", k),
+                f"subscale '{name}' applies when '{rule.item}' is answered {code!r}, which is "
+                f"not a value of its scale '{target.scale}'",
+                hint=f"use codes from {list(scale.values)}",
+            )
 
 
 def _check_min_answered(name: str, value: float, n_items: int, base: Path) -> Iterator[Finding]:
@@ -472,6 +559,15 @@ def _check_profiles_and_flags(spec: InstrumentSpec) -> Iterator[Finding]:
                 + ("both" if when.items is not None else "neither"),
                 hint="for example when: {items: [s01, s02], at_least: 2}",
             )
+        if (when.at_least is None) == (when.at_most is None):
+            yield Finding(
+                "invalid-value",
+                (*base, "when"),
+                f"flag '{flag.id}' must give either `at_least` or `at_most` in `when`, not "
+                + ("both" if when.at_least is not None else "neither"),
+                hint="for example when: {items: [s01], at_least: 2} (raised at 2 or above), "
+                "or when: {score: trust, at_most: 1.5} (raised at 1.5 or below)",
+            )
         for j, item_id in enumerate(when.items or ()):
             if item_id not in items:
                 message, hint = _unknown("item", item_id, items)
@@ -491,7 +587,7 @@ def _check_profiles_and_flags(spec: InstrumentSpec) -> Iterator[Finding]:
 def _check_style(spec: InstrumentSpec) -> Iterator[Finding]:
     used = {item_id for sub in spec.subscales for item_id in sub.items}
     used |= {item_id for flag in spec.flags for item_id in flag.when.items or ()}
-    used |= {item.id for item in spec.items if item.attention_check is not None}
+    used |= {item.id for item in spec.items if item.attention_check is not None or item.context}
     items = {item.id: item for item in spec.items}
     for i, item in enumerate(spec.items):
         if item.id not in used:
@@ -512,18 +608,6 @@ def _check_style(spec: InstrumentSpec) -> Iterator[Finding]:
                 hint="check the keys: usually some items are keyed forward",
                 severity="warning",
             )
-    labels: dict[str, str] = {}
-    for i, item in enumerate(spec.items):
-        key = " ".join(item.label.lower().split())
-        if key in labels:
-            yield Finding(
-                "duplicate-label",
-                ("items", i, "label"),
-                f"items '{labels[key]}' and '{item.id}' have the same label '{item.label}'",
-                hint="labels should tell items apart",
-                severity="warning",
-            )
-        labels.setdefault(key, item.id)
     if spec.validation.status == "published" and not (spec.citation and spec.validation.evidence):
         yield Finding(
             "missing-provenance",

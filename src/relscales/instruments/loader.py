@@ -92,7 +92,8 @@ def load_instrument(
     Parameters
     ----------
     ref
-        A bundled id (``"ecr-r"``) or a path to a YAML file.
+        A bundled id (``"ecr-r"``), an id and a kept version (``"risi@0.1.1"``), or a
+        path to a YAML file.
     instruments_dir
         Extra folders to search for ids.
 

@@ -147,7 +147,8 @@ def check_texts(overlay: TextOverlay, instrument: Instrument) -> list[Issue]:
                 )
             )
             continue
-        values = inst.response_scales[scale].values
+        rs = inst.response_scales[scale]
+        values = rs.values + rs.not_applicable  # a "does not apply" code has a label too
         for value in labels:
             if value not in values:
                 issues.append(

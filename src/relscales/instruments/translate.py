@@ -124,15 +124,21 @@ def _value_at(data: Any, path: PathKey) -> Any:
     return data
 
 
+def _fields_by_key(model: type[BaseModel]) -> dict[str, Any]:
+    """Return a model's fields by the key a file writes (its alias: ``in`` of applies_when)."""
+    return {field.alias or name: field for name, field in model.model_fields.items()}
+
+
 def _model_at(loc: PathKey, root: type[BaseModel] = InstrumentSpec) -> type[BaseModel] | None:
     """Return the spec model that a (data) path points into, for did-you-mean on keys."""
     current: Any = root
     for part in loc:
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
-            if not isinstance(part, str) or part not in current.model_fields:
+            fields = _fields_by_key(current)
+            if not isinstance(part, str) or part not in fields:
                 return None
-            current = current.model_fields[part].annotation
+            current = fields[part].annotation
             continue
         origin = typing.get_origin(current)
         args = typing.get_args(current)
@@ -208,7 +214,7 @@ def translate_errors(
             key_mark = parsed.keys.get((*parent, key))
             shown = key_mark.raw if key_mark and key_mark.raw is not None else str(key)
             code, message = "unknown-key", f"unknown key '{shown}' (keys here are text names)"
-            allowed = list(model.model_fields) if model else []
+            allowed = list(_fields_by_key(model)) if model else []
             hint = did_you_mean(shown, allowed) or (
                 "allowed keys: " + ", ".join(allowed) if allowed else None
             )
@@ -223,7 +229,7 @@ def translate_errors(
             if not rest:
                 path = path[:-1]
             model = _model_at(path, root)
-            allowed = list(model.model_fields) if model else []
+            allowed = list(_fields_by_key(model)) if model else []
             key_path = (*path, name)
             raw = parsed.keys[key_path].raw if key_path in parsed.keys else None
             shown = raw if raw is not None else str(name)

@@ -13,6 +13,7 @@ from pathlib import Path
 from relscales.instruments.catalog import list_instruments
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.loader import load_instrument
+from relscales.instruments.registry import KeptVersion, earlier_versions
 from relscales.spec import CompositeSpec, ProfileAxisSpec, ProfileSpec
 
 __all__ = ["catalogue_pages", "instrument_page", "write_catalogue"]
@@ -32,8 +33,16 @@ def _cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def instrument_page(inst: Instrument) -> str:
-    """Return the Markdown page of one instrument."""
+def _kept_line(earlier: Sequence[KeptVersion]) -> list[str]:
+    """Return the page line naming the kept earlier versions (none when there are none)."""
+    if not earlier:
+        return []
+    listed = ", ".join(f"{k.version} (`-i {k.ref}`)" for k in earlier)
+    return [f"- **earlier versions kept:** {listed}; see [versions](../versions.md)"]
+
+
+def instrument_page(inst: Instrument, earlier: Sequence[KeptVersion] = ()) -> str:
+    """Return the Markdown page of one instrument (``earlier``: its kept earlier versions)."""
     spec = inst.spec
     out = [f"# {spec.name}", ""]
     out += [
@@ -46,6 +55,7 @@ def instrument_page(inst: Instrument) -> str:
         + _STATUS_NOTE[spec.validation.status],
         f"- **items:** {len(spec.items)}; **subscales:** {len(spec.subscales)}",
         f"- **content hash:** `{inst.content_hash}`",
+        *_kept_line(earlier),
     ]
     if inst.parents:
         chain = ", ".join(f"`{pid}` {pver}" for pid, pver, _ in inst.parents)
@@ -79,18 +89,25 @@ def instrument_page(inst: Instrument) -> str:
             if ev.note:
                 parts.append(_cell(ev.note))
             out.append("- " + "; ".join(parts))
+    extra = any(s.not_applicable or s.stem for s in spec.response_scales.values())
     out += [
         "",
         "## Response scales",
         "",
-        "| scale | values | labels | missing codes |",
-        "|---|---|---|---|",
+        "| scale | values | labels | missing codes |"
+        + (" does not apply (never scored) | question (time frame) |" if extra else ""),
+        "|---|---|---|---|" + ("---|---|" if extra else ""),
     ]
     for name, scale in spec.response_scales.items():
         labels = "; ".join(f"{v} = {_cell(t)}" for v, t in scale.labels.items()) or "-"
         missing = ", ".join(map(str, scale.missing_codes)) or "-"
         values = ", ".join(map(str, scale.values))
-        out.append(f"| `{name}` | {values} | {labels} | {missing} |")
+        row = f"| `{name}` | {values} | {labels} | {missing} |"
+        if extra:
+            na = ", ".join(map(str, scale.not_applicable)) or "-"
+            stem = _cell(next(iter(scale.stem.values()))) if scale.stem else "-"
+            row += f" {na} | {stem} |"
+        out.append(row)
     items = {item.id: item for item in spec.items}
     out += [
         "",
@@ -126,6 +143,12 @@ def instrument_page(inst: Instrument) -> str:
                 for b in sub.bands
             )
             out.append(f"\nBands for `{sub.id}`: {bands}")
+        if sub.applies_when is not None:
+            codes = ", ".join(map(str, sub.applies_when.codes))
+            out.append(
+                f"\n`{sub.id}` applies only when `{sub.applies_when.item}` is answered "
+                f"{codes} (left blank: scored as usual; another answer: not applicable)."
+            )
     out += _derived_sections(spec.composites, spec.profiles)
     if spec.flags:
         out += ["", "## Flags", ""]
@@ -135,9 +158,14 @@ def instrument_page(inst: Instrument) -> str:
                 if flag.when.items
                 else f"`{flag.when.score}`"
             )
+            bound = (
+                f"most {flag.when.at_most}"
+                if flag.when.at_most is not None
+                else f"least {flag.when.at_least}"
+            )
             out.append(
-                f"- `flag_{flag.id}` ({flag.severity}): raised when any of {what} is at "
-                f"least {flag.when.at_least}"
+                f"- `flag_{flag.id}` ({flag.severity}, {flag.kind}): raised when any of {what} "
+                f"is at {bound}"
             )
     out += [
         "",
@@ -149,7 +177,8 @@ def instrument_page(inst: Instrument) -> str:
     for n, item in enumerate(spec.items, 1):
         out.append(
             f"| {n} | `{item.id}` | {_cell(item.label)} | `{item.scale}` | "
-            f"{'yes' if item.reverse else ''} | {item.column or ''} |"
+            f"{'yes' if item.reverse else 'context' if item.context else ''} | "
+            f"{item.column or ''} |"
         )
     if spec.license.item_text == "included":
         out += ["", "## Item wording", ""]
@@ -234,6 +263,7 @@ def _battery_page(source: str, instruments_dir: Sequence[str | os.PathLike[str]]
         + _STATUS_NOTE[spec.validation.status],
         f"- **content hash:** `{battery.content_hash}`",
         "- **instruments:** " + ", ".join(f"[`{m.id}`]({m.id}.md)" for m in battery.members),
+        *_kept_line(earlier_versions(spec.id, instruments_dir)),
     ]
     if spec.description:
         out += ["", _cell(spec.description)]
@@ -263,7 +293,7 @@ def catalogue_pages(
             )
             continue
         inst = load_instrument(entry.source, instruments_dir=instruments_dir)
-        pages[f"{inst.id}.md"] = instrument_page(inst)
+        pages[f"{inst.id}.md"] = instrument_page(inst, earlier_versions(inst.id, instruments_dir))
         rows.append(
             f"| [`{inst.id}`]({inst.id}.md) | {_cell(inst.name)} | {inst.spec.domain} | "
             f"{len(inst.items)} | {inst.spec.validation.status} |"

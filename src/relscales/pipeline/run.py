@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from relscales._arrow import cast
 from relscales._version import __version__
 from relscales.errors import DataError, Issue, Location, ScoringError
+from relscales.instruments.kept import kept_version_hint
 from relscales.instruments.lint import did_you_mean
 from relscales.io.numeric import numeric_column
 from relscales.io.readsource import input_metadata, input_warnings, mark_rows, source_hints
@@ -127,6 +128,11 @@ class ScoringRun:
     def details_batch(self, value: dict[str, NDArray[Any]]) -> None:
         self.scorer.details_batch = value
 
+    @property
+    def not_applicable_batch(self) -> dict[str, NDArray[np.int64]]:
+        """The last batch's counts of "does not apply" answers, per subscale column."""
+        return self.scorer.not_applicable_batch
+
     # -- setup ---------------------------------------------------------------------------
 
     def _remap(self, compiled: CompiledInstrument) -> CompiledInstrument:
@@ -180,6 +186,13 @@ class ScoringRun:
                 if near
                 else "name the columns after the item ids, or map them with --map FILE"
             )
+            owner = self.battery.battery if self.battery is not None else None
+            kept = kept_version_hint(
+                comp.instrument,
+                header,
+                battery=(owner.id, owner.spec.version, owner.source) if owner else None,
+            )
+            hint = f"{kept}; {hint}" if kept else hint
             issues.append(
                 Issue(
                     "missing-item-column",

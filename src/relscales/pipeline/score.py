@@ -115,12 +115,15 @@ def score_compiled(
     run = ScoringRun(compiled, source, options, battery)
     chunks: dict[str, list[NDArray[Any]]] = {name: [] for name in run.output_columns}
     counted: dict[str, list[NDArray[np.int64]]] = {}
+    not_applicable: dict[str, list[NDArray[np.int64]]] = {}
     details: dict[str, list[NDArray[Any]]] = {}
     for batch_columns, answered in run.scored_batches():
         for name, values in batch_columns.items():
             chunks[name].append(values)
         for name, values in answered.items():
             counted.setdefault(name, []).append(values)
+        for name, values in run.not_applicable_batch.items():
+            not_applicable.setdefault(name, []).append(values)
         for name, values in run.details_batch.items():
             details.setdefault(name, []).append(values)
         run.details_batch = {}
@@ -132,6 +135,9 @@ def score_compiled(
         id_column=id_name,
         scores={name: columns_out[name] for name in score_names},
         n_answered={name: concat_parts(parts, False) for name, parts in counted.items()},
+        n_not_applicable={
+            name: concat_parts(parts, False) for name, parts in not_applicable.items()
+        },
         details={name: np.concatenate(parts) for name, parts in details.items()},
         problems=tuple(run.problems.records),
         problem_count=run.problems.total,

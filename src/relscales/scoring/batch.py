@@ -43,6 +43,7 @@ from relscales.scoring.readings import (
     gate,
     marker_levels,
     region_labels,
+    score_flag_state,
 )
 
 __all__ = ["DECODED", "AnswerBuffers", "BatchScorer", "DecodedAnswers", "ScaleStats"]
@@ -55,13 +56,14 @@ DECODED = "\x00decoded"
 
 
 @dataclass
-@dataclass
 class DecodedAnswers:
     """One instrument's answers in a batch, and what was found decoding them.
 
     ``filled`` holds the answers with 0 where there is none and ``missing`` the rows
     without an answer per item (the kernel's form); ``x``, with ``NaN`` for missing, is
     made on first use, for the parts that need it (flags, person-level errors).
+    ``not_applicable`` maps an item's index to its rows answered "does not apply" (also
+    in ``missing``), for the items that have any.
     """
 
     filled: NDArray[np.float64]
@@ -69,6 +71,7 @@ class DecodedAnswers:
     bad: list[tuple[int, Decoded]]
     lows: NDArray[np.float64]
     highs: NDArray[np.float64]
+    not_applicable: dict[int, NDArray[np.int64]] = field(default_factory=dict)
     _x: NDArray[np.float64] | None = field(default=None, repr=False)
     _released: bool = field(default=False, repr=False)
 
@@ -83,6 +86,16 @@ class DecodedAnswers:
                 x[rows, j] = np.nan
             self._x = x
         return self._x
+
+    def column(self, j: int) -> NDArray[np.float64]:
+        """Item ``j``'s answers, ``NaN`` = missing (a copy)."""
+        if self._x is not None:
+            return self._x[:, j].copy()
+        if self._released:
+            raise RuntimeError("the answers of this batch were released before use")
+        out = self.filled[:, j].copy()
+        out[self.missing[j]] = np.nan
+        return out
 
     def release(self, buffers: AnswerBuffers) -> None:
         """Hand ``filled`` back for the next batch; it must not be used after this."""
@@ -164,6 +177,8 @@ class BatchScorer:
         self._buffers = AnswerBuffers()
         self.stats: dict[tuple[int, int], ScaleStats] = {}
         self.details_batch: dict[str, NDArray[Any]] = {}
+        self.not_applicable_batch: dict[str, NDArray[np.int64]] = {}
+        """The last batch's "does not apply" counts per subscale column."""
         self.quality_labels: NDArray[Any] | None = None
 
     def decode(self, columns: dict[str, Any]) -> dict[str, Any]:
@@ -180,6 +195,7 @@ class BatchScorer:
             lows, highs = np.empty(k), np.empty(k)
             missing = []
             bad = []
+            not_applicable: dict[int, NDArray[np.int64]] = {}
             for j, column in enumerate(comp.columns):
                 found = decode_into(
                     preparse(columns[column], decimal_comma=self.decimal_comma),
@@ -190,7 +206,9 @@ class BatchScorer:
                 lows[j], highs[j] = found.low, found.high
                 if found.invalid is not None:
                     bad.append((j, found.invalid))
-            decoded.append(DecodedAnswers(filled, tuple(missing), bad, lows, highs))
+                if found.not_applicable is not None:
+                    not_applicable[j] = found.not_applicable
+            decoded.append(DecodedAnswers(filled, tuple(missing), bad, lows, highs, not_applicable))
         kept = {self.id_column: columns[self.id_column]} if self.id_column else {}
         return {**kept, DECODED: decoded}
 
@@ -209,6 +227,7 @@ class BatchScorer:
         out: dict[str, NDArray[Any]] = {self.id_column or "row": ids}
         extras: dict[str, NDArray[Any]] = {}
         answered: dict[str, NDArray[np.int64]] = {}
+        self.not_applicable_batch = {}
         opts = self.options
         member_values: list[NDArray[np.float64]] = []
         member_iv: list[ScoreInterval] = []
@@ -242,8 +261,15 @@ class BatchScorer:
                 reverse=comp.reverse,
                 offset=comp.offset,
             )
+            context = (
+                {j: answers.column(j) for j in comp.context}
+                if comp.applies_when or (opts.details and comp.context)
+                else {}
+            )
             answers.release(self._buffers)  # the answers are in the scores now
             self._update_stats(ci, comp, answers.lows, answers.highs, counts)
+            na_counts = self._not_applicable_counts(comp, answers.not_applicable, n)
+            not_applying = self._apply_context(comp, sub_scores, context)
             values = [sub_scores[:, s] for s in range(sub_scores.shape[1])]
             for composite in comp.composites:
                 index = composite.parts.tolist()
@@ -267,11 +293,20 @@ class BatchScorer:
                 member_values += values
                 member_iv += intervals
                 member_flags.update({f"{comp.id}.{k}": v for k, v in flags.items()})
+            if opts.details:
+                for j, answer in context.items():
+                    self.details_batch[f"{comp.id}/context/{comp.item_ids[j]}"] = answer
+            na_columns = comp.counts_not_applicable
             for k, (state, v) in enumerate(zip(states, values, strict=True)):
                 out[state.column] = v
                 name = state.column
                 if k < counts.shape[1]:
                     answered[name] = counts[:, k]
+                    self.not_applicable_batch[name] = na_counts[:, k]
+                    if opts.details:
+                        self.details_batch[f"{name}.n_not_applicable"] = na_counts[:, k]
+                        if k in not_applying:
+                            self.details_batch[f"{name}.not_applicable"] = not_applying[k]
                 if opts.with_ci:
                     extras[f"{name}_ci_low"] = intervals[k].low
                     extras[f"{name}_ci_high"] = intervals[k].high
@@ -287,6 +322,8 @@ class BatchScorer:
                     extras[f"{name}_z"], extras[f"{name}_t"], extras[f"{name}_pct"] = z, t, pct
                 if opts.with_counts and k < counts.shape[1]:
                     extras[f"{name}_n_answered"] = counts[:, k]
+                    if na_columns[k]:
+                        extras[f"{name}_n_not_applicable"] = na_counts[:, k]
                 if opts.with_bands:
                     extras[f"{name}_band"] = band_labels(v, state.info.bands)
         if self.battery is not None:
@@ -314,6 +351,37 @@ class BatchScorer:
                         out[name] = blanked
         return {name: out[name] for name in self.output_columns}, answered
 
+    @staticmethod
+    def _not_applicable_counts(
+        comp: CompiledInstrument, rows_by_item: dict[int, NDArray[np.int64]], n: int
+    ) -> NDArray[np.int64]:
+        """``(n, s)``: per respondent and subscale, the items answered "does not apply"."""
+        out = np.zeros((n, comp.weights.shape[0]), dtype=np.int64)
+        for j, rows in rows_by_item.items():
+            subscales = np.flatnonzero(comp.weights[:, j] > 0)
+            if subscales.size and rows.size:
+                out[rows[:, None], subscales[None, :]] += 1  # rows are distinct
+        return out
+
+    @staticmethod
+    def _apply_context(
+        comp: CompiledInstrument,
+        sub_scores: NDArray[np.float64],
+        context: dict[int, NDArray[np.float64]],
+    ) -> dict[int, NDArray[np.bool_]]:
+        """Blank the subscales that do not apply (``applies_when``); return where, by subscale.
+
+        A subscale does not apply where its context item is answered with a code outside
+        its ``in`` list; where the context item is unanswered it is scored as usual.
+        """
+        out: dict[int, NDArray[np.bool_]] = {}
+        for s, j, codes in comp.applies_when:
+            answer = context[j]
+            off = ~(np.isnan(answer) | np.isin(answer, codes))
+            sub_scores[off, s] = np.nan
+            out[s] = off
+        return out
+
     def _flags(
         self,
         comp: CompiledInstrument,
@@ -329,11 +397,7 @@ class BatchScorer:
                 out[flag.id] = item_flags.pop(0)
             else:
                 assert flag.score is not None
-                score = values[flag.score]
-                raised = np.full(n, None, dtype=object)
-                known = ~np.isnan(score)
-                raised[known] = score[known] >= flag.at_least
-                out[flag.id] = raised
+                out[flag.id] = score_flag_state(values[flag.score], flag)
         return out
 
     def _readings(

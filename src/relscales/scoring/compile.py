@@ -57,6 +57,8 @@ class CompiledScale:
     low: float
     high: float
     valid: frozenset[float]
+    not_applicable: frozenset[float] = frozenset()
+    """Codes of a "does not apply" answer: missing for scoring, not invalid, counted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +123,16 @@ class CompiledProfile:
 
 @dataclass(frozen=True, slots=True)
 class CompiledFlag:
-    """A flag as item indices (raw answers) or a score index, with its threshold."""
+    """A flag as item indices (raw answers) or a score index, with its threshold.
+
+    One of ``at_least`` (raised at or above) and ``at_most`` (raised at or below) is set.
+    """
 
     spec: FlagSpec
     items: NDArray[np.int64] | None
     score: int | None
-    at_least: float
+    at_least: float | None
+    at_most: float | None = None
 
     @property
     def id(self) -> str:
@@ -176,6 +182,22 @@ class CompiledInstrument:
     flags: tuple[CompiledFlag, ...] = field(default=())
     attention_checks: dict[int, tuple[float, ...]] = field(default_factory=dict)
     """Item index -> acceptable answer codes, for instructed-response items."""
+    context: tuple[int, ...] = ()
+    """Indices of the context items (``context: true``): decoded, never scored."""
+    applies_when: tuple[tuple[int, int, NDArray[np.float64]], ...] = ()
+    """``(subscale index, context item index, codes)``: the subscale is scored only where
+    the context item is unanswered or answered with one of the codes."""
+
+    @property
+    def counts_not_applicable(self) -> NDArray[np.bool_]:
+        """``(s,)`` True for subscales with an item on a scale that has not-applicable codes."""
+        na_items = np.array(
+            [bool(self.scales[s].not_applicable) for s in self.item_scale.tolist()],
+            dtype=np.bool_,
+        )
+        if not na_items.any():
+            return np.zeros(self.weights.shape[0], dtype=np.bool_)
+        return np.asarray(((self.weights > 0) & na_items).any(axis=1), dtype=np.bool_)
 
     @property
     def id(self) -> str:
@@ -327,6 +349,7 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
                 float(values[0]),
                 float(values[-1]),
                 frozenset(values.tolist()),
+                frozenset(float(c) for c in rs.not_applicable),
             )
         )
     items = spec.items
@@ -402,9 +425,20 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
                 if f.when.items is not None
                 else None,
                 position[f.when.score] if f.when.score is not None else None,
-                float(f.when.at_least),
+                float(f.when.at_least) if f.when.at_least is not None else None,
+                float(f.when.at_most) if f.when.at_most is not None else None,
             )
             for f in spec.flags
+        ),
+        context=tuple(i for i, item in enumerate(items) if item.context),
+        applies_when=tuple(
+            (
+                s,
+                index[sub.applies_when.item],
+                np.array(sorted(float(c) for c in sub.applies_when.codes), dtype=np.float64),
+            )
+            for s, sub in enumerate(spec.subscales)
+            if sub.applies_when is not None
         ),
     )
 

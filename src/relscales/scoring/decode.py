@@ -12,6 +12,12 @@ number that is one of the scale's missing codes is missing. Anything else is
 ``value-label-mismatch``, or ``value-looks-like-date`` for the dates a spreadsheet
 makes of answers such as ``1-7``). Invalid cells never silently become numbers.
 
+A cell holding one of the scale's ``not_applicable`` codes, or the label of one (also in
+the ``"0 (Does not apply)"`` forms), is a "does not apply" answer: missing for every
+score and flag, but neither invalid nor unanswered. Its rows are listed apart
+(:attr:`Decoded.not_applicable`), so each subscale can count them; the search runs only
+on columns whose scale declares such codes.
+
 Text columns are dictionary-encoded, so each distinct text is parsed once,
 whatever the number of respondents.
 """
@@ -52,6 +58,8 @@ __all__ = [
 ]
 
 OK, OUT_OF_RANGE, NOT_A_CODE, NOT_A_NUMBER, LABEL_MISMATCH, LOOKS_LIKE_DATE = range(6)
+NOT_APPLICABLE = 6
+"""Reason of a "does not apply" cell while a column is parsed; never a problem record."""
 REASONS: dict[int, ErrorCode] = {
     OUT_OF_RANGE: "value-out-of-range",
     NOT_A_CODE: "value-not-a-code",
@@ -96,6 +104,8 @@ class Decoded:
     bad_rows: NDArray[np.int64]
     bad_reasons: NDArray[np.uint8]
     bad_values: list[str]
+    not_applicable: NDArray[np.int64] | None = None
+    """Rows answered "does not apply" (``NaN`` in ``values``); ``None`` when there are none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +120,15 @@ class FilledColumn:
         The smallest and largest valid answer (``NaN`` when there is none).
     invalid
         The invalid cells (``None`` when there are none).
+    not_applicable
+        Rows answered "does not apply" (also in ``missing``); ``None`` when there are none.
     """
 
     missing: NDArray[np.int64]
     low: float
     high: float
     invalid: Decoded | None
+    not_applicable: NDArray[np.int64] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +176,8 @@ def preparse(array: Any, *, decimal_comma: bool = False) -> Any:
 
 
 def _classify(value: float, scale: CompiledScale) -> tuple[float, int]:
+    if value in scale.not_applicable:
+        return math.nan, NOT_APPLICABLE
     if value in scale.missing_codes:
         return math.nan, OK
     if value in scale.valid:
@@ -187,7 +202,15 @@ def parse_cell(
     [(2.0, 0), (2.0, 0), (3.0, 0), (nan, 0), (nan, 1), (nan, 2), (nan, 3)]
     >>> [parse_cell(t, s) for t in ["3 (Agree)", "2 (Agree)", "3-Jan"]]
     [(3.0, 0), (nan, 4), (nan, 5)]
+
+    A "does not apply" cell reads as ``(nan, 0)``, like a blank one.
     """
+    value, reason = _parse(text, scale, decimal_comma)
+    return value, OK if reason == NOT_APPLICABLE else reason
+
+
+def _parse(text: str, scale: CompiledScale, decimal_comma: bool) -> tuple[float, int]:
+    """:func:`parse_cell`, with :data:`NOT_APPLICABLE` as the reason of a "does not apply"."""
     stripped = text.strip()
     if not stripped:
         return math.nan, OK
@@ -195,7 +218,8 @@ def parse_cell(
         return math.nan, NOT_A_NUMBER
     key = normalize_label(stripped)
     if key in scale.labels:
-        return scale.labels[key], OK
+        value = scale.labels[key]
+        return (math.nan, NOT_APPLICABLE) if value in scale.not_applicable else (value, OK)
     if _NUMBER.match(stripped):
         return _classify(float(stripped), scale)
     if decimal_comma and _DECIMAL_COMMA.match(stripped):
@@ -226,11 +250,14 @@ def _number_and_label(
         number, label = match.group("n"), match.group("label")
         if ("," in number and not decimal_comma) or not any(c.isalpha() for c in label):
             return None
-        value, reason = _classify(float(number.replace(",", ".")), scale)
-        if reason != OK or math.isnan(value) or not scale.labels:
+        code = float(number.replace(",", "."))
+        value, reason = _classify(code, scale)
+        if reason == NOT_APPLICABLE:
+            value = code  # the label must be the not-applicable code's, like a value's
+        elif reason != OK or math.isnan(value):
             return value, reason
-        if scale.labels.get(normalize_label(label)) == value:
-            return value, OK
+        if not scale.labels or scale.labels.get(normalize_label(label)) == value:
+            return (math.nan, reason) if reason == NOT_APPLICABLE else (value, OK)
         return math.nan, LABEL_MISMATCH
     return None
 
@@ -257,7 +284,13 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
         decoded = decode_column(array.numbers, scale)
         if decoded.bad_rows.size:
             texts = array.text.take(int_array(decoded.bad_rows)).to_pylist()
-            return Decoded(decoded.values, decoded.bad_rows, decoded.bad_reasons, texts)
+            return Decoded(
+                decoded.values,
+                decoded.bad_rows,
+                decoded.bad_reasons,
+                texts,
+                decoded.not_applicable,
+            )
         return decoded
     kind = array.type
     if pa.types.is_dictionary(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
@@ -280,6 +313,12 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
     missing = np.isnan(values)
     if scale.missing_codes:
         missing |= np.isin(values, np.array(sorted(scale.missing_codes)))
+    not_applicable = None
+    if scale.not_applicable:
+        na = np.isin(values, np.array(sorted(scale.not_applicable)))
+        if na.any():
+            not_applicable = np.flatnonzero(na).astype(np.int64)
+            missing |= na
     valid = np.isin(values, scale.values)
     bad = ~(valid | missing)
     rows = np.flatnonzero(bad).astype(np.int64)
@@ -289,7 +328,8 @@ def decode_column(array: Any, scale: CompiledScale) -> Decoded:
     ).astype(np.uint8)
     reasons[~np.isfinite(bad_vals)] = NOT_A_NUMBER
     out = np.where(valid, values, np.nan)
-    return Decoded(out, rows, reasons, [_format_number(float(v)) for v in bad_vals])
+    shown_values = [_format_number(float(v)) for v in bad_vals]
+    return Decoded(out, rows, reasons, shown_values, not_applicable)
 
 
 def decode_into(array: Any, scale: CompiledScale, out: NDArray[np.float64]) -> FilledColumn:
@@ -326,7 +366,8 @@ def decode_into(array: Any, scale: CompiledScale, out: NDArray[np.float64]) -> F
     high = float(np.fmax.reduce(values)) if values.size else math.nan
     out[:] = values
     out[missing] = 0.0
-    return FilledColumn(missing, low, high, decoded if decoded.bad_rows.size else None)
+    invalid = decoded if decoded.bad_rows.size else None
+    return FilledColumn(missing, low, high, invalid, decoded.not_applicable)
 
 
 _VALUE_SETS: dict[tuple[float, ...], Any] = {}
@@ -384,12 +425,20 @@ def _decode_text(array: Any, scale: CompiledScale, decimal_comma: bool = False) 
     lookup = np.empty(len(dictionary) + 1, dtype=np.float64)
     reason = np.zeros(len(dictionary) + 1, dtype=np.uint8)
     for i, text in enumerate(dictionary):
-        lookup[i], reason[i] = parse_cell(text, scale, decimal_comma=decimal_comma)
+        lookup[i], reason[i] = _parse(text, scale, decimal_comma)
     lookup[-1] = np.nan  # null cells
     indices = to_numpy_filled(array.indices, len(dictionary))
     values = lookup[indices]
+    not_applicable = None
+    if scale.not_applicable:
+        na_entry = reason == NOT_APPLICABLE
+        if na_entry.any():
+            reason[na_entry] = OK
+            na_rows = np.flatnonzero(na_entry[indices]).astype(np.int64)
+            not_applicable = na_rows if na_rows.size else None
     if not reason.any():
-        return Decoded(values, np.empty(0, np.int64), np.empty(0, np.uint8), [])
+        return Decoded(values, np.empty(0, np.int64), np.empty(0, np.uint8), [], not_applicable)
     cell_reason = reason[indices]
     rows = np.flatnonzero(cell_reason).astype(np.int64)
-    return Decoded(values, rows, cell_reason[rows], [shown(dictionary[i]) for i in indices[rows]])
+    texts = [shown(dictionary[i]) for i in indices[rows]]
+    return Decoded(values, rows, cell_reason[rows], texts, not_applicable)

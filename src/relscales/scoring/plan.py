@@ -175,7 +175,10 @@ class ScorePlan:
         mixed: set[str] = set()
         for comp in self.compiled:
             for j, column in enumerate(comp.columns):
-                codes = comp.scales[comp.item_scale[j]].values
+                scale = comp.scales[comp.item_scale[j]]
+                codes = scale.values
+                if scale.not_applicable:  # "does not apply" codes are read from the data too
+                    codes = np.concatenate([codes, np.array(sorted(scale.not_applicable))])
                 small = bool(
                     codes.size and np.all(codes == np.rint(codes)) and np.all(np.abs(codes) < 2**15)
                 )
@@ -264,6 +267,7 @@ class ScorePlan:
         if opts.quality or opts.exclude_careless:
             cols.append("quality")
         for comp, row in zip(self.compiled, self.states, strict=True):
+            na_counted = comp.counts_not_applicable
             for k, s in enumerate(row):
                 if opts.with_ci:
                     cols += [f"{s.column}_ci_low", f"{s.column}_ci_high"]
@@ -271,6 +275,8 @@ class ScorePlan:
                     cols += [f"{s.column}_z", f"{s.column}_t", f"{s.column}_pct"]
                 if opts.with_counts and k < len(comp.methods):
                     cols.append(f"{s.column}_n_answered")
+                    if na_counted[k]:  # only subscales that can be answered "does not apply"
+                        cols.append(f"{s.column}_n_not_applicable")
                 if opts.with_bands:
                     cols.append(f"{s.column}_band")
         return cols

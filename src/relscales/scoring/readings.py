@@ -17,11 +17,12 @@ A profile ``gated_by`` a flag reads :data:`SAFETY_FIRST` whenever that flag is r
 before and instead of any region: when someone may not be safe with their partner, that
 is the answer that matters.
 
-A flag is raised when any listed item is answered at or above its threshold (raw
-answer codes, before reverse keying), or when a score reaches its threshold. It is
-``True`` as soon as one item meets the condition, whatever else is answered or
-missing; ``False`` only when every listed item was answered below it; otherwise
-unknown (``None``).
+A flag is raised when any listed item is answered at or above its ``at_least``
+threshold (raw answer codes, before reverse keying), or at or below its ``at_most``
+one, or when a score reaches its threshold in the same sense. It is ``True`` as soon as
+one item meets the condition, whatever else is answered or missing; ``False`` only when
+every listed item was answered without meeting it; otherwise unknown (``None``). A "does
+not apply" answer counts as unanswered.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ __all__ = [
     "flag_state",
     "gate",
     "marker_levels",
+    "meets_flag",
     "region_labels",
+    "score_flag_state",
 ]
 
 INDETERMINATE = "indeterminate"
@@ -168,6 +171,19 @@ def classify_functions(
     return label, levels, levels.copy()
 
 
+def meets_flag(values: NDArray[np.float64], flag: CompiledFlag) -> NDArray[np.bool_]:
+    """Where ``values`` meet the flag's threshold (``>= at_least`` or ``<= at_most``).
+
+    ``NaN`` never meets it. A flag-like object without ``at_most`` is an ``at_least`` flag.
+    """
+    at_most = getattr(flag, "at_most", None)
+    with np.errstate(invalid="ignore"):
+        if at_most is not None:
+            return np.asarray(values <= at_most, dtype=np.bool_)
+        assert flag.at_least is not None
+        return np.asarray(values >= flag.at_least, dtype=np.bool_)
+
+
 def flag_state(x: FloatArray, flag: CompiledFlag) -> NDArray[Any]:
     """Evaluate an item flag on raw answers ``x``: ``True``, ``False`` or ``None`` (unknown).
 
@@ -178,13 +194,31 @@ def flag_state(x: FloatArray, flag: CompiledFlag) -> NDArray[Any]:
     >>> x = np.array([[1.0, 3.0], [1.0, np.nan], [1.0, 1.0]])
     >>> flag_state(x, f).tolist()
     [True, None, False]
+    >>> low = SimpleNamespace(items=np.array([0, 1]), at_least=None, at_most=1.0)
+    >>> flag_state(np.array([[1.0, 3.0], [2.0, np.nan], [2.0, 3.0]]), low).tolist()
+    [True, None, False]
     """
     assert flag.items is not None
     block = x[:, flag.items]
-    with np.errstate(invalid="ignore"):
-        raised = (block >= flag.at_least).any(axis=1)
+    raised = meets_flag(block, flag).any(axis=1)
     complete = ~np.isnan(block).any(axis=1)
     out = np.full(x.shape[0], None, dtype=object)
     out[raised] = True
     out[~raised & complete] = False
     return out
+
+
+def score_flag_state(score: FloatArray, flag: CompiledFlag) -> NDArray[Any]:
+    """Evaluate a score flag: ``True``, ``False``, or ``None`` where the score is missing.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> f = SimpleNamespace(at_least=None, at_most=2.0)
+    >>> score_flag_state(np.array([1.5, 2.0, 2.5, np.nan]), f).tolist()
+    [True, True, False, None]
+    """
+    raised = np.full(score.shape[0], None, dtype=object)
+    known = ~np.isnan(score)
+    raised[known] = meets_flag(score[known], flag)
+    return raised

@@ -90,6 +90,9 @@ class ScoreResult:
         composite (qualified ``instrument.score`` when two instruments share an id).
     n_answered
         Subscale id -> count of valid answers per respondent.
+    n_not_applicable
+        Subscale id (the keys of ``n_answered``) -> count of its items answered "does not
+        apply" per respondent (zeros when no item's scale has such an answer).
     problems
         Invalid cells (treated as missing), up to the in-memory limit.
     problem_count
@@ -100,8 +103,12 @@ class ScoreResult:
         Versions, instrument ids and content hashes, options and problem counts: what the
         ``.meta.json`` sidecar holds.
     details
-        With ``details=True``: ``<score>.ci_low`` / ``.ci_high`` (every score's interval) and
-        ``<profile>.x_level`` / ``.y_level`` (``low``, ``high``, ``indeterminate``).
+        With ``details=True``: ``<score>.ci_low`` / ``.ci_high`` (every score's interval),
+        ``<profile>.x_level`` / ``.y_level`` (``low``, ``high``, ``indeterminate``),
+        ``<subscale>.n_not_applicable`` (items answered "does not apply"),
+        ``<subscale>.not_applicable`` (bool: the subscale's ``applies_when`` rules it out;
+        subscales with ``applies_when`` only) and ``<instrument>/context/<item>`` (the answer
+        code of each context item, ``NaN`` when missing or "does not apply").
     layout
         Which column holds which score, flag and reading (:class:`ResultLayout`).
     """
@@ -116,6 +123,7 @@ class ScoreResult:
     metadata: dict[str, Any] = field(default_factory=dict)
     details: dict[str, NDArray[Any]] = field(default_factory=dict)
     layout: ResultLayout = field(default_factory=ResultLayout)
+    n_not_applicable: dict[str, NDArray[np.int64]] = field(default_factory=dict)
 
     @property
     def n_respondents(self) -> int:
