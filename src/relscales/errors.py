@@ -58,7 +58,6 @@ ErrorCode = Literal[
     # meaning of an instrument
     "duplicate-id",
     "duplicate-column",
-    "duplicate-label",
     "unknown-item",
     "unknown-score",
     "unknown-scale",
@@ -74,6 +73,7 @@ ErrorCode = Literal[
     "extends-cycle",
     "extends-unknown-item",
     # style warnings (`relscales validate --strict` fails on them)
+    "duplicate-label",
     "unused-item",
     "all-items-reversed",
     "missing-provenance",

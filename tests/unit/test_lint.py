@@ -292,7 +292,7 @@ CASES: list[Any] = [
     ),
     pytest.param(
         lambda d: item(d, 2, label="SECOND  item"),
-        [("duplicate-label", "items.2.label", "error")],
+        [("duplicate-label", "items.2.label", "warning")],
         id="duplicate-label-ignores-case-and-spaces",
     ),
     pytest.param(

@@ -117,19 +117,9 @@ def _check_scales(spec: InstrumentSpec) -> Iterator[Finding]:
 def _check_items(spec: InstrumentSpec) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     columns: dict[str, str] = {}
-    labels: dict[str, str] = {}
     languages = list(spec.languages)
     for i, item in enumerate(spec.items):
         base: Path = ("items", i)
-        key = normalize_label(item.label)
-        if key in labels:
-            yield Finding(
-                "duplicate-label",
-                (*base, "label"),
-                f"items '{labels[key]}' and '{item.id}' have the same label '{item.label}'",
-                hint="labels should tell items apart: reports and questionnaires show them",
-            )
-        labels.setdefault(key, item.id)
         if item.id in seen:
             yield Finding(
                 "duplicate-id",
@@ -608,6 +598,18 @@ def _check_style(spec: InstrumentSpec) -> Iterator[Finding]:
                 hint="check the keys: usually some items are keyed forward",
                 severity="warning",
             )
+    labels: dict[str, str] = {}
+    for i, item in enumerate(spec.items):
+        key = normalize_label(item.label)
+        if key in labels:
+            yield Finding(
+                "duplicate-label",
+                ("items", i, "label"),
+                f"items '{labels[key]}' and '{item.id}' have the same label '{item.label}'",
+                hint="labels should tell items apart: reports and questionnaires show them",
+                severity="warning",
+            )
+        labels.setdefault(key, item.id)
     if spec.validation.status == "published" and not (spec.citation and spec.validation.evidence):
         yield Finding(
             "missing-provenance",

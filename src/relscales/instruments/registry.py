@@ -309,7 +309,8 @@ def _version_file(
         requests.append((f"{full.group(1)}.{full.group(2)}", int(full.group(3))))
     for request, min_patch in requests:
         candidates = ([(now, current)] if current is not None and now is not None else []) + [
-            (k.version, k.path) for k in kept  # newest first
+            (k.version, k.path)
+            for k in kept  # newest first
         ]
         for version, path in candidates:
             if _matches(version, request) and _patch(version) >= min_patch:
