@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from relscales.errors import ERROR_CODES, RelscalesError
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.loader import load_instrument, load_instrument_data
+from relscales.labels import normalize_label
 from relscales.spec import DOMAINS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,10 +97,13 @@ def instruments(draw: st.DrawFn) -> dict[str, Any]:
     scales = draw(response_scales())
     included = draw(st.booleans())
     item_ids = draw(st.lists(ITEM_ID, min_size=1, max_size=8, unique=True))
+    # labels tell items apart, ignoring case and spacing (duplicate-label)
+    n = len(item_ids)
+    labels = draw(st.lists(TEXT, min_size=n, max_size=n, unique_by=normalize_label))
     items = []
-    for item_id in item_ids:
+    for item_id, label in zip(item_ids, labels, strict=True):
         scale = draw(st.sampled_from(sorted(scales)))
-        entry: dict[str, Any] = {"id": item_id, "label": draw(TEXT), "scale": scale}
+        entry: dict[str, Any] = {"id": item_id, "label": label, "scale": scale}
         if len(scales[scale]["values"]) > 1 and draw(st.booleans()):
             entry["reverse"] = True
         if draw(st.booleans()):

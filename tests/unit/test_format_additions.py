@@ -22,7 +22,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from relscales.errors import SpecError
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.lint import check_instrument
 from relscales.instruments.loader import load_instrument, load_instrument_data, validate_file
