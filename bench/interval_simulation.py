@@ -7,8 +7,10 @@ Usage::
 
 Each seed draws new item parameters and new respondents from the models of
 ``tests/unit/test_profile_simulation.py`` (reflective and formative), scores them with the
-real engine on the bundled RISI, and records facet and composite coverage of the 95%
-intervals, the wrong-region rate among determinate readings, the indeterminate share and
+real engine on the bundled RISI (the current version, printed in the header: 0.2 has nine
+internal-pattern and nine relationship-signal facets), and records facet and composite
+coverage of the 95% intervals, the wrong-region rate among determinate readings, the
+indeterminate share, how often each axis is decided, the share left without a reading and
 the mean interval widths. Prints, per model, the mean and the range over seeds of each
 figure: the figures docs/methods.md ("Simulation study") cites beside the test's table.
 
@@ -46,6 +48,11 @@ def figures(s: sim.Simulation) -> dict[str, float]:
         "highest facet coverage": 100 * max(s.coverage(f) for f in s.facet_ids),
         "% wrong among determinate": 100 * s.wrong_rate,
         "% indeterminate": 100 * s.indeterminate_share,
+        "% no reading": 100 * float((~s.read).mean()),
+        "% x axis determinate": 100 * s.axis_determinate_share("x"),
+        "% y axis determinate": 100 * s.axis_determinate_share("y"),
+        "% wrong x level": 100 * s.axis_wrong_rate("x"),
+        "% wrong y level": 100 * s.axis_wrong_rate("y"),
         "determinate readings": float(s.determinate.sum()),
         "mean width, facet": s.mean_width(s.facet_ids),
         "mean width, composite": s.mean_width(list(sim.COMPOSITES)),
@@ -106,6 +113,12 @@ def main() -> None:
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         for model in sim.MODELS:
             runs[model].append(figures(sim.simulate(model, args.rows, seed)))
+    spec = sim.risi().instrument.spec
+    print(
+        f"RISI {spec.version}: {len(sim.facets(sim.INTERNAL))} internal-pattern and "
+        f"{len(sim.facets(sim.RELATIONAL))} relationship-signal facets, "
+        f"{100 * sim.FIRST_RELATIONSHIP:g}% first relationships"
+    )
     print(
         f"{args.seeds} seeds x {args.rows} respondents per model, missing rate "
         f"{sim.MISSING_RATE:g}, prior dispersion {intervals.PRIOR_DISPERSION:g} worth "

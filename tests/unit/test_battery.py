@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,11 +12,35 @@ from typer.testing import CliRunner
 import relscales
 from relscales.cli import app
 from relscales.errors import SpecError
-from relscales.instruments.battery import load_battery
+from relscales.instruments.battery import Battery, load_battery
+from relscales.spec import InstrumentSpec
 
 HERE = Path(__file__).resolve().parents[1]
 DATA = HERE / "data" / "battery"
-GOLDEN = HERE / "golden" / "relationship-insecurity-battery" / "responses.csv"
+BATTERY = "relationship-insecurity-battery"
+KEPT = f"{BATTERY}@0.1.1"
+GOLDEN = HERE / "golden" / "_kept" / "relationship-insecurity-battery-0.1.1" / "responses.csv"
+"""Battery 0.1.1 data (RISI 0.1.1, ECR-R, RSES), frozen with their hand-worked scores."""
+
+
+def current_battery_data(n: int = 40, seed: int = 3) -> dict[str, list[Any]]:
+    """Random valid answers to every item of the current battery's members (RISI 0.2 with
+    its context questions and "does not apply" codes, ECR-R, RSES), some left blank."""
+    rng = np.random.default_rng(seed)
+    data: dict[str, list[Any]] = {"id": [f"c{i}" for i in range(n)]}
+    for member in ("risi", "ecr-r", "rses"):
+        spec = relscales.load_instrument(member).spec
+        assert isinstance(spec, InstrumentSpec)
+        for item in spec.items:
+            scale = spec.response_scales[item.scale]
+            codes: list[Any] = [*scale.values, *scale.not_applicable, None]
+            data[item.id] = [codes[k] for k in rng.integers(0, len(codes), n)]
+    for item_id in [k for k in data if k.startswith("sf_")]:
+        data[item_id][: n // 2] = [1] * (n // 2)  # half the respondents raise no safety flag
+    for item_id in data:
+        if item_id.startswith("rses"):
+            data[item_id][: n // 2] = [2] * (n // 2)  # RSES is a sum: needs every answer
+    return data
 
 
 def test_bundled_battery_loads_with_its_members() -> None:
@@ -48,9 +73,39 @@ def test_unknown_member_is_located() -> None:
         load_battery(DATA / "missing-member.yaml")
 
 
-def test_battery_scores_equal_the_members_scored_alone() -> None:
-    together = relscales.score("relationship-insecurity-battery", GOLDEN)
+def test_the_bundled_battery_uses_risi_0_2_and_the_kept_one_risi_0_1_1() -> None:
+    current = load_battery(Path(relscales.list_instruments()[0].source).parent / f"{BATTERY}.yaml")
+    assert current.spec.version.startswith("0.2.")
+    assert current.members[0].spec.version.startswith("0.2.")
+    kept = relscales.load_instrument(KEPT)
+    assert isinstance(kept, Battery)
+    assert (kept.members[0].id, kept.members[0].spec.version) == ("risi", "0.1.1")
+
+
+def test_current_battery_scores_equal_the_members_scored_alone() -> None:
+    data = current_battery_data()
+    together = relscales.score(BATTERY, data)
     for member in ("risi", "ecr-r", "rses"):
+        alone = relscales.score(member, data)
+        for name, values in alone.scores.items():
+            np.testing.assert_array_equal(together.scores[name], values)
+        for name in alone.columns:
+            if name.startswith("flag_") or name in ("insecurity_source", "attachment_style"):
+                assert together.columns[name].tolist() == alone.columns[name].tolist(), name
+    # the safety flag governs both source readings, and no one else reads safety-first
+    flagged = together.columns["flag_safety"] == True  # noqa: E712 (object array)
+    for name in ("insecurity_source", "insecurity_source_combined"):
+        labels = together.columns[name]
+        assert (labels[flagged] == "safety-first").all(), name
+        assert not (labels[~flagged] == "safety-first").any(), name
+    assert flagged.any()
+    assert not flagged.all()
+
+
+def test_battery_scores_equal_the_members_scored_alone() -> None:
+    """The kept battery 0.1.1 on its frozen data: members RISI 0.1.1, ECR-R, RSES."""
+    together = relscales.score(KEPT, GOLDEN)
+    for member in ("risi@0.1.1", "ecr-r", "rses"):
         alone = relscales.score(member, GOLDEN)
         for name, values in alone.scores.items():
             np.testing.assert_array_equal(together.scores[name], values)
@@ -71,13 +126,28 @@ def test_battery_scores_equal_the_members_scored_alone() -> None:
 def test_cli_scores_and_shows_a_battery(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "b.csv"
-    result = runner.invoke(
-        app, ["score", str(GOLDEN), "-i", "relationship-insecurity-battery", "-o", str(out)]
-    )
+    result = runner.invoke(app, ["score", str(GOLDEN), "-i", KEPT, "-o", str(out)])
     assert result.exit_code == 0, result.output
     header = out.read_text().splitlines()[0]
     assert header.endswith(
         "flag_safety,insecurity_source,attachment_style,insecurity_source_combined"
+    )
+    # the current battery: RISI 0.2's context and seek-help flags come after the safety flag
+    data = current_battery_data()
+    path = tmp_path / "current.csv"
+    rows = [",".join(data)] + [
+        ",".join("" if data[k][i] is None else str(data[k][i]) for k in data)
+        for i in range(len(data["id"]))
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "c.csv"
+    result = runner.invoke(app, ["score", str(path), "-i", BATTERY, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    header = out.read_text().splitlines()[0]
+    assert header.endswith(
+        "flag_safety,flag_early_days,flag_apart,flag_help_persistent,flag_help_regret,"
+        "flag_help_sleep_health,flag_help_never_eases,flag_help_older_hurts,"
+        "insecurity_source,attachment_style,insecurity_source_combined"
     )
     shown = runner.invoke(app, ["show", "relationship-insecurity-battery"])
     assert shown.exit_code == 0

@@ -34,6 +34,7 @@ from relscales.scoring.intervals import (
     subscale_interval,
     wilson,
 )
+from relscales.spec import InstrumentSpec
 
 Z95 = statistics.NormalDist().inv_cdf(0.975)
 HAND_PRIOR = (0.28, 10.0)
@@ -327,16 +328,37 @@ def test_the_interval_depends_only_on_the_persons_own_answers() -> None:
 
 
 def test_the_same_answers_get_the_same_interval_in_any_file() -> None:
-    """Through the engine: a RISI respondent scored alone and among 300 others."""
+    """Through the engine: a RISI 0.1.1 respondent scored alone and among 300 others."""
     rng = np.random.default_rng(11)
-    items = compile_ref("risi", ()).item_ids
+    items = compile_ref("risi@0.1.1", ()).item_ids
     person = {
         item: [float(v)] for item, v in zip(items, rng.integers(1, 6, len(items)), strict=True)
     }
     crowd = {item: rng.integers(1, 6, 300).astype(float).tolist() + person[item] for item in items}
+    alone = relscales.score("risi@0.1.1", person, with_ci=True).columns
+    among = relscales.score("risi@0.1.1", crowd, with_ci=True).columns
+    for score in ("dishonesty", "recurrence"):
+        for end in ("ci_low", "ci_high"):
+            assert alone[f"{score}_{end}"][0] == among[f"{score}_{end}"][-1]
+        assert alone[f"{score}_ci_high"][0] > alone[f"{score}_ci_low"][0]
+
+
+def test_the_same_answers_get_the_same_interval_in_any_file_risi_0_2() -> None:
+    """The same on RISI 0.2, with its context questions and "does not apply" codes in the
+    crowd: the person's interval does not depend on who else is in the file."""
+    rng = np.random.default_rng(12)
+    spec = relscales.load_instrument("risi").spec
+    assert isinstance(spec, InstrumentSpec)
+    scales = {item.id: spec.response_scales[item.scale] for item in spec.items}
+    codes = {item: [*scale.values, *scale.not_applicable] for item, scale in scales.items()}
+    person = {item: [float(rng.choice(scales[item].values))] for item in codes}
+    person["cx_past"] = [3.0]  # past partners: recurrence applies
+    crowd = {
+        item: [float(v) for v in rng.choice(c, 300)] + person[item] for item, c in codes.items()
+    }
     alone = relscales.score("risi", person, with_ci=True).columns
     among = relscales.score("risi", crowd, with_ci=True).columns
-    for score in ("dishonesty", "recurrence"):
+    for score in ("dishonesty", "recurrence", "partner_control", "internal_pattern"):
         for end in ("ci_low", "ci_high"):
             assert alone[f"{score}_{end}"][0] == among[f"{score}_{end}"][-1]
         assert alone[f"{score}_ci_high"][0] > alone[f"{score}_ci_low"][0]

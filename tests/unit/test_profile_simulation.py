@@ -1,7 +1,8 @@
 """A simulation study of RISI's intervals and its ``insecurity_source`` reading.
 
 Respondents are generated from a known item response model, scored by the real engine on
-the bundled RISI, and each interval and reading is compared with the truth.
+the bundled RISI (version 0.2: nine internal-pattern facets, nine relationship-signal facets),
+and each interval and reading is compared with the truth.
 
 Items follow Samejima's graded response model with 5 categories: discrimination
 ``a ~ U(1, 2.5)``, location ``b ~ N(0.8, 0.5)`` and category thresholds ``b + STEPS``, drawn
@@ -17,10 +18,13 @@ of the facets:
   independently from the mixture ``20% N(1.2, .7) / 80% N(-0.8, .7)`` (most relationships
   show a given signal little, some clearly).
 
-Behaviour items (not read by the profile) come from a behaviour level correlated .5 with the
-internal pattern; every safety item is answered 1, so the safety flag is not raised and the
-safety screen marker is low. 2% of answers are missing at random, so some facets rest on 2
-or 3 answers (and a few respondents have no reading).
+Behaviour and seek-help items (not read by the profile) come from a behaviour level
+correlated .5 with the internal pattern; every safety item is answered 1, so the safety flag
+is not raised and the safety screen marker is low. The context questions: together one to
+three years, the partner part of daily life, and 10% of respondents in a first relationship
+(``cx_past = 1``), for whom ``recurrence`` does not apply (its items are answered anyway and
+ignored) and the internal index rests on the other eight facets. 2% of answers are missing
+at random, so some facets rest on fewer answers (and a few respondents have no reading).
 
 A facet's TRUE score is its expected mean given ``eta`` (exact, from the category
 probabilities: ``E[x | eta] = 1 + sum_k P(x > k | eta)``); a composite's true score is the
@@ -61,6 +65,10 @@ TRAIT_CORRELATION = 0.3
 FACET_LOADING = 0.9
 MIXTURE = (0.2, (1.2, 0.7), (-0.8, 0.7))
 """Formative relationship facets: share, (mean, SD) of the raised part, (mean, SD) of the rest."""
+FIRST_RELATIONSHIP = 0.1
+"""Share of respondents in a first relationship (``cx_past = 1``: recurrence does not apply)."""
+CONTEXT = {"cx_past": 3.0, "cx_length": 3.0, "cx_daily": 3.0}
+"""Context answers: past partners, together one to three years, partner part of daily life."""
 
 INTERNAL = "internal_pattern"
 RELATIONAL = "relationship_signal"
@@ -86,6 +94,11 @@ def facets(composite_id: str) -> list[tuple[str, tuple[str, ...]]]:
     subscales = {sub.id: sub for sub in spec.subscales}
     composite = next(c for c in spec.composites if c.id == composite_id)
     return [(part.score, tuple(subscales[part.score].items)) for part in composite.parts]
+
+
+def subscale_items(subscale_id: str) -> tuple[str, ...]:
+    spec = risi().instrument.spec
+    return tuple(next(sub for sub in spec.subscales if sub.id == subscale_id).items)
 
 
 @dataclass(frozen=True)
@@ -173,6 +186,11 @@ class Simulation:
         return inside / total
 
     @property
+    def first_relationship(self) -> NDArray[np.bool_]:
+        """Respondents who said this is their first partner (``cx_past = 1``)."""
+        return np.asarray(self.columns["_cx_past"] == 1.0, dtype=bool)
+
+    @property
     def facet_ids(self) -> list[str]:
         return [f for c in COMPOSITES for f, _ in facets(c)]
 
@@ -257,14 +275,19 @@ def simulate(model: str, n: int = N_RESPONDENTS, seed: int = SEED) -> Simulation
             true[facet] = answer(items, eta[facet])
     for _, items in facets("behaviour"):
         answer(items, eta["_behaviour"])
+    answer(subscale_items("impact"), eta["_behaviour"])  # the seek-help questions
     for item in comp.item_ids:
         if item.startswith("sf_"):
             data[item] = np.ones(n)
+    for item, value in CONTEXT.items():
+        data[item] = np.full(n, value)
+    data["cx_past"][rng.random(n) < FIRST_RELATIONSHIP] = 1.0
     missing = [item for item in comp.item_ids if item not in data]
     assert not missing, missing
 
     result = score_compiled([comp], data, ScoreOptions(with_ci=True, details=True))
     columns = dict(result.columns)
+    columns["_cx_past"] = data["cx_past"]
     for composite in COMPOSITES:  # the mean of the true scores of the facets it used
         parts = np.column_stack([true[f] for f, _ in facets(composite)])
         used = ~np.isnan(np.column_stack([columns[f] for f, _ in facets(composite)]))
@@ -348,15 +371,29 @@ def test_the_simulated_answers_follow_the_keys() -> None:
 
 def test_intervals_stay_in_the_scale_hold_the_score_and_have_width() -> None:
     for model, sim in study().items():
-        for score in [*sim.facet_ids, *COMPOSITES, "behaviour", "safety"]:
+        for score in [*sim.facet_ids, *COMPOSITES, "behaviour", "impact", "safety"]:
             value, lo, hi = sim.interval(score)
             ok = ~np.isnan(value)
-            assert ok.mean() > 0.9, (model, score)
+            applies = ~sim.first_relationship if score == "recurrence" else ok | ~ok
+            assert ok[applies].mean() > 0.9, (model, score)
             assert np.all(np.isnan(lo[~ok]) & np.isnan(hi[~ok])), (model, score)
             v, lo, hi = value[ok], lo[ok], hi[ok]
             assert np.all((lo >= LOW) & (hi <= HIGH)), (model, score)
             assert np.all((lo <= v) & (v <= hi)), (model, score)
             assert np.all(hi - lo > 0.05), (model, score)
+
+
+def test_recurrence_does_not_apply_in_a_first_relationship_and_the_reading_stays() -> None:
+    """``cx_past = 1``: recurrence blanked whatever was answered; the index rests on eight."""
+    for model, sim in study().items():
+        first = sim.first_relationship
+        assert 0.05 < first.mean() < 0.15, model
+        assert np.all(np.isnan(sim.columns["recurrence"][first])), model
+        assert np.array_equal(sim.details["recurrence.not_applicable"].astype(bool), first)
+        # a first relationship is no more often without a reading than anyone else
+        unread = ~sim.read
+        assert unread[first].mean() <= unread[~first].mean() + 0.03, model
+        assert not np.isnan(sim.columns[INTERNAL][first]).all(), model
 
 
 def test_facet_coverage_is_near_95_percent_under_both_models() -> None:

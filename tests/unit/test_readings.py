@@ -16,7 +16,14 @@ sharing no code with ``relscales.scoring``:
 - an axis is ``high`` only if the whole interval lies above the cut, ``low`` only if wholly
   below, else ``indeterminate``; under ``rule: any`` it is high if any marker is high, low
   only if all are low; a missing score gives a missing reading;
-- a profile gated by a raised flag reads ``safety-first``.
+- a profile gated by a raised flag reads ``safety-first``;
+- "does not apply" answers (a scale's ``not_applicable`` codes) count as unanswered, and a
+  subscale whose ``applies_when`` context item is answered outside its codes is missing (a
+  blank context item leaves it scored); an item flag reads ``at_least`` or ``at_most``.
+
+RISI mechanics run on the kept RISI 0.1.1 (``risi@0.1.1``) and on the current RISI 0.2,
+whose context questions, "does not apply" codes and optional facets the reference follows;
+the RISI content tests (keyed extremes, the cut, optional recurrence) use RISI 0.2.
 """
 
 from __future__ import annotations
@@ -51,8 +58,17 @@ PHI0, D0 = 0.28, 10.0
 Row = dict[str, float | None]
 
 
+RISI_VERSIONS = ["risi@0.1.1", "risi"]
+
+
 def load_spec(instrument_id: str) -> dict[str, Any]:
-    with (INSTRUMENTS / f"{instrument_id}.yaml").open(encoding="utf-8") as stream:
+    """The file of ``ID`` (current) or ``ID@VERSION`` (kept, in ``instruments/versions``)."""
+    if "@" in instrument_id:
+        name, version = instrument_id.split("@")
+        path = INSTRUMENTS / "versions" / f"{name}-{version}.yaml"
+    else:
+        path = INSTRUMENTS / f"{instrument_id}.yaml"
+    with path.open(encoding="utf-8") as stream:
         spec: dict[str, Any] = yaml.safe_load(stream)
     return spec
 
@@ -88,9 +104,23 @@ def naive_level(low: float, high: float, cut: float) -> str | None:
     return INDETERMINATE
 
 
-def naive_flag(flag: dict[str, Any], row: Row) -> bool | None:
-    answers = [row[i] for i in flag["when"]["items"]]
-    if any(a is not None and a >= flag["when"]["at_least"] for a in answers):
+def naive_answer(spec: dict[str, Any], item: dict[str, Any], raw: float | None) -> float | None:
+    """The answer as scored: None for a blank or a "does not apply" code."""
+    scale = spec["response_scales"][item["scale"]]
+    if raw is None or raw in scale.get("not_applicable", []):
+        return None
+    return raw
+
+
+def naive_flag(spec: dict[str, Any], flag: dict[str, Any], row: Row) -> bool | None:
+    items = {item["id"]: item for item in spec["items"]}
+    answers = [naive_answer(spec, items[i], row[i]) for i in flag["when"]["items"]]
+    when = flag["when"]
+    if "at_most" in when:
+        met = [a is not None and a <= when["at_most"] for a in answers]
+    else:
+        met = [a is not None and a >= when["at_least"] for a in answers]
+    if any(met):
         return True
     return False if all(a is not None for a in answers) else None
 
@@ -114,9 +144,13 @@ def naive_readings(spec: dict[str, Any], row: Row, level: float = 0.95) -> dict[
         keyed: list[float] = []
         values = spec["response_scales"][items[sub["items"][0]]["scale"]]["values"]
         low, high = float(min(values)), float(max(values))
+        applies = True
+        if sub.get("applies_when"):  # a blank context item leaves the subscale scored
+            context = row[sub["applies_when"]["item"]]
+            applies = context is None or context in sub["applies_when"]["in"]
         for item_id in sub["items"]:
-            raw = row[item_id]
-            if raw is None:
+            raw = naive_answer(spec, items[item_id], row[item_id])
+            if raw is None or not applies:
                 continue
             keyed.append(low + high - raw if items[item_id].get("reverse") else raw)
         n = len(keyed)
@@ -176,7 +210,7 @@ def naive_readings(spec: dict[str, Any], row: Row, level: float = 0.95) -> dict[
         centre[comp["id"]] = (lo + hi) / 2
         pcc = (centre[comp["id"]] - low) / (high - low)
         var[comp["id"]] = (high - low) ** 2 * pcc * (1 - pcc) / n_eff
-    flags = {f["id"]: naive_flag(f, row) for f in spec.get("flags", [])}
+    flags = {f["id"]: naive_flag(spec, f, row) for f in spec.get("flags", [])}
     profiles: dict[str, dict[str, Any]] = {}
     for prof in spec.get("profiles", []):
         levels = []
@@ -246,12 +280,20 @@ def to_raw(spec: dict[str, Any], item_id: str, keyed: int) -> int:
 
 def random_rows(spec: dict[str, Any], n: int, seed: int) -> list[Row]:
     """Respondents of several kinds: a keyed tendency per subscale with person-level noise,
-    uniform noise, straight-liners, and heavy missingness (some below ``min_answered``)."""
+    uniform noise, straight-liners, and heavy missingness (some below ``min_answered``).
+
+    Where the instrument has them (RISI 0.2), context items get any code of their scale or
+    a blank, and items whose scale offers "does not apply" get it now and then (more often
+    for some respondents), so optional facets and ``applies_when`` are exercised.
+    """
     rng = np.random.default_rng(seed)
     ids = item_ids(spec)
-    scale = spec["response_scales"][spec["items"][0]["scale"]]["values"]
+    items = {item["id"]: item for item in spec["items"]}
+    scored = [item for item in spec["items"] if not item.get("context")]
+    scale = spec["response_scales"][scored[0]["scale"]]["values"]
     low, high = min(scale), max(scale)
     subscale_of = {i: sub["id"] for sub in spec["subscales"] for i in sub["items"]}
+    has_na = any(s.get("not_applicable") for s in spec["response_scales"].values())
     rows: list[Row] = []
     for _ in range(n):
         kind = rng.choice(["tendency", "tendency", "tendency", "uniform", "straight"])
@@ -259,8 +301,15 @@ def random_rows(spec: dict[str, Any], n: int, seed: int) -> list[Row]:
         centre = {sub["id"]: rng.uniform(low, high) for sub in spec["subscales"]}
         spread = rng.uniform(0.0, 1.5)
         straight = int(rng.integers(low, high + 1))
+        p_na = float(rng.choice([0.0, 0.05, 0.5, 1.0])) if has_na else 0.0
         row: Row = {}
         for item_id in ids:
+            item_scale = spec["response_scales"][items[item_id]["scale"]]
+            if items[item_id].get("context"):
+                codes = [None, *item_scale["values"]]
+                code = codes[int(rng.integers(0, len(codes)))]
+                row[item_id] = None if code is None else float(code)
+                continue
             if kind == "uniform":
                 keyed = int(rng.integers(low, high + 1))
             elif kind == "straight":
@@ -270,6 +319,8 @@ def random_rows(spec: dict[str, Any], n: int, seed: int) -> list[Row]:
                 keyed = int(np.clip(np.rint(noisy), low, high))
             raw = keyed if kind == "straight" else to_raw(spec, item_id, keyed)
             row[item_id] = None if rng.random() < p_missing else float(raw)
+            if item_scale.get("not_applicable") and rng.random() < p_na:
+                row[item_id] = float(item_scale["not_applicable"][0])
         rows.append(row)
     return rows
 
@@ -347,9 +398,10 @@ def test_ecr_r_attachment_style_equals_naive(seed: int) -> None:
     assert regions >= {"secure", "preoccupied", "dismissing", "fearful", INDETERMINATE, None}
 
 
+@pytest.mark.parametrize("ref", RISI_VERSIONS)
 @pytest.mark.parametrize("seed", [4, 5, 6])
-def test_risi_insecurity_source_equals_naive(seed: int) -> None:
-    spec = load_spec("risi")
+def test_risi_insecurity_source_equals_naive(seed: int, ref: str) -> None:
+    spec = load_spec(ref)
     rows = quiet_safety(random_rows(spec, 400, seed), seed)
     # few random respondents are clearly low on every relationship marker: add some who are
     rng = np.random.default_rng(seed)
@@ -357,12 +409,14 @@ def test_risi_insecurity_source_equals_naive(seed: int) -> None:
         internal = int(rng.choice([1, 4, 5]))
         rows.append(
             {
-                i: float(to_raw(spec, i, internal if i.startswith(("ip_", "bh_")) else 1))
+                i: 3.0  # context: past partners, one to three years, most days
+                if i.startswith("cx_")
+                else float(to_raw(spec, i, internal if i.startswith(("ip_", "bh_")) else 1))
                 for i in item_ids(spec)
             }
         )
-    compare_with_naive(spec, "risi", rows)
-    regions = set(relscales.score("risi", columns_of(spec, rows)).columns["insecurity_source"])
+    compare_with_naive(spec, ref, rows)
+    regions = set(relscales.score(ref, columns_of(spec, rows)).columns["insecurity_source"])
     assert regions >= {
         "internal",
         "relational",
@@ -392,11 +446,12 @@ def test_classical_sem_is_used_where_published_reliability_and_norms_exist() -> 
         assert (math.isnan(low) and math.isnan(got[0])) or got == pytest.approx((low, high))
 
 
-def test_confidence_level_widens_the_intervals() -> None:
+@pytest.mark.parametrize("ref", RISI_VERSIONS)
+def test_confidence_level_widens_the_intervals(ref: str) -> None:
     """A higher level never makes a reading determinate that was indeterminate."""
-    spec = load_spec("risi")
+    spec = load_spec(ref)
     data = columns_of(spec, random_rows(spec, 300, 8))
-    compiled = compile_ref("risi", ())
+    compiled = compile_ref(ref, ())
     r95 = score_compiled([compiled], data, ScoreOptions(details=True))
     r99 = score_compiled([compiled], data, ScoreOptions(details=True, confidence_level=0.99))
     for i in range(300):
@@ -588,11 +643,17 @@ RISI_CASES = {
 
 
 def _risi_row(spec: dict[str, Any], internal: int, signal: int, behaviour: int = 3) -> Row:
+    """A RISI 0.2 respondent: keyed levels per group, no safety concern, seek-help questions
+    "Not at all true", and context answers that raise no flag (past partners, together one
+    to three years, the partner part of daily life)."""
     row: Row = {}
     for item_id in item_ids(spec):
         prefix = item_id.split("_")[0]
-        if prefix == "sf":
+        if prefix in ("sf", "sh"):
             row[item_id] = 1.0
+            continue
+        if prefix == "cx":
+            row[item_id] = 3.0
             continue
         keyed = {"ip": internal, "rs": signal, "bh": behaviour}[prefix]
         row[item_id] = float(to_raw(spec, item_id, keyed))
@@ -601,12 +662,16 @@ def _risi_row(spec: dict[str, Any], internal: int, signal: int, behaviour: int =
 
 def test_risi_keyed_extremes_land_in_each_region() -> None:
     spec = load_spec("risi")
+    assert spec["version"].startswith("0.2.")
     rows = [_risi_row(spec, *RISI_CASES[name]) for name in RISI_CASES]
-    assert rows[0]["ip_rec2"] == 1.0
-    assert rows[0]["ip_rec1"] == 5.0
+    assert rows[0]["ip_rec6"] == 1.0  # reverse-keyed
+    assert rows[0]["ip_rec4"] == 5.0
+    assert rows[0]["rs_bet4"] == 5.0  # reverse-keyed, signal keyed 1
     result = relscales.score("risi", columns_of(spec, rows))
     assert result.columns["insecurity_source"].tolist() == list(RISI_CASES)
     assert result.columns["flag_safety"].tolist() == [False] * 4
+    for flag in spec["flags"]:
+        assert result.columns[f"flag_{flag['id']}"].tolist() == [False] * 4, flag["id"]
 
 
 def test_risi_at_the_cut_is_indeterminate() -> None:
@@ -624,20 +689,38 @@ def test_risi_at_the_cut_is_indeterminate() -> None:
 
 
 def test_risi_without_recurrence_reads_from_the_other_internal_facets() -> None:
-    """A first relationship: recurrence left blank (optional), the reading still comes."""
+    """A first relationship: recurrence left blank, or ruled out by ``cx_past = 1`` whatever
+    its items say (optional either way); the reading still comes."""
+    spec = load_spec("risi")
+    blank = _risi_row(spec, 5, 1)
+    blank["ip_rec4"] = blank["ip_rec5"] = blank["ip_rec6"] = None
+    declared = _risi_row(spec, 5, 1)
+    declared["cx_past"] = 1.0  # "No, this is my first partner"
+    declared["ip_rec4"], declared["ip_rec5"], declared["ip_rec6"] = 1.0, 1.0, 5.0  # keyed 1
+    result = relscales.score("risi", columns_of(spec, [blank, declared]))
+    assert np.isnan(result.scores["recurrence"]).all()
+    assert result.scores["internal_pattern"].tolist() == [5.0, 5.0]
+    assert result.columns["insecurity_source"].tolist() == ["internal", "internal"]
+
+
+def test_risi_fading_reassurance_that_does_not_apply_is_left_out() -> None:
+    """Both optional facets missing: the index is the mean of the seven others."""
     spec = load_spec("risi")
     row = _risi_row(spec, 5, 1)
-    row["ip_rec1"] = row["ip_rec2"] = row["ip_rec3"] = None
-    result = relscales.score("risi", columns_of(spec, [row]))
-    assert math.isnan(result.scores["recurrence"][0])
-    assert result.scores["internal_pattern"][0] == 5.0
+    row["cx_past"] = 1.0
+    row["ip_fad4"] = row["ip_fad5"] = row["ip_fad6"] = 9.0  # "Does not apply"
+    row["ip_opp5"] = row["ip_opp6"] = 4.0  # keyed (4 + 4 + 5) / 3 = 13 / 3
+    result = relscales.score("risi", columns_of(spec, [row]), with_counts=True)
+    assert math.isnan(result.scores["fading_reassurance"][0])
+    assert result.columns["fading_reassurance_n_not_applicable"].tolist() == [3]
+    assert result.scores["internal_pattern"][0] == pytest.approx((6 * 5 + 13 / 3) / 7)
     assert result.columns["insecurity_source"].tolist() == ["internal"]
 
 
 def test_risi_another_facet_below_min_answered_makes_the_reading_missing() -> None:
     spec = load_spec("risi")
     row = _risi_row(spec, 5, 1)
-    row["ip_old1"] = row["ip_old2"] = None  # old_fears needs 2 of its 3 items, not optional
+    row["ip_old4"] = row["ip_old5"] = None  # old_fears needs 2 of its 3 items, not optional
     result = relscales.score("risi", columns_of(spec, [row]))
     assert math.isnan(result.scores["internal_pattern"][0])
     assert result.columns["insecurity_source"].tolist() == [None]
