@@ -6,8 +6,8 @@ from relscales.selfassess.session import Session
 
 q = load_questionnaire("rrss")
 session = Session(q.questions)
-for line in ["3", "mostly", "b", "", "s"] + ["2"] * 9 + [""]:
-    session.submit(line)  # answer 3, answer "Mostly true", back, keep it, skip, ...
+for line in ["3", "often", "b", "", "s"] + ["2"] * 9 + [""]:
+    session.submit(line)  # answer 3, answer "Often", back, keep it, skip, ...
 assert session.done
 result = score_answers(q, session.answers())
 print(render_report(q, result, "txt"))

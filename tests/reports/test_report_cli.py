@@ -34,7 +34,7 @@ def data(tmp_path: Path, battery_csv: Path) -> Path:
 def test_one_respondent_by_id(tmp_path: Path, data: Path, fmt: str) -> None:
     out = tmp_path / f"p1.{fmt}"
     code, stdout, stderr = run(
-        data, "-i", "relationship-insecurity-battery", "--respondent", "P-001", "-o", out
+        data, "-i", "relationship-insecurity-battery@0.1.1", "--respondent", "P-001", "-o", out
     )
     assert code == 0, stderr
     assert stdout == ""
@@ -47,7 +47,17 @@ def test_one_respondent_by_id(tmp_path: Path, data: Path, fmt: str) -> None:
 def test_respondent_by_row_number_format_flag_and_locale(tmp_path: Path, data: Path) -> None:
     out = tmp_path / "report.out"
     code, _, stderr = run(
-        data, "-i", "risi", "--respondent", "1", "--format", "txt", "--locale", "default", "-o", out
+        data,
+        "-i",
+        "risi@0.1.1",
+        "--respondent",
+        "1",
+        "--format",
+        "txt",
+        "--locale",
+        "default",
+        "-o",
+        out,
     )
     assert code == 0, stderr
     text = out.read_text()
@@ -82,7 +92,9 @@ def test_all_writes_one_file_per_respondent(tmp_path: Path, data: Path) -> None:
 
 def test_study_report(tmp_path: Path, data: Path) -> None:
     out = tmp_path / "study.md"
-    code, _, stderr = run(data, "-i", "rses", "-i", "risi", "--study", "--no-quality", "-o", out)
+    code, _, stderr = run(
+        data, "-i", "rses", "-i", "risi@0.1", "--study", "--no-quality", "-o", out
+    )
     assert code == 0, stderr
     text = out.read_text()
     assert "wrote the study report of 6 respondents" in stderr

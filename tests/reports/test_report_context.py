@@ -130,11 +130,18 @@ def test_readings_in_plain_language(
     assert risi.finding == wording.SOURCE_REGIONS[source]
     assert attach.label == attachment
     assert attach.finding == wording.ATTACHMENT_REGIONS[attachment]
+    internal = ["recurrence", "out_of_proportion", "fading_reassurance", "old_fears"]
+    internal.append("contingent_worth")  # RISI 0.1.1's five internal facets
+    signal = ["dishonesty", "dismissed", "worse_since", "others_concern", "secrecy", "safety"]
     assert risi.intro == (
         wording.SOURCE_INTRO,
-        wording.INTERNAL_PATTERN,
-        wording.RELATIONSHIP_SIGNAL,
+        wording.internal_pattern_text([(f, f) for f in internal]),
+        wording.relationship_signal_text([(f, f) for f in signal], each_on_its_own=True),
     )
+    assert "the same worries with different partners" in risi.intro[1]
+    assert "can also be produced by a partner" in risi.intro[1]
+    assert "neutral" not in risi.intro[1]  # 0.1.1 has no such facet: nothing it did not ask
+    assert "put-downs" not in risi.intro[2]
     assert combined.intro == ()  # explained once
     assert attach.intro == (wording.ATTACHMENT_INTRO,)
     assert risi.experimental
@@ -288,16 +295,16 @@ def test_missing_score_missing_reading_and_no_interval(clock: Clock) -> None:
     assert worry.chart is None
     assert worry.interval_text.startswith("missing")
     result = relscales.score(
-        "risi",
+        "risi@0.1.1",
         {"id": ["x"], "ip_old1": [None]}
         | {
             i.id: [1 if i.id.startswith("sf_") else 3]
-            for i in relscales.load_instrument("risi").items
+            for i in relscales.load_instrument("risi@0.1.1").items
             if i.id not in ("ip_old1", "ip_old2")
         }
         | {"ip_old2": [None]},
     )
-    compiled, _ = resolve_refs(["risi"])
+    compiled, _ = resolve_refs(["risi@0.1.1"])
     report = person_context(result, compiled, 0, clock=clock)
     (reading,) = report.readings
     assert reading.label is None
@@ -306,22 +313,27 @@ def test_missing_score_missing_reading_and_no_interval(clock: Clock) -> None:
     assert reading.x.level is None
     assert "no reading: a score is missing" in reading.chart
     scores = {s.id: s for s in report.instruments[0].scores}
-    assert scores["internal_pattern"].interval_text == "missing: too few items were answered"
+    assert scores["old_fears"].interval_text == "missing: too few items were answered"
+    assert scores["old_fears"].missing_reason == "too few items were answered"
+    assert (
+        scores["internal_pattern"].interval_text
+        == "missing: it needs Old, familiar fears, which is missing"
+    )
     assert scores["dishonesty"].interval is None  # no details: precision unknown
     assert scores["dishonesty"].interval_text == "no interval: this score's precision is not known"
 
 
 def test_one_answered_item_still_gives_an_interval_inside_the_scale(clock: Clock) -> None:
-    inst = relscales.load_instrument("risi")
+    inst = relscales.load_instrument("risi@0.1.1")
     data = {"id": ["x"]} | {i.id: [3] for i in inst.items}
     data["rs_sec1"] = data["rs_sec2"] = [None]  # secrecy: 1 of 3 answered, below min_answered
-    inp = score_for_report(["risi"], data)
+    inp = score_for_report(["risi@0.1.1"], data)
     report = person_context(inp.result, inp.compiled, 0, clock=clock)
     safety = {s.id: s for s in report.instruments[0].scores}
     assert safety["secrecy"].value is None
     assert safety["secrecy"].interval_text == "missing: too few items were answered"
     data = {"id": ["x"]} | {i.id: [None] for i in inst.items} | {"sf_fear": [1]}
-    inp = score_for_report(["risi"], data)
+    inp = score_for_report(["risi@0.1.1"], data)
     report = person_context(inp.result, inp.compiled, 0, clock=clock)
     screen = {s.id: s for s in report.instruments[0].scores}["safety"]
     assert screen.value == 1.0

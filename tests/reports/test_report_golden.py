@@ -102,3 +102,30 @@ def test_other_person_report_snapshots(
         version="9.9.9",
     )
     check(f"person-{name}.{fmt}", text, update_golden)
+
+
+def test_risi_0_2_person_report_snapshot(
+    risi_row: Callable[..., dict[str, Any]], clock: Clock, update_golden: bool
+) -> None:
+    """RISI 0.2: a first relationship (recurrence does not apply), two questions that did
+    not apply, two seek-help criteria raised, a new relationship (a context note)."""
+    from relscales.pipeline.report import score_for_report
+
+    row = risi_row(
+        internal=4,
+        signal=2,
+        cx_past=1,
+        cx_length=1,
+        ip_rec4=9,
+        ip_rec5=9,
+        ip_rec6=9,
+        rs_oth4=9,
+        rs_mon1=9,
+        sh_long=4,
+        sh_sleep=5,
+    )
+    inp = score_for_report(["risi"], row)
+    text = render_person_report(
+        inp.result, inp.compiled, 0, fmt="txt", clock=clock, version="9.9.9"
+    )
+    check("person-risi-0.2.txt", text, update_golden)

@@ -1,7 +1,10 @@
 """Safety governs the reading and the advice; readings say what they could and could not judge.
 
-Respondents are built as columns from instruments/risi.yaml: every item answered at a keyed
-level (1-5, reverse-keyed items mirrored), then the items a case is about changed by hand.
+Respondents are built as columns from instruments/risi.yaml (RISI 0.2): every item answered at
+a keyed level (1-5, reverse-keyed items mirrored), context questions answered "more than one
+partner, more than three years, most days", seek-help items at "Not at all true", then the
+items a case is about changed by hand. Tests of report mechanics on the battery data use the
+kept RISI 0.1.1 (``battery_input``).
 """
 
 from __future__ import annotations
@@ -28,13 +31,20 @@ FORMATS = ("html", "md", "txt")
 SAFETY_ITEMS = ("sf_fear", "sf_control", "sf_money", "sf_isolate", "sf_threat", "sf_harm", "sf_sex")
 
 
+CONTEXT = {"cx_past": 3, "cx_length": 4, "cx_daily": 3}
+"""More than one partner before, together more than three years, most days."""
+
+
 def risi_respondent(internal: int, signal: int, behaviour: int = 3) -> dict[str, Any]:
-    """One RISI respondent as a dict of columns: keyed levels per side, safety items at 1."""
+    """One RISI 0.2 respondent as a dict of columns: keyed levels per side, safety items at 1."""
     row: dict[str, Any] = {"id": ["r1"]}
     for item in relscales.load_instrument("risi").items:
         side = item.id.split("_")[0]
-        if side == "sf":
+        if side in ("sf", "sh"):
             row[item.id] = [1]
+            continue
+        if side == "cx":
+            row[item.id] = [CONTEXT[item.id]]
             continue
         keyed = {"ip": internal, "rs": signal, "bh": behaviour}[side]
         row[item.id] = [6 - keyed if item.reverse else keyed]
@@ -196,20 +206,73 @@ def test_internal_reading_never_dismisses_the_fear(clock: Clock) -> None:
 # -- recurrence not assessed ----------------------------------------------------------------
 
 
+FIRST_PARTNER = 'it does not apply to you, since you answered "No, this is my first partner"'
+
+
 def test_first_relationship_says_recurrence_was_not_assessed(clock: Clock) -> None:
     row = risi_respondent(internal=4, signal=1)
-    for item in ("ip_rec1", "ip_rec2", "ip_rec3"):
-        row[item] = [None]
+    row["cx_past"] = [1]  # "No, this is my first partner": recurrence does not apply
+    for item in ("ip_rec4", "ip_rec5", "ip_rec6"):
+        row[item] = [9]  # "Does not apply"
     report = context(row, clock)
     (reading,) = report.readings
-    assert reading.x.value is not None  # the index rests on the other four facets
+    assert reading.x.value is not None  # the index rests on the other eight facets
     assert reading.x.not_assessed == ("Recurrence across partners",)
-    assert "Recurrence across partners could not be assessed" in reading.x.text
-    assert "first relationship" in reading.x.text
+    assert reading.x.not_assessed_reasons == (FIRST_PARTNER,)
+    assert f"Recurrence across partners could not be assessed ({FIRST_PARTNER})" in reading.x.text
+    assert "left blank" not in reading.x.text
     assert "rests on the other facets" in reading.x.text
     assert reading.y.not_assessed == ()
+    score = {s.id: s for s in report.instruments[0].scores}["recurrence"]
+    assert score.value is None
+    assert score.not_applicable
+    assert score.answered_text == ""  # not "0 of 3 items answered"
+    assert score.missing_reason == FIRST_PARTNER
     for fmt, text in rendered(report).items():
-        assert "Recurrence across partners could not be assessed" in " ".join(text.split()), fmt
+        flat = " ".join(text.split())
+        assert "Recurrence across partners could not be assessed" in flat, fmt
+        assert "No, this is my first partner" in flat, fmt  # the label keeps its case
+        assert "too few items were answered" not in flat, fmt
+
+
+def test_recurrence_left_blank_says_so(clock: Clock) -> None:
+    row = risi_respondent(internal=4, signal=1)
+    for item in ("ip_rec4", "ip_rec5", "ip_rec6"):
+        row[item] = [None]
+    (reading,) = context(row, clock).readings
+    assert reading.x.not_assessed_reasons == (wording.LEFT_BLANK,)
+    assert "its questions were left blank" in reading.x.text
+    assert "first partner" not in reading.x.text
+
+
+def test_optional_part_whose_questions_did_not_apply(clock: Clock) -> None:
+    row = risi_respondent(internal=4, signal=1)
+    for item in ("ip_fad4", "ip_fad5", "ip_fad6"):
+        row[item] = [9]  # no comfort given or needed
+    report = context(row, clock)
+    (reading,) = report.readings
+    assert reading.x.not_assessed == ("Reassurance that fades",)
+    assert reading.x.not_assessed_reasons == (wording.DID_NOT_APPLY,)
+    assert "Reassurance that fades could not be assessed (its questions did not apply" in (
+        reading.x.text
+    )
+    score = {s.id: s for s in report.instruments[0].scores}["fading_reassurance"]
+    assert (score.n_answered, score.n_not_applicable) == (0, 3)
+    assert score.answered_text == "0 of 3 items answered; 3 did not apply to you"
+    assert score.interval_text == "missing: its questions did not apply to you"
+
+
+def test_two_missing_parts_each_say_why(clock: Clock) -> None:
+    row = risi_respondent(internal=4, signal=1)
+    row["cx_past"] = [1]
+    for item in ("ip_fad4", "ip_fad5", "ip_fad6"):
+        row[item] = [9]
+    (reading,) = context(row, clock).readings
+    assert reading.x.not_assessed_reasons == (FIRST_PARTNER, wording.DID_NOT_APPLY)
+    assert (
+        f"Recurrence across partners ({FIRST_PARTNER}) and Reassurance that fades (its "
+        "questions did not apply to you) could not be assessed" in reading.x.text
+    )
 
 
 def test_recurrence_answered_says_nothing_about_it(clock: Clock) -> None:
@@ -230,12 +293,13 @@ def test_the_battery_finds_the_missing_optional_part_through_its_composites(
         writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    inp = score_for_report(["relationship-insecurity-battery"], path)
+    inp = score_for_report(["relationship-insecurity-battery@0.1.1"], path)
     report = person_context(inp.result, inp.compiled, 1, battery=inp.battery, clock=clock)
     risi, combined, _ = report.readings
     assert risi.x.not_assessed == ("Recurrence across partners",)
     assert combined.x.not_assessed == ("Recurrence across partners",)
-    assert "could not be assessed" in combined.x.text
+    assert combined.x.not_assessed_reasons == (wording.LEFT_BLANK,)
+    assert "could not be assessed (its questions were left blank)" in combined.x.text
 
 
 # -- rule any ---------------------------------------------------------------------------------
@@ -243,9 +307,9 @@ def test_the_battery_finds_the_missing_optional_part_through_its_composites(
 
 def test_one_clear_signal_is_named_on_the_relationship_side(clock: Clock) -> None:
     row = risi_respondent(internal=1, signal=1)
-    for item in ("rs_dis1", "rs_dis2", "rs_dis4"):
+    for item in ("rs_dis5", "rs_dis6", "rs_dis7"):
         row[item] = [5]
-    row["rs_dis3"] = [1]  # reverse-keyed
+    row["rs_dis8"] = [1]  # reverse-keyed
     report = context(row, clock)
     (reading,) = report.readings
     assert reading.label == "relational"
@@ -253,7 +317,7 @@ def test_one_clear_signal_is_named_on_the_relationship_side(clock: Clock) -> Non
     assert levels["dishonesty"] == "high"
     assert all(level == "low" for score, level in levels.items() if score != "dishonesty")
     raised = reading.y.text.split("Raised")[1]
-    assert "Dishonesty or inconsistency" in raised
+    assert "Dishonesty (interval" in raised
     assert "Feelings dismissed" not in raised
     assert "shown as a summary only" in reading.y.text
     marker = next(m for m in reading.y.markers if m.score == "dishonesty")

@@ -152,7 +152,9 @@ def test_report_formats(fmt: str) -> None:
 
 def test_submission_record() -> None:
     q, answers = _risi(2)
-    answers["risi.ip_rec1"] = None
+    answers["risi.cx_past"] = 3.0  # earlier partners: recurrence applies
+    answers["risi.ip_rec4"] = None
+    answers["risi.rs_oth4"] = 9.0  # "Does not apply": stored as the scale's code
     result = score_answers(q, answers)
     record = submission_record(q, answers, result, via="serve")
     assert record["relscales_submission"] == 1
@@ -165,12 +167,15 @@ def test_submission_record() -> None:
         "languages": {"risi": "en"},
     }
     assert record["instruments"][0]["content_hash"].startswith("sha256:")
-    assert record["answers"]["risi.ip_rec1"] is None
-    assert record["answers"]["risi.ip_rec2"] == 1
-    assert isinstance(record["answers"]["risi.ip_rec2"], int)
+    assert record["answers"]["risi.ip_rec4"] is None
+    assert record["answers"]["risi.ip_rec5"] == 1
+    assert isinstance(record["answers"]["risi.ip_rec5"], int)
+    assert record["answers"]["risi.rs_oth4"] == 9
     assert record["scores"]["flag_safety"] is True
     assert RESPONDENT not in record["scores"]
-    assert record["scores"]["recurrence"] == 3  # (reversed 1 = 5, and 1) / 2; one skipped
+    assert record["scores"]["recurrence"] == 3  # (1, and reversed 1 = 5) / 2; one skipped
+    assert record["scores"]["others_concern_n_not_applicable"] == 1
+    assert record["scores"]["others_concern_n_answered"] == 2
     text = json.dumps(record, allow_nan=False)
     assert "NaN" not in text
 
@@ -199,7 +204,7 @@ def test_safety_flags_and_questions(write_overlay: OverlayWriter) -> None:
     texts = [write_overlay("ecr-r"), write_overlay("rses")]
     battery = load_questionnaire("relationship-insecurity-battery", texts=texts)
     assert battery.safety_flags == frozenset({("risi", "safety")})
-    assert [x.number for x in battery.safety_questions] == list(range(51, 58))
+    assert [x.number for x in battery.safety_questions] == list(range(91, 98))
 
 
 @pytest.mark.parametrize(
@@ -254,7 +259,7 @@ name: RRSS with a flag
 flags:
   - id: often
     name: Asks very often
-    when: {items: [rr_frq1, rr_frq2], at_least: 5}
+    when: {items: [rr_frq4, rr_frq5], at_least: 5}
     severity: concern
     message: {en: "You ask for reassurance very often."}
     resources:
@@ -275,3 +280,33 @@ def test_a_flag_that_is_not_about_safety_is_never_unchecked(tmp_path: Path) -> N
     [flag] = check.raised
     assert (flag.id, flag.safety, flag.state) == ("often", False, "raised")
     assert not check.safety_first
+
+
+def test_context_and_seek_help_flags_are_not_told_before_the_results() -> None:
+    """A new relationship, a partner no longer around, worries for months: the report says
+    these (with the reading, and under "When to seek professional help"), not the shell."""
+    q, answers = _risi(1)  # cx_length 1 and cx_daily 1 raise both context flags
+    answers["risi.sh_long"] = 5.0
+    result = score_answers(q, answers)
+    assert result.columns["flag_early_days"][0] is True
+    assert result.columns["flag_help_persistent"][0] is True
+    assert raised_flags(q, result) == []
+    check = safety_check(q, result)
+    assert not check
+    text = " ".join(render_report(q, result, "txt").split())
+    assert "YOUR SAFETY COMES FIRST" not in text
+    assert "From your answers, these apply to you now: - Your worries about the relationship" in (
+        text
+    )
+    assert "About your situation: You have been together for less than three months." in text
+
+
+def test_does_not_apply_is_scored_like_relscales_score(tmp_path: Path) -> None:
+    q, answers = _risi(1)
+    answers |= {"risi.cx_past": 3.0, "risi.ip_rec4": 9.0, "risi.ip_rec5": 9.0}
+    mine = score_answers(q, answers)
+    theirs = relscales.score("risi", _as_csv(q, answers, tmp_path / "na.csv"))
+    assert math.isnan(mine.scores["recurrence"][0])  # 1 answer left of 3 (2 needed)
+    assert mine.n_not_applicable["recurrence"].tolist() == [2]
+    assert theirs.n_not_applicable["recurrence"].tolist() == [2]
+    assert mine.problems == ()  # "Does not apply" is not an invalid answer

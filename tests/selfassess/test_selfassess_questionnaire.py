@@ -26,23 +26,34 @@ def test_own_instrument_has_wording_scale_and_instructions() -> None:
         "en",
         None,
     )
-    first = q.questions[0]
-    assert first.key == "risi.ip_rec1"
-    assert first.column == "ip_rec1"
+    first = q.questions[0]  # the context questions come first, asked like any other
+    assert first.key == "risi.cx_past"
+    assert first.column == "cx_past"
     assert first.number == 1
-    assert first.text.startswith("The worries I have in this relationship")
+    assert first.context
+    assert first.text == "Have you had a partner before this one?"
     assert [c.describe() for c in first.choices] == [
+        "1 No, this is my first partner",
+        "2 Yes, one",
+        "3 Yes, more than one",
+    ]
+    assert first.stem == first.text  # its stem is the question itself: not shown twice
+    assert not first.stem_starts
+    rec = q.question("risi.ip_rec4")
+    assert not rec.context
+    assert [c.describe() for c in rec.choices] == [
         "1 Not at all true",
         "2 A little true",
         "3 Somewhat true",
         "4 Mostly true",
         "5 Completely true",
+        "n Does not apply",
     ]
     [section] = q.sections
-    assert (section.first, section.count, section.language) == (0, 57, "en")
+    assert (section.first, section.count, section.language) == (0, 97, "en")
     assert section.instructions is not None
-    assert section.instructions.startswith("For each statement")
-    assert q.question("risi.sf_harm").number == 56
+    assert section.instructions.startswith("These questions are about your current relationship")
+    assert q.question("risi.sf_harm").number == 96
     with pytest.raises(KeyError):
         q.question("risi.nope")
 
@@ -85,7 +96,7 @@ def test_incomplete_overlay_is_refused(write_overlay: OverlayWriter) -> None:
 def test_own_instrument_with_a_gap_in_its_wording(tmp_path: Path) -> None:
     text = (Path(__file__).parents[2] / "instruments" / "rrss.yaml").read_text("utf-8")
     text = text.replace("item_text: included", "item_text: not-included")
-    first = '    text: {en: "I ask my partner to tell me they care about me."}\n'
+    first = '    text: {en: "I asked my partner to confirm that we were okay."}\n'
     assert first in text
     path = tmp_path / "rrss-gap.yaml"
     path.write_text(text.replace(first, ""), "utf-8")
@@ -136,7 +147,7 @@ def test_language_fallback_is_stated(write_overlay: OverlayWriter) -> None:
     partial = write_overlay("risi", "fr", prefix="Énoncé", only=10)
     q = load_questionnaire("risi", texts=[partial], language="fr")
     assert q.language == "en"
-    assert "(only 10 of 57 items are translated)" in q.notices[0]
+    assert "(only 10 of 97 items are translated)" in q.notices[0]
 
 
 def test_instructions_in_another_language_are_marked(write_overlay: OverlayWriter) -> None:
@@ -159,15 +170,17 @@ def test_battery(write_overlay: OverlayWriter) -> None:
         "experimental",
     )
     assert [(s.instrument, s.first, s.count) for s in q.sections] == [
-        ("risi", 0, 57),
-        ("ecr-r", 57, 36),
-        ("rses", 93, 10),
+        ("risi", 0, 97),
+        ("ecr-r", 97, 36),
+        ("rses", 133, 10),
     ]
     assert q.battery is not None
     assert [c.id for c in q.compiled] == ["risi", "ecr-r", "rses"]
-    assert q.questions[93].key == "rses.rses01"
-    assert q.questions[93].section == 2
-    assert q.questions[93].choices[0].describe() == "0 Strongly disagree"
+    assert q.questions[133].key == "rses.rses01"
+    assert q.questions[133].section == 2
+    assert q.questions[133].choices[0].describe() == "0 Strongly disagree"
+    assert q.questions[97].stem is None  # the overlay's ECR-R has no stem
+    assert not any(c.not_applicable for c in q.questions[97].choices)
 
 
 def test_battery_members_sharing_a_column_are_refused(tmp_path: Path) -> None:
@@ -183,12 +196,12 @@ def test_battery_members_sharing_a_column_are_refused(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         load_questionnaire(str(battery))
     assert info.value.code == "duplicate-column"
-    assert "'rrss' and 'rrss-copy' both read the data column 'rr_frq1'" in str(info.value)
+    assert "'rrss' and 'rrss-copy' both read the data column 'rr_frq4'" in str(info.value)
 
 
 def test_takeable(write_overlay: OverlayWriter, tmp_path: Path) -> None:
     assert [(e.id, e.kind, e.n_items, e.languages) for e in takeable()] == [
-        ("risi", "instrument", 57, ("en",)),
+        ("risi", "instrument", 97, ("en",)),
         ("rrss", "instrument", 12, ("en",)),
     ]
     texts = [
@@ -200,7 +213,7 @@ def test_takeable(write_overlay: OverlayWriter, tmp_path: Path) -> None:
     entries = {e.id: e for e in takeable(texts=texts)}
     assert sorted(entries) == ["ecr-r", "relationship-insecurity-battery", "risi", "rrss", "rses"]
     battery = entries["relationship-insecurity-battery"]
-    assert (battery.kind, battery.n_items, battery.languages) == ("battery", 103, ("en",))
+    assert (battery.kind, battery.n_items, battery.languages) == ("battery", 143, ("en",))
     assert entries["risi"].languages == ("en", "fr")
     assert entries["ecr-r"].languages == ("en", "fr")
     only = takeable(texts=texts, only=["rses", "rrss", "no-such-thing", "ecr"])
@@ -209,3 +222,41 @@ def test_takeable(write_overlay: OverlayWriter, tmp_path: Path) -> None:
     lab.mkdir()
     (lab / "broken.yaml").write_text("relscales: 1\nid: broken\n", "utf-8")
     assert [e.id for e in takeable(instruments_dir=[lab])] == ["risi", "rrss"]
+
+
+def test_stems_are_shown_where_they_change() -> None:
+    q = load_questionnaire("risi")
+    starts = [x for x in q.questions if x.stem_starts]
+    assert starts[0].item == "ip_rec4"
+    assert starts[0].stem == "Across your past relationships, how true is each statement for you?"
+    assert starts[1].item == "ip_opp5"
+    assert starts[1].stem == "In the past four weeks, how true is each statement for you?"
+    for before, question in zip(q.questions, q.questions[1:], strict=False):
+        if question.stem_starts:
+            assert question.stem != before.stem
+        elif question.stem is not None and question.stem != question.text:
+            assert question.stem == before.stem  # same stem as the question before
+    # the "Does not apply" variant of a scale with the same stem is not a new group
+    assert not q.question("risi.ip_fad4").stem_starts
+    safety = q.question("risi.sf_fear")
+    assert safety.stem_starts
+    assert "this relationship as a whole" in (safety.stem or "")
+    assert not any(c.not_applicable for c in safety.choices)  # every person can answer
+
+
+def test_not_applicable_choices_come_from_the_scale() -> None:
+    q = load_questionnaire("risi")
+    often = q.question("risi.rs_dis5")
+    na = [c for c in often.choices if c.not_applicable]
+    assert [(c.value, c.code, c.label) for c in na] == [(9.0, "n", "Does not apply")]
+    assert often.offers_not_applicable
+    assert [c.code for c in often.choices] == ["1", "2", "3", "4", "5", "n"]
+    assert not q.question("risi.ip_opp5").offers_not_applicable
+    assert not q.question("risi.cx_past").offers_not_applicable
+
+
+def test_a_kept_version_can_be_taken() -> None:
+    q = load_questionnaire("risi@0.1.1")
+    assert (q.id, q.version, len(q.questions)) == ("risi", "0.1.1", 57)
+    assert q.questions[0].key == "risi.ip_rec1"
+    assert all(x.stem is None and not x.offers_not_applicable for x in q.questions)

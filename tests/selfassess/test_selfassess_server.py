@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import http.client
 import json
 import re
@@ -138,7 +139,7 @@ def test_form_is_accessible_and_sets_the_csrf_cookie(app: SelfAssessApp) -> None
     assert f'name="{CSRF_FIELD}" value="{app.token(nonce.group(1))}"' in page
     assert page.count("<fieldset") == page.count("<legend>") == 12
     radios = re.findall(
-        r'<input type="radio" id="([^"]+)" name="rrss.rr_frq1" value="([^"]+)"', page
+        r'<input type="radio" id="([^"]+)" name="rrss.rr_frq4" value="([^"]+)"', page
     )
     assert radios == [
         ("q1-1", "1"),
@@ -150,6 +151,21 @@ def test_form_is_accessible_and_sets_the_csrf_cookie(app: SelfAssessApp) -> None
     ]
     for radio_id, _ in radios:
         assert f'<label for="{radio_id}">' in page
+    # "Does not apply" where the scale declares it: last, without a number, sent as "n"
+    not_applicable = re.findall(
+        r'<input type="radio" id="([^"]+)" name="rrss.rr_rel4" value="([^"]+)"', page
+    )
+    assert [value for _, value in not_applicable] == ["1", "2", "3", "4", "5", "n", "skip"]
+    assert '<div class="choice not-applicable">' in page
+    assert '<label for="q4-6">Does not apply</label>' in page
+    assert page.count('<div class="choice not-applicable">') == 5  # the five items offering it
+    # the stem (time frame) heads its questions, and each question names it
+    often = "In the past four weeks, how often did you do this?"
+    assert f'<h3 class="stem" id="stem-1">{often}</h3>' in page
+    assert page.index('id="stem-1"') < page.index('<fieldset id="q1"')
+    assert '<fieldset id="q2" class="question" aria-describedby="stem-1">' in page
+    assert '<fieldset id="q3" class="question" aria-describedby="stem-3">' in page
+    assert page.count('<h3 class="stem"') == 4  # often, true, often (rr_esc5), true
     assert re.findall(r"<script[^>]*>(.*?)</script>", page, re.DOTALL) == [QUICK_EXIT_SCRIPT]
     assert response.csp == PAGE_CSP
     # the browser must not fill the answers in again when Back returns to the form
@@ -180,7 +196,7 @@ def test_unusable_cookie_gets_a_new_one(app: SelfAssessApp, cookie: str) -> None
 
 
 def test_complete_submission_shows_the_report(app: SelfAssessApp) -> None:
-    fields = _answers(app, "risi", "1", **{"risi.ip_rec1": "skip"})
+    fields = _answers(app, "risi", "1", **{"risi.ip_rec4": "skip"})
     response = app.handle(
         "POST", "/take/risi", _headers(Origin=f"http://{HOST}"), urlencode(fields).encode()
     )
@@ -202,7 +218,7 @@ SOURCE_READING = re.compile(
 
 
 def test_safety_first_report(app: SelfAssessApp) -> None:
-    fields = _answers(app, "risi", "1", **{"risi.sf_fear": "3", "risi.ip_rec1": "skip"})
+    fields = _answers(app, "risi", "1", **{"risi.sf_fear": "3", "risi.ip_rec4": "skip"})
     status, page = _post(app, "risi", fields, Origin=f"http://{HOST}")
     assert status == 200
     assert "National Domestic Violence Hotline" in page
@@ -310,11 +326,11 @@ def test_malformed_bodies(app: SelfAssessApp, content_type: str, body: bytes, st
 
 def test_invalid_submission_shows_the_form_with_the_problems(app: SelfAssessApp) -> None:
     fields = _answers(app, "rrss", "3")
-    del fields["rrss.rr_frq2"]
-    fields["rrss.rr_rel1"] = "9"
-    fields["rrss.rr_esc1"] = ""
+    del fields["rrss.rr_frq5"]
+    fields["rrss.rr_rel4"] = "9"  # the code of "Does not apply" is not a form value
+    fields["rrss.rr_esc4"] = ""
     fields["stray"] = "ignored"
-    body = urlencode(fields) + "&rrss.rr_frq3=4"
+    body = urlencode(fields) + "&rrss.rr_frq6=4"
     response = app.handle("POST", "/take/rrss", _headers(), body.encode())
     page = response.body.decode()
     assert response.status == 422
@@ -326,16 +342,16 @@ def test_invalid_submission_shows_the_form_with_the_problems(app: SelfAssessApp)
         ("q4", "That is not one of the answers; choose one of them."),
         ("q7", "Choose an answer, or choose to skip this question."),
     ]
-    assert 'id="q2" class="question invalid" aria-describedby="q2-error"' in page
+    assert 'id="q2" class="question invalid" aria-describedby="stem-1 q2-error"' in page
     assert '<p class="error-message" id="q2-error">' in page
-    assert 'id="q1-3" name="rrss.rr_frq1" value="3" checked' in page
+    assert 'id="q1-3" name="rrss.rr_frq4" value="3" checked' in page
     assert "checked" not in page.split('id="q4"')[1].split("</fieldset>")[0]
     assert response.headers == ()
 
 
 def test_single_problem_heading(app: SelfAssessApp) -> None:
     fields = _answers(app, "rrss")
-    del fields["rrss.rr_frq1"]
+    del fields["rrss.rr_frq4"]
     assert "One question needs an answer" in _post(app, "rrss", fields)[1]
 
 
@@ -348,9 +364,10 @@ def test_language_of_the_form_and_the_report(write_overlay: OverlayWriter) -> No
     assert '<html lang="fr">' in page
     assert "Énoncé 1." in page
     assert '<input type="hidden" name="lang" value="fr">' in page
+    assert '<h3 class="stem" id="stem-1" lang="en">' in page  # no stem in the overlay
     assert '<html lang="en">' in app.handle("GET", "/take/rrss?lang=<b>", _headers()).body.decode()
     fields = _answers(app, "rrss", lang="fr")
-    del fields["rrss.rr_frq1"]
+    del fields["rrss.rr_frq4"]
     status, page = _post(app, "rrss", fields)
     assert status == 422
     assert "Énoncé 1." in page
@@ -377,7 +394,7 @@ def test_saving_submissions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     note = form[: form.index('<button type="submit">')]
     assert "When you send this form, your answers and results are saved in a file" in note
     assert "Anyone who can use that computer, or reach its files, could read them." in note
-    fields = _answers(app, "rrss", "4", **{"rrss.rr_frq1": "skip"})
+    fields = _answers(app, "rrss", "4", **{"rrss.rr_frq4": "skip", "rrss.rr_rel4": "n"})
     status, page = _post(app, "rrss", fields)
     assert status == 200
     nav = page[page.index('<nav class="relscales-serve"') :]
@@ -387,11 +404,13 @@ def test_saving_submissions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert re.fullmatch(r"\d{8}T\d{6}Z-rrss-[0-9a-f]{8}\.json", saved.name)
     record = json.loads(saved.read_text("utf-8"))
     assert record["via"] == "serve"
-    assert record["answers"]["rrss.rr_frq1"] is None
-    assert record["answers"]["rrss.rr_frq2"] == 4
+    assert record["answers"]["rrss.rr_frq4"] is None
+    assert record["answers"]["rrss.rr_frq5"] == 4
+    assert record["answers"]["rrss.rr_rel4"] == 9  # "Does not apply", as the scale's code
+    assert record["scores"]["fading_relief_n_not_applicable"] == 1
     assert app.saved == 1
     invalid = dict(fields)
-    del invalid["rrss.rr_frq2"]
+    del invalid["rrss.rr_frq5"]
     assert _post(app, "rrss", invalid)[0] == 422
     assert len(list(tmp_path.iterdir())) == 1  # invalid submissions are never stored
     gone = SelfAssessApp(ServeOptions(save_dir=tmp_path / "gone", only=("rrss",)), secret=SECRET)
@@ -428,7 +447,7 @@ def _pages(app: SelfAssessApp) -> dict[str, tuple[int, str]]:
         return response.status, response.body.decode()
 
     invalid = _answers(app, "rrss")
-    del invalid["rrss.rr_frq1"]
+    del invalid["rrss.rr_frq4"]
     risi = _answers(app, "risi", "1")
     return {
         "list": get("/"),
@@ -506,10 +525,10 @@ def test_leave_is_a_blank_page_that_clears_the_site(app: SelfAssessApp) -> None:
 def test_questionnaire_makes_it_safe_to_skip_the_safety_questions(app: SelfAssessApp) -> None:
     page = app.handle("GET", "/take/risi", _headers()).body.decode()
     instructions = page.index('<p class="instructions">')
-    assert "The last few statements ask about your safety." in page[instructions:]
+    assert "The last questions ask about your safety." in page[instructions:]
     intro = page.index('<p class="safety-intro" id="safety-intro">')
-    first = page.index('<fieldset id="q51"')
-    assert page.index('<fieldset id="q50"') < intro < first
+    first = page.index('<fieldset id="q91"')
+    assert page.index('<fieldset id="q90"') < intro < first
     text = page[intro : page.index("</p>", intro)]
     assert "The next 7 questions ask about your safety with your partner." in text
     assert "You can skip any of them" in text
@@ -766,3 +785,23 @@ def test_unexpected_error_is_a_500_page(
     assert "internal error: RuntimeError" in log
     assert "secret detail" not in log
     assert "Traceback" not in log
+
+
+def test_a_report_with_not_applicable_answers_and_seek_help_criteria(app: SelfAssessApp) -> None:
+    fields = _answers(
+        app,
+        "risi",
+        "3",
+        **{"risi.cx_past": "1", "risi.rs_oth4": "n", "risi.sh_long": "5"},
+        **{f"risi.sf_{k}": "1" for k in ("fear", "control", "money", "isolate", "threat")},
+        **{"risi.sf_harm": "1", "risi.sf_sex": "1"},
+    )
+    status, page = _post(app, "risi", fields)
+    assert status == 200
+    flat = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "2 of 3 items answered; 1 did not apply to you" in flat
+    assert 'you answered "No, this is my first partner"' in flat
+    assert 'role="alert"' not in page  # seek-help criteria are not alerts
+    section = flat[flat.index("When to seek professional help") :]
+    assert "From your answers, these apply to you now:" in section
+    assert "Your worries about the relationship have gone on for months." in section

@@ -33,6 +33,16 @@ ZERO3 = _question(
     [0, 1, 2, 3], {0: "Strongly disagree", 1: "Disagree", 2: "Agree", 3: "Strongly agree"}
 )
 ODD = _question([-2, 0, 2.5], {})
+TRUE5NA = Question(
+    "x.q2",
+    "x",
+    "q2",
+    "q2",
+    2,
+    "Text?",
+    (*TRUE5.choices, Choice(9.0, "n", "Does not apply", not_applicable=True)),
+    0,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +59,13 @@ ODD = _question([-2, 0, 2.5], {})
         pytest.param(ZERO3, "disagree", "1", id="exact-label-beats-prefix"),
         pytest.param(ODD, "2.5", "2.5", id="decimal-code"),
         pytest.param(ODD, "-2", "-2", id="negative-code"),
+        pytest.param(TRUE5NA, "n", "n", id="not-applicable-key"),
+        pytest.param(TRUE5NA, "N", "n", id="not-applicable-key-upper"),
+        pytest.param(TRUE5NA, "n/a", "n", id="not-applicable-n/a"),
+        pytest.param(TRUE5NA, "NA", "n", id="not-applicable-na"),
+        pytest.param(TRUE5NA, "does not apply", "n", id="not-applicable-label"),
+        pytest.param(TRUE5NA, "does", "n", id="not-applicable-prefix"),
+        pytest.param(TRUE5NA, "5", "5", id="scale-still-by-number"),
     ],
 )
 def test_parse_answer(question: Question, typed: str, code: str) -> None:
@@ -75,6 +92,13 @@ def test_parse_answer(question: Question, typed: str, code: str) -> None:
         ),
         pytest.param(ODD, "1", "type one of -2, 0, 2.5", id="non-contiguous"),
         pytest.param(ODD, "yes", "type one of -2, 0, 2.5", id="no-labels"),
+        pytest.param(
+            TRUE5NA,
+            "9",
+            "'9' is not one of the answers; type a number from 1 to 5, n for 'Does not apply'",
+            id="not-applicable-never-a-number",
+        ),
+        pytest.param(TRUE5, "n", "'n' is not one of the answers", id="not-offered"),
     ],
 )
 def test_parse_answer_refuses(question: Question, typed: str, message: str) -> None:
@@ -238,6 +262,24 @@ def test_real_instrument_session() -> None:
     q = load_questionnaire("rrss")
     session = Session(q.questions)
     for _ in q.questions:
-        session.submit("Somewhat true")
+        session.submit("3")
     assert session.submit("").kind == "done"
     assert set(session.answers().values()) == {3.0}
+
+
+def test_does_not_apply_is_stored_as_the_scale_code() -> None:
+    q = load_questionnaire("rrss")
+    session = Session(q.questions)
+    steps = [session.submit(line).kind for line in ("3", "n", "4", "n")]
+    assert steps == ["answered", "invalid", "answered", "invalid"]  # rr_frq5, 6 have no "n"
+    answers = session.answers()
+    assert answers["rrss.rr_frq4"] == 3.0
+    assert answers["rrss.rr_frq5"] == 4.0
+    assert answers["rrss.rr_frq6"] is None  # not reached yet
+    session.submit("2")  # rr_frq6
+    assert session.submit("n").kind == "answered"  # rr_rel4 offers it
+    assert session.answers()["rrss.rr_rel4"] == 9.0
+    choice = session.answer_of("rrss.rr_rel4")
+    assert choice is not None
+    assert choice.not_applicable
+    assert choice.describe() == "n Does not apply"

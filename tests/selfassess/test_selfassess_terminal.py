@@ -36,6 +36,10 @@ def _run(q: Questionnaire, lines: list[str], **options: object) -> tuple[int, st
     return code, "\n".join(shown), prompts
 
 
+SAFETY_RAISED = ["1"] * 91 + ["4"] + ["1"] * 5
+"""Every RISI 0.2 question answered 1, but "A little true" or more on sf_control (92)."""
+
+
 @pytest.fixture
 def rrss() -> Questionnaire:
     return load_questionnaire("rrss")
@@ -45,14 +49,14 @@ def test_answers_back_skip_and_report(
     rrss: Questionnaire, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    lines = ["3", "mostly", "b", "", "s", "b", "", *["2"] * 9, "b", "", ""]
+    lines = ["3", "often", "b", "", "s", "b", "", *["2"] * 9, "b", "", ""]
     code, text, _ = _run(rrss, lines)
     assert code == 0
-    assert text.index("Relationship Reassurance-Seeking Scale (rrss 0.1.0)") == 0
+    assert text.index("Relationship Reassurance-Seeking Scale (rrss 0.2.0)") == 0
     assert "This questionnaire is experimental" in text
     assert "nothing is saved" in text
     assert "Question 1 of 12  [--------------------] 0%" in text
-    assert "  4  Mostly true   (your answer; Enter keeps it)" in text
+    assert "  4  Often   (your answer; Enter keeps it)" in text
     assert "(you skipped this question; Enter keeps it skipped)" in text
     assert "That was the last question: 11 answered, 1 skipped (question 3)." in text
     assert "QUESTIONNAIRE REPORT" in text
@@ -81,10 +85,10 @@ def test_end_of_input_stops_without_a_report(rrss: Questionnaire) -> None:
 
 
 def test_many_skipped_are_summarised(rrss: Questionnaire) -> None:
-    code, text, _ = _run(load_questionnaire("risi"), ["s"] * 57 + ["q"])
+    code, text, _ = _run(load_questionnaire("risi"), ["s"] * 97 + ["q"])
     assert code == 0
     assert (
-        "0 answered, 57 skipped (question 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 45 more)"
+        "0 answered, 97 skipped (question 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 85 more)"
         in (" ".join(text.split()))
     )
 
@@ -120,7 +124,7 @@ def test_bad_save_path_is_refused_before_any_question(rrss: Questionnaire, tmp_p
 
 def test_safety_first_and_last() -> None:
     q = load_questionnaire("risi")
-    lines = ["1"] * 52 + ["4"] + ["1"] * 4 + ["", ""]
+    lines = [*SAFETY_RAISED, "", ""]
     code, text, prompts = _run(q, lines)
     assert code == 0
     assert "Press Enter to see your results. " in prompts
@@ -133,7 +137,7 @@ def test_safety_first_and_last() -> None:
 
 def test_safety_notice_survives_end_of_input() -> None:
     q = load_questionnaire("risi")
-    code, text, _ = _run(q, ["1"] * 52 + ["4"] + ["1"] * 4 + [""])
+    code, text, _ = _run(q, [*SAFETY_RAISED, ""])
     assert code == 0
     assert "QUESTIONNAIRE REPORT" in text
 
@@ -141,15 +145,15 @@ def test_safety_notice_survives_end_of_input() -> None:
 def test_battery_sections_and_language_notice(write_overlay: OverlayWriter) -> None:
     texts = [write_overlay("ecr-r", instructions="Rate each statement."), write_overlay("rses")]
     q = load_questionnaire("relationship-insecurity-battery", texts=texts, language="de")
-    answers = ["1"] * 57 + ["4"] * 36 + ["2"] * 10
+    answers = ["1"] * 97 + ["4"] * 36 + ["2"] * 10
     code, text, _ = _run(q, [*answers, ""])
     assert code == 0
-    assert "== Relationship Insecurity Sources Inventory (57 questions) ==" in text
+    assert "== Relationship Insecurity Sources Inventory (97 questions) ==" in text
     assert "== Experiences in Close Relationships - Revised (36 questions) ==" in text
     assert "Rate each statement." in text
     assert "has no wording in 'de'; it is shown in 'en'." in text
-    assert "There are 103 questions." in text
-    assert "Question 103 of 103" in text
+    assert "There are 143 questions." in text
+    assert "Question 143 of 143" in text
     assert "internal_combined" in text or "Internal pattern, combined" in text
 
 
@@ -159,14 +163,14 @@ def test_default_output_is_standard_output(
     feed = iter(["q"])
     assert run_take(rrss, ask=lambda prompt: next(feed)) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Relationship Reassurance-Seeking Scale (rrss 0.1.0)\n")
+    assert out.startswith("Relationship Reassurance-Seeking Scale (rrss 0.2.0)\n")
     assert max(len(line) for line in out.splitlines()) <= 100
 
 
-@pytest.mark.parametrize("at", [0, 57], ids=["first-question", "safety-pause"])
+@pytest.mark.parametrize("at", [0, 97], ids=["first-question", "safety-pause"])
 def test_interrupt_writes_nothing(at: int, tmp_path: Path) -> None:
     q = load_questionnaire("risi")
-    lines = iter(["1"] * 52 + ["4"] + ["1"] * 4 + [""])
+    lines = iter([*SAFETY_RAISED, ""])
     asked: list[str] = []
 
     def ask(prompt: str) -> str:
@@ -182,7 +186,7 @@ def test_interrupt_writes_nothing(at: int, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-SAFETY_SKIPPED = ["1"] * 50 + ["s"] * 7
+SAFETY_SKIPPED = ["1"] * 90 + ["s"] * 7
 HOTLINE = "National Domestic Violence Hotline: 1-800-799-7233"
 
 
@@ -194,7 +198,7 @@ def _flat(text: str) -> str:
     "answers",
     [
         pytest.param(SAFETY_SKIPPED, id="all-skipped"),
-        pytest.param(["1"] * 50 + ["s"] + ["1"] * 6, id="one-skipped"),
+        pytest.param(["1"] * 90 + ["s"] + ["1"] * 6, id="one-skipped"),
     ],
 )
 def test_safety_unchecked_is_said_before_the_report(answers: list[str]) -> None:
@@ -229,27 +233,26 @@ def test_safety_unchecked_resources_follow_the_locale() -> None:
 
 def test_no_safety_note_when_safety_was_answered(rrss: Questionnaire) -> None:
     q = load_questionnaire("risi")
-    code, text, prompts = _run(q, ["1"] * 57 + [""])
+    code, text, prompts = _run(q, ["1"] * 97 + [""])  # context notes raised, no alert
     assert code == 0
     assert "Safety could not be checked" not in text
     assert "Press Enter to see your results. " not in prompts
+    assert "Before your results" not in text
     code, text, _ = _run(rrss, ["s"] * 12 + [""])  # nothing here screens for safety
     assert "Safety could not be checked" not in text
 
 
 def test_the_safety_questions_are_introduced_as_safe_to_skip() -> None:
     q = load_questionnaire("risi")
-    lines = ["1"] * 51 + ["b", "b", "", ""] + ["1"] * 6 + ["q"]
+    lines = ["1"] * 91 + ["b", "b", "", ""] + ["1"] * 6 + ["q"]
     code, text, _ = _run(q, lines)
     assert code == 0
     flat = _flat(text)
     # the instrument's own instructions come first; they announce the safety questions
-    assert flat.index("The last few statements ask about your safety.") < flat.index(
-        "Question 1 of 57"
-    )
+    assert flat.index("The last questions ask about your safety.") < flat.index("Question 1 of 97")
     intro = flat.index("The next 7 questions ask about your safety with your partner.")
-    assert flat.index("Question 50 of 57") < intro < flat.index("Question 51 of 57")
-    note = flat[intro : flat.index("Question 51 of 57")]
+    assert flat.index("Question 90 of 97") < intro < flat.index("Question 91 of 97")
+    note = flat[intro : flat.index("Question 91 of 97")]
     assert "Answer them only if it feels safe to do so. You can skip any of them" in note
     assert "your results will then say that safety could not be checked" in note
     assert "To skip, type s; to stop, type q: nothing is saved then." in note
@@ -266,7 +269,7 @@ SOURCE_READING = re.compile(
 def test_safety_first_shell_shows_no_source_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(terminal, "render_report", lambda *args, **kwargs: "<<THE REPORT>>")
     q = load_questionnaire("risi")
-    code, text, _ = _run(q, ["1"] * 52 + ["4"] + ["1"] * 4 + ["", ""])
+    code, text, _ = _run(q, [*SAFETY_RAISED, "", ""])
     assert code == 0
     shell = text[text.index("That was the last question") :].replace("<<THE REPORT>>", "")
     assert SOURCE_READING.search(shell) is None
@@ -293,3 +296,55 @@ def test_save_says_what_the_file_holds(rrss: Questionnaire, tmp_path: Path) -> N
     assert f"At the end your report is saved to {target} on this computer. {note}" in flat
     assert f"Saved your report to {target}. {note}" in flat
     assert flat.index("Question 1 of 12") < flat.index(f"Saved your report to {target}")
+
+
+def test_stems_come_before_their_questions_and_again_when_they_change(
+    rrss: Questionnaire,
+) -> None:
+    often = "In the past four weeks, how often did you do this?"
+    true = "In the past four weeks, how true is each statement for you?"
+    code, text, _ = _run(rrss, ["3", "4", "b", "", "q"])
+    assert code == 0
+    flat = _flat(text)
+    assert flat.index(often) < flat.index("Question 1 of 12")
+    assert flat.count(often) == 2  # once for questions 1-2, again on going back to 2
+    assert flat.index("Question 2 of 12") < flat.index(true) < flat.index("Question 3 of 12")
+    assert flat.index(f"{often} Question 2 of 12") > flat.index("Question 3 of 12")
+
+
+def test_context_questions_come_first_without_a_repeated_stem() -> None:
+    code, text, _ = _run(load_questionnaire("risi"), ["2", "3", "3", "q"])
+    assert code == 0
+    flat = _flat(text)
+    asked = "Have you had a partner before this one?"
+    assert flat.count(asked) == 1  # the stem is the question: not said twice
+    assert flat.index("Question 1 of 97") < flat.index(asked)
+    assert "1 No, this is my first partner" in flat
+    past = "Across your past relationships, how true is each statement for you?"
+    assert flat.index("Question 3 of 97") < flat.index(past) < flat.index("Question 4 of 97")
+
+
+def test_does_not_apply_in_the_terminal(rrss: Questionnaire, tmp_path: Path) -> None:
+    target = tmp_path / "me.json"
+    lines = ["3", "3", "3", "9", "n", "na", "2", "2", "2", "does not apply", "N", "3", "4", ""]
+    code, text, _ = _run(rrss, lines, save=target)
+    assert code == 0
+    flat = _flat(text)
+    assert 'Where a question offers "Does not apply", type n for it.' in flat
+    assert "5 Completely true n Does not apply > 9" in flat  # "n", never a number
+    assert "'9' is not one of the answers; type a number from 1 to 5, n for 'Does not apply'" in (
+        flat
+    )
+    assert HELP.count("Does not apply") == 1
+    record = json.loads(target.read_text("utf-8"))
+    answers = record["answers"]
+    assert answers["rrss.rr_rel4"] == 9  # stored as the scale's code
+    assert answers["rrss.rr_rel5"] == 9
+    assert answers["rrss.rr_esc6"] == 9
+    assert answers["rrss.rr_fat4"] == 9
+    assert answers["rrss.rr_fat5"] == 3
+    assert record["scores"]["fading_relief_n_not_applicable"] == 2
+    assert "1 of 3 items answered; 2 did not apply to you" in flat  # in the report
+    no_na = load_questionnaire("risi@0.1.1")
+    code, text, _ = _run(no_na, ["q"])
+    assert "type n for it" not in text

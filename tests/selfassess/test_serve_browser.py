@@ -121,9 +121,9 @@ def _question(page: Any, number: int) -> Any:
 def test_fill_risi_and_read_the_report(page: Any, site: str, saved: Path) -> None:
     _open(page, site, "Relationship Insecurity Sources Inventory")
     # the accessible way, for a few: the group is named by its legend, each radio by its label
-    first = _question(page, 1)
-    expect(first).to_contain_text("The worries I have in this relationship")
-    first.get_by_role("radio", name="2 A little true").check()
+    first = _question(page, 1)  # a context question, asked like the others
+    expect(first).to_contain_text("Have you had a partner before this one?")
+    first.get_by_role("radio", name="2 Yes, one").check()
     _question(page, 2).get_by_role("radio", name="Skip this question").check()
     # the keyboard: arrow keys move the choice inside a group, Tab leaves it
     page.locator("#q3-1").focus()
@@ -134,9 +134,15 @@ def test_fill_risi_and_read_the_report(page: Any, site: str, saved: Path) -> Non
     expect(page.locator("#q4-1")).to_be_focused()
     page.keyboard.press("Space")
     expect(page.locator("#q4-1")).to_be_checked()
-    for number in range(5, 58):
+    for number in range(5, 98):
         page.locator(f"#q{number}-1").check()
-    _question(page, 54).get_by_role("radio", name="4 Mostly true").check()  # a safety item
+    # the time frame heads its questions, and a screen reader hears it with each of them
+    past = "Across your past relationships, how true is each statement for you?"
+    expect(page.get_by_role("heading", name=past)).to_be_visible()
+    expect(_question(page, 5)).to_have_accessible_description(past)
+    # "Does not apply": one more choice, without a number
+    _question(page, 61).get_by_role("radio", name="Does not apply", exact=True).check()
+    _question(page, 94).get_by_role("radio", name="4 Mostly true").check()  # a safety item
     page.get_by_role("button", name="See my results").click()
     safety = page.get_by_role("alert")
     expect(safety).to_contain_text("National Domestic Violence Hotline")
@@ -159,7 +165,7 @@ def test_fill_risi_and_read_the_report(page: Any, site: str, saved: Path) -> Non
 
 def test_invalid_submission_shows_the_problems(page: Any, site: str, saved: Path) -> None:
     _open(page, site, "Relationship Reassurance-Seeking Scale")
-    _question(page, 1).get_by_role("radio", name="3 Somewhat true").check()
+    _question(page, 1).get_by_role("radio", name="3 Sometimes").check()
     for number in range(3, 12):
         page.locator(f"#q{number}-5").check()
     with page.expect_response(re.compile(r"/take/rrss$")) as answer:
@@ -263,7 +269,7 @@ class _Attacker(http.server.BaseHTTPRequestHandler):
         page = (
             "<!DOCTYPE html><html><body><form method='post' action='"
             + self.target
-            + "'><input type='hidden' name='rrss.rr_frq1' value='5'>"
+            + "'><input type='hidden' name='rrss.rr_frq4' value='5'>"
             "<button type='submit'>Win a prize</button></form></body></html>"
         ).encode()
         self.send_response(200)

@@ -6,6 +6,7 @@ argument handling and refusals run in-process through typer's CliRunner.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -46,12 +47,13 @@ def test_take_in_a_terminal(tmp_path: Path) -> None:
     child.sendline("3")
     child.expect_exact("Question 2 of 12")
     child.expect_exact("> ")
-    child.sendline("Mostly true")
+    child.sendline("Often")
+    child.expect_exact("In the past four weeks, how true is each statement for you?")  # stem
     child.expect_exact("Question 3 of 12")
     child.expect_exact("> ")
     child.sendline("b")  # a back step
     child.expect_exact("Question 2 of 12")
-    child.expect_exact("4  Mostly true   (your answer; Enter keeps it)")
+    child.expect_exact("4  Often   (your answer; Enter keeps it)")
     child.expect_exact("> ")
     child.sendline("")
     child.expect_exact("Question 3 of 12")
@@ -76,10 +78,10 @@ def test_take_in_a_terminal(tmp_path: Path) -> None:
 def test_take_with_safety_flag_and_save(tmp_path: Path) -> None:
     child = _spawn(["risi", "--save", "me.html"], tmp_path)
     child.expect_exact("At the end your report is saved to me.html")
-    for number in range(1, 58):
-        child.expect_exact(f"Question {number} of 57")
+    for number in range(1, 98):
+        child.expect_exact(f"Question {number} of 97")
         child.expect_exact("> ")
-        child.sendline("5" if number == 57 else "1")
+        child.sendline("5" if number == 97 else "1")
     child.expect_exact("> ")
     child.sendline("")
     child.expect_exact("Before your results, please read this.")
@@ -100,15 +102,15 @@ def test_take_with_safety_flag_and_save(tmp_path: Path) -> None:
 
 def test_take_with_the_safety_questions_skipped(tmp_path: Path) -> None:
     child = _spawn(["risi"], tmp_path)
-    child.expect_exact("The last few statements ask about your safety.")  # instructions
-    for number in range(1, 58):
-        if number == 51:
+    child.expect_exact("The last questions ask about your safety.")  # instructions
+    for number in range(1, 98):
+        if number == 91:
             child.expect_exact("The next 7 questions ask about your safety with your partner.")
             child.expect_exact("You can skip any of them")
-        child.expect_exact(f"Question {number} of 57")
+        child.expect_exact(f"Question {number} of 97")
         child.expect_exact("> ")
-        child.sendline("s" if number > 50 else "1")
-    child.expect_exact("That was the last question: 50 answered, 7 skipped")
+        child.sendline("s" if number > 90 else "1")
+    child.expect_exact("That was the last question: 90 answered, 7 skipped")
     child.expect_exact("> ")
     child.sendline("")
     child.expect_exact("Before your results, please read this.")
@@ -146,6 +148,20 @@ def test_take_quit_and_interrupt(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == []
 
 
+def test_take_a_kept_version_and_does_not_apply(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["take", "risi@0.1.1"], input="q\n")
+    assert result.exit_code == 0, result.output
+    assert "Relationship Insecurity Sources Inventory (risi 0.1.1)" in result.output
+    assert "Question 1 of 57" in result.output
+    assert "type n for it" not in result.output  # 0.1.1 offers no "Does not apply"
+    lines = "3\n3\n3\nn\n" + "2\n" * 8 + "\n"  # "Does not apply" on rr_rel4
+    result = runner.invoke(app, ["take", "rrss", "--save", str(tmp_path / "me.json")], input=lines)
+    assert result.exit_code == 0, result.output
+    assert "  n  Does not apply" in result.output
+    record = json.loads((tmp_path / "me.json").read_text("utf-8"))
+    assert record["answers"]["rrss.rr_rel4"] == 9
+
+
 def test_take_cli_in_process(tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["take", "rrss", "--save", str(tmp_path / "me.json")], input="4\n" * 12 + "\n"
@@ -161,7 +177,7 @@ def test_take_refuses_keys_only_instruments() -> None:
     assert "error[missing-item-text] 'ecr-r' ships without its item wording" in result.output
     assert "Questionnaires that can be taken:" in result.output
     assert (
-        "  risi         Relationship Insecurity Sources Inventory (57 questions)" in result.output
+        "  risi         Relationship Insecurity Sources Inventory (97 questions)" in result.output
     )
     assert "Traceback" not in result.output
 

@@ -150,6 +150,44 @@ def _flag_short(name: str) -> str:
     return name.rpartition(".")[2]
 
 
+def context_answer_text(comp: CompiledInstrument, item_index: int, code: float) -> str:
+    """Return a context answer as shown: ``1 (No, this is my first partner)``."""
+    item = comp.instrument.items[item_index]
+    label = comp.instrument.spec.response_scales[item.scale].labels.get(code)
+    return f"{code:g} ({label})" if label else f"{code:g}"
+
+
+def _context_lines(result: ScoreResult, comp: CompiledInstrument, row: int) -> list[str]:
+    out = []
+    for j in comp.context:
+        item = comp.instrument.items[j]
+        answers = result.details.get(f"{comp.id}/context/{item.id}")
+        if answers is None:
+            continue
+        code = float(answers[row])
+        shown = "missing" if math.isnan(code) else context_answer_text(comp, j, code)
+        out.append(f"  {comp.id}/{item.id} = {shown}")
+    return out
+
+
+def _not_applicable_text(
+    result: ScoreResult, comp: CompiledInstrument, score: str, column: str, row: int
+) -> str:
+    """``; not applicable: cx_past = 1 (No, ...)`` for a subscale ruled out by its context."""
+    ruled_out = result.details.get(f"{column}.not_applicable")
+    if ruled_out is None or not bool(ruled_out[row]) or score not in comp.score_ids:
+        return ""
+    index = comp.score_ids.index(score)
+    rule = next((r for r in comp.applies_when if r[0] == index), None)
+    if rule is None:
+        return "; not applicable in this respondent's context"
+    item = comp.instrument.items[rule[1]]
+    answers = result.details.get(f"{comp.id}/context/{item.id}")
+    code = math.nan if answers is None else float(answers[row])
+    shown = "missing" if math.isnan(code) else context_answer_text(comp, rule[1], code)
+    return f"; not applicable: {item.id} = {shown}"
+
+
 def _interval_text(result: ScoreResult, column: str, row: int, value: float) -> str:
     bounds = interval_bounds(result, column, row)
     if math.isnan(value):
@@ -181,19 +219,36 @@ def explain_row(
     out = [f"Respondent {rid} (row {row + 1})", ""]
     layout = result.layout
     flag_lines: list[str] = []
+    kind_lines: dict[str, list[str]] = {"context": [], "seek-help": []}
     states: dict[str, bool | None] = {}
     for comp, flag, state in flag_states(result, compiled, row):
         states[f"{comp.id}.{flag.id}"] = state
+        kind = flag.spec.kind
+        alert = kind in ("safety", "other") or flag.spec.severity == "urgent"
+        lines = flag_lines if alert else kind_lines[kind]
         if state is True:
             message = next(iter(flag.spec.message.values()))
-            flag_lines.append(f"  {flag.spec.severity.upper()} flag_{flag.id}: {message}")
-            for res in _resources(flag.spec, locale):
-                flag_lines.append(f"      {res}")
+            head = f"{flag.spec.severity.upper()} " if alert else ""
+            lines.append(f"  {head}flag_{flag.id}: {'' if alert else 'raised: '}{message}")
+            for res in _resources(flag.spec, locale) if alert else ():
+                lines.append(f"      {res}")
         elif state is None:
-            flag_lines.append(f"  flag_{flag.id}: not known (some of its items are unanswered)")
+            lines.append(f"  flag_{flag.id}: not known (some of its items are unanswered)")
         else:
-            flag_lines.append(f"  flag_{flag.id}: not raised")
+            lines.append(f"  flag_{flag.id}: not raised")
     out += ["Flags (read these first):", *(flag_lines or ["  (none declared)"]), ""]
+    if kind_lines["context"]:
+        out += ["Context notes (shown with the readings):", *kind_lines["context"], ""]
+    if kind_lines["seek-help"]:
+        out += [
+            'Seek-help criteria (listed under "When to seek professional help" unless the '
+            "safety flag is raised):",
+            *kind_lines["seek-help"],
+            "",
+        ]
+    context_lines = [line for comp in compiled for line in _context_lines(result, comp, row)]
+    if context_lines:
+        out += ["Context answers (not scored):", *context_lines, ""]
     pct = f"{level * 100:g}%"
     out.append(f"Intervals are {pct} intervals.")
     out.append("")
@@ -215,7 +270,11 @@ def explain_row(
             counts = result.n_answered.get(column)
             if counts is not None:
                 answered = int(counts[row])
-                line += f" ({answered} item{'s' * (answered != 1)} answered)"
+                line += f" ({answered} item{'s' * (answered != 1)} answered"
+                na = result.n_not_applicable.get(column)
+                n_na = int(na[row]) if na is not None else 0
+                line += f", {n_na} did not apply)" if n_na else ")"
+            line += _not_applicable_text(result, comp, score_info.id, column, row)
             out.append(line + _interval_text(result, column, row, value))
 
         def ref(index: int, comp: CompiledInstrument = comp) -> tuple[str, str]:

@@ -35,22 +35,55 @@ if TYPE_CHECKING:
 __all__ = ["person_context"]
 
 
+def _composite_missing(reader: PersonReadings, owner: CompiledInstrument | None, k: int) -> str:
+    """Why a composite is missing: the parts it needs that are missing."""
+    names = reader.missing_parts(owner, k)
+    if not names:
+        return "too few items were answered"
+    verb = "is" if len(names) == 1 else "are"
+    return f"it needs {wording.join_words(names)}, which {verb} missing"
+
+
 def _instrument_view(
-    scores_of: PersonScores, reader: PersonReadings, comp: CompiledInstrument
+    scores_of: PersonScores,
+    reader: PersonReadings,
+    comp: CompiledInstrument,
+    notes: Sequence[str] = (),
 ) -> InstrumentView:
-    """Return the view of an instrument: its scores, then its readings."""
+    """Return the view of an instrument: its scores, then its readings.
+
+    ``notes`` are the messages of its raised ``context`` flags: shown with its first
+    reading that is not ``safety-first``, or before its scores when it has no reading.
+    """
     spec = comp.instrument.spec
     described = {s.id: s for s in spec.subscales} | {c.id: c for c in spec.composites}
+    n_sub = len(comp.methods)
     scores = []
     for k, info in enumerate(comp.scores):
         column = scores_of.column_of.get((comp.id, info.id), info.id)
         obj = described.get(info.id)
         screen = obj is not None and "safety" in obj.tags
         n_items = int((comp.weights[k] > 0).sum()) if k < comp.weights.shape[0] else None
-        view = scores_of.score_view(column, column, info, n_items, screen)
+        missing = (
+            _composite_missing(reader, comp, k)
+            if k >= n_sub and scores_of.value(column) is None
+            else None
+        )
+        view = scores_of.score_view(column, column, info, n_items, screen, missing)
         description = obj.description if obj is not None else None
         scores.append(_replace(view, description=description))
-    readings = tuple(reader.reading(comp.id, prof, comp) for prof in comp.profiles)
+    readings = [reader.reading(comp.id, prof, comp) for prof in comp.profiles]
+    for k, reading in enumerate(readings):
+        if notes and not reading.safety_first:
+            readings[k] = dataclasses.replace(reading, context_notes=tuple(notes))
+            break
+    safety_first = any(r.safety_first for r in readings)
+    internal = [
+        fid
+        for prof in comp.profiles
+        if prof.id.startswith("insecurity_source")
+        for fid, _ in reader.leaves(comp, prof.x)
+    ]
     status = spec.validation.status
     return InstrumentView(
         "instrument",
@@ -65,10 +98,11 @@ def _instrument_view(
         spec.citation,
         spec.doi,
         tuple(scores),
-        readings,
+        tuple(readings),
         _norms_note(scores),
         _sources(scores),
-        wording.SAFETY_FIRST_SCORES if any(r.safety_first for r in readings) else None,
+        wording.safety_first_scores(internal) if safety_first else None,
+        tuple(notes) if notes and not readings else (),
     )
 
 
@@ -79,9 +113,16 @@ def _battery_view(
     spec = battery.battery.spec
     n_member = len(battery.scores) - len(battery.composites)
     scores = []
-    for comp, info in zip(battery.composites, battery.scores[n_member:], strict=True):
+    for k, (comp, info) in enumerate(
+        zip(battery.composites, battery.scores[n_member:], strict=True)
+    ):
         column = scores_of.result.layout.score_column(battery.id, comp.id) or comp.id
-        view = scores_of.score_view(column, comp.id, info, None, False)
+        missing = (
+            _composite_missing(reader, None, n_member + k)
+            if scores_of.value(column) is None
+            else None
+        )
+        view = scores_of.score_view(column, comp.id, info, None, False, missing)
         obj = next(c for c in spec.composites if c.id == comp.id)
         scores.append(_replace(view, description=obj.description))
     readings = tuple(reader.reading(battery.id, prof, None) for prof in battery.profiles)
@@ -173,12 +214,25 @@ def person_context(
                 resources=tuple(
                     Resource(r.name, r.contact, r.url) for r in flag_resources(flag.spec, locale)
                 ),
+                kind=flag.spec.kind,
             )
         )
     reader = PersonReadings(b, {(f.instrument, f.id): f for f in flags})
-    raised_flags = tuple(f for f in flags if f.raised)
+    raised_flags = tuple(f for f in flags if f.raised and f.alert)
     safety = _safety(flags, _safety_flag_ids(b.compiled, battery))
-    instruments = [_instrument_view(b, reader, comp) for comp in b.compiled]
+    instruments = [
+        _instrument_view(
+            b,
+            reader,
+            comp,
+            [
+                f.message
+                for f in flags
+                if f.instrument == comp.id and f.kind == "context" and f.raised and not f.alert
+            ],
+        )
+        for comp in b.compiled
+    ]
     if battery is not None:
         instruments.append(_battery_view(b, reader, battery))
     order = {"insecurity_source": 0, "attachment": 1, "other": 2}
@@ -213,6 +267,13 @@ def person_context(
     )
     shown = any(f.resources for f in raised_flags) or safety.resources_shown
     advice_for = [(r.kind, r.label) for r in readings if not r.safety_first]
+    help_flags = [f for f in flags if f.kind == "seek-help" and not f.alert]
+    criteria = tuple(f.message for f in help_flags if f.raised) if safety.state != "raised" else ()
+    lead = wording.seek_help_lead(
+        len(criteria),
+        bool(help_flags) and all(f.state != "unknown" for f in help_flags),
+        safety.state,
+    )
     when = (clock or default_clock)()
     return PersonReport(
         kind="person",
@@ -239,6 +300,8 @@ def person_context(
             safety_heading=wording.SAFETY_HEADING,
             what_helps_heading=wording.what_helps_heading(safety.state),
             seek_help_heading=wording.seek_help_heading(safety.state),
+            seek_help_lead=lead,
+            seek_help_criteria=criteria,
         ),
         provenance=tuple(provenance),
         safety=safety,

@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 __all__ = ["PersonReadings"]
 
 
+def _lower_first(name: str) -> str:
+    """``Global self-esteem`` -> ``global self-esteem`` (``ECR anxiety`` stays)."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
 class PersonReadings:
     """Builds the reading views of one respondent, from the views of their scores."""
 
@@ -72,8 +77,10 @@ class PersonReadings:
             return None
         return self.composite_of(member, member.score_ids.index(score))
 
-    def not_assessed(self, owner: CompiledInstrument | None, index: int) -> list[str]:
-        """Names of optional parts missing under a score (through composites of composites)."""
+    def _parts(
+        self, owner: CompiledInstrument | None, index: int
+    ) -> list[tuple[int, bool, CompiledInstrument | None]]:
+        """``(part index, optional, owner of the part)`` of the composite at ``index``."""
         found = self.composite_of(owner, index)
         if found is None:
             return []
@@ -82,14 +89,75 @@ class PersonReadings:
         optional = comp.optional.tolist()
         if len(optional) != len(parts):
             optional = [False] * len(parts)
-        out: list[str] = []
-        for part, is_optional in zip(parts, optional, strict=True):
+        return [(p, o, part_owner) for p, o in zip(parts, optional, strict=True)]
+
+    def part_reason(self, owner: CompiledInstrument | None, index: int) -> str:
+        """Say why the score at ``index`` is missing, as a part of an index."""
+        column, _, _ = self._axis_score(owner, index)
+        if self.composite_of(owner, index) is not None:
+            return wording.PARTS_MISSING
+        return self.scores.missing_reason(column)[1]
+
+    def not_assessed(self, owner: CompiledInstrument | None, index: int) -> list[tuple[str, str]]:
+        """Return ``(name, why)`` of the optional parts missing under a score.
+
+        Found through composites of composites; ``why`` says whether the part does not
+        apply in the respondent's context, its questions did not apply, or they were left
+        blank.
+        """
+        out: list[tuple[str, str]] = []
+        for part, is_optional, part_owner in self._parts(owner, index):
             column, _, info = self._axis_score(part_owner, part)
             if self.scores.value(column) is None:
                 if is_optional:
-                    out.append(info.name)
+                    out.append((info.name, self.part_reason(part_owner, part)))
             else:
                 out += self.not_assessed(part_owner, part)
+        return out
+
+    def missing_parts(self, owner: CompiledInstrument | None, index: int) -> list[str]:
+        """Return the names of the parts that make a composite missing.
+
+        These are the required parts that are missing (every missing one when all its
+        parts are optional).
+        """
+        parts = self._parts(owner, index)
+        missing = [
+            (self._axis_score(o, p)[2].name, optional)
+            for p, optional, o in parts
+            if self.scores.value(self._axis_score(o, p)[0]) is None
+        ]
+        required = [name for name, optional in missing if not optional]
+        return required or [name for name, _ in missing]
+
+    def leaves(self, owner: CompiledInstrument | None, index: int) -> list[tuple[str, str]]:
+        """Return ``(id, name)`` of the subscales a score rests on, through composites.
+
+        A reversed part is named as its low end (``low self-esteem``).
+        """
+        found = self.composite_of(owner, index)
+        if found is None:
+            info = self._axis_score(owner, index)[2]
+            return [(info.id.rpartition(".")[2], info.name)]
+        comp, part_owner = found
+        out: list[tuple[str, str]] = []
+        reverse = comp.reverse.tolist()
+        for k, part in enumerate(comp.parts.tolist()):
+            found_leaves = self.leaves(part_owner, part)
+            if k < len(reverse) and reverse[k]:
+                found_leaves = [(fid, f"low {_lower_first(name)}") for fid, name in found_leaves]
+            out += found_leaves
+        return out
+
+    def marker_reasons(
+        self, owner: CompiledInstrument | None, markers: tuple[tuple[int, float], ...]
+    ) -> dict[str, str]:
+        """Why each missing marker is missing, by marker name."""
+        out: dict[str, str] = {}
+        for index, _ in markers:
+            column, _, info = self._axis_score(owner, index)
+            if self.scores.value(column) is None:
+                out[info.name] = self.part_reason(owner, index)
         return out
 
     def markers(
@@ -157,6 +225,7 @@ class PersonReadings:
                         )
                         for m in markers
                     ],
+                    self.marker_reasons(owner, marks),
                 )
                 use_cut = cut
             else:
@@ -169,9 +238,11 @@ class PersonReadings:
                 text += f" Score {value:.2f}, interval {interval.low:.2f} to {interval.high:.2f}."
             elif value is not None:
                 text += f" Score {value:.2f}."
-            missing_parts = tuple(self.not_assessed(owner, index)) if value is not None else ()
+            missing = self.not_assessed(owner, index) if value is not None else []
+            missing_parts = tuple(name for name, _ in missing)
+            reasons = tuple(why for _, why in missing)
             if missing_parts:
-                text += " " + wording.not_assessed(missing_parts)
+                text += " " + wording.not_assessed(missing_parts, reasons)
             axes.append(
                 (
                     AxisView(
@@ -185,6 +256,7 @@ class PersonReadings:
                         "any" if markers else "mean",
                         markers,
                         missing_parts,
+                        reasons,
                     ),
                     info,
                 )
@@ -200,7 +272,15 @@ class PersonReadings:
         key = label if label is not None else "missing"
         intro: tuple[str, ...]
         if kind == "insecurity_source":
-            intro = (wording.SOURCE_INTRO, wording.INTERNAL_PATTERN, wording.RELATIONSHIP_SIGNAL)
+            intro = (
+                wording.SOURCE_INTRO,
+                wording.internal_pattern_text(self.leaves(owner, prof.x)),
+                wording.relationship_signal_text(
+                    [leaf for i, _ in prof.y_markers for leaf in self.leaves(owner, i)]
+                    or self.leaves(owner, prof.y),
+                    each_on_its_own=bool(prof.y_markers),
+                ),
+            )
             finding = wording.SOURCE_REGIONS.get(key, f"Reading: {label}.")
         elif kind == "attachment":
             intro = (wording.ATTACHMENT_INTRO,)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from relscales.reports import charts
+from relscales.reports import charts, wording
 from relscales.reports.common import around
 from relscales.reports.explain import interval_bounds, interval_source
 from relscales.reports.views import Interval, NormComparison, ScoreView
@@ -80,6 +80,79 @@ class PersonScores:
             return None
         return _float(self.result.columns[column][self.row])
 
+    def subscale_of(self, column: str) -> tuple[CompiledInstrument, int] | None:
+        """Return the instrument and subscale index of a subscale column (None otherwise)."""
+        meta = self.scores_meta.get(column)
+        if meta is None:
+            return None
+        comp = next((c for c in self.compiled if c.id == meta.owner), None)
+        if comp is None or meta.score not in comp.score_ids:
+            return None
+        index = comp.score_ids.index(meta.score)
+        return (comp, index) if index < len(comp.methods) else None
+
+    def n_not_applicable(self, column: str) -> int | None:
+        """Return how many items of a subscale were answered "Does not apply".
+
+        None when none are counted (a composite).
+        """
+        counts = self.result.n_not_applicable.get(column)
+        if counts is None:
+            key = f"{column}.n_not_applicable"
+            counts = self.result.details.get(key)
+        return None if counts is None else int(counts[self.row])
+
+    def context_answer(self, column: str) -> str | None:
+        """Return the context answer that rules a subscale out (``applies_when``), as shown.
+
+        None when the subscale applies (or has no ``applies_when``). The answer is the
+        context question's label for the code given, else the code.
+        """
+        ruled_out = self.result.details.get(f"{column}.not_applicable")
+        if ruled_out is None or not bool(ruled_out[self.row]):
+            return None
+        found = self.subscale_of(column)
+        if found is None:
+            return ""
+        comp, index = found
+        rule = next((r for r in comp.applies_when if r[0] == index), None)
+        if rule is None:
+            return ""
+        item = comp.instrument.items[rule[1]]
+        answers = self.result.details.get(f"{comp.id}/context/{item.id}")
+        code = None if answers is None else _float(answers[self.row])
+        if code is None:
+            return ""
+        scale = comp.instrument.spec.response_scales[item.scale]
+        label = scale.labels.get(code)
+        return str(label) if label else f"{code:g}"
+
+    def missing_reason(self, column: str) -> tuple[str, str]:
+        """Say why a subscale is missing: ``(score text, part text)``.
+
+        The score text follows ``missing: `` on the score's line; the part text says why a
+        part of an index could not be assessed. The reason is the respondent's context
+        (``applies_when``), questions answered "Does not apply", or questions left blank.
+        """
+        answer = self.context_answer(column)
+        if answer is not None:
+            why = wording.context_reason(answer) if answer else "it does not apply to you"
+            return why, why
+        n_na = self.n_not_applicable(column) or 0
+        found = self.subscale_of(column)
+        counts = self.result.n_answered.get(column)
+        if n_na and found is not None and counts is not None:
+            comp, index = found
+            answered = int(counts[self.row])
+            if answered + n_na >= int(comp.min_answered[index]):
+                why = wording.DID_NOT_APPLY if not answered else wording.FEW_APPLIED
+                return why, why
+            return (
+                f"too few items were answered ({n_na} did not apply to you)",
+                wording.LEFT_BLANK,
+            )
+        return "too few items were answered", wording.LEFT_BLANK
+
     def interval(self, column: str, key: str, value: float | None) -> tuple[Interval | None, str]:
         """Return the interval of a score and a sentence about it (or why there is none).
 
@@ -87,7 +160,7 @@ class PersonScores:
         for a result without them, a score with a classical SEM gets it here.
         """
         if value is None:
-            return None, "missing: too few items were answered"
+            return None, f"missing: {self.missing_reason(column)[0]}"
         bounds = interval_bounds(self.result, column, self.row)
         if bounds is None:
             bounds = self.sem_bounds(column, value)
@@ -126,14 +199,39 @@ class PersonScores:
         return (infos[0].low, infos[0].high) if infos else (-math.inf, math.inf)
 
     def score_view(
-        self, column: str, key: str, info: ScoreInfo, n_items: int | None, screen: bool
+        self,
+        column: str,
+        key: str,
+        info: ScoreInfo,
+        n_items: int | None,
+        screen: bool,
+        missing: str | None = None,
     ) -> ScoreView:
-        """Return the view of one score: value, interval, band, norm and chart."""
+        """Return the view of one score: value, interval, band, norm and chart.
+
+        ``missing`` says why the score is missing when the caller knows better (a
+        composite whose parts are missing); a subscale's reason is found here.
+        """
         from relscales.scoring.norms import band_labels, norm_scores
 
         value = self.value(column)
         interval, interval_text = self.interval(column, key, value)
+        if value is not None:
+            reason = None
+        elif missing is not None:
+            reason = missing
+            interval_text = f"missing: {missing}"
+        else:
+            reason = interval_text.removeprefix("missing: ")
         counts = self.result.n_answered.get(column)
+        n_answered = int(counts[self.row]) if counts is not None else None
+        n_na = self.n_not_applicable(column) if counts is not None else None
+        ruled_out = self.context_answer(column) is not None
+        answered_text = ""
+        if n_items and n_answered is not None and not ruled_out:
+            answered_text = f"{n_answered} of {n_items} items answered"
+            if n_na:
+                answered_text += f"; {n_na} did not apply to you"
         band = band_note = None
         norm_view = None
         norm_text = (
@@ -204,8 +302,12 @@ class PersonScores:
             low=low,
             high=high,
             bounded=bounded,
-            n_answered=int(counts[self.row]) if counts is not None else None,
+            n_answered=n_answered,
             n_items=n_items,
+            n_not_applicable=n_na,
+            not_applicable=ruled_out,
+            answered_text=answered_text,
+            missing_reason=reason,
             interval=interval,
             interval_text=interval_text,
             band=band,

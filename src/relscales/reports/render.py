@@ -391,6 +391,20 @@ def percent(value: Any, digits: int = 0) -> str:
     return text if text == "-" else f"{text}%"
 
 
+def sentence(text: Any) -> str:
+    """Upper-case the first letter of a text and leave the rest as it is.
+
+    Unlike Jinja's ``capitalize``, quoted answers keep their case.
+
+    Examples
+    --------
+    >>> sentence('missing: you answered "No, this is my first partner"')
+    'Missing: you answered "No, this is my first partner"'
+    """
+    value = str(text)
+    return value[:1].upper() + value[1:]
+
+
 def wrap(text: Any, width: int = 78, indent: int = 0, hanging: int = 0) -> str:
     """Wrap text for plain-text reports, never breaking words at hyphens.
 
@@ -465,4 +479,5 @@ def _environment(folder: str | None, fmt: str) -> Environment:
     env.filters["num"] = num
     env.filters["percent"] = percent
     env.filters["wrap"] = wrap
+    env.filters["sentence"] = sentence
     return env

@@ -8,6 +8,7 @@ reliability, item and quality tables, and how many respondents got each reading.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from relscales._version import __version__
 from relscales.reports import charts, wording
 from relscales.reports.common import Clock, around, banner, default_clock
 from relscales.reports.study_views import (
+    FlagCount,
     ItemRow,
     ItemTable,
     LabelCount,
@@ -58,6 +60,33 @@ def _describe(values: Any) -> tuple[int, int, list[float | None]]:
         float(ok.max()),
     ]
     return int(ok.size), int(arr.size - ok.size), stats
+
+
+def _not_applicable(result: ScoreResult, column: str) -> tuple[int, int]:
+    """Count "Does not apply" answers, and respondents ruled out by context, of a score."""
+    counts = result.n_not_applicable.get(column)
+    answers = int(np.asarray(counts).sum()) if counts is not None else 0
+    ruled = result.details.get(f"{column}.not_applicable")
+    ruled_out = int(np.asarray(ruled, dtype=bool).sum()) if ruled is not None else 0
+    return answers, ruled_out
+
+
+def _flag_counts(result: ScoreResult, comp: CompiledInstrument) -> tuple[FlagCount, ...]:
+    out = []
+    for flag in comp.flags:
+        column = result.layout.flag_column(comp.id, flag.id)
+        states = list(result.columns[column].tolist()) if column in result.columns else []
+        out.append(
+            FlagCount(
+                flag.id,
+                flag.spec.name or flag.id,
+                flag.spec.kind,
+                flag.spec.severity,
+                sum(v is True for v in states),
+                sum(v is None for v in states),
+            )
+        )
+    return tuple(out)
 
 
 def _distribution(cid: str, column: str, info: ScoreInfo, values: Any) -> ScoreDistribution:
@@ -222,7 +251,9 @@ def study_context(
         for info in comp.scores:
             column = layout.score_column(comp.id, info.id) or info.id
             counter += 1
-            dists.append(_distribution(f"hist-{counter}", column, info, result.columns[column]))
+            dist = _distribution(f"hist-{counter}", column, info, result.columns[column])
+            n_na, n_ruled = _not_applicable(result, column)
+            dists.append(dataclasses.replace(dist, n_not_applicable=n_na, n_ruled_out=n_ruled))
         rel, items, quality, warnings = _analysis_parts(by_id.get(comp.id))
         status = spec.validation.status
         instruments.append(
@@ -240,6 +271,7 @@ def study_context(
                 items,
                 quality,
                 warnings,
+                _flag_counts(result, comp),
             )
         )
         for prof in comp.profiles:

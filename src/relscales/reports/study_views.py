@@ -13,6 +13,7 @@ from typing import Literal
 from relscales.reports.views import Provenance
 
 __all__ = [
+    "FlagCount",
     "ItemRow",
     "ItemTable",
     "LabelCount",
@@ -55,6 +56,26 @@ class ScoreDistribution:
     high: float
     chart: str
     """Inline SVG histogram (already escaped)."""
+    n_not_applicable: int = 0
+    """"Does not apply" answers to the score's items, over every respondent (0 for
+    composites and scales without such an answer)."""
+    n_ruled_out: int = 0
+    """Respondents for whom the score does not apply in their context (``applies_when``):
+    missing as not applicable."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagCount:
+    """How many respondents raised one flag."""
+
+    id: str
+    name: str
+    kind: str
+    """``safety``, ``seek-help``, ``context`` or ``other``."""
+    severity: str
+    n_raised: int
+    n_unknown: int
+    """Respondents for whom it could not be told (some of its items unanswered)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +149,13 @@ class StudyInstrument:
     items: tuple[ItemTable, ...]
     quality: QualitySummary | None
     warnings: tuple[str, ...]
+    flags: tuple[FlagCount, ...] = ()
+    """Every declared flag, with the respondents who raised it."""
+
+    @property
+    def any_not_applicable(self) -> bool:
+        """True when some score has "Does not apply" answers or is ruled out by context."""
+        return any(d.n_not_applicable or d.n_ruled_out for d in self.scores)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,11 +48,21 @@ class Flag:
     state: Literal["raised", "not raised", "unknown"]
     message: str
     resources: tuple[Resource, ...]
+    kind: Literal["safety", "seek-help", "context", "other"] = "other"
+    """What the flag is about: ``safety`` and ``other`` flags (and any ``urgent`` one) are
+    alerts shown before the scores; a ``context`` flag is a note shown with its
+    instrument's readings; ``seek-help`` flags are the criteria listed under "When to seek
+    professional help"."""
 
     @property
     def raised(self) -> bool:
         """True when the flag is raised."""
         return self.state == "raised"
+
+    @property
+    def alert(self) -> bool:
+        """True for a flag shown before the scores when raised (safety, other, or urgent)."""
+        return self.kind in ("safety", "other") or self.severity == "urgent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +142,15 @@ class ScoreView:
     """False for scores without fixed bounds (composites of z scores)."""
     n_answered: int | None
     n_items: int | None
+    n_not_applicable: int | None
+    """Items of this score answered "Does not apply" (None for composites)."""
+    not_applicable: bool
+    """True when the score does not apply in the respondent's context (``applies_when``)."""
+    answered_text: str
+    """How many items were answered, and how many did not apply when any did: ``3 of 4
+    items answered; 1 did not apply to you`` (empty for composites)."""
+    missing_reason: str | None
+    """Why the score is missing, in words (None when it has a value)."""
     interval: Interval | None
     interval_text: str
     band: str | None
@@ -177,6 +196,10 @@ class AxisView:
     not_assessed: tuple[str, ...] = ()
     """Names of optional parts of the axis score that were missing for this respondent
     (recurrence across partners in a first relationship); the score rests on the others."""
+    not_assessed_reasons: tuple[str, ...] = ()
+    """Why each part of ``not_assessed`` is missing, in the same order: it does not apply
+    in the respondent's context (``does not apply: you answered "..."``), its questions
+    did not apply, or they were left blank."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +239,11 @@ class ReadingView:
     """Further sentences after the finding (safety could not be checked for this reading)."""
     chart_note: str | None = None
     """Said under the chart (an axis judged marker by marker, drawn at its summary score)."""
+    context_notes: tuple[str, ...] = ()
+    """Messages of the raised ``context`` flags of the instrument that declares the reading
+    (a new relationship, a partner no longer in daily life): plain notes, shown with the
+    reading. Empty on a ``safety-first`` reading, and on later readings of the same
+    instrument (said once)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +271,9 @@ class InstrumentView:
     safety_note: str | None = None
     """Shown before the scores when one of its readings is ``safety-first``: how to read
     internal-pattern scores when a partner may be frightening (None otherwise)."""
+    context_notes: tuple[str, ...] = ()
+    """Messages of its raised ``context`` flags when it has no reading to show them with
+    (an instrument with readings shows them there); shown before its scores."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +292,8 @@ class Guidance:
 
     ``what_helps`` and ``seek_help`` fit the readings and the safety state
     (:func:`relscales.reports.wording.what_helps`, :func:`~relscales.reports.wording.seek_help`).
+    The seek-help section is ``seek_help_lead``, then the ``seek_help_criteria`` as a list,
+    then ``seek_help``.
     """
 
     not_a_diagnosis: str
@@ -270,6 +303,13 @@ class Guidance:
     safety_heading: str
     what_helps_heading: str = "What often helps"
     seek_help_heading: str = "When to seek professional help"
+    seek_help_lead: str | None = None
+    """Said before the criteria: ``From your answers, these apply to you now:`` when some
+    ``seek-help`` flags are raised; that none applies now when every one was checked and
+    none is raised; None when there are none, some could not be checked, or a safety flag
+    is raised (the section is then about support, not criteria)."""
+    seek_help_criteria: tuple[str, ...] = ()
+    """The messages of the raised ``seek-help`` flags (empty when a safety flag is raised)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +330,12 @@ class PersonReport:
     lang: str
     locale: str
     flags: tuple[Flag, ...]
+    """Every declared flag, with its kind and state."""
     raised_flags: tuple[Flag, ...]
+    """The raised alerts, shown before any score: flags of kind ``safety`` or ``other``, and
+    any ``urgent`` one. Raised ``context`` flags are notes with the readings
+    (``ReadingView.context_notes``), raised ``seek-help`` flags the criteria of the
+    seek-help section (``Guidance.seek_help_criteria``)."""
     banners: tuple[str, ...]
     """Validation banners of every experimental or provisional instrument, shown on top."""
     readings: tuple[ReadingView, ...]

@@ -25,7 +25,7 @@ Texts never point at resources that are not shown (``resources_shown``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from relscales.reports.explain import NOT_A_DIAGNOSIS
@@ -37,35 +37,51 @@ __all__ = [
     "ATTACHMENT_INTRO",
     "ATTACHMENT_REGIONS",
     "BANNERS",
+    "DID_NOT_APPLY",
     "EXPERIMENTAL_READING",
+    "FEW_APPLIED",
     "GATE_UNKNOWN",
     "GENERAL_ADVICE",
+    "INTERNAL_MARKERS",
     "INTERNAL_PATTERN",
+    "LEFT_BLANK",
     "NOT_A_DIAGNOSIS",
     "OTHER_REGIONS",
+    "PARTNER_CAN_PRODUCE",
     "PARTNER_DIRECTED",
+    "PARTNER_EXAMPLES",
+    "PARTS_MISSING",
     "PRIVACY",
+    "RELATIONSHIP_MARKERS",
     "RELATIONSHIP_SIGNAL",
     "SAFETY_FIRST_AGAIN",
     "SAFETY_FIRST_AXIS",
     "SAFETY_FIRST_LABEL",
+    "SAFETY_FIRST_MARKERS",
     "SAFETY_FIRST_READING",
     "SAFETY_FIRST_SCORES",
     "SAFETY_HEADING",
     "SAFETY_RAISED",
     "SAFETY_UNKNOWN_HEADING",
+    "SEEK_HELP_APPLIES",
+    "SEEK_HELP_NONE",
     "SOURCE_INTRO",
     "SOURCE_REGIONS",
     "STATE_NOT_TRAIT",
     "STUDY_NOT_A_DIAGNOSIS",
     "SafetyState",
     "axis_sentence",
+    "context_reason",
+    "internal_pattern_text",
     "join_words",
     "marker_sentence",
     "not_assessed",
+    "relationship_signal_text",
+    "safety_first_scores",
     "safety_unknown",
     "seek_help",
     "seek_help_heading",
+    "seek_help_lead",
     "what_helps",
     "what_helps_heading",
 ]
@@ -179,24 +195,145 @@ SOURCE_INTRO = (
     "there, in some proportion, and they can feed each other."
 )
 
-INTERNAL_PATTERN = (
-    "Internal pattern means signs that the alarm would likely sound in any relationship: the "
-    "same worries with different partners, reactions bigger than what set them off, "
-    "reassurance that soothes only briefly, fears that feel old and familiar, and a sense of "
-    "worth that rises and falls with the relationship. Some of these signs can also be "
-    "produced by a partner's behaviour (reassurance fades under a partner who is warm one day "
-    "and cold the next), so they are markers, not proof. Patterns like this are common, are "
-    "usually learned for understandable reasons, and can change."
+PARTNER_CAN_PRODUCE = (
+    "Some of these signs can also be produced by a partner's behaviour (reassurance fades "
+    "under a partner who is warm one day and cold the next), so they are markers, not proof."
 )
+"""The reminder that internal-pattern markers can be produced by a partner (the fallback of
+:func:`internal_pattern_text`, which gives examples that fit the instrument's facets)."""
+
+PATTERNS_CAN_CHANGE = (
+    "Patterns like this are common, are usually learned for understandable reasons, and can change."
+)
+
+INTERNAL_PATTERN = (
+    "Internal pattern means signs that the alarm would likely sound in any relationship. "
+    f"{PARTNER_CAN_PRODUCE} {PATTERNS_CAN_CHANGE}"
+)
+"""What "internal pattern" means, without naming the markers (for a reading whose facets
+are not known); :func:`internal_pattern_text` names them."""
 
 RELATIONSHIP_SIGNAL = (
     "Relationship signal means signs that something in this relationship gives real cause "
-    "for doubt: repeated dishonesty or inconsistency, feelings brushed off or mocked, feeling "
-    "worse about yourself since being together, concern from people you trust, and secrecy "
-    "where openness would be expected. Each is judged on its own: one that is clearly there "
-    "is a signal, whatever the others say. Then the doubt may be an accurate signal, worth "
-    "listening to."
+    "for doubt. Then the doubt may be an accurate signal, worth listening to."
 )
+"""What "relationship signal" means, without naming the markers (for a reading whose
+facets are not known); :func:`relationship_signal_text` names them."""
+
+INTERNAL_MARKERS = {
+    "recurrence": "the same worries with different partners",
+    "out_of_proportion": "reactions bigger than what set them off",
+    "neutral_cues": "threat read into a silence or a short message",
+    "vigilance": "keeping an anxious watch on your partner's mood",
+    "fear_of_loss": "fear of being left or replaced",
+    "fading_reassurance": "reassurance that soothes only briefly",
+    "old_fears": "fears that feel old and familiar",
+    "contingent_worth": "a sense of worth that rises and falls with the relationship",
+    "suspicion": "suspicious thoughts about your partner",
+}
+"""How the intro names each internal-pattern facet, by facet id (RISI 0.1 and 0.2); a facet
+not listed is named by its name."""
+
+PARTNER_EXAMPLES = {
+    "fading_reassurance": "reassurance fades under a partner who is warm one day and cold the next",
+    "vigilance": "anyone keeps a close watch on a partner whose moods are unpredictable",
+    "suspicion": "suspicious thoughts can follow a partner's lies",
+    "out_of_proportion": "small things can feel big when you walk on eggshells around a "
+    "volatile partner",
+    "contingent_worth": "a sense of worth drops when you are put down",
+}
+"""Examples of internal-pattern markers a partner can produce, by facet id, in the order
+they are preferred (:func:`internal_pattern_text` gives up to three that fit)."""
+
+RELATIONSHIP_MARKERS = {
+    "dishonesty": "repeated dishonesty or inconsistency",
+    "dismissed": "feelings brushed off or mocked",
+    "put_downs": "put-downs and humiliation",
+    "coldness": "a partner who goes cold or is warm one day and cold the next",
+    "betrayal": "betrayal or infidelity in this relationship",
+    "partner_control": "a partner who monitors and controls you or is jealous of your friends",
+    "worse_since": "feeling worse about yourself since being together",
+    "others_concern": "concern from people you trust",
+    "secrecy": "secrecy where openness would be expected",
+}
+"""How the intro names each relationship-signal facet, by facet id (RISI 0.1 and 0.2); a
+facet not listed is named by its name. The safety screen, a marker too, is not named: it
+is the subject of its own section."""
+
+SCREEN_MARKERS = frozenset({"safety"})
+"""Marker ids left out of the intro's list (the safety screen)."""
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
+def _series(names: Sequence[str]) -> str:
+    """Join a list of phrases with commas and a final ``, and`` (``a and b`` for two)."""
+    if len(names) <= 2:
+        return join_words(names)
+    return ", ".join(names[:-1]) + ", and " + names[-1]
+
+
+def _named(facets: Sequence[tuple[str, str]], phrases: dict[str, str]) -> list[str]:
+    out = [phrases.get(fid) or _lower_first(name) for fid, name in facets]
+    return list(dict.fromkeys(o for o in out if o))
+
+
+def internal_pattern_text(facets: Sequence[tuple[str, str]]) -> str:
+    """Say what "internal pattern" means, naming the instrument's facets.
+
+    ``facets`` are ``(id, name)`` of the internal-pattern facets the reading rests on.
+    It always says that some of these markers can be produced by a partner, with examples
+    that fit the facets.
+
+    Examples
+    --------
+    >>> text = internal_pattern_text([("recurrence", "R"), ("fading_reassurance", "F")])
+    >>> text[84:154]
+    'the same worries with different partners and reassurance that soothes '
+    >>> "can also be produced by a partner" in text
+    True
+    """
+    names = _named(facets, INTERNAL_MARKERS)
+    if not names:
+        return INTERNAL_PATTERN
+    ids = {fid for fid, _ in facets}
+    examples = [text for fid, text in PARTNER_EXAMPLES.items() if fid in ids][:3]
+    partner = (
+        "Some of these signs can also be produced by a partner's behaviour ("
+        + "; ".join(examples)
+        + "), so they are markers, not proof."
+        if examples
+        else PARTNER_CAN_PRODUCE
+    )
+    return (
+        "Internal pattern means signs that the alarm would likely sound in any relationship: "
+        f"{_series(names)}. {partner} {PATTERNS_CAN_CHANGE}"
+    )
+
+
+def relationship_signal_text(facets: Sequence[tuple[str, str]], *, each_on_its_own: bool) -> str:
+    """Say what "relationship signal" means, naming the instrument's facets.
+
+    ``facets`` are ``(id, name)`` of the relationship-signal facets (the markers of an axis
+    judged marker by marker, ``each_on_its_own``).
+    """
+    names = _named([f for f in facets if f[0] not in SCREEN_MARKERS], RELATIONSHIP_MARKERS)
+    if not names:
+        return RELATIONSHIP_SIGNAL
+    own = (
+        " Each is judged on its own: one that is clearly there is a signal, whatever the "
+        "others say."
+        if each_on_its_own
+        else ""
+    )
+    return (
+        "Relationship signal means signs that something in this relationship gives real "
+        f"cause for doubt: {_series(names)}.{own} Then the doubt may be an accurate "
+        "signal, worth listening to."
+    )
+
 
 SOURCE_REGIONS = {
     "internal": (
@@ -225,7 +362,8 @@ SOURCE_REGIONS = {
     ),
     "indeterminate": (
         "One side of this reading cannot be told yet: the interval around a score reaches the "
-        "cut point, or some of its questions were left unanswered. This is an honest "
+        "cut point, or some of its questions were left unanswered or did not apply. This is "
+        "an honest "
         "'cannot tell yet', not a finding about you."
     ),
     "missing": "Too many answers are missing for this reading, so none is given.",
@@ -307,13 +445,18 @@ def join_words(names: Iterable[str]) -> str:
 
 
 def marker_sentence(
-    level: str | None, name: str, markers: Sequence[tuple[str, str | None, float, float, float]]
+    level: str | None,
+    name: str,
+    markers: Sequence[tuple[str, str | None, float, float, float]],
+    reasons: Mapping[str, str] | None = None,
 ) -> str:
     """Say where an axis judged marker by marker (``rule: any``) stands, naming the markers.
 
     ``markers`` are ``(name, level, low, high, cut)``: each marker's level (``high``,
-    ``low``, ``indeterminate`` or None when missing), interval and cut point.
+    ``low``, ``indeterminate`` or None when missing), interval and cut point. ``reasons``
+    say, by marker name, why a missing marker is missing.
     """
+    why = reasons or {}
     if level is None:
         return f"{name}: missing."
     raised = [
@@ -326,7 +469,7 @@ def marker_sentence(
         for m, lv, lo, hi, cut in markers
         if lv == "indeterminate"
     ]
-    missing = [m for m, lv, *_ in markers if lv is None]
+    missing = [f"{m} ({why[m]})" if m in why else m for m, lv, *_ in markers if lv is None]
     head = f"{name}: judged facet by facet, since one clear signal is a signal on its own."
     if level == "low":
         return f"{head} Every one lies wholly below its cut."
@@ -342,15 +485,52 @@ def marker_sentence(
     return " ".join([head, *parts])
 
 
-def not_assessed(parts: Sequence[str]) -> str:
-    """Say that optional parts of an index were missing, and what the index rests on."""
-    why = (
-        "its questions were left blank, for example in a first relationship"
-        if len(parts) == 1
-        else "their questions were left blank"
-    )
+LEFT_BLANK = "its questions were left blank"
+"""Why a part could not be assessed when its questions were skipped."""
+
+DID_NOT_APPLY = "its questions did not apply to you"
+"""Why a part could not be assessed when its questions were answered "Does not apply"."""
+
+FEW_APPLIED = "too few of its questions applied to you"
+"""Why a score is missing when some of its questions were answered and the others did not
+apply."""
+
+PARTS_MISSING = "some of the scores it combines are missing"
+"""Why a composite part could not be assessed."""
+
+
+def context_reason(answer: str) -> str:
+    """Say that a score does not apply in the respondent's context (``applies_when``).
+
+    ``answer`` is the context question's answer as shown: its label, else its code.
+
+    Examples
+    --------
+    >>> context_reason("No, this is my first partner")
+    'it does not apply to you, since you answered "No, this is my first partner"'
+    """
+    return f'it does not apply to you, since you answered "{answer}"'
+
+
+def not_assessed(parts: Sequence[str], reasons: Sequence[str] | None = None) -> str:
+    """Say that optional parts of an index were missing, why, and what the index rests on.
+
+    ``reasons`` give why each part is missing (:func:`context_reason`,
+    :data:`DID_NOT_APPLY`, :data:`LEFT_BLANK`); without them, the questions were left blank.
+
+    Examples
+    --------
+    >>> not_assessed(["R"], ["why"])
+    'R could not be assessed (why), so this side rests on the other facets.'
+    >>> not_assessed(["R", "F"], ["why", "because"])[:45]
+    'R (why) and F (because) could not be assessed'
+    """
     rest = "so this side rests on the other facets"
-    return f"{join_words(parts)} could not be assessed ({why}), {rest}."
+    why = list(reasons) if reasons is not None else [LEFT_BLANK] * len(parts)
+    if len(parts) == 1:
+        return f"{parts[0]} could not be assessed ({why[0]}), {rest}."
+    named = [f"{name} ({reason})" for name, reason in zip(parts, why, strict=True)]
+    return f"{join_words(named)} could not be assessed, {rest}."
 
 
 # --------------------------------------------------------------------------------------
@@ -481,6 +661,27 @@ def what_helps(
     return tuple(steps)
 
 
+SEEK_HELP_APPLIES = "From your answers, these apply to you now:"
+"""Said before the raised ``seek-help`` criteria."""
+
+SEEK_HELP_NONE = "From your answers, none of the signs below applies to you now."
+"""Said when every ``seek-help`` criterion was checked and none is raised."""
+
+
+def seek_help_lead(raised: int, checked: bool, state: SafetyState) -> str | None:
+    """Return what is said before the seek-help criteria, or None.
+
+    ``raised`` is the number of raised ``seek-help`` flags, ``checked`` whether the report
+    has such flags and every one is known (its questions answered). When a safety flag is
+    raised the section is about support, so nothing is listed.
+    """
+    if state == "raised":
+        return None
+    if raised:
+        return SEEK_HELP_APPLIES
+    return SEEK_HELP_NONE if checked else None
+
+
 def seek_help_heading(state: SafetyState) -> str:
     """Return the heading of the paragraph on professional help."""
     return "Where to find support" if state == "raised" else "When to seek professional help"
@@ -532,4 +733,33 @@ SAFETY_FIRST_SCORES = (
     "worth that rises and falls with how you are treated. Here those scores describe what you "
     "are going through, not an old pattern of yours."
 )
-"""Shown above the scores of an instrument whose reading is ``safety-first``."""
+"""Shown above the scores of an instrument whose reading is ``safety-first`` (the fallback
+of :func:`safety_first_scores`, for an instrument whose facets are not known)."""
+
+SAFETY_FIRST_MARKERS = {
+    "out_of_proportion": "reactions that look bigger than events (walking on eggshells)",
+    "neutral_cues": "reading threat into a silence or a short message",
+    "vigilance": "keeping a close watch on your partner's mood",
+    "fear_of_loss": "fear of being left",
+    "fading_reassurance": "reassurance that does not last",
+    "contingent_worth": "worth that rises and falls with how you are treated",
+}
+"""The internal-pattern markers that fear of a partner raises, by facet id."""
+
+
+def safety_first_scores(facet_ids: Iterable[str]) -> str:
+    """Say how to read internal-pattern scores when a safety flag is raised.
+
+    Names the markers of the instrument (``facet_ids``) that being afraid of a partner, or
+    controlled by one, raises; never calls the fear an old pattern.
+    """
+    ids = set(facet_ids)
+    named = [text for fid, text in SAFETY_FIRST_MARKERS.items() if fid in ids]
+    if not named:
+        return SAFETY_FIRST_SCORES
+    return (
+        "Your safety comes first, so read the scores below with that in mind. Being afraid of "
+        "a partner, or controlled by one, raises many of the 'internal pattern' markers: "
+        f"{_series(named)}. Here those scores describe what you are going through, not an "
+        "old pattern of yours."
+    )

@@ -172,6 +172,10 @@ class FlagNotice:
     state
         ``raised``, or ``unknown`` when some of its questions were skipped and none
         raised it.
+    kind
+        The flag's kind (``safety``, ``other``, ...). Only alerts (``safety`` and
+        ``other`` flags, and any ``urgent`` one) are told before the results; ``context``
+        and ``seek-help`` flags are in the report itself.
     """
 
     instrument: str
@@ -182,6 +186,7 @@ class FlagNotice:
     resources: tuple[str, ...]
     safety: bool = False
     state: Literal["raised", "unknown"] = "raised"
+    kind: str = "other"
 
 
 RaisedFlag = FlagNotice
@@ -194,7 +199,13 @@ def _resource(name: str, contact: str | None, url: str | None) -> str:
 
 
 def _notices(questionnaire: Questionnaire, result: ScoreResult, locale: str) -> list[FlagNotice]:
-    """Every flag that is raised, and every safety flag that is unknown."""
+    """Every alert that is raised, and every safety flag that is unknown.
+
+    Alerts are flags of kind ``safety`` or ``other``, any ``urgent`` flag, and every flag
+    that governs safety. A raised ``context`` flag is a note with the readings, and a
+    raised ``seek-help`` flag a criterion in the report's "When to seek professional
+    help": neither is told before the results.
+    """
     from relscales.selfassess.questionnaire import pick_language
 
     safety = questionnaire.safety_flags
@@ -204,6 +215,9 @@ def _notices(questionnaire: Questionnaire, result: ScoreResult, locale: str) -> 
             column = result.layout.flag_column(comp.id, flag.id)
             value = result.columns[column][0]
             governs = (comp.id, flag.id) in safety
+            kind = flag.spec.kind
+            if not governs and kind not in ("safety", "other") and flag.spec.severity != "urgent":
+                continue
             if value is True:
                 state: Literal["raised", "unknown"] = "raised"
             elif value is None and governs:
@@ -225,6 +239,7 @@ def _notices(questionnaire: Questionnaire, result: ScoreResult, locale: str) -> 
                     lines,
                     safety=governs,
                     state=state,
+                    kind=kind,
                 )
             )
     order = {"urgent": 0, "concern": 1, "info": 2}
@@ -234,7 +249,11 @@ def _notices(questionnaire: Questionnaire, result: ScoreResult, locale: str) -> 
 def raised_flags(
     questionnaire: Questionnaire, result: ScoreResult, *, locale: str = "en-US"
 ) -> list[FlagNotice]:
-    """Return the flags raised for the respondent: safety first, then urgent ones first."""
+    """Return the alerts raised for the respondent: safety first, then urgent ones first.
+
+    ``context`` and ``seek-help`` flags are left out: the report shows them with the
+    readings and under "When to seek professional help".
+    """
     return [f for f in _notices(questionnaire, result, locale) if f.state == "raised"]
 
 
@@ -245,7 +264,8 @@ class SafetyCheck:
     Attributes
     ----------
     raised
-        Every raised flag, safety flags first.
+        Every raised alert (``safety`` and ``other`` flags, any ``urgent`` one), safety
+        flags first.
     unchecked
         Safety flags that could not be checked because their questions were skipped.
     """

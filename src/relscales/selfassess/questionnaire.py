@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from relscales.scoring.compile import CompiledBattery, CompiledInstrument
 
 __all__ = [
+    "NOT_APPLICABLE_KEY",
+    "NOT_APPLICABLE_LABEL",
     "Choice",
     "Question",
     "Questionnaire",
@@ -50,17 +52,30 @@ class Choice:
         The response code, as scored.
     code
         The code as shown and typed (``"1"``, ``"0"``, ``"2.5"``); also the form value.
+        A "Does not apply" answer is typed ``n`` (``n2``, ... when a scale declares
+        several), never as its number: it is not a point on the scale.
     label
         The answer's wording, when the response scale labels this value.
+    not_applicable
+        A "Does not apply" answer (a code of the scale's ``not_applicable``): stored as
+        its code, never scored.
     """
 
     value: float
     code: str
     label: str | None
+    not_applicable: bool = False
 
     def describe(self) -> str:
         """Return ``"3 Somewhat true"`` (or just ``"3"`` for an unlabelled value)."""
         return f"{self.code} {self.label}" if self.label else self.code
+
+
+NOT_APPLICABLE_LABEL = "Does not apply"
+"""The wording of a "Does not apply" answer whose scale does not label it."""
+
+NOT_APPLICABLE_KEY = "n"
+"""What a respondent types (and a form sends) for "Does not apply"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +93,22 @@ class Question:
     text
         The item's wording in the section's language.
     choices
-        The answers it offers, in scale order.
+        The answers it offers, in scale order; a "Does not apply" answer, when the scale
+        declares one, comes last.
     section
         Index of its :class:`Section`.
+    stem
+        The question the item answers (its scale's ``stem``: the time frame), in the
+        section's language; None when the scale has none.
+    stem_starts
+        True when the stem is to be shown before this question: the first question of its
+        section with this stem, or the stem changed since the question before. False when
+        the stem is the question's own text (a context question asks it directly).
+    context
+        A context question (``context: true``): asked like any other, never scored.
+    stem_language
+        The language of ``stem``: the section's, unless the scale has no stem in it (a
+        text overlay gives no stems), then the language the stem is shown in.
     """
 
     key: str
@@ -91,6 +119,15 @@ class Question:
     text: str
     choices: tuple[Choice, ...]
     section: int
+    stem: str | None = None
+    stem_starts: bool = False
+    context: bool = False
+    stem_language: str | None = None
+
+    @property
+    def offers_not_applicable(self) -> bool:
+        """True when the question offers a "Does not apply" answer."""
+        return any(c.not_applicable for c in self.choices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +220,7 @@ class Questionnaire:
         --------
         >>> q = load_questionnaire("risi")
         >>> [x.number for x in q.safety_questions]
-        [51, 52, 53, 54, 55, 56, 57]
+        [91, 92, 93, 94, 95, 96, 97]
         >>> load_questionnaire("rrss").safety_questions
         ()
         """
@@ -378,7 +415,12 @@ def load_questionnaire(
     --------
     >>> q = load_questionnaire("risi")
     >>> q.kind, len(q.questions), q.questions[0].key, q.questions[0].choices[2].describe()
-    ('instrument', 57, 'risi.ip_rec1', '3 Somewhat true')
+    ('instrument', 97, 'risi.cx_past', '3 Yes, more than one')
+    >>> rec = q.question("risi.ip_rec4")
+    >>> rec.stem_starts, rec.stem
+    (True, 'Across your past relationships, how true is each statement for you?')
+    >>> [c.describe() for c in rec.choices][-2:]
+    ['5 Completely true', 'n Does not apply']
     """
     from relscales.scoring.compile import compile_battery, compile_instrument
 
@@ -422,6 +464,22 @@ def load_questionnaire(
             columns[column] = member.id
             scale = spec.response_scales[item.scale]
             choices = tuple(Choice(float(v), _code(v), scale.labels.get(v)) for v in scale.values)
+            choices += tuple(
+                Choice(
+                    float(v),
+                    NOT_APPLICABLE_KEY + (str(k + 1) if k else ""),
+                    scale.labels.get(v) or NOT_APPLICABLE_LABEL,
+                    not_applicable=True,
+                )
+                for k, v in enumerate(scale.not_applicable)
+            )
+            text = (item.text or {})[lang]
+            stems = dict(scale.stem or {})
+            stem_lang = pick_language(list(stems), lang) if stems else None
+            stem = stems[stem_lang] if stem_lang else None
+            previous = questions[-1] if len(questions) > first else None
+            own = stem is not None and " ".join(stem.split()) == " ".join(text.split())
+            starts = stem is not None and not own and (previous is None or previous.stem != stem)
             questions.append(
                 Question(
                     key=f"{member.id}.{item.id}",
@@ -429,9 +487,13 @@ def load_questionnaire(
                     item=item.id,
                     column=column,
                     number=len(questions) + 1,
-                    text=(item.text or {})[lang],
+                    text=text,
                     choices=choices,
                     section=len(sections),
+                    stem=stem,
+                    stem_starts=starts,
+                    context=item.context,
+                    stem_language=stem_lang,
                 )
             )
         sections.append(

@@ -42,16 +42,24 @@ class AnswerError(ValueError):
     """A typed answer that is not one of the question's answers; ``str()`` says why."""
 
 
+NOT_APPLICABLE_WORDS = frozenset({"na", "n/a"})
+"""Typed words that also mean "Does not apply" (besides ``n`` and the answer's label)."""
+
+
 def _choices_hint(choices: Sequence[Choice]) -> str:
-    values = [c.value for c in choices]
-    contiguous = all(float(v).is_integer() for v in values) and values == [
-        values[0] + i for i in range(len(values))
-    ]
+    scale = [c for c in choices if not c.not_applicable]
+    values = [c.value for c in scale]
+    contiguous = (
+        bool(values)
+        and all(float(v).is_integer() for v in values)
+        and values == [values[0] + i for i in range(len(values))]
+    )
     if contiguous and len(values) > 2:
-        numbers = f"a number from {choices[0].code} to {choices[-1].code}"
+        numbers = f"a number from {scale[0].code} to {scale[-1].code}"
     else:
-        numbers = "one of " + ", ".join(c.code for c in choices)
-    return f"type {numbers}" + (
+        numbers = "one of " + ", ".join(c.code for c in scale)
+    extra = "".join(f", {c.code} for '{c.label}'" for c in choices if c.not_applicable)
+    return f"type {numbers}{extra}" + (
         ", or the words of an answer" if any(c.label for c in choices) else ""
     )
 
@@ -60,7 +68,9 @@ def parse_answer(question: Question, text: str) -> Choice:
     """Read a typed answer: a response code, an answer's label, or the start of one.
 
     Labels match case- and space-insensitively. The start of a label (two characters
-    or more) is enough when it fits one answer only.
+    or more) is enough when it fits one answer only. "Does not apply", where the
+    question offers it, is ``n`` (or ``na``, ``n/a``, or its words); its number is not a
+    point on the scale and is not accepted.
 
     Raises
     ------
@@ -70,20 +80,29 @@ def parse_answer(question: Question, text: str) -> Choice:
     Examples
     --------
     >>> from relscales.selfassess.questionnaire import load_questionnaire
-    >>> q = load_questionnaire("risi").questions[0]
-    >>> [parse_answer(q, t).code for t in ("4", " mostly TRUE ", "comp")]
-    ['4', '4', '5']
+    >>> q = load_questionnaire("risi").question("risi.rs_oth4")
+    >>> [parse_answer(q, t).code for t in ("4", " mostly TRUE ", "comp", "n", "does not")]
+    ['4', '4', '5', 'n', 'n']
+    >>> parse_answer(q, "n").value
+    9.0
     """
     typed = text.strip()
     if not typed:
         raise AnswerError(f"no answer given; {_choices_hint(question.choices)}")
+    folded = typed.casefold()
+    not_applicable = [c for c in question.choices if c.not_applicable]
+    for choice in not_applicable:
+        if folded == choice.code.casefold():
+            return choice
+    if not_applicable and folded in NOT_APPLICABLE_WORDS:
+        return not_applicable[0]
     try:
         number = float(typed)
     except ValueError:
         number = None
     if number is not None:
         for choice in question.choices:
-            if choice.value == number:
+            if choice.value == number and not choice.not_applicable:
                 return choice
         raise AnswerError(f"'{typed}' is not one of the answers; {_choices_hint(question.choices)}")
     wanted = normalize_label(typed)

@@ -34,6 +34,7 @@ __all__ = ["HELP", "run_take", "save_result"]
 HELP = """\
 Type the number of an answer (for example 3) or its words (for example "mostly true",
 or just the start of them), then press Enter.
+  n         "Does not apply", on the questions that offer it
   b, back   go back to the previous question (your answers are kept)
   s, skip   leave this question unanswered and go on
   q, quit   stop now: no report, nothing saved
@@ -76,6 +77,11 @@ class _View:
             )
         )
 
+    def stem(self, stem: str) -> None:
+        """Show the question a group of items answers (its time frame)."""
+        self.say("")
+        self.para(stem)
+
     def question(self, session: Session, question: Question) -> None:
         progress = session.progress()
         self.say("")
@@ -104,6 +110,11 @@ class _View:
         self.para("Press Enter to see your report, b to go back, or q to quit without a report.")
 
 
+def _own_text(question: Question) -> bool:
+    """Tell whether the stem is the question's own text (a context question asks it)."""
+    return " ".join((question.stem or "").split()) == " ".join(question.text.split())
+
+
 def _intro(view: _View, questionnaire: Questionnaire, saving: Path | None) -> None:
     q = questionnaire
     view.say(f"{q.name} ({q.id} {q.version})")
@@ -125,6 +136,8 @@ def _intro(view: _View, questionnaire: Questionnaire, saving: Path | None) -> No
         view.para(notice)
     view.say("")
     view.para(f"There are {len(q.questions)} questions. Answer with the number or the words.")
+    if any(question.offers_not_applicable for question in q.questions):
+        view.para('Where a question offers "Does not apply", type n for it.')
     view.say("  b = back   s = skip   q = quit   ? = help")
 
 
@@ -224,6 +237,7 @@ def _ask_all(
     safety = questionnaire.safety_questions
     intro = safety_intro(questionnaire)
     intro_shown = False
+    stem_shown: str | None = None
     while not session.finished:
         question = session.current
         if session.position != shown:
@@ -233,10 +247,15 @@ def _ask_all(
                 if question.section not in sections_shown:
                     sections_shown.add(question.section)
                     _section(view, questionnaire, question.section)
+                    stem_shown = None
                 if intro and not intro_shown and question == safety[0]:
                     intro_shown = True
                     view.say("")
                     view.para(intro + " To skip, type s; to stop, type q: nothing is saved then.")
+                if question.stem != stem_shown:
+                    if question.stem and not _own_text(question):
+                        view.stem(question.stem)
+                    stem_shown = question.stem
                 view.question(session, question)
             shown = session.position
         try:
