@@ -805,3 +805,10 @@ def test_a_report_with_not_applicable_answers_and_seek_help_criteria(app: SelfAs
     section = flat[flat.index("When to seek professional help") :]
     assert "From your answers, these apply to you now:" in section
     assert "Your worries about the relationship have gone on for months." in section
+
+
+def test_form_says_when_recurrence_applies(app: SelfAssessApp) -> None:
+    page = app.handle("GET", "/take/risi", {"Host": HOST}).body.decode()
+    conditions = re.findall(r'<p class="condition">([^<]+)</p>', page)
+    assert len(conditions) == 3  # the three recurrence questions, nothing else
+    assert all("Have you had a partner before this one?" in c for c in conditions)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from relscales.instruments.battery import Battery
     from relscales.instruments.instrument import Instrument
     from relscales.scoring.compile import CompiledBattery, CompiledInstrument
+    from relscales.spec import InstrumentSpec
 
 __all__ = [
     "NOT_APPLICABLE_KEY",
@@ -109,6 +110,11 @@ class Question:
     stem_language
         The language of ``stem``: the section's, unless the scale has no stem in it (a
         text overlay gives no stems), then the language the stem is shown in.
+    asked_when
+        ``(context question key, codes)`` when the item only counts in a context: every
+        score it belongs to has ``applies_when`` on that context question. A session does
+        not ask it once the context question was answered with another code (recurrence
+        across partners is not asked of someone in a first relationship). ``None``: always.
     """
 
     key: str
@@ -123,6 +129,7 @@ class Question:
     stem_starts: bool = False
     context: bool = False
     stem_language: str | None = None
+    asked_when: tuple[str, tuple[float, ...]] | None = None
 
     @property
     def offers_not_applicable(self) -> bool:
@@ -204,6 +211,20 @@ class Questionnaire:
             if question.key == key:
                 return question
         raise KeyError(key)
+
+    def condition(self, question: Question) -> str | None:
+        """Say when a question applies, for a form that shows every question at once.
+
+        ``None`` for a question that always applies. A terminal session skips such a
+        question by itself (:meth:`Session.applies <relscales.selfassess.session.Session.applies>`).
+        """
+        if question.asked_when is None:
+            return None
+        key, codes = question.asked_when
+        context = self.question(key)
+        labels = [c.label or c.code for c in context.choices if c.value in codes]
+        answers = " or ".join(f'"{label}"' for label in labels)
+        return f'Only if you answered {answers} to "{context.text}"; otherwise skip it.'
 
     @property
     def safety_flags(self) -> frozenset[tuple[str, str]]:
@@ -449,6 +470,7 @@ def load_questionnaire(
         instructions = dict(spec.instructions or {})
         ins_lang = pick_language(list(instructions), lang) if instructions else None
         first = len(questions)
+        conditions = _conditions(spec)
         for item in member.items:
             column = item.column or item.id
             if column in columns and columns[column] != member.id:
@@ -494,6 +516,11 @@ def load_questionnaire(
                     stem_starts=starts,
                     context=item.context,
                     stem_language=stem_lang,
+                    asked_when=(
+                        (f"{member.id}.{conditions[item.id][0]}", conditions[item.id][1])
+                        if item.id in conditions
+                        else None
+                    ),
                 )
             )
         sections.append(
@@ -598,3 +625,23 @@ def takeable(
             )
         )
     return sorted(out, key=lambda e: e.id)
+
+
+def _conditions(spec: InstrumentSpec) -> dict[str, tuple[str, tuple[float, ...]]]:
+    """Item id -> (context item, codes) for items that count only under ``applies_when``.
+
+    An item qualifies when it belongs to at least one subscale and every subscale it belongs
+    to applies under the same context item and codes.
+    """
+    found: dict[str, set[tuple[str, tuple[float, ...]] | None]] = {}
+    for sub in spec.subscales:
+        when = sub.applies_when
+        key = (when.item, tuple(float(c) for c in when.codes)) if when is not None else None
+        for item_id in sub.items:
+            found.setdefault(item_id, set()).add(key)
+    out: dict[str, tuple[str, tuple[float, ...]]] = {}
+    for item_id, keys in found.items():
+        (only,) = keys if len(keys) == 1 else (None,)
+        if only is not None:
+            out[item_id] = only
+    return out

@@ -229,10 +229,24 @@ class Session:
             skipped=len(self._answers) - answered,
         )
 
+    def applies(self, question: Question) -> bool:
+        """Tell whether a question is asked, given the context answers so far.
+
+        A question with ``asked_when`` is not asked once its context question was answered
+        with another code; while that question is unanswered or skipped, it is asked.
+        """
+        if question.asked_when is None:
+            return True
+        key, codes = question.asked_when
+        context = self._answers.get(key)
+        return context is None or context.value in codes
+
     def answers(self) -> dict[str, float | None]:
-        """Question key -> the answer's code (``None`` when skipped or never reached)."""
+        """Question key -> the answer's code (``None``: skipped, never reached, or not asked)."""
         return {
-            q.key: (choice.value if (choice := self._answers.get(q.key)) else None)
+            q.key: (
+                choice.value if (choice := self._answers.get(q.key)) and self.applies(q) else None
+            )
             for q in self.questions
         }
 
@@ -266,7 +280,7 @@ class Session:
             return Step("invalid", "press Enter to see your report, b to go back, q to quit")
         if not typed:
             if question.key in self._answers:  # answered or skipped before: keep it
-                self.position += 1
+                self._forward()
                 return Step("kept")
             return Step("invalid", f"no answer given; {_choices_hint(question.choices)}")
         return self.answer(typed)
@@ -281,7 +295,7 @@ class Session:
         except AnswerError as exc:
             return Step("invalid", str(exc))
         self._answers[question.key] = choice
-        self.position += 1
+        self._forward()
         return Step("answered")
 
     def skip(self) -> Step:
@@ -290,15 +304,24 @@ class Session:
         if question is None:
             return Step("invalid", "there is no question to skip")
         self._answers[question.key] = None
-        self.position += 1
+        self._forward()
         return Step("skipped")
 
     def back(self) -> Step:
         """Return to the previous question; its answer stays until changed."""
-        if self.position == 0:
+        earlier = [i for i in range(self.position) if self.applies(self.questions[i])]
+        if not earlier:
             return Step("at-start", "this is the first question")
-        self.position -= 1
+        self.position = earlier[-1]
         return Step("back")
+
+    def _forward(self) -> None:
+        """Move to the next question that is asked in the respondent's context."""
+        self.position += 1
+        while self.position < len(self.questions) and not self.applies(
+            self.questions[self.position]
+        ):
+            self.position += 1
 
     def stop(self) -> Step:
         """End the sitting without a report."""
