@@ -289,14 +289,17 @@ def test_recurrence_is_not_asked_in_a_first_relationship() -> None:
     """`applies_when` on recurrence: a first partner skips its questions, both ways."""
     q = load_questionnaire("risi")
     rec = [x for x in q.questions if x.item.startswith("ip_rec")]
-    assert rec and all(x.asked_when == ("risi.cx_past", (2.0, 3.0)) for x in rec)
+    assert rec
+    assert all(x.asked_when == ("risi.cx_past", (2.0, 3.0)) for x in rec)
     assert all(x.asked_when is None for x in q.questions if not x.item.startswith("ip_rec"))
     session = Session(q.questions)
     for typed in ("1", "4", "3"):  # first partner, together > 3 years, most days
         session.submit(typed)
-    assert session.current is not None and session.current.item == "ip_opp5"
+    assert session.current is not None
+    assert session.current.item == "ip_opp5"
     session.back()  # back goes to the last question asked, not to recurrence
-    assert session.current is not None and session.current.item == "cx_daily"
+    assert session.current is not None
+    assert session.current.item == "cx_daily"
 
 
 def test_changing_the_context_answer_brings_the_questions_back() -> None:
@@ -307,7 +310,8 @@ def test_changing_the_context_answer_brings_the_questions_back() -> None:
     assert session.answers()["risi.ip_rec4"] == 4.0
     for _ in range(6):
         session.back()
-    assert session.current is not None and session.current.item == "cx_past"
+    assert session.current is not None
+    assert session.current.item == "cx_past"
     session.submit("1")  # now: this is my first partner
     assert session.answers()["risi.ip_rec4"] is None  # kept answers no longer count
     session.back()
