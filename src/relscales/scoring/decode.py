@@ -358,6 +358,9 @@ def decode_into(array: Any, scale: CompiledScale, out: NDArray[np.float64]) -> F
         missing = null_rows(array)
         out[missing] = 0.0  # null slots hold undefined values
         return FilledColumn(missing, *bounds, None)
+    fast = _integers_with_not_applicable(array, scale, out)
+    if fast is not None:
+        return fast
     decoded = decode_column(array, scale)
     values = decoded.values
     missing = np.flatnonzero(np.isnan(values)).astype(np.int64, copy=False)
@@ -394,6 +397,51 @@ def _valid_integers(array: Any, scale: CompiledScale) -> tuple[float, float] | N
     if scale.low <= lowest and highest <= scale.high:
         return float(lowest), float(highest)
     return None
+
+
+def _integers_with_not_applicable(
+    array: Any, scale: CompiledScale, out: NDArray[np.float64]
+) -> FilledColumn | None:
+    """Take the integer fast path on a scale that also declares "does not apply" codes.
+
+    When every non-null cell is a code from low to high or a "does not apply" code, the
+    column is copied once and the "does not apply" rows are found by comparison, with no
+    per-cell lookup. ``None`` when the shortcut does not apply (the general path then
+    decodes the column, finding the invalid cells).
+    """
+    import pyarrow as pa
+
+    if not (
+        scale.not_applicable
+        and isinstance(array, pa.Array)
+        and pa.types.is_integer(array.type)
+        and _contiguous_codes(scale)
+        and all(float(c).is_integer() for c in scale.not_applicable)
+    ):
+        return None
+    raw = raw_values(array)
+    nulls = null_rows(array)
+    answered = (raw >= scale.low) & (raw <= scale.high)
+    na = np.zeros(raw.shape, dtype=bool)
+    for code in scale.not_applicable:
+        na |= raw == int(code)
+    ok = answered | na
+    if nulls.size:
+        ok[nulls] = True
+        answered[nulls] = False
+        na[nulls] = False
+    if not ok.all():
+        return None
+    np.copyto(out, raw, casting="unsafe")
+    not_applicable = np.flatnonzero(na).astype(np.int64)
+    missing = np.flatnonzero(~answered).astype(np.int64)  # nulls and "does not apply"
+    out[missing] = 0.0
+    if missing.size == raw.size:
+        low = high = math.nan
+    else:
+        low = float(np.where(answered, raw, scale.high).min())
+        high = float(np.where(answered, raw, scale.low).max())
+    return FilledColumn(missing, low, high, None, not_applicable if na.any() else None)
 
 
 def _contiguous_codes(scale: CompiledScale) -> bool:
