@@ -58,3 +58,27 @@ def test_a_miskeyed_item_is_reported(tmp_path: Path) -> None:
 def test_bad_ci_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["analyze", str(EXAMPLE), "-i", "ecr-r", "--ci", "x"])
     assert result.exit_code == 2
+
+
+def test_analysis_leaves_out_respondents_a_score_does_not_apply_to(tmp_path: Path) -> None:
+    """RISI recurrence: people in a first relationship are out of its item analysis."""
+    import numpy as np
+    import yaml
+
+    import relscales
+
+    spec = yaml.safe_load((ROOT / "instruments" / "risi.yaml").read_text(encoding="utf-8"))
+    ids = [item["id"] for item in spec["items"]]
+    rng = np.random.default_rng(3)
+    rows = rng.integers(1, 6, size=(60, len(ids)))
+    context = ids.index("cx_past")
+    rows[:, context] = np.where(np.arange(60) < 20, 1, 3)  # 20 in a first relationship
+    path = tmp_path / "risi.csv"
+    lines = [",".join(["id", *ids])]
+    lines += [",".join([f"p{i}", *map(str, row)]) for i, row in enumerate(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = relscales.analyze("risi", path)
+    recurrence = result.subscales["recurrence"]
+    assert recurrence.n_complete == 40
+    assert any("20 respondents left out" in note for note in recurrence.notes)
+    assert result.subscales["old_fears"].n_complete == 60

@@ -101,6 +101,18 @@ def analyze(
         notes: list[str] = []
         if len(cols) < 2:
             continue  # a one-item scale has no internal consistency
+        if sub.applies_when is not None:
+            # respondents for whom the score does not apply (a first relationship for
+            # recurrence) are left out of its analysis, as they are out of its score
+            context = answers[:, index[sub.applies_when.item]]
+            out_of_context = ~np.isnan(context) & ~np.isin(context, sub.applies_when.codes)
+            if out_of_context.any():
+                x = x.copy()
+                x[out_of_context] = np.nan
+                notes.append(
+                    f"{int(out_of_context.sum())} respondents left out: the score does not "
+                    f"apply to them ('{sub.applies_when.item}')"
+                )
         rel = cronbach_alpha(x, confidence_level=confidence_level, ci=ci, n_boot=n_boot, seed=seed)
         items = item_analysis(x, list(sub.items))
         om: OmegaResult | None = None
