@@ -3,21 +3,28 @@
 - docs/errors.md has one `## <code>` heading per ErrorCode, in the same order;
 - every script in docs/examples/ runs;
 - every `relscales ...` command in a console block of docs/quickstart.md is a real command;
+- every `relscales ...` command in a console block of README.md and docs/quickstart.md runs
+  as written on the bundled examples and exits 0 (interactive ones are listed and skipped);
+- every signature in docs/api.md names the parameters of the function it documents;
 - every relative link in docs/*.md points to a file or folder that exists, and every
   link to a heading of a page (`page.md#heading`) to a heading that exists.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import runpy
 import shlex
+import shutil
 import typing
 from pathlib import Path
 
 import pytest
 import typer
+from typer.testing import CliRunner
 
+import relscales
 import relscales.errors
 from relscales.cli import app
 
@@ -131,3 +138,145 @@ def test_relative_links_exist(page: Path) -> None:
         if not linked.exists() or (missing_anchor and anchor not in _anchors(linked)):
             broken.append(target)
     assert broken == []
+
+
+# ------------------------------------------------- the documented commands run as written
+
+RUN_PAGES = [ROOT / "README.md", DOCS / "quickstart.md"]
+SHELL_LANGUAGES = ("console", "bash", "sh", "shell")
+NOT_RUN = {
+    "take": "interactive: asks its questions on the terminal",
+    "serve": "runs a web server until it is stopped",
+}
+"""Documented commands that are not run, by subcommand, and why."""
+
+
+def _documented_commands(page: Path) -> list[str]:
+    """Every `relscales ...` command in the shell blocks of a page, as written.
+
+    In a block with `$ ` prompts only the prompted lines are commands (the rest is their
+    output); `a && relscales ...` counts its relscales part; comments are dropped.
+    """
+    commands = []
+    text = page.read_text(encoding="utf-8")
+    for language in SHELL_LANGUAGES:
+        for block in _blocks(text, language):
+            prompted = [line[2:] for line in block if line.startswith("$ ")]
+            for line in prompted or block:
+                for part in line.split("&&"):
+                    words = shlex.split(part, comments=True)
+                    if words and words[0] == "relscales":
+                        commands.append(shlex.join(words))
+    return commands
+
+
+DOCUMENTED = [(page.name, c) for page in RUN_PAGES for c in _documented_commands(page)]
+
+
+def test_the_pages_document_commands() -> None:
+    for page in RUN_PAGES:
+        assert _documented_commands(page), f"{page.name} shows no relscales command"
+    assert any("battery-responses.csv" in c for _, c in DOCUMENTED)
+
+
+@pytest.fixture(scope="module")
+def working_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository's example data and instrument files; outputs land here."""
+    folder = tmp_path_factory.mktemp("working-copy")
+    for name in ("examples", "instruments"):
+        shutil.copytree(ROOT / name, folder / name)
+    return folder
+
+
+@pytest.mark.parametrize(("page", "command"), DOCUMENTED, ids=[c for _, c in DOCUMENTED])
+def test_documented_command_runs(
+    page: str, command: str, working_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = shlex.split(command)[1:]
+    if args[0] in NOT_RUN:
+        pytest.skip(f"{page}: `{command}` is not run: {NOT_RUN[args[0]]}")
+    monkeypatch.chdir(working_copy)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, f"{page}: `{command}` failed:\n{result.output}"
+
+
+# ------------------------------------------------- docs/api.md matches the signatures
+
+API = DOCS / "api.md"
+_SIGNATURE = re.compile(r"^(?:### |- )`([a-z_]+)\(([^`]*)\)`", flags=re.MULTILINE)
+"""A signature that documents a function: a heading, or the start of a list entry."""
+
+
+def _parameters(text: str) -> list[str]:
+    """Parameter names of a documented signature: `f(a, *, b=1)` -> ['a', 'b']."""
+    names = []
+    for part in re.sub(r"\[[^\]]*\]|\{[^}]*\}|\([^)]*\)", "", text).split(","):
+        name = part.split("=")[0].strip().lstrip("*")
+        if name:
+            names.append(name)
+    return names
+
+
+def _documented_signatures() -> dict[str, list[str]]:
+    """Public functions whose whole signature docs/api.md writes out, with its names."""
+    text = API.read_text(encoding="utf-8")
+    found: dict[str, list[str]] = {}
+    for name, params in _SIGNATURE.findall(text):
+        if name in relscales.__all__ and "..." not in params and callable(getattr(relscales, name)):
+            found.setdefault(name, _parameters(params))
+    for block in _blocks(text, "python"):  # the score(...) block, one parameter a line
+        if block and re.match(r"[a-z_]+\($", block[0]):
+            name = block[0][:-1]
+            lines = [line.split("#")[0].strip() for line in block[1:]]
+            params = [line.split("=")[0].rstrip(",") for line in lines if line and line != "*,"]
+            found[name] = [p for p in params if not p.startswith(")")]
+    return found
+
+
+def test_api_md_signatures_match_the_functions() -> None:
+    documented = _documented_signatures()
+    for name in ("score", "analyze", "list_instruments", "load_instrument", "open_source"):
+        assert name in documented, f"docs/api.md does not write out {name}()'s signature"
+    wrong = {}
+    for name, params in documented.items():
+        actual = list(inspect.signature(getattr(relscales, name)).parameters)
+        if params != actual:
+            wrong[name] = (params, actual)
+    assert wrong == {}
+
+
+def test_api_md_score_options_lists_every_field() -> None:
+    import dataclasses
+
+    text = API.read_text(encoding="utf-8")
+    section = text[text.index("### `ScoreOptions`") :]
+    section = section[: section.index("\n### ", 1)]
+    fields = [f.name for f in dataclasses.fields(relscales.ScoreOptions)]
+    assert [f for f in fields if f"`{f}`" not in section] == []
+
+
+# ------------------------------------------------- the bundled example data
+
+BATTERY_EXAMPLE = ROOT / "examples" / "battery-responses.csv"
+
+
+def test_battery_example_is_what_its_script_writes() -> None:
+    script = runpy.run_path(str(ROOT / "scripts" / "make_example_data.py"))
+    assert BATTERY_EXAMPLE.read_text(encoding="utf-8") == script["make"](), (
+        "run python scripts/make_example_data.py"
+    )
+
+
+def test_battery_example_covers_the_readings() -> None:
+    result = relscales.score("relationship-insecurity-battery", BATTERY_EXAMPLE)
+    ids = result.columns["id"].tolist()
+    reading = dict(zip(ids, result.columns["insecurity_source"].tolist(), strict=True))
+    safety = dict(zip(ids, result.columns["flag_safety"].tolist(), strict=True))
+    assert reading["P-001"] == "internal"
+    assert reading["P-002"] == "relational"
+    assert reading["P-003"] == "both"
+    assert reading["P-004"] == "neither"
+    assert (reading["P-005"], safety["P-005"]) == ("safety-first", True)
+    assert safety["P-008"] is None  # the safety questions were skipped
+    assert result.problem_count == 0
+    assert result.metadata["instruments"][0]["version"] == "0.2.0"  # RISI 0.2

@@ -28,6 +28,7 @@ from relscales.errors import (
 )
 
 if TYPE_CHECKING:
+    from relscales.analysis_results import AnalysisResult
     from relscales.instruments.catalog import InstrumentSummary, list_instruments
     from relscales.instruments.definitions import load_definition as load_instrument
     from relscales.instruments.definitions import validate_definition as validate_file
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from relscales.spec import InstrumentSpec
 
 __all__ = [
+    "AnalysisResult",
     "CompiledInstrument",
     "DataError",
     "Instrument",
@@ -97,6 +99,7 @@ __all__ = [
 
 _LAZY = {
     "analyze": "relscales.pipeline.analysis",
+    "AnalysisResult": "relscales.analysis_results",
     "open_source": "relscales.io.sources",
     "cronbach_alpha": "relscales.reliability",
     "item_analysis": "relscales.reliability",

@@ -16,7 +16,19 @@ from relscales.errors import Issue
 from relscales.problems import Problem
 from relscales.reliability import ItemAnalysisResult, OmegaResult, ReliabilityResult
 
-__all__ = ["AnalysisResult", "SubscaleAnalysis"]
+__all__ = ["AnalysisResult", "SubscaleAnalysis", "respondent_text"]
+
+
+def respondent_text(ids: NDArray[Any], row: int) -> str:
+    """Name respondent ``row`` (0-based) by id and row number.
+
+    >>> respondent_text(np.array(["R_003"], dtype=object), 0), respondent_text(np.array([1]), 0)
+    ('R_003 (row 1)', 'row 1')
+    """
+    shown = str(ids[row]) if row < len(ids) else ""
+    if shown in ("", str(row + 1)):
+        return f"row {row + 1}"
+    return f"{shown} (row {row + 1})"
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,12 @@ class AnalysisResult:
     ids: NDArray[Any] = field(default_factory=lambda: np.empty(0, dtype=object))
     problems: tuple[Problem, ...] = ()
     warnings: tuple[Issue, ...] = ()
+    """Warnings about the instrument in this sample: an item that looks reverse-keyed
+    (``item-looks-reversed``), an alpha well below the published one
+    (``alpha-below-published``), and what reading the data found."""
+    quality_warnings: tuple[Issue, ...] = ()
+    """Warnings about respondents: those the careless-responding screen flags
+    (``careless-respondents``, naming the first few by id and row)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the ``relscales analyze --json`` document (contract in docs/cli.md)."""
@@ -87,7 +105,7 @@ class AnalysisResult:
             "n_respondents": self.n_respondents,
             "subscales": {sid: sub.to_dict() for sid, sub in self.subscales.items()},
             "problems": len(self.problems),
-            "warnings": [w.to_dict() for w in self.warnings],
+            "warnings": [w.to_dict() for w in (*self.warnings, *self.quality_warnings)],
         }
         if self.quality is not None:
             careless = self.quality.careless

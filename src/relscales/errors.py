@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from relscales.textsafe import printable
+
 __all__ = [
     "DataError",
     "ErrorCode",
@@ -72,6 +74,12 @@ ErrorCode = Literal[
     "unknown-instrument-version",
     "extends-cycle",
     "extends-unknown-item",
+    # unsafe or ambiguous text, paths leaving a file's folder, `extends` chains
+    "control-character",
+    "ambiguous-label",
+    "label-conflict",
+    "path-outside-folder",
+    "extends-too-deep",
     # style warnings (`relscales validate --strict` fails on them)
     "duplicate-label",
     "unused-item",
@@ -109,9 +117,26 @@ ErrorCode = Literal[
     "unfinished-responses",
     "preview-responses",
     "value-labels-disagree",
+    # awkward inputs: a JSON key twice in a record, formulas without a saved value,
+    # respondent ids that were not found
+    "json-duplicate-key",
+    "excel-formula-no-value",
+    "no-id-column",
+    # analysing a sample (`relscales analyze`)
+    "alpha-below-published",
+    "item-looks-reversed",
+    "careless-respondents",
     # writing results
     "output-is-input",
     "output-unwritable",
+    # outputs that collide or are special files, writes the system refuses, inputs that
+    # are not files, input nested too deeply
+    "output-collision",
+    "output-special-file",
+    "disk-full",
+    "file-too-large",
+    "input-not-a-file",
+    "nesting-too-deep",
     # rendering reports from templates
     "template-not-found",
     "template-error",
@@ -159,7 +184,11 @@ class Location:
     data_column: str | None = None
 
     def prefix(self) -> str:
-        """Render the location in GCC style (``file:line:col``) for messages."""
+        """Render the location in GCC style (``file:line:col``) for messages.
+
+        Terminal controls in the file name, respondent id and column name (which come
+        from the data) are shown as escapes (:func:`relscales.textsafe.printable`).
+        """
         parts: list[str] = []
         if self.file is not None:
             head = self.file
@@ -175,7 +204,7 @@ class Location:
             parts.append(cell)
         if self.data_column is not None:
             parts.append(f"column '{self.data_column}'")
-        return ", ".join(parts)
+        return printable(", ".join(parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +232,13 @@ class Issue:
     hint: str | None = None
 
     def render(self) -> str:
-        """Render as ``FILE:LINE:COL: error[code] PATH: message (hint)``."""
+        r"""Render as ``FILE:LINE:COL: error[code] PATH: message (hint)``, on one line.
+
+        Messages quote cell values, ids and file names from the data and instrument
+        files; any terminal control in them (an escape sequence, a line break, a bidi
+        override) is shown as an escape such as ``\x1b``, so that printing the message
+        cannot drive the terminal (:func:`relscales.textsafe.printable`).
+        """
         head = self.location.prefix()
         text = f"{self.severity}[{self.code}]"
         if head:
@@ -213,7 +248,7 @@ class Issue:
         text += f" {self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return printable(text)
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-ready mapping; ``None`` fields are left out."""

@@ -82,3 +82,17 @@ def test_analysis_leaves_out_respondents_a_score_does_not_apply_to(tmp_path: Pat
     assert recurrence.n_complete == 40
     assert any("20 respondents left out" in note for note in recurrence.notes)
     assert result.subscales["old_fears"].n_complete == 60
+
+
+def test_analyze_never_writes_its_report_over_the_data(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from relscales.cli import app
+
+    data = tmp_path / "data.csv"
+    data.write_bytes((ROOT / "examples" / "ecr-r-responses.csv").read_bytes())
+    before = data.read_bytes()
+    result = CliRunner().invoke(app, ["analyze", str(data), "-i", "ecr-r", "-o", str(data)])
+    assert result.exit_code == 2
+    assert "output-is-input" in result.output
+    assert data.read_bytes() == before

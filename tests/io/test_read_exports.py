@@ -57,9 +57,9 @@ def test_qualtrics_notes_warnings_and_metadata() -> None:
     assert result.warnings[0].render() == (
         f"{FORMATS / 'qualtrics-numeric.csv'}, row 5, column 'Finished': "
         "warning[unfinished-responses] 1 response marked 'unfinished' (Finished = 0): row 5 "
-        "(id R_5uVwXyZaBcDeFgH); scored from the answers given (--with-quality marks them row "
+        "(id R_5uVwXyZaBcDeFgH); scored from the answers given (quality=True marks them row "
         "by row; to leave them out, export only finished responses or filter them before "
-        "scoring)"
+        "scoring)"  # (the Python API words the command line's options in Python terms)
     )
     meta = result.metadata["input"]
     assert meta["format"] == "qualtrics"

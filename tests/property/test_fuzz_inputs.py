@@ -20,6 +20,8 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -104,6 +106,16 @@ AWKWARD_CELLS = [
     "nan",
     "inf",
     "0x10",
+    "0x3",
+    "0X4",
+    "\u0663",  # digits of other scripts: not numbers
+    "\uff13",
+    "\u0969",
+    "\U0001d7d1",
+    "-nan",
+    "nan(1)",
+    "\u00a0",
+    "\f\v",
     "'=1+1",
     '"',
     '""',
@@ -133,6 +145,30 @@ CELL = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1"]
+BLANK_LINES = ["   ", "\t", " \t ", "\f", "\v", "\u00a0", "\u3000 ", "\u2003"]
+"""Lines of whitespace: blank lines, not rows (unless they hold the delimiter)."""
+
+
+def _records(text: str, delimiter: str) -> list[list[str]]:
+    """The records of a delimited text, blank lines aside (empty, or of whitespace only).
+
+    A line of whitespace without the delimiter is blank: the rule of the reader
+    (relscales.io.delimited.blank_line), checked here on the lines as written.
+    """
+    consumed: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):  # lines end at \n, \r or \r\n
+            consumed.append(line)
+            yield line
+
+    out = []
+    for record in csv.reader(lines(), delimiter=delimiter):
+        written = "".join(consumed).rstrip("\r\n")
+        consumed.clear()
+        if record and not (written.isspace() and delimiter not in written):
+            out.append(record)
+    return out
 
 
 @st.composite
@@ -156,6 +192,8 @@ def delimited_files(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
             max_size=25,
         )
     )
+    for _ in range(draw(st.integers(0, 3))):  # lines of whitespace among the rows
+        rows.insert(draw(st.integers(0, len(rows))), [draw(st.sampled_from(BLANK_LINES))])
     quoting = draw(st.sampled_from(["minimal", "all", "raw"]))
     if quoting == "raw":  # no quoting at all: delimiters and line breaks in cells break rows
         text = newline.join(delimiter.join(r) for r in [header, *rows]) + newline
@@ -218,9 +256,10 @@ def _check_csv(folder: Path, case: tuple[bytes, dict[str, Any]]) -> None:
     assert len(result.columns[result.id_column]) == n
     if not facts["well_formed"]:
         return
-    # rows out == rows in: every record after the header, blank lines aside
-    with io.StringIO(data.decode(facts["encoding"]).removeprefix("\ufeff"), newline="") as f:
-        records = [r for r in csv.reader(f, delimiter=facts["delimiter"]) if r][1:]
+    # rows out == rows in: every record after the header, blank lines aside (empty ones,
+    # and those of whitespace only)
+    text = data.decode(facts["encoding"]).removeprefix("\ufeff")
+    records = _records(text, facts["delimiter"])[1:]
     assert n == len(records)
     width = len(facts["header"])
     wrong = {i + 1 for i, r in enumerate(records) if len(r) != width}
@@ -246,6 +285,84 @@ RANDOM_BYTES = st.one_of(
 @FUZZ
 def test_random_bytes_never_crash(folder: Path, data: bytes) -> None:
     _check_csv(folder, (data, {"well_formed": False}))
+
+
+# -- one cell, every path -------------------------------------------------------------------
+
+
+def _verdict(decoded: Any, row: int) -> tuple[float | None, int]:
+    reasons = dict(zip(decoded.bad_rows.tolist(), decoded.bad_reasons.tolist(), strict=True))
+    value = float(decoded.values[row])
+    return (None if math.isnan(value) else value), int(reasons.get(row, 0))
+
+
+@given(cell=CELL)
+@FUZZ
+def test_a_cell_reads_alike_on_every_path(folder: Path, cell: str) -> None:
+    """Text in memory, and a file typed as integers, as floats or read as text: one verdict.
+
+    (Arrow's integer parser reads ``0x3``, its float parser ``-nan``; Python reads ``٣``.)
+    """
+    import pyarrow as pa
+
+    from relscales.io.sources import open_source
+    from relscales.scoring.decode import decode_column, preparse
+
+    scale = _five().scales[0]
+    verdicts = {_verdict(decode_column(preparse(pa.array(["1", cell])), scale), 1)}
+    path = _fresh(folder, ".csv")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([["id", "q1"], ["r1", "1"], ["r2", cell]])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    for numeric, integer in [([], set()), (["q1"], set()), (["q1"], {"q1"})]:
+        if "\x00" in cell or "\r" in cell:
+            break  # NUL bytes are removed from a file; a \r may end its line
+        try:
+            source = open_source(path)
+            batches = list(source.batches(["id", "q1"], numeric=numeric, integer=integer))
+        except RelscalesError:  # control bytes: the file is not taken for text
+            break
+        column = pa.chunked_array([b.columns["q1"] for b in batches]).combine_chunks()
+        verdicts.add(_verdict(decode_column(preparse(column), scale), 1))
+    assert len(verdicts) == 1, verdicts
+    if any(c.isdigit() and not "0" <= c <= "9" for c in cell) or "0x" in cell.casefold():
+        assert verdicts.pop()[0] is None  # never a number
+
+
+JSON_KEYS = st.sampled_from(["id", "q1", "q2", "q3", "q4", "q5", "note"])
+JSON_VALUES = st.one_of(st.integers(-5, 10), st.sampled_from(["3", "\u0663", "0x3", ""]), st.none())
+
+
+@given(
+    records=st.lists(st.lists(st.tuples(JSON_KEYS, JSON_VALUES), max_size=8), max_size=6),
+    lines_format=st.booleans(),
+)
+@FUZZ
+def test_json_records_with_repeated_keys(
+    folder: Path, records: list[list[tuple[str, Any]]], lines_format: bool
+) -> None:
+    """A record with a key twice is an error naming it; other records are read one row each."""
+    from relscales.errors import DataError
+    from relscales.io.sources import open_source
+
+    texts = [
+        "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in r) + "}" for r in records
+    ]
+    path = _fresh(folder, ".jsonl" if lines_format else ".json")
+    path.write_text("\n".join(texts) if lines_format else "[" + ",\n".join(texts) + "]", "utf-8")
+    repeated = [i for i, r in enumerate(records, 1) if len({k for k, _ in r}) < len(r)]
+    try:
+        source = open_source(path)
+    except DataError as exc:
+        (issue,) = exc.issues
+        if issue.code == "json-duplicate-key":
+            assert issue.location.row == repeated[0]
+            return
+        assert not records or all(not r for r in records)  # nothing to read
+        return
+    assert not repeated
+    if source.header:  # (records without keys make no columns, and no rows)
+        assert source.table.num_rows == len(records)
 
 
 # -- instrument files -----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from relscales.errors import ERROR_CODES, RelscalesError
 from relscales.instruments.instrument import Instrument
+from relscales.instruments.lint import label_key
 from relscales.instruments.loader import load_instrument, load_instrument_data
 from relscales.labels import normalize_label
 from relscales.spec import DOMAINS
@@ -38,7 +39,14 @@ SCORE_ID = st.from_regex(r"[a-z][a-z0-9_.]{0,7}", fullmatch=True)
 SCALE_NAME = st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True)
 INSTRUMENT_ID = st.from_regex(r"[a-z0-9][a-z0-9-]{0,12}", fullmatch=True)
 VERSION = st.from_regex(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{1,2}(-rc[0-9])?", fullmatch=True)
-TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=24)
+# Control characters (C0, C1, DEL, bidi controls, line separators) are refused in every
+# text (`control-character`); line breaks and tabs in one-line texts too.
+UNSAFE_CHARS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
+TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc",), exclude_characters=UNSAFE_CHARS),
+    min_size=1,
+    max_size=24,
+)
 FINITE = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 POSITIVE = st.floats(0.01, 1e3, allow_nan=False, allow_infinity=False)
 FRACTION = st.floats(0.01, 1.0, allow_nan=False, exclude_min=False)
@@ -55,7 +63,16 @@ def response_scales(draw: st.DrawFn) -> dict[str, Any]:
         scale: dict[str, Any] = {"values": values}
         labelled = draw(st.lists(st.sampled_from(values), unique=True, max_size=len(values)))
         if labelled:
-            scale["labels"] = {value: draw(TEXT) for value in labelled}
+            # two values of a scale never read alike (ambiguous-label)
+            texts = draw(
+                st.lists(
+                    TEXT,
+                    min_size=len(labelled),
+                    max_size=len(labelled),
+                    unique_by=(label_key, normalize_label),
+                )
+            )
+            scale["labels"] = dict(zip(labelled, texts, strict=True))
         missing = draw(st.lists(st.sampled_from([-99, -9, 99, 999.5]), unique=True, max_size=2))
         if missing:
             scale["missing_codes"] = missing
@@ -338,3 +355,74 @@ def test_min_answered_fraction_one_survives_the_round_trip(tmp_path: Path) -> No
     again = _round_trip(every, tmp_path)
     assert type(again.subscales[0].min_answered) is float
     assert again.content_hash == every.content_hash != default.content_hash
+
+
+# ------------------------------------------------------- unsafe and ambiguous text
+
+INVISIBLE = st.sampled_from(["\u200b", "\u200c", "\u200d", "\u00ad", "\u2060", "\ufeff"])
+HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "A": "А", "O": "Ο"}
+
+
+def _texts(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Paths of every text value in ``data``."""
+    if isinstance(data, str):
+        return [path]
+    children = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else []
+    )
+    return [p for key, value in children for p in _texts(value, (*path, key))]
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(instruments(), st.data())
+def test_a_control_character_in_any_text_is_refused_at_its_path(
+    data: dict[str, Any], draw: st.DataObject
+) -> None:
+    path = draw.draw(st.sampled_from(_texts(data)))
+    char = draw.draw(st.sampled_from(["\x1b", "\x07", "\x9b", "\x9d", "\u202e", "\u2066"]))
+    parent = _at(data, path[:-1])
+    text = parent[path[-1]]
+    cut = draw.draw(st.integers(0, len(text)))
+    parent[path[-1]] = text[:cut] + char + text[cut:]
+    with pytest.raises(RelscalesError) as info:
+        load_instrument_data(data)
+    found = [i for i in info.value.issues if i.code == "control-character"]
+    assert found, path
+    assert f"U+{ord(char):04X}" in found[0].message
+    assert all(char not in issue.message for issue in info.value.issues)  # never printed raw
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(instruments(), st.data())
+def test_a_label_that_only_looks_like_another_is_refused(
+    data: dict[str, Any], draw: st.DataObject
+) -> None:
+    scales = [s for s in data["response_scales"].values() if len(s["values"]) > 1]
+    if not scales:
+        return
+    scale = draw.draw(st.sampled_from(scales))
+    first, second = draw.draw(
+        st.lists(st.sampled_from(scale["values"]), min_size=2, max_size=2, unique=True)
+    )
+    label = draw.draw(st.sampled_from(["Agree", "Strongly agree", "Never", "Often"]))
+    how = draw.draw(st.sampled_from(["same", "invisible", "homoglyph", "case", "fullwidth"]))
+    twin = label
+    if how == "invisible":
+        cut = draw.draw(st.integers(0, len(label)))
+        twin = label[:cut] + draw.draw(INVISIBLE) + label[cut:]
+    elif how == "homoglyph":
+        twin = "".join(HOMOGLYPHS.get(c, c) for c in label)
+    elif how == "case":
+        twin = " " + label.upper() + "  "
+    elif how == "fullwidth":
+        twin = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in label)
+    labels = dict(scale.get("labels", {}))
+    labels[first], labels[second] = label, twin
+    scale["labels"] = labels
+    with pytest.raises(RelscalesError) as info:
+        load_instrument_data(data)
+    assert "ambiguous-label" in [i.code for i in info.value.issues], (how, label, twin)

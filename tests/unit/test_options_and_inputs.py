@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -77,16 +76,15 @@ def test_instrument_found_by_declared_id_when_file_named_otherwise(tmp_path: Pat
     assert resolve_instrument("rses-lab", extra_dirs=[tmp_path]) == tmp_path / "mine.yaml"
 
 
-def test_outputs_get_the_usual_permissions(tmp_path: Path) -> None:
+def test_outputs_are_private(tmp_path: Path) -> None:
+    """Scores hold answers about people: created 0600, whatever the umask."""
     out = tmp_path / "scores.csv"
     result = CliRunner().invoke(
         app,
         ["score", str(ROOT / "examples" / "ecr-r-responses.csv"), "-i", "ecr-r", "-o", str(out)],
     )
     assert result.exit_code == 0
-    umask = os.umask(0)
-    os.umask(umask)
-    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
 def test_debug_shows_the_exception_for_any_command() -> None:

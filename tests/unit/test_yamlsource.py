@@ -122,8 +122,10 @@ def test_syntax_error_message() -> None:
     with pytest.raises(SpecError) as info:
         parse_yaml("a: [1, 2\nb: 3\n", "x.yaml")
     assert str(info.value) == (
-        "x.yaml:2:2: error[yaml-syntax] YAML syntax error: did not find expected ',' or ']' "
-        "(check indentation and quoting on this line and the one above)"
+        "x.yaml:2:2: error[yaml-syntax] YAML syntax error: the list opened with '[' on line 1 "
+        "is not closed, or two of its entries have no comma between them (close it with ']', "
+        "separate entries with ', ', and quote entries that hold ',', '#', ':', '[', ']', '{' "
+        "or '}')\n  1 | a: [1, 2\n    |    ^\n  2 | b: 3\n    |  ^"
     )
 
 

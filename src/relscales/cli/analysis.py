@@ -54,12 +54,21 @@ def analyze_command(
 
     if ci not in ("feldt", "bootstrap"):
         raise typer.BadParameter(f"'{ci}': use feldt or bootstrap", param_hint="--ci")
+    from relscales.instruments.registry import looks_like_path
+    from relscales.io.atomic import check_outputs
     from relscales.io.readsource import input_notes
     from relscales.io.sources import open_source
-    from relscales.pipeline.analysis import analyze
+    from relscales.io.special import check_data_file
+    from relscales.pipeline.analysis import analyze_sample, careless_command
 
+    check_data_file(data)
+    if output is not None:  # never replace the data or the instrument file with the report
+        inputs: list[tuple[str, Path]] = [("data file", data)]
+        if looks_like_path(instrument):
+            inputs.append(("instrument", Path(instrument)))
+        check_outputs([("-o", output)], inputs)
     source = open_source(data, format=input_format, sheet=sheet, long=long)
-    result = analyze(
+    result = analyze_sample(
         instrument,
         source,
         ci="bootstrap" if ci == "bootstrap" else "feldt",
@@ -78,8 +87,10 @@ def analyze_command(
     if as_json:
         sys.stdout.write(document)
     else:
-        typer.echo(analysis_table(result))
-    for warning in result.warnings:
+        typer.echo(
+            analysis_table(result, careless_command(instrument, result.instrument["id"], data))
+        )
+    for warning in (*result.warnings, *result.quality_warnings):
         echo_err(warning.render())
-    if strict and (result.warnings or result.problems):
+    if strict and (result.warnings or result.quality_warnings or result.problems):
         raise typer.Exit(EXIT_STRICT)

@@ -5,7 +5,14 @@ Every command runs inside :func:`handled`, which passes what it catches to :func
 
 * a :class:`relscales.errors.RelscalesError` (bad input, an unwritable output, ...): its
   issues on standard error, exit 2;
+* a write the system refused for lack of room (``disk-full``) or a file-size limit
+  (``file-too-large``), also on standard output, and a :class:`RecursionError` from
+  input nested too deeply (``nesting-too-deep``) are reported the same way, exit 2
+  (a refused permission on an output file is ``output-unwritable``, from
+  :mod:`relscales.io.atomic`);
 * any other exception is a bug: "internal error ...", exit 3;
+* SIGTERM and SIGHUP while a command runs end it as Ctrl-C does: temporary files are
+  removed, and the exit code is 128 + the signal's number (143, 129);
 * with ``--debug``, a command leaves both to :func:`~relscales.cli.program.main`, where
   :func:`fail` shows a RelscalesError's issues and raises the exception again, so
   Python prints the traceback;
@@ -15,6 +22,7 @@ Every command runs inside :func:`handled`, which passes what it catches to :func
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 from collections.abc import Callable
@@ -69,6 +77,7 @@ def fail(exc: Exception, *, debug: bool) -> NoReturn:
     """
     from relscales.errors import RelscalesError
 
+    exc = _as_user_error(exc)
     if isinstance(exc, RelscalesError):
         for issue in exc.issues:
             echo_err(issue.render())
@@ -80,19 +89,72 @@ def fail(exc: Exception, *, debug: bool) -> NoReturn:
     _report_bug(exc)
 
 
+def _as_user_error(exc: Exception) -> Exception:
+    """Return the RelscalesError an environmental failure stands for, else ``exc`` itself.
+
+    A write refused for room or size (on standard output, say) gets its code from
+    :func:`relscales.io.atomic.output_error`; a refused permission is left alone, as it
+    may be a read. A RecursionError is ``nesting-too-deep``.
+    """
+    from relscales.errors import Issue, Location, RelscalesError
+
+    if isinstance(exc, OSError):
+        from relscales.io.atomic import output_error
+
+        named = exc.filename if isinstance(exc.filename, str) else None
+        error = output_error(exc, named)
+        if error is not None and exc.errno != errno.EACCES and exc.errno != errno.EPERM:
+            error.__cause__ = exc
+            return error  # room or size: only writing runs out of them
+        return exc
+    if isinstance(exc, RecursionError):
+        deep = RelscalesError(
+            Issue(
+                "nesting-too-deep",
+                f"the input nests too deeply to be processed ({exc})",
+                Location(),
+                hint="look for deeply nested JSON data, a long chain of `extends`, or a "
+                "template that calls itself without end",
+            )
+        )
+        deep.__cause__ = exc
+        return deep
+    return exc
+
+
 def handled(command: Callable[Params, None]) -> Callable[Params, None]:
-    """Run ``command`` inside the error handler (every command is registered this way)."""
+    """Run ``command`` inside the error handler (every command is registered this way).
+
+    While it runs, SIGTERM and SIGHUP raise :class:`relscales.io.atomic.Terminated`
+    (so temporary files are removed), which ends the program with 128 + the signal.
+    """
 
     @functools.wraps(command)
     def run(*args: Params.args, **kwargs: Params.kwargs) -> None:
+        from relscales.io.atomic import Terminated, terminate_cleanly
+
         try:
-            command(*args, **kwargs)
+            with terminate_cleanly():
+                command(*args, **kwargs)
+        except Terminated as stop:
+            with contextlib.suppress(OSError):  # a terminal that hung up (SIGHUP)
+                echo_err(f"terminated ({_signal_name(stop.signum)})")
+            raise SystemExit(stop.exit_code) from None
         except Exception as exc:
             if _typers_own(exc) or debugging():
                 raise  # with --debug, main() reports it: its issues, then the traceback
             fail(exc, debug=False)
 
     return run
+
+
+def _signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:  # pragma: no cover - only SIGTERM and SIGHUP are caught
+        return f"signal {signum}"
 
 
 def _report_bug(exc: BaseException) -> NoReturn:

@@ -43,16 +43,43 @@ def list_command(
     if as_json:
         typer.echo(json.dumps([entry.to_dict() for entry in entries], indent=2))
         return
-    rows = [(e.id, e.name, e.domain, str(e.n_items), e.status) for e in entries]
-    header = ("id", "name", "domain", "items", "status")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    widths[1] = min(widths[1], 60)
-    for row in [header, *rows]:
-        cells = [row[i][: widths[i]].ljust(widths[i]) for i in range(len(header))]
-        typer.echo("  ".join(cells).rstrip())
+    rows: list[tuple[str, ...]] = [
+        (e.id, e.name, e.domain, str(e.n_items), e.status) for e in entries
+    ]
+    typer.echo(_table(("id", "name", "domain", "items", "status"), rows))
     broken = [e for e in entries if e.problem]
     for entry in broken:
         echo_err(f"warning: {entry.source}: {entry.problem}")
+
+
+NAME_WIDTH = 60
+"""Longer names are shortened, at a word boundary, with "..." (``--json`` has them whole)."""
+
+
+def _shortened(name: str, width: int = NAME_WIDTH) -> str:
+    """Cut a name at the last word boundary that leaves room for "...".
+
+    >>> _shortened("Rosenberg Self-Esteem Scale (PhenX / openpsychometrics item order)", 40)
+    'Rosenberg Self-Esteem Scale (PhenX...'
+    >>> _shortened("Short name")
+    'Short name'
+    """
+    if len(name) <= width:
+        return name
+    head = name[: width - 2]  # one more than fits, to see whether a word ends there
+    cut = head.rfind(" ")
+    head = head[:cut] if cut > 0 else head[: width - 3]
+    return head.rstrip(" -/,;:(") + "..."
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Align the rows in columns, one line each; a long name (column 1) is shortened."""
+    rows = [(row[0], _shortened(row[1]), *row[2:]) for row in rows]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
 
 
 def show_command(
@@ -170,8 +197,17 @@ def validate_command(
 ) -> None:
     """Check instrument files and text overlays; report every problem with file:line:col."""
     from relscales.instruments.definitions import validate_definition
+    from relscales.instruments.loader import ValidationReport
+    from relscales.io.special import not_a_file_issue
 
-    reports = [validate_definition(f, instruments_dir=dirs(instruments_dir)) for f in files]
+    reports = []
+    for f in files:
+        # a pipe or a device (/dev/zero) would be read without end: refused unread
+        refused = not_a_file_issue(f, "instrument file")
+        if refused is not None:
+            reports.append(ValidationReport(str(f), (refused,)))
+        else:
+            reports.append(validate_definition(f, instruments_dir=dirs(instruments_dir)))
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False))
     else:

@@ -11,8 +11,14 @@ __all__ = ["echo_err", "write_text"]
 
 
 def echo_err(text: str) -> None:
-    """Write one message line to standard error (warnings, notes, errors)."""
-    typer.echo(text, err=True)
+    """Write one message line to standard error (warnings, notes, errors).
+
+    Control characters from data or files are shown as visible escapes, never sent to
+    the terminal (:func:`relscales.textsafe.printable`).
+    """
+    from relscales.textsafe import printable
+
+    typer.echo(printable(text, keep="\n\t"), err=True)
 
 
 def write_text(text: str, output: Path | None) -> None:

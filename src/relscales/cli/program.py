@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from relscales.cli import analysis, instruments, reports, scoring, selfassess
 from relscales.cli.errors import EXIT_INTERRUPTED, fail, handled, set_debug
@@ -14,9 +15,36 @@ from relscales.cli.output import echo_err
 __all__ = ["COMMANDS", "app", "app_for", "command_named", "main"]
 
 
+def _plain_flags(params: list[Any]) -> list[Any]:
+    """Show switches as plain flags in help (``--with-ci``), not as ``--with-ci <bool>``.
+
+    Typer's help prints a type beside every option, switches included, although they
+    take no value; an empty metavar leaves that column blank for them.
+    """
+    for param in params:
+        if getattr(param, "is_flag", False) and not getattr(param, "count", False):
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    """A command whose help shows switches without a value."""
+
+    def get_params(self, ctx: Any) -> Any:
+        return _plain_flags(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    """The root command, whose help shows switches without a value."""
+
+    def get_params(self, ctx: Any) -> Any:
+        return _plain_flags(super().get_params(ctx))
+
+
 def _typer() -> typer.Typer:
     return typer.Typer(
         name="relscales",
+        cls=_Group,
         help="Score, check and report self-report questionnaires on relationship insecurity, "
         "reassurance seeking and adult attachment (published instruments and the project's "
         "own experimental ones).",
@@ -44,7 +72,7 @@ COMMANDS = (
 """Every command, in the order ``relscales --help`` lists them."""
 
 for _name, _command in COMMANDS:
-    app.command(_name)(handled(_command))
+    app.command(_name, cls=_Command)(handled(_command))
 
 
 def _version(value: bool) -> None:

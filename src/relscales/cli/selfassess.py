@@ -20,7 +20,10 @@ def take_command(
     save: Annotated[
         Path | None,
         typer.Option(
-            "--save", help="Also save the report: .html, .md, .txt or .json.", dir_okay=False
+            "--save",
+            help="Also save the report: .html, .md, .txt or .json (checked before the first "
+            "question; a new file is readable by you only).",
+            dir_okay=False,
         ),
     ] = None,
     locale: Locale = "en-US",
@@ -50,7 +53,10 @@ def serve_command(
     save: Annotated[
         Path | None,
         typer.Option(
-            "--save", help="Save each submission as JSON in this folder.", file_okay=False
+            "--save",
+            help="Save each submission as JSON in this folder (created readable by you only "
+            "when missing).",
+            file_okay=False,
         ),
     ] = None,
     texts: Texts = None,

@@ -35,11 +35,13 @@ from relscales.errors import Issue, Location, SpecError
 from relscales.instruments.instrument import Instrument, content_hash
 from relscales.instruments.lint import axis_rule_problems, did_you_mean
 from relscales.instruments.loader import load_instrument
+from relscales.instruments.registry import contained_path
 from relscales.instruments.translate import translate_errors
 from relscales.instruments.yamlsource import (
     ParsedYaml,
     format_path,
     read_mapping_file,
+    text_issues,
 )
 from relscales.spec import BatterySpec
 
@@ -85,10 +87,14 @@ def validate_battery(
     """Load a battery and report every problem (the battery is ``None`` when any is an error)."""
     display = os.fspath(path)
     parsed = _parse(display)
+    own_id = parsed.data.get("id")
+    unsafe, parsed = text_issues(
+        parsed, display, instrument=own_id if isinstance(own_id, str) else None
+    )
     try:
         spec = BatterySpec.model_validate(parsed.data)
     except ValidationError as exc:
-        return None, translate_errors(exc, parsed, display, BatterySpec)
+        return None, [*unsafe, *translate_errors(exc, parsed, display, BatterySpec)]
 
     def at(where: tuple[str | int, ...]) -> Location:
         probe = where
@@ -103,7 +109,7 @@ def validate_battery(
             instrument=spec.id,
         )
 
-    issues: list[Issue] = []
+    issues: list[Issue] = list(unsafe)
     members: list[Instrument] = []
     folder = Path(display).parent
     for i, ref in enumerate(spec.instruments):
@@ -111,6 +117,8 @@ def validate_battery(
         if ref.endswith((".yaml", ".yml")) or "/" in ref:
             target = folder / ref
         try:
+            if isinstance(target, Path):
+                contained_path(ref, folder, what="a battery member")
             members.append(load_instrument(target, instruments_dir=instruments_dir))
         except SpecError as exc:
             first = exc.issues[0]
@@ -122,7 +130,7 @@ def validate_battery(
                     hint=first.hint,
                 )
             )
-    if issues:
+    if len(members) < len(spec.instruments):
         return None, issues
     ids = [m.id for m in members]
     for i, member_id in enumerate(ids):

@@ -1,4 +1,10 @@
-"""A plain-text view of an instrument (``relscales show``)."""
+r"""A plain-text view of an instrument (``relscales show``).
+
+Everything in it comes from the instrument file and its text overlays, and is printed on
+a terminal: each line is passed through :func:`relscales.textsafe.printable`, so that a
+control character in a name, a label or an item's wording is shown as an escape
+(``\x1b``), never sent to the terminal.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,22 @@ import textwrap
 
 from relscales.instruments.instrument import Instrument
 from relscales.spec import PublishedSpec
+from relscales.textsafe import printable
 
 __all__ = ["describe"]
 
 
+class _Wrapped(str):
+    """Lines made by :func:`_wrap`: already printable, their line breaks its own."""
+
+    __slots__ = ()
+
+
 def _wrap(text: str, indent: str = "  ") -> str:
-    return textwrap.fill(
-        " ".join(text.split()), width=96, initial_indent=indent, subsequent_indent=indent
+    filled = textwrap.fill(
+        printable(" ".join(text.split())), width=96, initial_indent=indent, subsequent_indent=indent
     )
+    return _Wrapped(filled)
 
 
 def describe(inst: Instrument) -> str:
@@ -112,7 +126,8 @@ def describe(inst: Instrument) -> str:
         lines.append(f"  {n:>3}. {item.id}{mark}: {item.label} ({item.scale}){column}")
         for lang, wording in (item.text or {}).items():
             lines.append(_wrap(f"[{lang}] {wording}", "         "))
-    return "\n".join(lines)
+    # one line each: a control, or a line break inside a label, is shown as an escape
+    return "\n".join(line if isinstance(line, _Wrapped) else printable(line) for line in lines)
 
 
 def _published(published: PublishedSpec) -> list[str]:

@@ -12,14 +12,23 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from relscales.errors import ErrorCode, Severity
 from relscales.labels import normalize_label
 from relscales.spec import AppliesWhenSpec, BandSpec, InstrumentSpec, NormSpec, ProfileSpec
 
-__all__ = ["Finding", "check_instrument", "did_you_mean"]
+__all__ = [
+    "Finding",
+    "Unchecked",
+    "ambiguous_labels",
+    "check_instrument",
+    "did_you_mean",
+    "label_difference",
+    "label_key",
+]
 
 Path = tuple[str | int | float, ...]  # float: a response-scale label keyed by a code
 
@@ -33,6 +42,152 @@ class Finding:
     message: str
     hint: str | None = None
     severity: Severity = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Unchecked:
+    """What the semantic checks must not judge, because its structure was invalid.
+
+    When a file has structural errors, the entries that did validate are still checked
+    (so every problem shows in one pass). The entries that did not are left out, and a
+    reference to one of them is not reported as unknown: ``items`` holds the ids of the
+    items left out, and so on. ``None`` means "any id": a whole section was invalid, or
+    an entry without a readable id. ``sections`` names the top-level keys left out.
+    """
+
+    scales: frozenset[str] | None = frozenset()
+    items: frozenset[str] | None = frozenset()
+    scores: frozenset[str] | None = frozenset()
+    flags: frozenset[str] | None = frozenset()
+    sections: frozenset[str] = frozenset()
+
+    def hides(self, kind: str, name: str) -> bool:
+        """Tell whether a reference to ``name`` (a scale, item, score or flag) is left out."""
+        names: frozenset[str] | None = getattr(self, kind)
+        return names is None or name in names
+
+    def known(self, kind: str, checked: Iterable[str]) -> list[str]:
+        """Ids a did-you-mean may suggest: the checked ones, then those left out."""
+        names: frozenset[str] | None = getattr(self, kind)
+        return [*checked, *sorted(names or ())]
+
+
+_EVERYTHING_CHECKED = Unchecked()
+
+# Letters of other scripts that look like Latin ones, mapped to that Latin letter (upper
+# and lower case apart: a capital Greek Eta looks like H, a small one like n). The common
+# homoglyphs of Cyrillic and Greek; NFKC already maps the compatibility forms (fullwidth,
+# ligatures, mathematical letters).
+_CONFUSABLES = str.maketrans(
+    dict(
+        zip(
+            # Cyrillic capitals, then small letters
+            "АВЕКМНОРСТХУЅІЈԚԜӀҮ"
+            "аеорсухѕіјԁһԛԝӏү"
+            # Greek capitals, then small letters
+            "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ"
+            "οναιρκυχγϲϳ"
+            # Latin look-alikes
+            "ıȷɡ",
+            "ABEKMHOPCTXYSIJQWIYaeopcyxsijdhqwlyABEZHIKMNOPTYXovaipkuxycjijg",
+            strict=True,
+        )
+    )
+)
+
+_IGNORABLE = frozenset(
+    {
+        0x034F,  # combining grapheme joiner
+        0x115F,  # Hangul choseong filler
+        0x1160,  # Hangul jungseong filler
+        0x3164,  # Hangul filler
+        0xFFA0,  # halfwidth Hangul filler
+    }
+)
+
+
+def _invisible(char: str) -> bool:
+    """Tell whether a character shows nothing: a format control, variation selector, filler."""
+    code = ord(char)
+    return (
+        unicodedata.category(char) == "Cf"
+        or code in _IGNORABLE
+        or 0xFE00 <= code <= 0xFE0F
+        or 0xE0100 <= code <= 0xE01EF
+    )
+
+
+def label_key(text: str) -> str:
+    """Return the form under which two answer labels count as the same label.
+
+    Two labels of one scale are ambiguous when their keys are equal, or when data cells
+    match them alike (:func:`relscales.labels.normalize_label`: case and spacing). The key
+    goes further, so labels that only look alike are caught too:
+
+    1. Unicode NFKC (fullwidth ``Ａｇｒｅｅ``, ligatures and other compatibility forms
+       become their plain letters);
+    2. invisible characters are dropped: format characters (zero-width space and joiners,
+       soft hyphen, bidi marks and controls, word joiner, byte order mark), variation
+       selectors and Hangul fillers;
+    3. case is folded;
+    4. Cyrillic and Greek letters that look like Latin ones read as the Latin letter (the
+       ``а`` of ``Аgree`` is Cyrillic);
+    5. runs of white space become one space, and the ends are trimmed.
+
+    Examples
+    --------
+    >>> label_key("Strongly\u00a0AGREE") == label_key("strongly agree")
+    True
+    >>> label_key("Agree\u200b") == label_key("Agree") == label_key("\u0410gree")
+    True
+    >>> label_key("Ａｇｒｅｅ") == label_key("agree"), label_key("Agree") == label_key("Disagree")
+    (True, False)
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(char for char in text if not _invisible(char))
+    return " ".join(text.translate(_CONFUSABLES).casefold().split())
+
+
+def label_difference(first: str, second: str) -> str:
+    """Say what tells two same-reading labels apart, for a message (``""`` when identical)."""
+    if first == second:
+        return ""
+    notes: list[str] = []
+    for char in dict.fromkeys(first + second):
+        if _invisible(char):
+            notes.append(
+                f"an invisible U+{ord(char):04X} ({unicodedata.name(char, 'format').lower()})"
+            )
+        elif char.translate(_CONFUSABLES) != char:
+            looks = char.translate(_CONFUSABLES)
+            notes.append(
+                f"U+{ord(char):04X} ({unicodedata.name(char, '?').lower()}), which looks like "
+                f"'{looks}'"
+            )
+        elif unicodedata.normalize("NFKC", char) != char:
+            notes.append(f"U+{ord(char):04X} ({unicodedata.name(char, '?').lower()})")
+    if not notes:
+        return "they differ only in case or spacing"
+    return "they differ only by " + ", ".join(notes[:3])
+
+
+def ambiguous_labels(
+    labels: Mapping[int | float, str],
+) -> Iterator[tuple[int | float, int | float, str]]:
+    """Yield ``(earlier value, value, explanation)`` for each label that reads like an earlier one.
+
+    Labels are compared by :func:`label_key`; the explanation names the characters that
+    tell them apart (empty when the texts are the same).
+    """
+    seen: dict[str, tuple[int | float, str]] = {}
+    matched: dict[str, tuple[int | float, str]] = {}
+    for value, text in labels.items():
+        first = seen.get(label_key(text)) or matched.get(normalize_label(text))
+        if first is not None and first[0] != value:
+            yield first[0], value, label_difference(first[1], text)
+            continue
+        seen.setdefault(label_key(text), (value, text))
+        matched.setdefault(normalize_label(text), (value, text))
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
@@ -50,20 +205,32 @@ def _unknown(kind: str, name: str, known: Iterable[str]) -> tuple[str, str | Non
     return f"{kind} '{name}', which is not defined", hint
 
 
-def check_instrument(spec: InstrumentSpec) -> list[Finding]:
-    """Run every semantic check and return all findings, errors first."""
-    findings = list(_checks(spec))
+def check_instrument(spec: InstrumentSpec, *, unchecked: Unchecked | None = None) -> list[Finding]:
+    """Run every semantic check and return all findings, errors first.
+
+    Parameters
+    ----------
+    spec
+        The instrument; with ``unchecked``, the part of a structurally invalid file that
+        did validate (built by the loader).
+    unchecked
+        What was left out of ``spec`` for its structural errors: references to it are not
+        reported as unknown, and the style checks (warnings), which need the whole file,
+        are skipped.
+    """
+    findings = list(_checks(spec, unchecked or _EVERYTHING_CHECKED, partial=unchecked is not None))
     findings.sort(key=lambda f: f.severity != "error")
     return findings
 
 
-def _checks(spec: InstrumentSpec) -> Iterator[Finding]:
+def _checks(spec: InstrumentSpec, unchecked: Unchecked, *, partial: bool) -> Iterator[Finding]:
     yield from _check_scales(spec)
-    yield from _check_items(spec)
-    yield from _check_subscales(spec)
-    yield from _check_composites(spec)
-    yield from _check_profiles_and_flags(spec)
-    yield from _check_style(spec)
+    yield from _check_items(spec, unchecked)
+    yield from _check_subscales(spec, unchecked)
+    yield from _check_composites(spec, unchecked)
+    yield from _check_profiles_and_flags(spec, unchecked)
+    if not partial:
+        yield from _check_style(spec)
 
 
 def _check_scales(spec: InstrumentSpec) -> Iterator[Finding]:
@@ -78,6 +245,17 @@ def _check_scales(spec: InstrumentSpec) -> Iterator[Finding]:
                 hint="list each code once, smallest first",
             )
         not_applicable = list(scale.not_applicable)
+        for earlier, value, difference in ambiguous_labels(scale.labels):
+            text = scale.labels[value]
+            yield Finding(
+                "ambiguous-label",
+                (*base, "labels", value),
+                f"response scale '{name}' labels {value!r} '{_visible(text)}', which reads "
+                f"the same as the label of {earlier!r} '{_visible(scale.labels[earlier])}'"
+                + (f" ({difference})" if difference else ""),
+                hint="give every value a label of its own: a data cell holding this text "
+                "could mean either value",
+            )
         for value in scale.labels:
             if value not in values and value not in not_applicable:
                 yield Finding(
@@ -114,7 +292,12 @@ def _check_scales(spec: InstrumentSpec) -> Iterator[Finding]:
                 )
 
 
-def _check_items(spec: InstrumentSpec) -> Iterator[Finding]:
+def _visible(text: str) -> str:
+    """Write a label's invisible characters as ``<U+200B>``, for a message."""
+    return "".join(f"<U+{ord(c):04X}>" if _invisible(c) else c for c in text)
+
+
+def _check_items(spec: InstrumentSpec, unchecked: Unchecked) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     columns: dict[str, str] = {}
     languages = list(spec.languages)
@@ -140,7 +323,7 @@ def _check_items(spec: InstrumentSpec) -> Iterator[Finding]:
             )
         columns.setdefault(column, item.id)
         scale = spec.response_scales.get(item.scale)
-        if scale is None:
+        if scale is None and not unchecked.hides("scales", item.scale):
             message, hint = _unknown("response scale", item.scale, spec.response_scales)
             yield Finding("unknown-scale", (*base, "scale"), f"item '{item.id}': {message}", hint)
         if item.context and item.reverse:
@@ -159,7 +342,9 @@ def _check_items(spec: InstrumentSpec) -> Iterator[Finding]:
                 "two values, so it has no range to reverse",
                 hint="give the scale at least two values, or drop `reverse`",
             )
-        if spec.license.item_text == "included":
+        if spec.license.item_text == "included" and not {"license", "languages"} & (
+            unchecked.sections
+        ):
             missing = [lang for lang in languages if not item.text or lang not in item.text]
             if missing:
                 yield Finding(
@@ -171,20 +356,25 @@ def _check_items(spec: InstrumentSpec) -> Iterator[Finding]:
                 )
 
 
-def _check_subscales(spec: InstrumentSpec) -> Iterator[Finding]:
+def _score_ids(spec: InstrumentSpec) -> set[str]:
+    return {s.id for s in spec.subscales} | {c.id for c in spec.composites}
+
+
+def _check_subscales(spec: InstrumentSpec, unchecked: Unchecked) -> Iterator[Finding]:
     items = {item.id: item for item in spec.items}
+    scores = _score_ids(spec)
     for i, sub in enumerate(spec.subscales):
         base: Path = ("subscales", i)
         listed: set[str] = set()
         for j, item_id in enumerate(sub.items):
-            if item_id not in items:
-                message, hint = _unknown("item", item_id, items)
-                yield Finding(
-                    "unknown-item",
-                    (*base, "items", j),
-                    f"subscale '{sub.id}' lists {message}",
-                    hint,
-                )
+            if item_id not in items and unchecked.hides("items", item_id):
+                pass
+            elif item_id not in items:
+                message, hint = _unknown("item", item_id, unchecked.known("items", items))
+                message = f"subscale '{sub.id}' lists {message}"
+                if item_id in scores:
+                    message += f"; '{item_id}' is a score, and a subscale lists item ids"
+                yield Finding("unknown-item", (*base, "items", j), message, hint)
             elif item_id in listed:
                 yield Finding(
                     "duplicate-id",
@@ -219,7 +409,7 @@ def _check_subscales(spec: InstrumentSpec) -> Iterator[Finding]:
                     hint="weights must be positive; reverse keying belongs on the item",
                 )
         yield from _check_min_answered(sub.id, sub.min_answered, len(sub.items), base)
-        if sub.applies_when is not None:
+        if sub.applies_when is not None and not unchecked.hides("items", sub.applies_when.item):
             yield from _check_applies_when(spec, sub.id, sub.applies_when, base)
         yield from _check_bands(sub.id, sub.bands, base)
         yield from _check_norms(sub.id, sub.norms, base)
@@ -348,7 +538,8 @@ def _check_norms(name: str, norms: tuple[NormSpec, ...], base: Path) -> Iterator
                 break
 
 
-def _check_composites(spec: InstrumentSpec) -> Iterator[Finding]:
+def _check_composites(spec: InstrumentSpec, unchecked: Unchecked) -> Iterator[Finding]:
+    items = {item.id for item in spec.items}
     scores: dict[str, NormSpec | None] = {}
     seen_ids: dict[str, str] = {}
     for i, sub in enumerate(spec.subscales):
@@ -371,14 +562,14 @@ def _check_composites(spec: InstrumentSpec) -> Iterator[Finding]:
                 hint="subscales, composites, profiles and flags each need their own id",
             )
         for j, part in enumerate(comp.parts):
+            if part.score not in scores and unchecked.hides("scores", part.score):
+                continue
             if part.score not in scores:
                 message, hint = _unknown("score", part.score, scores)
-                yield Finding(
-                    "unknown-score",
-                    (*base, "parts", j, "score"),
-                    f"composite '{comp.id}' uses {message} (before this composite)",
-                    hint,
-                )
+                message = f"composite '{comp.id}' uses {message} (before this composite)"
+                if part.score in items:
+                    message += f"; '{part.score}' is an item, and a composite combines scores"
+                yield Finding("unknown-score", (*base, "parts", j, "score"), message, hint)
             elif comp.standardized is True and scores[part.score] is None:
                 yield Finding(
                     "norm-invalid",
@@ -464,12 +655,20 @@ def axis_rule_problems(
                 )
 
 
-def _check_axis_rules(prof: ProfileSpec, base: Path, known: Sequence[str]) -> Iterator[Finding]:
+def _check_axis_rules(
+    prof: ProfileSpec, base: Path, known: Sequence[str], unchecked: Unchecked
+) -> Iterator[Finding]:
     for path, message, hint in axis_rule_problems(prof, known):
+        marker = path[-1] if path[-2:-1] == ("markers",) else None
+        if isinstance(marker, int):
+            entry = getattr(prof, str(path[0])).markers[marker]
+            score = entry if isinstance(entry, str) else entry.score
+            if score not in known and unchecked.hides("scores", score):
+                continue
         yield Finding("invalid-value", (*base, *path), message, hint)
 
 
-def _check_profiles_and_flags(spec: InstrumentSpec) -> Iterator[Finding]:
+def _check_profiles_and_flags(spec: InstrumentSpec, unchecked: Unchecked) -> Iterator[Finding]:
     scores = [s.id for s in spec.subscales] + [c.id for c in spec.composites]
     used = set(scores)
     for i, prof in enumerate(spec.profiles):
@@ -483,7 +682,7 @@ def _check_profiles_and_flags(spec: InstrumentSpec) -> Iterator[Finding]:
             )
         used.add(prof.id)
         for axis_name, axis in (("x", prof.x), ("y", prof.y)):
-            if axis.score not in scores:
+            if axis.score not in scores and not unchecked.hides("scores", axis.score):
                 message, hint = _unknown("score", axis.score, scores)
                 yield Finding(
                     "unknown-score",
@@ -491,10 +690,10 @@ def _check_profiles_and_flags(spec: InstrumentSpec) -> Iterator[Finding]:
                     f"profile '{prof.id}' axis {axis_name} uses {message}",
                     hint,
                 )
-        yield from _check_axis_rules(prof, base, scores)
+        yield from _check_axis_rules(prof, base, scores, unchecked)
         flag_names = [f.id for f in spec.flags]
         for j, flag_id in enumerate(prof.gated_by):
-            if flag_id not in flag_names:
+            if flag_id not in flag_names and not unchecked.hides("flags", flag_id):
                 message, hint = _unknown("flag", flag_id, flag_names)
                 yield Finding(
                     "unknown-score",
@@ -559,15 +758,19 @@ def _check_profiles_and_flags(spec: InstrumentSpec) -> Iterator[Finding]:
                 "or when: {score: trust, at_most: 1.5} (raised at 1.5 or below)",
             )
         for j, item_id in enumerate(when.items or ()):
-            if item_id not in items:
-                message, hint = _unknown("item", item_id, items)
+            if item_id not in items and not unchecked.hides("items", item_id):
+                message, hint = _unknown("item", item_id, unchecked.known("items", items))
                 yield Finding(
                     "unknown-item",
                     (*base, "when", "items", j),
                     f"flag '{flag.id}' uses {message}",
                     hint,
                 )
-        if when.score is not None and when.score not in scores:
+        if (
+            when.score is not None
+            and when.score not in scores
+            and not unchecked.hides("scores", when.score)
+        ):
             message, hint = _unknown("score", when.score, scores)
             yield Finding(
                 "unknown-score", (*base, "when", "score"), f"flag '{flag.id}' uses {message}", hint

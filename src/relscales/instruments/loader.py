@@ -24,17 +24,19 @@ from relscales.errors import Issue, Location, RelscalesError, SpecError
 from relscales.instruments.instrument import Instrument, content_hash
 from relscales.instruments.kinds import file_kind
 from relscales.instruments.lint import check_instrument, did_you_mean
-from relscales.instruments.registry import resolve_instrument
+from relscales.instruments.partial import partial_spec
+from relscales.instruments.registry import contained_path, looks_like_path, resolve_instrument
 from relscales.instruments.translate import (
     Locator,
     PathKey,
     kind_of,
     translate_errors,
 )
-from relscales.instruments.yamlsource import ParsedYaml, parse_yaml
+from relscales.instruments.yamlsource import ParsedYaml, parse_yaml, text_issues
 from relscales.spec import InstrumentSpec
 
 __all__ = [
+    "MAX_EXTENDS_DEPTH",
     "ValidationReport",
     "load_instrument",
     "load_instrument_data",
@@ -42,6 +44,9 @@ __all__ = [
 ]
 
 _MAX_FILE_BYTES = 5 * 1024 * 1024
+
+MAX_EXTENDS_DEPTH = 32
+"""How many files an ``extends`` chain may hold, the extending file included."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,27 +261,40 @@ class _Loader:
         self, parsed: ParsedYaml, display: str, folder: Path, chain: tuple[Path, ...]
     ) -> tuple[ValidationReport, ParsedYaml]:
         parents: tuple[tuple[str, str, str], ...] = ()
+        own_id = parsed.data.get("id") if isinstance(parsed.data, dict) else None
+        unsafe, parsed = text_issues(
+            parsed, display, instrument=own_id if isinstance(own_id, str) else None
+        )
         data = parsed.data
         if isinstance(data, dict) and data.get("extends") is not None:
             issues = _version_issues(parsed, display)  # the child's own, before the parent's
             if issues:
-                return ValidationReport(display, tuple(issues)), parsed
-            parsed, parents = self.extend(parsed, display, folder, chain)
+                return ValidationReport(display, (*unsafe, *issues)), parsed
+            try:
+                parsed, parents = self.extend(parsed, display, folder, chain)
+            except SpecError as exc:
+                return ValidationReport(display, (*unsafe, *exc.issues)), parsed
             # The result stands alone (its provenance is `parents`), so it drops `extends`:
             # `to_data()` then loads back without the parent and keeps fields reset to defaults.
             data = {key: value for key, value in parsed.data.items() if key != "extends"}
             parsed = ParsedYaml(data, parsed.values, parsed.keys)
         issues = _version_issues(parsed, display)
         if issues:
-            return ValidationReport(display, tuple(issues)), parsed
+            return ValidationReport(display, (*unsafe, *issues)), parsed
         try:
             spec = InstrumentSpec.model_validate(data)
         except ValidationError as exc:
-            return ValidationReport(display, tuple(translate_errors(exc, parsed, display))), parsed
+            structural = translate_errors(exc, parsed, display)
+            return ValidationReport(
+                display, (*unsafe, *structural, *_partial_issues(parsed, display, structural))
+            ), parsed
         locator = Locator(parsed, display, spec.id)
         issues = [
-            Issue(f.code, f.message, locator.at(f.path), f.severity, f.hint)
-            for f in check_instrument(spec)
+            *unsafe,
+            *(
+                Issue(f.code, f.message, locator.at(f.path), f.severity, f.hint)
+                for f in check_instrument(spec)
+            ),
         ]
         if any(issue.severity == "error" for issue in issues):
             return ValidationReport(display, tuple(issues)), parsed
@@ -293,7 +311,20 @@ class _Loader:
             raise SpecError(
                 Issue("wrong-type", "`extends` must be a bundled id or a relative path", where)
             )
+        if len(chain) >= MAX_EXTENDS_DEPTH:
+            raise SpecError(
+                Issue(
+                    "extends-too-deep",
+                    f"`extends` chains more than {MAX_EXTENDS_DEPTH} files (this file is "
+                    f"number {len(chain)} from '{chain[0].name}')",
+                    where,
+                    hint="extend the published definition directly, not a file that extends "
+                    "it; a real chain has one to three files",
+                )
+            )
         try:
+            if looks_like_path(ref):
+                contained_path(ref, folder, what="`extends`")
             parent_path = resolve_instrument(ref, base=folder, extra_dirs=self.instruments_dir)
         except SpecError as exc:
             first = exc.issues[0]
@@ -334,6 +365,32 @@ class _Loader:
             )
         merged = _merge(parent_parsed, child, display)
         return merged, ((parent.id, parent.version, parent.content_hash), *parent.parents)
+
+
+def _partial_issues(parsed: ParsedYaml, display: str, structural: list[Issue]) -> list[Issue]:
+    """Cross-reference errors in the entries of a file that did validate structurally.
+
+    Reported with the structural errors, so that a file's problems show in one pass.
+    Warnings wait until the whole file is valid (they need all of it).
+    """
+    partial = partial_spec(parsed.data)
+    own_id = parsed.data.get("id")
+    locator = Locator(parsed, display, own_id if isinstance(own_id, str) else None)
+    reported = {(issue.code, issue.location.path) for issue in structural}
+    issues: list[Issue] = []
+    for finding in check_instrument(partial.spec, unchecked=partial.unchecked):
+        if finding.severity != "error":
+            continue
+        issue = Issue(
+            finding.code,
+            finding.message,
+            locator.at(partial.file_path(finding.path)),
+            finding.severity,
+            finding.hint,
+        )
+        if (issue.code, issue.location.path) not in reported:
+            issues.append(issue)
+    return issues
 
 
 def _merge(parent: ParsedYaml, child: ParsedYaml, display: str) -> ParsedYaml:

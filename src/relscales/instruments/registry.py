@@ -27,6 +27,7 @@ __all__ = [
     "KeptVersion",
     "available_instruments",
     "bundled_dir",
+    "contained_path",
     "current_version",
     "earlier_versions",
     "kept_versions",
@@ -224,6 +225,58 @@ def _current_file(instrument_id: str, known: dict[str, Path]) -> Path | None:
         if _declared_id(path) == instrument_id:
             return path
     return None
+
+
+def contained_path(ref: str, folder: Path, *, what: str) -> Path:
+    """Check a path named inside a definition file, and return the file it names.
+
+    ``extends`` and battery members name "a bundled id or a relative path": relative to
+    the folder of the file that names it, and inside that folder (or a subfolder). An
+    absolute path, or one that leads out of the folder (``../../etc/x.yaml``, or a
+    symbolic link inside the folder pointing out of it), is refused: a definition shared
+    with others must not read files elsewhere on their computer.
+
+    Parameters
+    ----------
+    ref
+        The path as written.
+    folder
+        The folder of the file that names it.
+    what
+        What names it, for the message (```extends```, ``a battery member``).
+
+    Raises
+    ------
+    SpecError
+        ``path-outside-folder``.
+    """
+    path = Path(ref)
+    hint = (
+        "keep the file in the same folder or a subfolder and name it by a relative path, "
+        "or put it in an --instruments-dir folder and name it by its id"
+    )
+    if path.is_absolute() or path.drive or path.root:
+        raise SpecError(
+            Issue(
+                "path-outside-folder",
+                f"{what} names the absolute path '{ref}'; only relative paths are allowed",
+                Location(file=ref),
+                hint=hint,
+            )
+        )
+    base = folder.resolve()
+    target = (folder / path).resolve()
+    if not target.is_relative_to(base):
+        raise SpecError(
+            Issue(
+                "path-outside-folder",
+                f"{what} path '{ref}' leads outside the folder of the file that names it "
+                f"(to '{target}')",
+                Location(file=ref),
+                hint=hint,
+            )
+        )
+    return target
 
 
 def looks_like_path(ref: str) -> bool:

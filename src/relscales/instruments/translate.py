@@ -5,6 +5,7 @@ Used by every file kind (instrument, battery, text overlay), so it sits below th
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from typing import Any
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from relscales.errors import ErrorCode, Issue, Location
 from relscales.instruments.lint import did_you_mean
 from relscales.instruments.yamlsource import Mark, ParsedYaml, format_path
-from relscales.spec import InstrumentSpec
+from relscales.spec import CompositeSpec, InstrumentSpec, SubscaleSpec
 
 __all__ = ["LISTS_WITH_IDS", "Locator", "PathKey", "kind_of", "translate_errors"]
 
@@ -234,7 +235,8 @@ def translate_errors(
             raw = parsed.keys[key_path].raw if key_path in parsed.keys else None
             shown = raw if raw is not None else str(name)
             code, message = "unknown-key", f"unknown key '{shown}'"
-            hint = did_you_mean(shown, allowed)
+            hint = _misplaced_key_hint(model, shown, _value_at(data, key_path))
+            hint = hint or did_you_mean(shown, allowed)
             if hint is None and allowed:
                 hint = "allowed keys: " + ", ".join(allowed)
             path, is_key = key_path, True
@@ -293,6 +295,32 @@ def translate_errors(
             continue
         issues[key] = Issue(code, message, locator.at(path, key=is_key), hint=hint)
     return list(issues.values())
+
+
+_REVERSE_KEYS = re.compile(r"^(reverse|reversed|reverse[_-]?(keyed|items|scored|keys?))$", re.I)
+
+
+def _misplaced_key_hint(model: type[BaseModel] | None, key: str, value: Any) -> str | None:
+    """Say where a key belongs when it is a common mistake for a key elsewhere, else None.
+
+    ``reverse`` on a subscale is the usual one: reverse keying belongs to each item.
+    """
+    if not _REVERSE_KEYS.match(key):
+        return None
+    if model is SubscaleSpec:
+        named = [str(v) for v in value] if isinstance(value, list) else []
+        which = f"items {', '.join(named)}" if named else "each reverse-keyed item"
+        return (
+            f"reverse keys go on items, not on subscales: write `reverse: true` on {which} "
+            "under the top-level `items:` (items[].reverse), for example "
+            f"`- {{id: {named[0] if named else 'q2'}, ..., reverse: true}}`"
+        )
+    if model is CompositeSpec:
+        return (
+            "a composite mirrors one part at a time: write `reverse: true` on the part "
+            "(parts[].reverse), for example `parts: [{score: esteem, reverse: true}]`"
+        )
+    return None
 
 
 def _pattern_hint(pattern: str) -> tuple[str, str]:

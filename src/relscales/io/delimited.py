@@ -5,9 +5,12 @@ encoding, delimiter, header, a quote left open (see :mod:`relscales.io.sniff`).
 :func:`read_batches` then parses it with pyarrow. The first attempt is the
 fast one: item columns typed as numbers, several threads. Each thing that can go
 wrong sends reading back to a safer setting, from the row where it happened, so no
-row is read twice or lost: a cell that is not a number (text from there on), a row
-with the wrong number of fields (one thread, which numbers rows; the row is kept as an
-empty row and reported), a field larger than a block (bigger blocks). Files in
+row is read twice or lost: a cell that is not a number, or that Arrow reads as NaN
+(text from there on, so every cell gets the verdict of the text path), a row with the
+wrong number of fields (one thread, which numbers rows; the row is kept as an empty row
+and reported), a field larger than a block (bigger blocks). Item columns are typed as
+integers only in files without ``0x`` (Arrow reads ``0x3`` as 3; it is not a number).
+Lines holding only whitespace are blank lines, skipped like empty ones. Files in
 another encoding than UTF-8, or with NUL bytes, are decoded (and the NUL bytes
 removed) in Python on the way in. A big UTF-8 file whose quotes are known is cut into
 segments parsed in parallel (:mod:`relscales.io.segments`).
@@ -175,6 +178,10 @@ def read_batches(
     """
     if not dialect.has_rows:
         return
+    if dialect.width == 1:  # a line of spaces is a valid row here: find it as text
+        types = None
+    elif types is not None and dialect.hex_like:
+        types = {name: _not_hexadecimal(kind) for name, kind in types.items()}
     mode = _Mode(
         typed=types is not None,
         threads=True,
@@ -184,9 +191,8 @@ def read_batches(
     done = 0
     while True:
         try:
-            for batch in _attempt(
-                path, dialect, columns, types, mode, whole, batch_rows, key, warn
-            ):
+            attempt = _attempt(path, dialect, columns, types, mode, whole, batch_rows, key, warn)
+            for batch in attempt if dialect.width > 1 else _without_blank_rows(attempt):
                 end = batch.first_row + batch.n_rows
                 if end <= done:
                     continue
@@ -197,6 +203,92 @@ def read_batches(
             return
         except _Retry as retry:
             mode = retry.mode
+
+
+def _not_hexadecimal(kind: Any) -> Any:
+    """float64 for an integer type: Arrow's integer parser reads ``0x3``, its float parser not."""
+    import pyarrow as pa
+
+    return pa.float64() if pa.types.is_integer(kind) else kind
+
+
+def blank_line(text: str | None, delimiter: str) -> bool:
+    r"""Tell whether a line is blank: only whitespace, and no delimiter.
+
+    Whitespace is what Python's ``str.isspace`` says it is (spaces, tabs, form feeds,
+    vertical tabs, no-break spaces, ...: the characters ``str.strip`` removes from a
+    cell). Such a line is not a row, like an empty line. The delimiter is not whitespace
+    here, even a tab: a line of delimiters has fields (``,,,,,``, an unanswered response).
+
+    >>> [blank_line(t, ",") for t in ["   ", "\t\x0b\x0c", "\u00a0\r", "", " ,", '" "']]
+    [True, True, True, False, False, False]
+    >>> blank_line("  ", "\t"), blank_line(" \t ", "\t")
+    (True, False)
+    """
+    return text is not None and text.isspace() and delimiter not in text
+
+
+def _blank_lines_skipped(delimiter: str) -> Callable[[Any], str]:
+    """Return an ``invalid_row_handler`` that skips blank lines and stops at other bad rows."""
+
+    def handler(row: Any) -> str:
+        return "skip" if blank_line(row.text, delimiter) else "error"
+
+    return handler
+
+
+def _without_blank_rows(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """Drop the rows that are blank lines from the batches of a file of one column.
+
+    With one column, a line of spaces has as many fields as the header, so the parser
+    reads it as a row (in wider files it is skipped as it comes, see
+    :func:`blank_line`): its cell holds only whitespace (quoted or not: the parser does
+    not tell). The rows are renumbered.
+    """
+    import numpy as np
+
+    from relscales._arrow import bool_array, call, int_array, to_numpy_filled
+
+    done = 0
+    for batch in batches:
+        cells = next(iter(batch.columns.values()), None)
+        keep = None
+        if cells is not None and cells.null_count < len(cells):
+            spaces = call("coalesce", call("utf8_is_space", cells), bool_array([False])[0])
+            if call("any", spaces).as_py():
+                keep = to_numpy_filled(call("indices_nonzero", call("invert", spaces)), 0)
+        if keep is None:
+            moved = tuple(replace(r, index=r.index - batch.first_row + done) for r in batch.ragged)
+            yield replace(batch, first_row=done, ragged=moved)
+            done += batch.n_rows
+            continue
+        taken = {name: call("take", col, int_array(keep)) for name, col in batch.columns.items()}
+        moved = tuple(
+            replace(r, index=done + int(np.searchsorted(keep, r.index - batch.first_row)))
+            for r in batch.ragged
+        )
+        if keep.size:
+            yield Batch(taken, int(keep.size), done, batch.bytes_read, moved)
+        done += int(keep.size)
+
+
+def _nan_typed(record_batch: Any) -> bool:
+    """Whether a column typed as numbers holds NaN: Arrow reads ``nan``, ``-nan``, ``nan(1)``.
+
+    Only some of these are "no data" tokens, so reading goes on as text from there.
+    """
+    import pyarrow as pa
+
+    from relscales._arrow import call
+
+    for column in record_batch.columns:
+        if (
+            pa.types.is_floating(column.type)
+            and column.null_count < len(column)
+            and call("any", call("is_nan", column)).as_py()
+        ):
+            return True
+    return False
 
 
 def _can_segment(path: Path, dialect: CsvDialect) -> bool:
@@ -246,14 +338,19 @@ def _attempt(
     key_at = header.index(key) if key is not None and key in header else None
     pending: deque[RaggedRow] = deque()
     aborted = [False]
-    # pyarrow numbers rows from 1, skipped lines and the header (and rows after it) included
+    # pyarrow numbers rows from 1, skipped lines and the header (and rows after it) included,
+    # and the blank lines skipped here (lines of whitespace; empty lines are not numbered)
     offset = dialect.skip_lines + 2 + dialect.after_header
+    blank = [0]
 
     def on_invalid(row: Any) -> str:
+        if blank_line(row.text, dialect.delimiter):  # not a row, in any mode
+            blank[0] += 1
+            return "skip"
         if mode.threads:  # rows are not numbered when parsed in threads: parse again
             aborted[0] = True
             return "error"
-        pending.append(_ragged(row, row.number - offset, dialect, key_at))
+        pending.append(_ragged(row, row.number - offset - blank[0], dialect, key_at))
         return "skip"
 
     col_types = {
@@ -283,7 +380,7 @@ def _attempt(
     done = 0
     try:
         if mode.segments:
-            yield from _segmented(path, dialect, read, convert, names, batch_rows)
+            yield from _segmented(path, dialect, read, convert, names, batch_rows, mode)
             return
         if whole:
             table = pacsv.read_csv(
@@ -298,6 +395,8 @@ def _attempt(
             )
             raw, schema = reader, reader.schema
         for record_batch in raw:
+            if mode.typed and _nan_typed(record_batch):
+                raise _Retry(replace(mode, typed=False))
             for batch in _merge(record_batch, pending, done, names, key, schema, reader):
                 done += batch.n_rows
                 yield batch
@@ -321,6 +420,7 @@ def _segmented(
     convert: Any,
     names: dict[str, str],
     batch_rows: int,
+    mode: _Mode,
 ) -> Iterator[Batch]:
     """Yield the file's batches, its segments parsed in parallel (one thread each).
 
@@ -336,7 +436,11 @@ def _segmented(
     assert dialect.quotes is not None
     size = path.stat().st_size
     points = segments.cut_points(path, size, dialect.quotes, segments.SEGMENT_BYTES)
-    strict = pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True)
+    strict = pacsv.ParseOptions(
+        delimiter=dialect.delimiter,
+        newlines_in_values=True,
+        invalid_row_handler=_blank_lines_skipped(dialect.delimiter),
+    )
     later = pacsv.ReadOptions(
         use_threads=False, column_names=read.column_names, block_size=1 << 30, encoding="utf8"
     )
@@ -370,6 +474,8 @@ def _segmented(
         if table is None:
             continue
         for record_batch in _rebatched(table, batch_rows):
+            if mode.typed and _nan_typed(record_batch):
+                raise _Retry(replace(mode, typed=False))
             cols = {
                 names[f]: record_batch.column(i) for i, f in enumerate(record_batch.schema.names)
             }

@@ -5,12 +5,18 @@ respondent. Columns are the keys in the order they first appear; a key missing f
 a record is an empty cell. Numbers stay numbers, text stays text (ids such as
 ``"007"`` keep their spelling), ``null`` is empty, and nested values are kept as
 JSON text. The file is UTF-8 (a byte order mark is allowed; UTF-16 with one too).
+
+A record with the same key twice (``{"q1": 3, "q1": 5}``) is an error
+(``json-duplicate-key``), naming the record and the key: JSON readers differ in which
+value they keep (Python's the last), so which answer is meant cannot be known. A key
+twice in the object that holds the list of records is one too.
 """
 
 from __future__ import annotations
 
 import codecs
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from relscales.errors import DataError, Issue, Location
@@ -20,6 +26,8 @@ if TYPE_CHECKING:
     from relscales.io.formats import Probe
 
 __all__ = ["read_json"]
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 WRAPPERS = ("responses", "data", "records", "results")
 """Keys of an object that can hold the list of records."""
@@ -40,6 +48,47 @@ def _error(
     )
 
 
+class _Repeated(dict[str, Any]):
+    """A JSON object with a key twice: the last value of each key, and the repeated keys."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        seen: dict[str, list[Any]] = {}
+        for key, value in pairs:
+            seen.setdefault(key, []).append(value)
+        self.repeated = {key: values for key, values in seen.items() if len(values) > 1}
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Build a JSON object, keeping track of keys it has twice (``object_pairs_hook``)."""
+    found = dict(pairs)
+    return found if len(found) == len(pairs) else _Repeated(pairs)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=_object)
+
+
+def _duplicate_key(probe: Probe, record: _Repeated, number: int | None) -> DataError:
+    """Return the error for a record (or, ``number`` None, the object around the records)."""
+    key, values = next(iter(record.repeated.items()))
+    shown = ", ".join(json.dumps(v, ensure_ascii=False)[:40] for v in values[:4])
+    more = len(record.repeated) - 1
+    others = f" (and {more} more key{'s' * (more != 1)})" if more else ""
+    where = f"record {number}" if number is not None else "the object holding the records"
+    return DataError(
+        Issue(
+            "json-duplicate-key",
+            f"{where} has the key {json.dumps(key, ensure_ascii=False)} "
+            f"{len(values)} times{others}, with the values {shown}: which one is meant "
+            "cannot be known",
+            Location(file=probe.name, row=number, data_column=key),
+            hint="fix the program that wrote the file so that each key occurs once per "
+            "record; until then, remove the extra keys",
+        )
+    )
+
+
 def _decode(raw: bytes) -> str:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16")
@@ -51,7 +100,7 @@ def _records(probe: Probe, text: str) -> tuple[list[Any], str]:
     lines_format = probe.suffix in (".jsonl", ".ndjson")
     if not lines_format:
         try:
-            document = json.loads(text)
+            document = _loads(text)
         except json.JSONDecodeError as exc:
             if exc.msg != "Extra data":
                 raise _error(
@@ -66,17 +115,20 @@ def _records(probe: Probe, text: str) -> tuple[list[Any], str]:
             if isinstance(document, dict):
                 for key in WRAPPERS:
                     if isinstance(document.get(key), list):
-                        return document[key], f'the list under "{key}"'
+                        return _unrepeated(probe, document, key), f'the list under "{key}"'
                 lists = [k for k, v in document.items() if isinstance(v, list)]
                 if len(lists) == 1:
-                    return document[lists[0]], f'the list under "{lists[0]}"'
+                    found = _unrepeated(probe, document, lists[0])
+                    return found, f'the list under "{lists[0]}"'
             raise _error(probe, "the JSON holds no list of records")
     records: list[Any] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # lines end at \n (or \r\n, \r): not at the other breaks str.splitlines knows, such as
+    # U+2028, which JSON allows unescaped inside a string
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            records.append(_loads(line))
         except json.JSONDecodeError as exc:
             raise _error(
                 probe,
@@ -85,6 +137,14 @@ def _records(probe: Probe, text: str) -> tuple[list[Any], str]:
                 hint="write one JSON object per line",
             ) from None
     return records, "JSON Lines"
+
+
+def _unrepeated(probe: Probe, document: dict[str, Any], key: str) -> list[Any]:
+    """Return the list under ``key``, unless the object has that key twice (an error)."""
+    if isinstance(document, _Repeated) and key in document.repeated:
+        raise _duplicate_key(probe, document, None)
+    found: list[Any] = document[key]
+    return found
 
 
 def read_json(probe: Probe) -> ReadSource:
@@ -105,6 +165,8 @@ def read_json(probe: Probe) -> ReadSource:
                 "not an object of column: value pairs",
                 row=number,
             )
+        if isinstance(record, _Repeated):
+            raise _duplicate_key(probe, record, number)
         names.update(dict.fromkeys(str(k) for k in record))
     header = list(names)
     columns = [python_column([record.get(name) for record in records]) for name in header]

@@ -192,7 +192,16 @@ class ExportSource(ReadSource):
             encoding=self.dialect.encoding,
             skip_rows_after_names=self.skip_rows,
         )
-        parse = pacsv.ParseOptions(delimiter=self.dialect.delimiter, newlines_in_values=True)
+        from relscales.io.delimited import blank_line
+
+        delimiter = self.dialect.delimiter
+        parse = pacsv.ParseOptions(
+            delimiter=delimiter,
+            newlines_in_values=True,
+            # a line of whitespace is a blank line, as in any delimited file; other rows
+            # with the wrong number of fields stop the reading (an edited export)
+            invalid_row_handler=lambda row: "skip" if blank_line(row.text, delimiter) else "error",
+        )
         convert = pacsv.ConvertOptions(
             include_columns=columns,
             column_types=dict.fromkeys(columns, pa.string()),
@@ -449,10 +458,17 @@ def input_metadata(source: Source) -> dict[str, Any]:
 
 
 def input_warnings(source: Source, compiled: Sequence[Any]) -> list[Issue]:
-    """Warnings about the data as read: flagged responses, value labels that disagree."""
+    """Warnings about the data as read: ids not found, flagged responses, labels that disagree.
+
+    ``compiled``: the instruments scored, their item columns as in the data; the source's
+    ``key_column`` is the id column in use (``None``: respondents numbered by row).
+    """
+    from relscales.io.idguess import id_warnings
+
+    found = id_warnings(source, compiled)
     if not isinstance(source, ReadSource):
-        return []
-    return [*source.issues(), *_label_warnings(source, compiled)]
+        return found
+    return [*found, *source.issues(), *_label_warnings(source, compiled)]
 
 
 def mark_rows(labels: NDArray[Any], source: Source) -> NDArray[Any]:

@@ -6,7 +6,8 @@ Latin-1), counts NUL bytes, honours an Excel ``sep=;`` first line, finds the del
 (and with it whether ``4,5`` is a number) and parses the header. A quote that is never
 closed (which would swallow the rest of the file into one cell) is an error found here,
 before anything is scored. The quotes' places are kept, for the parallel reader to know
-where the file can be cut. What it finds is a :class:`CsvDialect`, which
+where the file can be cut, and so is whether the file holds ``0x`` (which Arrow's integer
+parser would read as a hexadecimal number). What it finds is a :class:`CsvDialect`, which
 :func:`relscales.io.delimited.read_batches` takes to read the rows.
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from relscales.errors import DataError, Issue, Location
+from relscales.io.idguess import id_like_values
 
 __all__ = ["CsvDialect", "big_fields", "looks_like_text", "sniff_csv"]
 
@@ -76,6 +78,16 @@ class CsvDialect:
         Byte offsets of the file's quote characters, for a file read as bytes (UTF-8 and
         the like) with few enough of them to keep (``CHECKED_QUOTES``); ``None``
         otherwise. They tell where the file can be cut to be parsed in parallel.
+    hex_like
+        Whether ``0x`` or ``0X`` occurs anywhere in the file. Arrow's integer parser reads
+        ``0x3`` as 3, so such a file's item columns are never parsed as integers
+        (``0x3`` is not a number, see :func:`relscales.labels.plain_number`).
+    id_like
+        Columns whose values, in the rows looked at (``sampled_rows``), look like
+        respondent ids: all present, all different, short, without spaces (see
+        :mod:`relscales.io.idguess`). Named in a warning when no id column is found.
+    sampled_rows, sampled_all
+        How many rows were looked at for ``id_like``, and whether they are all the rows.
     """
 
     encoding: str
@@ -89,6 +101,10 @@ class CsvDialect:
     invalid_bytes: bool = False
     after_header: int = 0
     quotes: tuple[int, ...] | None = field(default=None, repr=False)
+    hex_like: bool = False
+    id_like: tuple[str, ...] = ()
+    sampled_rows: int = 0
+    sampled_all: bool = False
 
     @property
     def width(self) -> int:
@@ -115,14 +131,15 @@ def looks_like_text(head: bytes) -> bool:
     """Tell whether the first bytes of a file look like delimited text.
 
     UTF-16 and UTF-32 (with or without a byte order mark) count as text, and so do a
-    few NUL bytes in otherwise readable text (damaged files, padded files).
+    few NUL bytes in otherwise readable text (damaged files, padded files). Tabs, line
+    breaks, form feeds and vertical tabs are whitespace, not control bytes.
     """
     if not head:
         return True
     if _bom_encoding(head) is not None or _utf16_without_bom(head) is not None:
         return True
     sample = head[:4096]
-    controls = sum(sample.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+    controls = sum(sample.count(bytes([c])) for c in range(32) if c not in (9, 10, 11, 12, 13))
     return controls <= len(sample) // 20 or sample.count(b"\x00") == controls
 
 
@@ -202,6 +219,47 @@ class _Scan:
     nul_bytes: int
     quotes: tuple[tuple[int, str], ...] | None
     odd_quotes: bool
+    hex_like: bool = False
+
+
+class _Hex:
+    """Whether a file fed chunk by chunk holds a cell Arrow would read as hexadecimal.
+
+    Arrow's integer parser reads a cell ``0x`` + hexadecimal digits (spaces around it
+    allowed). Such a cell starts where a field starts, so ``0x`` is counted only after a
+    byte that cannot be part of a word or number (``10x10`` or ``r0x2`` are not).
+    """
+
+    def __init__(self) -> None:
+        self.found = False
+        self.tail = b""
+
+    def feed(self, chunk: bytes | bytearray) -> None:
+        if self.found or not chunk:
+            return
+        if b"x" in chunk or b"X" in chunk:  # a fast byte search first: most files have none
+            self.found = _hex_cell(self.tail + bytes(chunk))
+        self.tail = bytes(chunk[-3:])
+
+
+def _hex_cell(data: bytes) -> bool:
+    r"""Tell whether ``data`` holds ``0x`` and a hexadecimal digit at the start of a word.
+
+    >>> _hex_cell(b"id,q1\nr1,0x3\n"), _hex_cell(b"r1,10x10,r0x2"), _hex_cell(b'"0XF"')
+    (True, False, True)
+    """
+    for mark in (b"0x", b"0X"):
+        i = data.find(mark)
+        while i >= 0:
+            before, after = data[i - 1 : i] if i else b"", data[i + 2 : i + 3]
+            if (
+                not (before.isalnum() or before in (b"_", b"."))
+                and after
+                and after in b"0123456789abcdefABCDEF"
+            ):
+                return True
+            i = data.find(mark, i + 1)
+    return False
 
 
 @lru_cache(maxsize=8)
@@ -211,12 +269,13 @@ def _scan(path: str, stamp: tuple[int, int, int], encoding: str | None) -> _Scan
     Cached by path and ``stamp`` (size, modification time, a hash of the first bytes),
     since a file may be sniffed more than once (to choose a reader, then to read it).
     """
-    utf8, cp1252, nul, quotes = True, True, 0, _Quotes()
+    utf8, cp1252, nul, quotes, hex_like = True, True, 0, _Quotes(), _Hex()
     if encoding is not None and not _ascii_compatible(encoding):
         for text in _text_chunks(Path(path), encoding, 0):
             nul += text.count("\x00")
             quotes.feed(text)
-        return _Scan(False, False, nul, _found(quotes), quotes.total % 2 == 1)
+            hex_like.feed(text.replace("\x00", "").encode("utf-8"))
+        return _Scan(False, False, nul, _found(quotes), quotes.total % 2 == 1, hex_like.found)
     decoder = codecs.getincrementaldecoder("utf-8")()
     buffer = bytearray(SCAN_BYTES)
     with open(path, "rb", buffering=0) as stream:
@@ -224,6 +283,9 @@ def _scan(path: str, stamp: tuple[int, int, int], encoding: str | None) -> _Scan
             chunk = buffer if size == len(buffer) else buffer[:size]
             if b"\x00" in chunk:
                 nul += chunk.count(b"\x00")
+                hex_like.feed(chunk.replace(b"\x00", b""))
+            else:
+                hex_like.feed(chunk)
             quotes.feed(chunk)
             if chunk.isascii():
                 continue
@@ -239,7 +301,7 @@ def _scan(path: str, stamp: tuple[int, int, int], encoding: str | None) -> _Scan
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    return _Scan(utf8, cp1252, nul, _found(quotes), quotes.total % 2 == 1)
+    return _Scan(utf8, cp1252, nul, _found(quotes), quotes.total % 2 == 1, hex_like.found)
 
 
 def _found(quotes: _Quotes) -> tuple[tuple[int, str], ...] | None:
@@ -326,7 +388,9 @@ def sniff_csv(
         )
     header = tuple(name.strip() for name in records[0]) if records else ()
     rows = [r for r in records[1:] if r]
-    fields, header = _trailing_delimiters(header, rows)
+    fields, header = _trailing_delimiters(header, [r for r in rows if not _blank_record(r)])
+    sample = [r for r in rows if len(r) == fields and not _blank_record(r)]
+    complete = whole and len(records) <= _RECORDS
     return CsvDialect(
         encoding=encoding,
         delimiter=delimiter,
@@ -342,7 +406,22 @@ def sniff_csv(
             if scan.quotes is not None and _ascii_compatible(encoding)
             else None
         ),
+        hex_like=scan.hex_like,
+        id_like=tuple(
+            name for j, name in enumerate(header) if name and id_like_values([r[j] for r in sample])
+        ),
+        sampled_rows=len(sample),
+        sampled_all=complete and len(sample) == len(rows),
     )
+
+
+def _blank_record(record: Sequence[str]) -> bool:
+    """Whether a record read from a line holding only whitespace (a blank line, not a row).
+
+    The check is on the parsed record (one field, all whitespace), so a quoted ``" "``
+    counts too; it serves only to look at the first rows (the reader decides on the line).
+    """
+    return len(record) == 1 and not record[0].strip()
 
 
 def _read_head(path: Path, n: int) -> tuple[bytes, int, int]:
@@ -412,9 +491,9 @@ def _sep_line(text: str, delimiter: str | None) -> tuple[int, str, str | None]:
     match = _SEP_LINE.match(first.rstrip("\r"))
     if match is not None and newline:
         skipped, text, delimiter = 1, rest, delimiter or match.group(1)
-    while True:
+    while True:  # blank lines, and lines holding only whitespace, are not the header
         line, newline, rest = text.partition("\n")
-        if not newline or line.strip("\r"):
+        if not newline or line.strip():
             return skipped, text, delimiter
         skipped, text = skipped + 1, rest
 
@@ -455,7 +534,13 @@ def big_fields() -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _records(text: str, delimiter: str, whole: bool, limit: int = 200) -> list[list[str]] | None:
+_RECORDS = 200
+"""Records after the header looked at by :func:`sniff_csv` (trailing delimiters, ids)."""
+
+
+def _records(
+    text: str, delimiter: str, whole: bool, limit: int = _RECORDS
+) -> list[list[str]] | None:
     """Return the first records of ``text``; ``None`` when even the header may be cut off."""
     out: list[list[str]] = []
     with big_fields():

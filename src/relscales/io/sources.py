@@ -57,7 +57,33 @@ def open_source(
         dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
         return Source(str(path), dialect.header, path.stat().st_size, path, dialect)
     table = _to_table(data, columns)
-    return Source("<data>", tuple(table.schema.names), table=table)
+    return Source(
+        "<data>", tuple(table.schema.names), table=table, dataframe_index=_index_name(data)
+    )
+
+
+def _index_name(data: Any) -> str | None:
+    """Return the name of a pandas DataFrame's index when it is not the default 0, 1, 2, ...
+
+    ``""`` for an index without a name, ``None`` for the default one (and for other data).
+    The index is not read (``preserve_index=False``); the engine warns about it when no
+    id column is found (:mod:`relscales.io.idguess`).
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"q1": [1, 2]})
+    >>> _index_name(frame), _index_name(frame.set_index(pd.Index(["a", "b"], name="pid")))
+    (None, 'pid')
+    >>> _index_name(frame.iloc[::-1]), _index_name({"q1": [1, 2]})
+    ('', None)
+    """
+    if type(data).__module__.split(".")[0] != "pandas" or not hasattr(data, "index"):
+        return None
+    index = data.index
+    names = [str(n) for n in getattr(index, "names", [index.name]) if n is not None]
+    default = (
+        type(index).__name__ == "RangeIndex" and not names and index.start == 0 and index.step == 1
+    )
+    return None if default else "/".join(names)
 
 
 def _to_table(data: Any, columns: Sequence[str] | None) -> Any:

@@ -65,6 +65,10 @@ class Source:
     read_warnings
         Warnings about the data found while reading (bytes that could not be decoded,
         NUL bytes, no rows, duplicated ids), each once.
+    dataframe_index
+        The name of a pandas DataFrame's index that is not the default ``0, 1, 2, ...``
+        (``""`` when it has none): it is not read, and a warning says so when no id
+        column is found (:mod:`relscales.io.idguess`). ``None`` otherwise.
     """
 
     name: str
@@ -75,6 +79,7 @@ class Source:
     table: Any = field(default=None, repr=False)
     key_column: str | None = field(default=None, repr=False)
     read_warnings: list[Issue] = field(default_factory=list, repr=False)
+    dataframe_index: str | None = field(default=None, repr=False)
 
     @property
     def decimal_comma(self) -> bool:

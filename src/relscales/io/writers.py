@@ -15,13 +15,23 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import IO, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FORMATS", "TableWriter", "excel_safe_text", "format_for", "open_writer"]
+__all__ = [
+    "FORMATS",
+    "TableWriter",
+    "excel_safe_text",
+    "format_for",
+    "open_writer",
+    "round_numbers",
+    "rounded_numbers",
+]
 
 Columns = dict[str, NDArray[Any]]
 
@@ -311,8 +321,64 @@ def open_writer(fmt: str, stream: IO[bytes], *, excel_safe: bool = False) -> Tab
     """Create a writer of format ``fmt`` on a binary stream.
 
     ``excel_safe`` escapes text cells that a spreadsheet would run as formulas (CSV and
-    TSV only; the other formats are not opened as spreadsheets).
+    TSV only; the other formats are not opened as spreadsheets). Inside
+    :func:`rounded_numbers`, the writer rounds numbers as it asks.
     """
+    writer: TableWriter
     if excel_safe and fmt in ("csv", "tsv"):
-        return _CsvWriter(stream, "," if fmt == "csv" else "\t", excel_safe=True)
-    return FORMATS[fmt](stream)
+        writer = _CsvWriter(stream, "," if fmt == "csv" else "\t", excel_safe=True)
+    else:
+        writer = FORMATS[fmt](stream)
+    decimals = _DECIMALS.get()
+    return writer if decimals is None else _Rounding(writer, decimals)
+
+
+# --- rounding written numbers (`relscales score --decimals N`) ---
+
+_DECIMALS: ContextVar[int | None] = ContextVar("relscales_decimals", default=None)
+
+
+@contextmanager
+def rounded_numbers(decimals: int | None) -> Iterator[None]:
+    """Make the writers opened inside round every number to ``decimals`` places.
+
+    ``None`` (the default everywhere) writes numbers at full precision.
+    """
+    token = _DECIMALS.set(decimals)
+    try:
+        yield
+    finally:
+        _DECIMALS.reset(token)
+
+
+def round_numbers(columns: Columns, decimals: int | None) -> Columns:
+    """Round the floating-point columns to ``decimals`` places (ids, counts, text unchanged).
+
+    Missing values stay missing, and a value that rounds to zero is written ``0``, not
+    ``-0``.
+
+    >>> round_numbers({"id": np.array(["a"]), "x": np.array([2.7777, -0.0001, np.nan])}, 2)
+    {'id': array(['a'], dtype='<U1'), 'x': array([2.78, 0.  ,  nan])}
+    """
+    if decimals is None:
+        return columns
+    return {
+        name: np.round(values, decimals) + 0.0
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f"
+        else values
+        for name, values in columns.items()
+    }
+
+
+class _Rounding:
+    """A writer that rounds numbers before handing each batch on."""
+
+    def __init__(self, writer: TableWriter, decimals: int) -> None:
+        self.writer = writer
+        self.decimals = decimals
+
+    def write(self, columns: Columns) -> None:
+        self.writer.write(round_numbers(columns, self.decimals))
+
+    def close(self) -> None:
+        self.writer.close()

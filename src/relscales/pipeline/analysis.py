@@ -11,17 +11,26 @@ per respondent. Published reliabilities are shown beside the sample's.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shlex
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from relscales.analysis_results import AnalysisResult, SubscaleAnalysis
+from relscales.analysis_results import AnalysisResult, SubscaleAnalysis, respondent_text
 from relscales.errors import Issue, Location, RelscalesError
 from relscales.io.numeric import numeric_column
-from relscales.pipeline.score import InstrumentRef, collect_answers, compile_ref
+from relscales.pipeline.score import (
+    WITH_COLUMNS,
+    InstrumentRef,
+    collect_answers,
+    compile_ref,
+    in_python_terms,
+    python_issues,
+)
 from relscales.reliability import (
     OmegaResult,
     cronbach_alpha,
@@ -31,7 +40,7 @@ from relscales.reliability import (
 from relscales.scoring.compile import CompiledInstrument
 from relscales.scoring.screening import screen_answers
 
-__all__ = ["analyze"]
+__all__ = ["analyze", "analyze_sample", "careless_command"]
 
 LOW_ALPHA_MARGIN = 0.10
 """A sample alpha this far below the published one gets a warning."""
@@ -59,6 +68,9 @@ def analyze(
 ) -> AnalysisResult:
     """Reliability, item analysis and data quality of a sample on one instrument.
 
+    Messages and hints name this function's keywords (``duration_column=``), not the
+    command line's options.
+
     Parameters
     ----------
     instrument
@@ -82,6 +94,41 @@ def analyze(
     AnalysisResult
         Per subscale reliability and item statistics, and the quality screen.
     """
+    try:
+        result = analyze_sample(
+            instrument,
+            data,
+            ci=ci,
+            n_boot=n_boot,
+            seed=seed,
+            confidence_level=confidence_level,
+            quality=quality,
+            duration_column=duration_column,
+            instruments_dir=instruments_dir,
+        )
+    except RelscalesError as exc:
+        in_python_terms(exc, WITH_COLUMNS)
+        raise
+    return dataclasses.replace(
+        result,
+        warnings=python_issues(result.warnings, WITH_COLUMNS),
+        quality_warnings=python_issues(result.quality_warnings, WITH_COLUMNS),
+    )
+
+
+def analyze_sample(
+    instrument: InstrumentRef,
+    data: Any,
+    *,
+    ci: Literal["feldt", "bootstrap"] = "feldt",
+    n_boot: int = 1000,
+    seed: int | None = None,
+    confidence_level: float = 0.95,
+    quality: bool = True,
+    duration_column: str | None = None,
+    instruments_dir: Sequence[str | os.PathLike[str]] = (),
+) -> AnalysisResult:
+    """:func:`analyze`, with messages in the command line's words (for ``relscales analyze``)."""
     from relscales.io.readsource import input_warnings, source_hints
     from relscales.io.sources import open_source
     from relscales.io.tabular import Source
@@ -128,7 +175,7 @@ def analyze(
         if published is not None and rel.estimate < float(published) - LOW_ALPHA_MARGIN:
             warnings.append(
                 Issue(
-                    "invalid-value",
+                    "alpha-below-published",
                     f"'{sub.id}': the sample's alpha {rel.estimate:.2f} is well below the "
                     f"published {published}",
                     where,
@@ -141,7 +188,7 @@ def analyze(
             if stat.looks_reversed:
                 warnings.append(
                     Issue(
-                        "invalid-value",
+                        "item-looks-reversed",
                         f"'{sub.id}': item '{stat.item_id}' correlates negatively with the "
                         f"rest of its subscale (r.drop {stat.r_drop:.2f}): it looks "
                         "reverse-keyed",
@@ -168,6 +215,7 @@ def analyze(
         if duration_column is not None:
             durations = numeric_column(source, duration_column)
         screen_result = screen_answers(compiled, answers, durations)
+    careless = _careless_warning(instrument, compiled.id, source.name, ids, screen_result)
     return AnalysisResult(
         compiled.instrument.provenance(),
         int(answers.shape[0]),
@@ -176,4 +224,44 @@ def analyze(
         ids,
         problems,
         tuple(warnings),
+        quality_warnings=(careless,) if careless is not None else (),
     )
+
+
+CARELESS_SHOWN = 5
+"""How many careless respondents a warning names (the rest are counted)."""
+
+
+def _careless_warning(
+    ref: InstrumentRef, ident: str, data_name: str, ids: NDArray[Any], screen: Any
+) -> Issue | None:
+    """Build the ``careless-respondents`` warning: how many, why, the first few by id and row."""
+    if screen is None:
+        return None
+    rows = np.flatnonzero(screen.careless)
+    if not rows.size:
+        return None
+    counts: dict[str, int] = {}
+    for row in rows:
+        for reason in screen.reasons[row]:
+            counts[reason] = counts.get(reason, 0) + 1
+    why = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
+    named = ", ".join(respondent_text(ids, int(r)) for r in rows[:CARELESS_SHOWN])
+    more = f" and {rows.size - CARELESS_SHOWN} more" if rows.size > CARELESS_SHOWN else ""
+    total = len(screen.careless)
+    return Issue(
+        "careless-respondents",
+        f"{rows.size} of {total} respondent{'s' * (total != 1)} answered in a way the "
+        f"careless-responding screen flags ({why}): {named}{more}",
+        Location(instrument=ident),
+        "warning",
+        hint=f"list them all, row by row, with `{careless_command(ref, ident, data_name)}`; "
+        "see docs/methods.md for the rules",
+    )
+
+
+def careless_command(ref: InstrumentRef, ident: str, data: str | os.PathLike[str]) -> str:
+    """Return the command that lists every respondent's screen result (``--with-quality``)."""
+    instrument = os.fspath(ref) if isinstance(ref, str | os.PathLike) else ident
+    where = shlex.quote(os.fspath(data))
+    return f"relscales score {where} -i {shlex.quote(instrument)} --with-quality"

@@ -3,7 +3,9 @@
 Three modes: one respondent (``--respondent ID``, or the only respondent in the data),
 every respondent (``--all``: one file per respondent in the folder ``-o``), or the whole
 sample (``--study``). The format comes from ``--format`` or the suffix of ``-o``. Inputs
-are never written to; each output appears only when complete.
+are never written to; each output appears only when complete. Every output path is
+checked against every input before the first is written, and a folder ``--all`` creates
+is readable by its owner only (``0700``), as each report file is (``0600``).
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ def _usage(message: str, hint: str) -> OutputError:
 
 
 def _pick_format(job: ReportJob, allowed: Sequence[str], folder: bool) -> ReportFormat:
-    name = job.fmt or (None if folder else job.output.name)
+    from relscales.io.atomic import is_device
+
+    name = job.fmt or (None if folder or is_device(job.output) else job.output.name)
     chosen = format_for(name) if name is not None else "html"
     if chosen is None or chosen not in allowed:
         shown = job.fmt if job.fmt else (job.output.suffix or job.output.name)
@@ -113,10 +117,11 @@ def file_names(ids: Sequence[Any], suffix: str) -> list[str]:
 
 def run_report(job: ReportJob, echo: Callable[[str], None]) -> int:
     """Run ``relscales report``; return the exit code."""
-    from relscales.io.atomic import atomic_text, check_not_input
+    from relscales.io.atomic import atomic_text, check_outputs, make_private_folder
     from relscales.io.colmap import read_column_map
     from relscales.io.sources import open_source
     from relscales.pipeline.score import compile_with_texts
+    from relscales.pipeline.scorejob import check_inputs, run_inputs
     from relscales.reports.explain import find_row
     from relscales.scoring.options import ScoreOptions
 
@@ -128,11 +133,13 @@ def run_report(job: ReportJob, echo: Callable[[str], None]) -> int:
         )
     allowed = STUDY_FORMATS if job.study else PERSON_FORMATS
     fmt = _pick_format(job, allowed, folder=job.all_respondents)
-    inputs = [job.data] + ([job.column_map] if job.column_map else [])
+    check_inputs(job.data, job.instruments, job.texts, job.column_map)
+    given = run_inputs(job.data, [], None, job.texts, job.column_map)
+    given += [("instrument", ref) for ref in job.instruments if os.path.isfile(ref)]
     if job.all_respondents:
         _check_folder(job.output)
     else:
-        check_not_input(job.output, inputs)
+        check_outputs([("-o", job.output)], given)  # early: the full check follows scoring
     column_map = read_column_map(job.column_map) if job.column_map else {}
     options = ScoreOptions(
         id_column=job.id_column,
@@ -161,6 +168,9 @@ def run_report(job: ReportJob, echo: Callable[[str], None]) -> int:
         compile_one=lambda ref: compile_with_texts(ref, dirs, texts),
     )
     result = prepared.result
+    inputs = run_inputs(job.data, prepared.compiled, prepared.battery, job.texts, job.column_map)
+    if not job.all_respondents:
+        check_outputs([("-o", job.output)], inputs)
     common: dict[str, Any] = {"battery": prepared.battery, "template_dir": job.template_dir}
     if job.study:
         analyses = _analyses(prepared.compiled, column_map, source, job)
@@ -171,6 +181,8 @@ def run_report(job: ReportJob, echo: Callable[[str], None]) -> int:
     elif job.all_respondents:
         ids = result.columns[result.id_column].tolist()
         names = file_names(ids, fmt)
+        check_outputs([("--all", job.output / name) for name in names], inputs)
+        make_private_folder(job.output)
         for row, name in enumerate(names):
             text = _person(result, prepared.compiled, row, fmt, job, common)
             with atomic_text(job.output / name) as stream:
@@ -219,7 +231,10 @@ def _person(
 
 
 def _check_folder(folder: Path) -> None:
-    """Make sure ``folder`` is a folder we may write in; create it when its parent exists."""
+    """Make sure ``folder`` is a folder, or can be created (its parent exists).
+
+    It is created (``0700``) only when the reports are ready to be written.
+    """
     if folder.exists() and not folder.is_dir():
         raise OutputError(
             Issue(
@@ -241,7 +256,6 @@ def _check_folder(folder: Path) -> None:
                     hint="create the folder first, or choose another output path",
                 )
             )
-        folder.mkdir()
 
 
 def _analyses(

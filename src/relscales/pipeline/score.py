@@ -8,7 +8,9 @@ a matrix, for the analyses.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from relscales.errors import Issue, Location, SpecError
+from relscales.errors import Issue, Location, RelscalesError, SpecError
 from relscales.instruments.instrument import Instrument
 from relscales.io.sources import open_source
 from relscales.io.tabular import Source
@@ -27,10 +29,15 @@ from relscales.scoring.options import ScoreOptions
 from relscales.scoring.results import ScoreResult
 
 __all__ = [
+    "COLUMN_MAP",
+    "WITH_COLUMNS",
     "InstrumentRef",
     "collect_answers",
     "compile_ref",
     "compile_with_texts",
+    "in_python_terms",
+    "python_issues",
+    "python_terms",
     "resolve_refs",
     "score",
     "score_compiled",
@@ -210,21 +217,122 @@ def score(
     refs: list[InstrumentRef] = (
         list(instrument) if isinstance(instrument, list | tuple) else [instrument]  # type: ignore[list-item]
     )
-    compiled, battery = resolve_refs(refs, instruments_dir)
-    options = ScoreOptions(
-        id_column=id_column,
-        column_map=dict(column_map or {}),
-        with_ci=with_ci,
-        with_norms=with_norms,
-        with_counts=with_counts,
-        with_bands=with_bands,
-        confidence_level=confidence_level,
-        norm_group=norm_group,
-        reliability=dict(reliability or {}),
-        quality=quality,
-        exclude_careless=exclude_careless,
+    try:
+        compiled, battery = resolve_refs(refs, instruments_dir)
+        options = ScoreOptions(
+            id_column=id_column,
+            column_map=dict(column_map or {}),
+            with_ci=with_ci,
+            with_norms=with_norms,
+            with_counts=with_counts,
+            with_bands=with_bands,
+            confidence_level=confidence_level,
+            norm_group=norm_group,
+            reliability=dict(reliability or {}),
+            quality=quality,
+            exclude_careless=exclude_careless,
+        )
+        result = score_compiled(compiled, data, options, columns=columns, battery=battery)
+    except RelscalesError as exc:
+        in_python_terms(exc)
+        raise
+    metadata = dict(result.metadata)
+    if isinstance(metadata.get("warnings"), list):
+        metadata["warnings"] = [_python_terms_dict(w) for w in metadata["warnings"]]
+    return dataclasses.replace(result, warnings=python_issues(result.warnings), metadata=metadata)
+
+
+# Messages and hints are written for the command line (``--map FILE``); the Python
+# functions put them in their callers' words (``column_map=``). Options without a
+# keyword of their own are named by the call that takes them (``open_source``).
+_READ_OPTIONS = {
+    "delimiter": "delimiter",
+    "encoding": "encoding",
+    "input-format": "format",
+    "sheet": "sheet",
+}
+_PLACEHOLDER = r"(?: [A-Z][A-Z=_]*\b)?"
+"""A value placeholder after an option (``FILE``, ``NAME``, ``SCORE=R``), said by the keyword."""
+COLUMN_MAP = "column_map={data column: item id}"
+"""How ``score()`` maps data columns to items (``--map FILE`` on the command line)."""
+WITH_COLUMNS = "a CompiledInstrument's with_columns({item id: data column})"
+"""How functions without ``column_map`` (``analyze``) read items from other columns."""
+_KEYWORDS: tuple[tuple[str, str], ...] = (
+    (r"--reliability", "reliability={score: r}"),
+    (r"--norm-group", "norm_group="),
+    (r"--id-column", "id_column="),
+    (r"--ci-level", "confidence_level="),
+    (r"--with-quality", "quality=True"),
+    (r"--exclude-careless", "exclude_careless=True"),
+    (r"--with-(ci|norms|counts|bands)", r"with_\1=True"),
+    (r"--instruments-dir", "instruments_dir="),
+    (r"--duration-column", "duration_column="),
+    (r"--long", "relscales.open_source(data, long=True)"),
+)
+_BOTH = re.compile(r"--[a-z][a-z-]* \S+ \(([a-z_]+=[^()]*) in Python\)")
+_COMMAND = re.compile(r"`relscales score \S+ -i ('[^']*'|\S+) --with-quality`")
+_READ = re.compile(
+    r"--(delimiter|encoding|input-format|sheet)\b(?: [A-Z]+\b| ('[^']*'|[a-z0-9][\w.-]*))?"
+)
+
+
+def _read_option(match: re.Match[str]) -> str:
+    keyword = _READ_OPTIONS[match.group(1)]
+    value = match.group(2)
+    if value is None:
+        value = "..."
+    elif not value.startswith("'"):
+        value = repr(value)
+    return f"relscales.open_source(data, {keyword}={value})"
+
+
+def python_terms(text: str, mapping: str = COLUMN_MAP) -> str:
+    """Say ``text`` in the words of the Python API: keywords instead of CLI options.
+
+    ``mapping`` says how the caller maps data columns to items (what ``--map`` becomes).
+
+    >>> python_terms("map them with --map FILE")
+    'map them with column_map={data column: item id}'
+    >>> python_terms("or give --delimiter tab")
+    "or give relscales.open_source(data, delimiter='tab')"
+    """
+    if "--" not in text and "`relscales " not in text:
+        return text
+    text = _BOTH.sub(r"\1", text)  # "--id-column X (id_column='X' in Python)": the latter
+    text = _COMMAND.sub(lambda m: f"`relscales.score({m.group(1)!r}, data, quality=True)`", text)
+    text = _READ.sub(_read_option, text)
+    text = re.sub(r"--map\b" + _PLACEHOLDER, mapping, text)
+    for option, keyword in _KEYWORDS:
+        text = re.sub(option + r"\b" + _PLACEHOLDER, keyword, text)
+    return text
+
+
+def python_issues(issues: Sequence[Issue], mapping: str = COLUMN_MAP) -> tuple[Issue, ...]:
+    """Return ``issues`` with their messages and hints in the Python API's words."""
+    return tuple(
+        dataclasses.replace(
+            issue,
+            message=python_terms(issue.message, mapping),
+            hint=python_terms(issue.hint, mapping) if issue.hint else issue.hint,
+        )
+        for issue in issues
     )
-    return score_compiled(compiled, data, options, columns=columns, battery=battery)
+
+
+def in_python_terms(error: RelscalesError, mapping: str = COLUMN_MAP) -> RelscalesError:
+    """Put an error's issues in the Python API's words, in place (its traceback is kept)."""
+    error.issues = python_issues(error.issues, mapping)
+    error.args = ("\n".join(issue.render() for issue in error.issues),)
+    return error
+
+
+def _python_terms_dict(warning: Any) -> Any:
+    if not isinstance(warning, dict):
+        return warning
+    return {
+        key: python_terms(value) if key in ("message", "hint") and isinstance(value, str) else value
+        for key, value in warning.items()
+    }
 
 
 def collect_answers(

@@ -3,6 +3,12 @@
 Outputs are written to temporary files and renamed only when complete; the
 input is never written to. A sidecar ``OUT.meta.json`` records versions,
 instrument hashes, options and problem counts for every score written.
+
+Before anything is written, every output path (``-o``, its sidecar, ``--problems``) is
+checked against every input (data, instrument files, overlays, column map) and every
+other output (:func:`relscales.io.atomic.check_outputs`). Inputs must be regular files
+(:mod:`relscales.io.special`). ``-o`` may name a character device such as ``/dev/null``:
+it is written to directly, as CSV unless ``--format`` says otherwise, without a sidecar.
 """
 
 from __future__ import annotations
@@ -17,11 +23,16 @@ from typing import Any
 
 from relscales import _startup
 from relscales.errors import Issue, Location, OutputError
-from relscales.io.atomic import atomic_path, atomic_text, check_not_input
+from relscales.io.atomic import atomic_path, atomic_text, check_outputs, is_device
 from relscales.io.colmap import read_column_map
 from relscales.io.formats import input_format_hint
 from relscales.io.readsource import input_notes
 from relscales.io.sources import open_source
+from relscales.io.special import (
+    check_data_file,
+    check_definition_file,
+    recorded_paths,
+)
 from relscales.io.tabular import BATCH_BYTES
 from relscales.io.writers import excel_safe_text, format_for, open_writer
 from relscales.pipeline.run import ScoringRun
@@ -30,7 +41,7 @@ from relscales.problems import PROBLEM_FIELDS, Problem
 from relscales.scoring.compile import CompiledBattery, CompiledInstrument
 from relscales.scoring.options import ScoreOptions
 
-__all__ = ["meta_path", "run_score", "write_problems"]
+__all__ = ["check_inputs", "meta_path", "run_inputs", "run_score", "write_problems"]
 
 EXIT_OK, EXIT_STRICT = 0, 1
 
@@ -60,6 +71,50 @@ def write_problems(path: Path, problems: Sequence[Problem], *, excel_safe: bool 
             if excel_safe:
                 row = [excel_safe_text(v) if isinstance(v, str) else v for v in row]
             writer.writerow(row)
+
+
+def check_inputs(
+    data: Path,
+    instruments: Sequence[str | os.PathLike[str]],
+    texts: Sequence[Path] = (),
+    column_map: Path | None = None,
+) -> None:
+    """Refuse inputs that are not regular files (standard input, pipes, devices).
+
+    Raises
+    ------
+    DataError, SpecError
+        ``input-not-a-file``, before anything is read.
+    """
+    from relscales.instruments.registry import looks_like_path
+
+    check_data_file(data)
+    for ref in instruments:
+        if isinstance(ref, os.PathLike) or looks_like_path(ref):
+            check_definition_file(ref)
+    for overlay in texts:
+        check_definition_file(overlay, "text overlay")
+    if column_map is not None:
+        check_definition_file(column_map, "column map")
+
+
+def run_inputs(
+    data: Path,
+    compiled: Sequence[CompiledInstrument],
+    battery: CompiledBattery | None,
+    texts: Sequence[Path] = (),
+    column_map: Path | None = None,
+) -> list[tuple[str, str | os.PathLike[str]]]:
+    """Name every file a run reads, for :func:`relscales.io.atomic.check_outputs`."""
+    inputs: list[tuple[str, str | os.PathLike[str]]] = [("data file", data)]
+    if column_map is not None:
+        inputs.append(("--map", column_map))
+    inputs += [("--texts", overlay) for overlay in texts]
+    members = [*compiled, *(battery.members if battery is not None else ())]
+    inputs += [("instrument", c.instrument.source) for c in members]
+    if battery is not None:
+        inputs.append(("battery", battery.battery.source))
+    return [(label, path) for label, path in inputs if not str(path).startswith("<")]
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -115,6 +170,7 @@ def run_score(
     excel_safe: bool = False,
 ) -> int:
     """Run ``relscales score``; return the exit code (0, or 1 under ``strict``)."""
+    check_inputs(data, instruments, texts, column_map)
     compiled, battery = resolve_refs(
         instruments, instruments_dir, lambda ref: compile_with_texts(ref, instruments_dir, texts)
     )
@@ -139,7 +195,8 @@ def run_score(
     if explain is not None:
         return _explain(compiled, source, options, explain, locale, battery)
     run = ScoringRun(compiled, source, options, battery)
-    name = fmt or (format_for(output.suffix) if output else "csv")
+    device = output is not None and is_device(output)
+    name = fmt or (format_for(output.suffix) if output and not device else "csv")
     if name is None or format_for(name) is None:
         raise OutputError(
             Issue(
@@ -151,10 +208,12 @@ def run_score(
             )
         )
     name = format_for(name) or "csv"
-    inputs = [data] + ([column_map] if column_map else [])
-    for target in (output, problems):
-        if target is not None:
-            check_not_input(target, inputs)
+    sidecar = meta_path(output) if output is not None and not device else None
+    outputs = [("-o", output), ("sidecar", sidecar), ("--problems", problems)]
+    check_outputs(
+        [(label, path) for label, path in outputs if path is not None],
+        run_inputs(data, compiled, battery, texts, column_map),
+    )
     show_progress = sys.stderr.isatty() and source.size > (4 << 20)
     _startup.started()
     if output is None:
@@ -166,9 +225,11 @@ def run_score(
     if problems is not None:
         write_problems(problems, run.problems.records, excel_safe=excel_safe)
     warnings = run.warnings()
-    if output is not None:
-        with atomic_text(meta_path(output)) as meta:
-            json.dump(run.metadata(), meta, indent=2, ensure_ascii=False, default=str)
+    if sidecar is not None:
+        with atomic_text(sidecar) as meta:
+            json.dump(
+                recorded_paths(run.metadata()), meta, indent=2, ensure_ascii=False, default=str
+            )
             meta.write("\n")
     _summary(run, output, problems, warnings, echo)
     if strict and (run.problems.total or warnings):

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import math
 
-from relscales.analysis_results import AnalysisResult
+import numpy as np
 
-__all__ = ["analysis_table"]
+from relscales.analysis_results import AnalysisResult, respondent_text
+
+__all__ = ["analysis_table", "interval_text"]
+
+CARELESS_SHOWN = 5
+"""How many flagged respondents the quality summary names (the rest are counted)."""
 
 
 def _f(value: float | None, digits: int = 2) -> str:
@@ -15,22 +20,42 @@ def _f(value: float | None, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
-def analysis_table(result: AnalysisResult) -> str:
-    """Return the per-subscale reliability table, item statistics and the quality summary."""
+def interval_text(low: float | None, high: float | None) -> str:
+    """Write an interval as ``[low, high]``, so that a negative bound reads unambiguously.
+
+    >>> interval_text(-0.86, 0.44), interval_text(None, None)
+    ('[-0.86, 0.44]', '-')
+    """
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return "-"
+    return f"[{_f(low)}, {_f(high)}]"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def analysis_table(result: AnalysisResult, list_command: str | None = None) -> str:
+    """Return the per-subscale reliability table, item statistics and the quality summary.
+
+    ``list_command`` is the command that lists every respondent's screen result, shown
+    when the screen flags anyone.
+    """
     inst = result.instrument
+    n_invalid = len(result.problems)
     lines = [
-        f"{inst['id']} {inst['version']}: {result.n_respondents} respondents"
-        + (f", {len(result.problems)} invalid cells treated as missing" if result.problems else ""),
+        f"{inst['id']} {inst['version']}: {_plural(result.n_respondents, 'respondent')}"
+        + (f", {_plural(n_invalid, 'invalid cell')} treated as missing" if n_invalid else ""),
         "",
-        f"{'subscale':<22} {'items':>5} {'complete':>8} {'alpha':>6} {'interval':>13} "
+        f"{'subscale':<22} {'items':>5} {'complete':>8} {'alpha':>6} {'interval':>14} "
         f"{'std':>5} {'G6':>5} {'mean r':>6} {'omega_t':>7} {'omega_h':>7} {'published':>9}",
     ]
     for sub in result.subscales.values():
         rel = sub.reliability
-        interval = f"{_f(rel.ci_low)}-{_f(rel.ci_high)}"
+        interval = interval_text(rel.ci_low, rel.ci_high)
         lines.append(
             f"{sub.id[:22]:<22} {len(sub.item_ids):>5} {sub.n_complete:>8} "
-            f"{_f(rel.estimate):>6} {interval:>13} {_f(rel.std_alpha):>5} {_f(rel.lambda6):>5} "
+            f"{_f(rel.estimate):>6} {interval:>14} {_f(rel.std_alpha):>5} {_f(rel.lambda6):>5} "
             f"{_f(rel.mean_r):>6} {_f(sub.omega.omega_total if sub.omega else None):>7} "
             f"{_f(sub.omega.omega_hierarchical if sub.omega else None):>7} "
             f"{_f(sub.published_alpha):>9}"
@@ -51,16 +76,27 @@ def analysis_table(result: AnalysisResult) -> str:
         for note in sub.notes:
             lines.append(f"  note: {note}")
     if result.quality is not None:
-        flagged = int(result.quality.careless.sum())
-        lines += [
-            "",
-            f"Data quality: {flagged} of {result.n_respondents} respondents flagged "
-            "as possibly careless (see docs/methods.md for the rules)",
-        ]
-        counts: dict[str, int] = {}
-        for row in result.quality.reasons:
-            for reason in row:
-                counts[reason] = counts.get(reason, 0) + 1
-        for reason, n in sorted(counts.items()):
-            lines.append(f"  {reason}: {n}")
+        lines += ["", *_quality_lines(result, list_command)]
     return "\n".join(lines)
+
+
+def _quality_lines(result: AnalysisResult, list_command: str | None) -> list[str]:
+    """Summarise data quality: how many were flagged, who (the first few), why."""
+    rows = np.flatnonzero(result.quality.careless)
+    head = (
+        f"Data quality: {len(rows)} of {_plural(result.n_respondents, 'respondent')} flagged "
+        "as possibly careless (see docs/methods.md for the rules)"
+    )
+    if not rows.size:
+        return [head]
+    named = ", ".join(respondent_text(result.ids, int(r)) for r in rows[:CARELESS_SHOWN])
+    more = f" and {rows.size - CARELESS_SHOWN} more" if rows.size > CARELESS_SHOWN else ""
+    lines = [head, f"  flagged: {named}{more}"]
+    counts: dict[str, int] = {}
+    for row in rows:
+        for reason in result.quality.reasons[row]:
+            counts[reason] = counts.get(reason, 0) + 1
+    lines += [f"  {reason}: {n}" for reason, n in sorted(counts.items())]
+    if list_command:
+        lines.append(f"  list them all, row by row: {list_command}")
+    return lines

@@ -1,8 +1,9 @@
 """Turn data cells into answer codes, recording every cell that is not a valid answer.
 
 A cell is read as: blank -> missing; text equal to a label of the item's scale
-(case- and space-insensitive) -> that label's value; a plain number (``"7"``,
-``" 7 "``, ``"7.0"``; ``"7,0"`` too in a file delimited by semicolons) -> the number;
+(case- and space-insensitive) -> that label's value; a plain number, in ASCII decimal
+notation (``"7"``, ``" 7 "``, ``"7.0"``; ``"7,0"`` too in a file delimited by semicolons;
+never ``"0x7"``, ``"٧"`` or ``"７"``, see :func:`relscales.labels.plain_number`) -> the number;
 a common "no data" token (``NA``, ``N/A``, ``NaN``, ``NULL``, ``.``, ``#N/A``) ->
 missing; a number with its label (``"7 (Strongly agree)"``, ``"Strongly agree (7)"``,
 ``"7 = Strongly agree"``) -> the number, when the label is the scale's label for it. A
@@ -42,7 +43,7 @@ from relscales._arrow import (
     to_numpy_filled,
 )
 from relscales.errors import ErrorCode
-from relscales.labels import normalize_label
+from relscales.labels import normalize_label, plain_number
 from relscales.scoring.compile import CompiledScale
 
 __all__ = [
@@ -74,10 +75,10 @@ LONGEST_CELL = 1000
 SHOWN_CHARS = 200
 """Characters of an invalid cell kept in its problem record."""
 
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
-_DECIMAL_COMMA_CELL = r"^(\s*[+-]?\d+),(\d+\s*)$"
-_NUM = r"[+-]?(?:\d+(?:[.,]\d+)?)"
+# ASCII digits only, [0-9] and not \d: in Python's re, \d also matches "٣", "３", "३", ...
+_DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+,[0-9]+$")
+_DECIMAL_COMMA_CELL = r"^(\s*[+-]?[0-9]+),([0-9]+\s*)$"
+_NUM = r"[+-]?(?:[0-9]+(?:[.,][0-9]+)?)"
 _NUMBER_AND_LABEL = (
     re.compile(rf"^(?P<n>{_NUM})\s*[(\[](?P<label>[^()\[\]]+)[)\]]$"),
     re.compile(rf"^(?P<label>[^()\[\]]+?)\s*[(\[](?P<n>{_NUM})[)\]]$"),
@@ -87,11 +88,11 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[ap]\.?m\.?)?)?"
+_TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:\s*[ap]\.?m\.?)?)?"
 _DATE = re.compile(
-    rf"^(?:\d{{1,2}}[-/ .]{_MONTH}(?:[-/ .,]\s*\d{{2,4}})?"
-    rf"|{_MONTH}[-/ .]\s*\d{{1,4}}(?:[-/ .,]\s*\d{{2,4}})?"
-    rf"|\d{{1,4}}([-/.])\d{{1,2}}\1\d{{1,4}}){_TIME}$",
+    rf"^(?:[0-9]{{1,2}}[-/ .]{_MONTH}(?:[-/ .,]\s*[0-9]{{2,4}})?"
+    rf"|{_MONTH}[-/ .]\s*[0-9]{{1,4}}(?:[-/ .,]\s*[0-9]{{2,4}})?"
+    rf"|[0-9]{{1,4}}([-/.])[0-9]{{1,2}}\1[0-9]{{1,4}}){_TIME}$",
     re.IGNORECASE,
 )
 
@@ -163,16 +164,32 @@ def preparse(array: Any, *, decimal_comma: bool = False) -> Any:
     import pyarrow.compute as pc
 
     try:
-        return ParsedText(pc.cast(array, pa.float64()), array)
+        numbers = pc.cast(array, pa.float64())
+        if not _nan_spelled(numbers):
+            return ParsedText(numbers, array)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     if decimal_comma:
         try:
             dotted = pc.replace_substring_regex(array, _DECIMAL_COMMA_CELL, r"\1.\2")
-            return ParsedText(pc.cast(dotted, pa.float64()), array, True)
+            numbers = pc.cast(dotted, pa.float64())
+            if not _nan_spelled(numbers):
+                return ParsedText(numbers, array, True)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     return ParsedText(None, array.dictionary_encode(), decimal_comma)
+
+
+def _nan_spelled(numbers: Any) -> bool:
+    """Tell whether a column cast from text holds NaN (not null) values.
+
+    Arrow reads ``nan``, ``-nan`` and ``nan(...)`` as NaN; only some of these are "no
+    data" tokens (:data:`NA_TOKENS`), so such a column is read cell by cell as text,
+    where every path gives a cell the same verdict.
+    """
+    if numbers.null_count == len(numbers):
+        return False
+    return bool(call("any", call("is_nan", numbers)).as_py())
 
 
 def _classify(value: float, scale: CompiledScale) -> tuple[float, int]:
@@ -220,10 +237,12 @@ def _parse(text: str, scale: CompiledScale, decimal_comma: bool) -> tuple[float,
     if key in scale.labels:
         value = scale.labels[key]
         return (math.nan, NOT_APPLICABLE) if value in scale.not_applicable else (value, OK)
-    if _NUMBER.match(stripped):
-        return _classify(float(stripped), scale)
+    number = plain_number(stripped)
+    if number is not None:
+        return _classify(number, scale)
     if decimal_comma and _DECIMAL_COMMA.match(stripped):
-        return _classify(float(stripped.replace(",", ".")), scale)
+        number = plain_number(stripped.replace(",", "."))
+        return (math.nan, NOT_A_NUMBER) if number is None else _classify(number, scale)
     if key in NA_TOKENS:
         return math.nan, OK
     labelled = _number_and_label(stripped, scale, decimal_comma)

@@ -130,6 +130,55 @@ class ScoreResult:
         """Number of rows scored (equal to the rows of the input)."""
         return len(self.columns[self.id_column])
 
+    def _summary(self) -> str:
+        """``40 respondents on ecr-r 1.0.0; 6 columns; 1 problem``."""
+        instruments = ", ".join(
+            f"{inst.get('id')} {inst.get('version')}".strip()
+            for inst in self.metadata.get("instruments", ())
+            if isinstance(inst, dict)
+        )
+        n, k = self.n_respondents, len(self.columns)
+        text = f"{n} respondent{'s' * (n != 1)}"
+        text += f" on {instruments}" if instruments else ""
+        text += f"; {k} column{'s' * (k != 1)}"
+        text += f"; {self.problem_count} problem{'s' * (self.problem_count != 1)}"
+        if self.warnings:
+            text += f"; {len(self.warnings)} warning{'s' * (len(self.warnings) != 1)}"
+        return text
+
+    def __repr__(self) -> str:
+        """Summarise in one line: respondents, instruments, columns, problems (no arrays)."""
+        names = list(self.columns)
+        shown = ", ".join(names[:REPR_COLUMNS])
+        if len(names) > REPR_COLUMNS:
+            shown += f", ... ({len(names) - REPR_COLUMNS} more)"
+        return f"<ScoreResult: {self._summary()}: {shown}>"
+
+    def _repr_html_(self) -> str:
+        """Show the summary and a table of the first rows in a notebook (text escaped)."""
+        from html import escape
+
+        names = list(self.columns)[:REPR_HTML_COLUMNS]
+        rows = min(self.n_respondents, REPR_ROWS)
+        values = [_plain_list(self.columns[name][:rows]) for name in names]
+        head = "".join(f"<th>{escape(name)}</th>" for name in names)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(_cell_text(col[i]))}</td>" for col in values) + "</tr>"
+            for i in range(rows)
+        )
+        shown = []
+        if self.n_respondents > rows:
+            shown.append(f"the first {rows} of {self.n_respondents} rows")
+        if len(self.columns) > len(names):
+            shown.append(f"the first {len(names)} of {len(self.columns)} columns")
+        caption = f"ScoreResult: {self._summary()}"
+        caption += f" ({' and '.join(shown)} shown)" if shown else ""
+        caption = escape(caption)
+        return (
+            f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>"
+        )
+
     def to_records(self) -> list[dict[str, Any]]:
         """Return one dict per respondent, missing scores as ``None`` (JSON ``null``)."""
         names = list(self.columns)
@@ -162,6 +211,27 @@ class ScoreResult:
         return pd.concat(frames, ignore_index=True)
 
 
+REPR_COLUMNS = 8
+"""How many column names ``repr(result)`` lists."""
+REPR_ROWS = 5
+"""How many rows a notebook shows of a result."""
+REPR_HTML_COLUMNS = 20
+"""How many columns a notebook shows of a result."""
+
+
+def _cell_text(value: Any) -> str:
+    """One cell as a notebook shows it: numbers to 4 significant digits, missing empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value)).lower()
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.4g}"
+    return str(value)
+
+
 def _plain_list(values: Column) -> list[Any]:
+    if not isinstance(values, np.ndarray) and hasattr(values, "to_pylist"):
+        values = np.asarray(values.to_pylist(), dtype=object)  # a pyarrow array
     out = values.tolist() if isinstance(values, np.ndarray) else list(values)
     return [None if isinstance(v, float) and math.isnan(v) else v for v in out]

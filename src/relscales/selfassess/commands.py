@@ -1,14 +1,23 @@
-"""The ``take`` and ``serve`` commands behind :mod:`relscales.cli` (which only parses options)."""
+"""The ``take`` and ``serve`` commands behind :mod:`relscales.cli` (which only parses options).
+
+Names and ids read from instrument files are printed through
+:func:`relscales.textsafe.printable`, and issues through :meth:`Issue.render
+<relscales.errors.Issue.render>`, which escapes too: nothing from a file drives the
+terminal.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from relscales.errors import Issue, Location, OutputError, RelscalesError, SpecError
+from relscales.textsafe import printable
 
 if TYPE_CHECKING:
     import http.server
@@ -38,7 +47,7 @@ def _not_takeable(
     entries = takeable(texts=texts, instruments_dir=instruments_dir)
     echo("Questionnaires that can be taken" + (" with these --texts" if texts else "") + ":")
     for entry in entries:
-        echo(f"  {entry.id:<12} {entry.name} ({entry.n_items} questions)")
+        echo(printable(f"  {entry.id:<12} {entry.name} ({entry.n_items} questions)"))
     return True
 
 
@@ -53,6 +62,10 @@ def take(
     echo: Callable[[str], None] = _stdout,
 ) -> int:
     """Run ``relscales take``; return the exit code.
+
+    A ``--save`` path is checked before anything else (its format, that its folder exists
+    and takes a new file, that it is not a folder or a special file): a path that cannot
+    be used ends the command before the first question.
 
     Raises
     ------
@@ -76,27 +89,59 @@ def take(
     return run_take(questionnaire, save=save, locale=locale)
 
 
-def _prepare_save_dir(folder: Path) -> None:
+def _unwritable(folder: Path, why: str, hint: str) -> OutputError:
+    return OutputError(Issue("output-unwritable", why, Location(file=str(folder)), hint=hint))
+
+
+def _prepare_save_dir(folder: Path) -> str | None:
+    """Make sure ``folder`` takes the submissions, before the server starts.
+
+    Folders that do not exist are created ``0700`` (the last one and any missing parent);
+    then a file is created and dropped there, so that a folder that cannot be written in
+    is found now, not at the first submission.
+
+    Returns
+    -------
+    str | None
+        A warning when other users can list the folder (its files are ``0600`` anyway).
+
+    Raises
+    ------
+    OutputError
+        ``output-unwritable`` when ``folder`` is a file or cannot be created or written in.
+    """
+    from relscales.io.atomic import make_private_folder
+
     if folder.exists() and not folder.is_dir():
-        raise OutputError(
-            Issue(
-                "output-unwritable",
-                f"'{folder}' is a file, not a folder",
-                Location(file=str(folder)),
-                hint="give --save a folder for the submissions",
-            )
+        raise _unwritable(
+            folder,
+            f"'{folder}' is a file, not a folder",
+            "give --save a folder for the submissions",
         )
+    missing: list[Path] = []
+    here = folder
+    while not here.exists() and here != here.parent:
+        missing.append(here)
+        here = here.parent
+    for part in reversed(missing):
+        make_private_folder(part)
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
     except OSError as exc:
-        raise OutputError(
-            Issue(
-                "output-unwritable",
-                f"cannot create the folder '{folder}': {exc.strerror or exc}",
-                Location(file=str(folder)),
-                hint="check the path and its permissions",
-            )
+        raise _unwritable(
+            folder,
+            f"cannot write in the folder '{folder}': {exc.strerror or exc}",
+            "choose a folder you can write in, or check its permissions",
         ) from None
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o077:
+        return printable(
+            f"warning: other users of this computer can list the folder {folder} (permissions "
+            f"{mode:o}): they can see when each questionnaire was taken, though not the "
+            f"answers (each file is readable by you only). To hide them: chmod 700 {folder}"
+        )
+    return None
 
 
 def serve(
@@ -134,8 +179,7 @@ def serve(
             if _not_takeable(exc, texts, instruments_dir, echo):
                 return EXIT_INPUT
             raise
-    if save_dir is not None:
-        _prepare_save_dir(save_dir)
+    folder_warning = _prepare_save_dir(save_dir) if save_dir is not None else None
     app = SelfAssessApp(
         ServeOptions(
             save_dir=save_dir,
@@ -168,15 +212,17 @@ def serve(
         )
     out(f"http://{shown}:{bound}/")
     offered = ", ".join(app.entries) or "nothing (see the page)"
-    echo(f"Offering: {offered}")
+    echo(printable(f"Offering: {offered}"))
     if save_dir is None:
         echo("Nothing is stored: answers live only in the page and in this process's memory.")
     else:
-        echo(f"Each submission is saved as a JSON file in {save_dir}")
+        echo(printable(f"Each submission is saved as a JSON file in {save_dir}"))
         echo(
             "Each file holds a person's answers and results: anyone who can use this "
             "computer, or reach that folder, could read them."
         )
+        if folder_warning is not None:
+            echo(folder_warning)
     echo("Press Ctrl-C to stop.")
     if on_ready is not None:
         on_ready(server)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +26,14 @@ if TYPE_CHECKING:
 __all__ = [
     "RESPONDENT",
     "SAFETY_UNCHECKED",
+    "SAVED_FILE_HEADER",
     "SAVED_FILE_NOTE",
     "SAVE_FORMATS",
     "FlagNotice",
     "RaisedFlag",
     "ReportFormat",
     "SafetyCheck",
+    "mark_saved",
     "raised_flags",
     "render_report",
     "safety_check",
@@ -61,6 +65,12 @@ SAVED_FILE_NOTE = (
 )
 """Said whenever a self-assessment is saved (``take --save``, ``serve --save``)."""
 
+SAVED_FILE_HEADER = (
+    "This file holds a person's answers to a self-assessment and their results; keep it private."
+)
+"""Written into every saved self-assessment file: the first thing anyone opening it reads
+(a comment in HTML and Markdown, a line in text, the ``about`` field in JSON)."""
+
 SAFETY_UNCHECKED = (
     "Safety could not be checked: you skipped some of the questions about your safety, so "
     "these results cannot tell whether you are safe with your partner. That is all right. "
@@ -72,12 +82,20 @@ SAFETY_UNCHECKED = (
 def save_format(path: Path) -> Literal["html", "md", "txt", "json"]:
     """Return the format ``--save FILE`` asks for, checked before any question is asked.
 
+    The suffix must name a format, the folder must exist and take a new file, and
+    ``path`` must be a regular file or a new name (not a folder, a link, a pipe, a
+    device): a path that cannot be used is found before the first question, not after
+    the last.
+
     Raises
     ------
     OutputError
-        ``unsupported-format`` for another suffix; ``output-unwritable`` when the
-        folder does not exist.
+        ``unsupported-format`` for another suffix; ``output-unwritable`` when the folder
+        does not exist or cannot be written in; ``output-special-file`` when ``path`` is
+        not a regular file (:func:`relscales.io.atomic.check_output_target`).
     """
+    from relscales.io.atomic import check_output_target
+
     fmt = SAVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise OutputError(
@@ -98,7 +116,45 @@ def save_format(path: Path) -> Literal["html", "md", "txt", "json"]:
                 hint="create the folder first, or choose another path",
             )
         )
+    check_output_target(path, "--save")  # a folder, a link, a pipe, a device: refused
+    try:  # a real probe: permissions, a read-only disk, a full quota
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OutputError(
+            Issue(
+                "output-unwritable",
+                f"cannot write in the folder '{folder}': {exc.strerror or exc}",
+                Location(file=str(path)),
+                hint="choose a folder you can write in, or check its permissions",
+            )
+        ) from None
     return fmt
+
+
+def mark_saved(text: str, fmt: Literal["html", "md", "txt"]) -> str:
+    r"""Return a saved report with :data:`SAVED_FILE_HEADER` at its top.
+
+    HTML gets a comment right after its doctype, Markdown a comment (seen in the file,
+    not in the rendered page), text a first paragraph.
+
+    Examples
+    --------
+    >>> mark_saved("<!DOCTYPE html>\n<html></html>", "html").splitlines()[1][:40]
+    "<!-- This file holds a person's answers "
+    >>> mark_saved("REPORT", "txt").splitlines()[1:]
+    ['', 'REPORT']
+    """
+    if fmt == "txt":
+        return f"{SAVED_FILE_HEADER}\n\n{text}"
+    comment = f"<!-- {SAVED_FILE_HEADER} -->\n"
+    doctype = _DOCTYPE.match(text) if fmt == "html" else None
+    if doctype is None:
+        return comment + text
+    return doctype.group().rstrip("\n") + "\n" + comment + text[doctype.end() :]
+
+
+_DOCTYPE = re.compile(r"<!doctype html[^>]*>\n?", re.IGNORECASE)
 
 
 def score_answers(questionnaire: Questionnaire, answers: Mapping[str, float | None]) -> ScoreResult:
@@ -335,6 +391,7 @@ def submission_record(
     scores = {k: _plain(v) for k, v in result.to_records()[0].items() if k != RESPONDENT}
     return {
         "relscales_submission": 1,
+        "about": SAVED_FILE_HEADER,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "via": via,
         "relscales_version": __version__,

@@ -13,11 +13,19 @@ Security measures (docs/self-assessment.md explains each):
   (``SameSite=Strict``, ``HttpOnly``) under a per-process secret (double submit), and a
   POST whose ``Origin`` (or ``Referer``) is another site is refused with 403;
 - request bodies over :data:`MAX_BODY` bytes are refused (413) before they are read;
+  ``Content-Length`` must be ASCII digits and given once (:func:`content_length`), and a
+  request that repeats ``Host``, ``Content-Length``, ``Content-Type``, ``Origin``,
+  ``Referer`` or ``Transfer-Encoding`` is refused (400);
+- ``?lang=`` only picks one of the questionnaire's languages (anything else gets the
+  default), so the questionnaires kept in memory are bounded by construction;
 - a strict Content-Security-Policy (one script only, the quick exit's, allowed by its
   hash; styles from the app itself or by hash), ``X-Content-Type-Options``,
   ``X-Frame-Options``, ``Referrer-Policy``, ``Cache-Control: no-store``;
 - every value in a page is HTML-escaped (Jinja autoescape);
-- answers are never logged, and nothing is written unless ``--save DIR`` was given.
+- answers are never logged, and nothing is written unless ``--save DIR`` was given; then
+  each file is created ``0600`` (the umask is never changed) and says what it holds;
+- log lines show any control character of the request as an escape
+  (:func:`relscales.textsafe.printable`).
 
 Every page has a "Leave this site quickly" link to ``/leave``: a neutral blank page
 sent with ``Clear-Site-Data`` (cache, cookies, storage), so that the browser keeps
@@ -41,7 +49,7 @@ import secrets
 import socket
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.cookies import SimpleCookie
@@ -58,6 +66,7 @@ from relscales.selfassess.questionnaire import (
     safety_intro,
     takeable,
 )
+from relscales.textsafe import printable
 
 __all__ = [
     "CSRF_COOKIE",
@@ -68,6 +77,7 @@ __all__ = [
     "Response",
     "SelfAssessApp",
     "ServeOptions",
+    "content_length",
     "is_loopback",
     "make_server",
 ]
@@ -81,6 +91,11 @@ SKIP = "skip"
 """Form value of the explicit "skip this question" answer."""
 
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+_DIGITS = re.compile(r"[0-9]+")  # not \d, which also takes the digits of other scripts
+SINGLE_HEADERS = frozenset(
+    ("host", "content-length", "content-type", "transfer-encoding", "origin", "referer")
+)
+"""Headers a request may send once only: with two, which one counts is ambiguous."""
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 _TAKE = re.compile(r"^/take/([a-z0-9][a-z0-9-]*)$")
 _STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
@@ -152,6 +167,59 @@ LEAVE_HEADERS: tuple[tuple[str, str], ...] = (
 )
 """What ``/leave`` sends besides :data:`BASE_HEADERS` (whose ``Referrer-Policy`` it
 overrides)."""
+
+
+def content_length(values: Sequence[str]) -> int:
+    """Read the ``Content-Length`` header(s) of a request, strictly.
+
+    Exactly one value of ASCII digits only: no sign, no ``_``, no space, no digits of
+    other scripts (which :class:`int` would all accept). A value too long to matter is
+    returned as :data:`sys.maxsize` (it is over :data:`MAX_BODY` anyway).
+
+    Raises
+    ------
+    ValueError
+        For no value, several values or a value that is not ASCII digits.
+
+    Examples
+    --------
+    >>> content_length(["42"]), content_length(["007"])
+    (42, 7)
+    >>> for bad in (["+5"], ["6_5"], [" 5"], ["\u0665"], [""], ["5", "5"]):
+    ...     try:
+    ...         content_length(bad)
+    ...     except ValueError:
+    ...         pass
+    ...     else:
+    ...         print("accepted", bad)
+    """
+    if len(values) != 1:
+        raise ValueError("Content-Length must be given exactly once")
+    value = values[0]
+    if not _DIGITS.fullmatch(value):
+        raise ValueError("Content-Length must be ASCII digits")
+    digits = value.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else sys.maxsize
+
+
+def _match_language(available: Sequence[str], wanted: str) -> str | None:
+    """Return the language of ``available`` that ``wanted`` asks for, or None.
+
+    As :func:`~relscales.selfassess.questionnaire.pick_language` picks (exact, its base
+    language, a regional one), but without falling back to the first.
+    """
+    folded = wanted.casefold()
+    base = folded.split("-", 1)[0]
+    for lang in available:  # exact
+        if lang.casefold() == folded:
+            return lang
+    for lang in available:  # its base language: pt for pt-BR
+        if lang.casefold() == base:
+            return lang
+    for lang in available:  # a regional one: pt-BR for pt
+        if lang.casefold().split("-", 1)[0] == base:
+            return lang
+    return None
 
 
 def is_loopback(host: str) -> bool:
@@ -253,6 +321,9 @@ class SelfAssessApp:
             )
         }
         self._cache: dict[tuple[str, str | None], Questionnaire] = {}
+        """Loaded questionnaires by (id, language): the language is always one the
+        questionnaire offers or the default (:meth:`language_for`), so the cache holds at
+        most (languages + 1) entries per id, whatever the requests ask for."""
         self._lock = threading.Lock()
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -267,8 +338,28 @@ class SelfAssessApp:
 
     # -- helpers -------------------------------------------------------------------------
 
+    def language_for(self, ref: str | None, wanted: str | None) -> str | None:
+        """Return the language to show ``ref`` in when ``wanted`` is asked for.
+
+        One of the languages ``ref`` offers (for the first page, ``ref`` None: any
+        questionnaire's), matched as :func:`_match_language` does; anything else, and
+        nothing asked, gives the default language (``--lang``, else None).
+        """
+        if wanted and _LANG.match(wanted):
+            if ref is None:
+                offered = [lang for e in self.entries.values() for lang in e.languages]
+            else:
+                entry = self.entries.get(ref)
+                offered = list(entry.languages) if entry is not None else []
+            found = _match_language(offered, wanted)
+            if found is not None:
+                return found
+        return self.options.language
+
     def questionnaire(self, ref: str, language: str | None) -> Questionnaire:
-        """Load (once) what ``ref`` names, in ``language``."""
+        """Load (once) what ``ref`` names, in ``language`` (see :meth:`language_for`)."""
+        if language != self.options.language:
+            language = self.language_for(ref, language)
         key = (ref, language)
         with self._lock:
             if key not in self._cache:
@@ -299,19 +390,55 @@ class SelfAssessApp:
     def _message(self, status: int, title: str, text: str, **ctx: Any) -> Response:
         return self._page("message.html.j2", status, title=title, text=text, **ctx)
 
-    def _language(self, values: Sequence[str] | None) -> str | None:
-        wanted = values[0] if values else None
-        if wanted and _LANG.match(wanted):
-            return wanted
-        return self.options.language
+    def _language(self, ref: str | None, values: Sequence[str] | None) -> str | None:
+        return self.language_for(ref, values[0] if values else None)
+
+    def _head_problem(self, pairs: Sequence[tuple[str, str]], body: bytes) -> Response | None:
+        """Refuse repeated single headers and a ``Content-Length`` that is not strict."""
+        names = [name.lower() for name, _ in pairs]
+        for name in SINGLE_HEADERS:
+            if names.count(name) > 1:
+                return self._message(
+                    HTTPStatus.BAD_REQUEST, "Bad request", "The request repeats a header."
+                )
+        lengths = [value for name, value in pairs if name.lower() == "content-length"]
+        if not lengths:
+            return None
+        try:
+            length = content_length(lengths)
+        except ValueError:
+            return self._message(
+                HTTPStatus.BAD_REQUEST, "Bad request", "The request's Content-Length is not valid."
+            )
+        if length > MAX_BODY:
+            return self._message(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Too large", "The form sent was too large."
+            )
+        if length != len(body):
+            return self._message(
+                HTTPStatus.BAD_REQUEST, "Bad request", "The request's Content-Length is not valid."
+            )
+        return None
 
     # -- dispatch ------------------------------------------------------------------------
 
     def handle(
-        self, method: str, target: str, headers: Mapping[str, str], body: bytes = b""
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]],
+        body: bytes = b"",
     ) -> Response:
-        """Answer one request (``headers`` with any case of names)."""
-        head = {k.lower(): v for k, v in headers.items()}
+        """Answer one request.
+
+        ``headers`` is a mapping, or the (name, value) pairs as received, repeats
+        included; names in any case.
+        """
+        pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        problem = self._head_problem(pairs, body)
+        if problem is not None:
+            return problem
+        head = {k.lower(): v for k, v in pairs}
         hosts = self.hosts
         if hosts is not None and head.get("host", "").casefold() not in hosts:
             return self._message(
@@ -339,7 +466,7 @@ class SelfAssessApp:
         if path == "/":
             if method not in ("GET", "HEAD"):
                 return self._not_allowed("GET, HEAD")
-            return self.index(self._language(query.get("lang")))
+            return self.index(self._language(None, query.get("lang")))
         match = _TAKE.match(path)
         if match is None or match.group(1) not in self.entries:
             return self._message(
@@ -349,7 +476,7 @@ class SelfAssessApp:
             )
         ref = match.group(1)
         if method in ("GET", "HEAD"):
-            return self.form(ref, self._language(query.get("lang")), head)
+            return self.form(ref, self._language(ref, query.get("lang")), head)
         if method == "POST":
             return self.submit(ref, head, body)
         return self._not_allowed("GET, HEAD, POST")
@@ -475,7 +602,7 @@ class SelfAssessApp:
                 "The form's security token is missing or out of date (the app may have been "
                 "restarted, or cookies are blocked).",
             )
-        language = self._language(fields.get("lang"))
+        language = self._language(ref, fields.get("lang"))
         q = self.questionnaire(ref, language)
         values, answers, errors = validate_answers(q, fields)
         if errors:
@@ -511,7 +638,8 @@ class SelfAssessApp:
                     "read them."
                 )
             except (RelscalesError, OSError) as exc:
-                sys.stderr.write(f"relscales serve: could not save a submission: {exc}\n")
+                why = printable(str(exc))
+                sys.stderr.write(f"relscales serve: could not save a submission: {why}\n")
                 stored = "Your answers could NOT be saved (the folder is not writable)."
         top = self.env.get_template("quick_exit.html.j2").render()
         nav = self.env.get_template("report_nav.html.j2").render(
@@ -525,11 +653,16 @@ class SelfAssessApp:
         return Response(200, document.encode("utf-8"), csp=_style_csp(document))
 
     def _save(self, folder: Path, q: Questionnaire, record: Mapping[str, Any]) -> Path:
+        """Write one submission atomically, ``0600``, without touching the process umask.
+
+        Several threads save at once: :func:`relscales.io.atomic.atomic_text` gives the
+        mode when it creates the file, and never changes the umask of the process.
+        """
         from relscales.io.atomic import atomic_text
 
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
         target = folder / f"{stamp}-{q.id}-{secrets.token_hex(4)}.json"
-        with atomic_text(target) as stream:
+        with atomic_text(target, private=True) as stream:
             json.dump(record, stream, indent=2, ensure_ascii=False)
             stream.write("\n")
         with self._lock:
@@ -614,6 +747,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:  # say so: the client must not send another request here
+            self.send_header("Connection", "close")
         for name, value in response.headers:
             self.send_header(name, value)
         self.end_headers()
@@ -634,13 +769,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._csp, self._own = DEFAULT_CSP, frozenset()  # not carried to the next response
         super().end_headers()
 
-    def _headers(self) -> dict[str, str]:
-        return dict(self.headers.items())
+    def _headers(self) -> list[tuple[str, str]]:
+        return list(self.headers.items())  # every line, repeats included
 
     def _answer(self, method: str, body: bytes = b"") -> Response:
         """Ask the app; an unexpected error becomes a 500 page and one log line (no answers)."""
         try:
-            return self.app.handle(method, self.path, self._headers(), body)
+            response = self.app.handle(method, self.path, self._headers(), body)
+            if response.status in (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE):
+                self.close_connection = True  # what follows on the connection is suspect
+            return response
         except Exception as exc:
             self.log_message("internal error: %s", type(exc).__name__)
             self.close_connection = True
@@ -660,18 +798,27 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._respond(self._answer("HEAD"), head_only=True)
 
     def do_POST(self) -> None:
-        """Answer a POST, refusing a body that is chunked, unmeasured or too large."""
+        """Answer a POST, refusing a body that is chunked, unmeasured, mismeasured or too large.
+
+        ``Content-Length`` is read strictly (:func:`content_length`): a value that is not
+        ASCII digits, or two of them, is refused with 400 before anything is read.
+        """
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
             self._respond(self.app._message(411, "Length required", "Send a Content-Length."))
             return
-        try:
-            length = int(self.headers.get("Content-Length", ""))
-        except ValueError:
-            length = -1
-        if length < 0:
+        lengths = self.headers.get_all("Content-Length") or []
+        if not lengths:
             self.close_connection = True
             self._respond(self.app._message(411, "Length required", "Send a Content-Length."))
+            return
+        try:
+            length = content_length(lengths)
+        except ValueError:
+            self.close_connection = True
+            self._respond(
+                self.app._message(400, "Bad request", "The request's Content-Length is not valid.")
+            )
             return
         if length > MAX_BODY:
             self.close_connection = True
@@ -693,8 +840,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.log_message("%s %s %s", self.command, urlsplit(self.path).path, status)
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Write one log line to standard error."""
-        sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+        """Write one log line to standard error, any control character in it escaped.
+
+        The request line comes from the network: printed raw, an escape sequence in a
+        path would drive the terminal of whoever runs ``serve``.
+        """
+        sys.stderr.write(printable(f"{self.address_string()} - {format % args}") + "\n")
 
 
 class _Server(http.server.ThreadingHTTPServer):

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from relscales.labels import normalize_label
+from relscales.labels import foreign_digits, normalize_label, plain_number
 from relscales.selfassess.questionnaire import Choice, Question
 
 __all__ = ["COMMANDS", "AnswerError", "Progress", "Session", "Step", "parse_answer"]
@@ -70,7 +70,9 @@ def parse_answer(question: Question, text: str) -> Choice:
     Labels match case- and space-insensitively. The start of a label (two characters
     or more) is enough when it fits one answer only. "Does not apply", where the
     question offers it, is ``n`` (or ``na``, ``n/a``, or its words); its number is not a
-    point on the scale and is not accepted.
+    point on the scale and is not accepted. A number is written with the digits 0 to 9
+    (:func:`relscales.labels.plain_number`); one typed with other digits (``٣``, ``３``)
+    is refused with a message that says so.
 
     Raises
     ------
@@ -96,10 +98,7 @@ def parse_answer(question: Question, text: str) -> Choice:
             return choice
     if not_applicable and folded in NOT_APPLICABLE_WORDS:
         return not_applicable[0]
-    try:
-        number = float(typed)
-    except ValueError:
-        number = None
+    number = plain_number(typed)  # digits 0-9 only: not "٣", "３", "0x3", "inf" or "1_0"
     if number is not None:
         for choice in question.choices:
             if choice.value == number and not choice.not_applicable:
@@ -116,6 +115,11 @@ def parse_answer(question: Question, text: str) -> Choice:
     if len(starts) > 1:
         names = " or ".join(f"'{c.label}'" for c in starts)
         raise AnswerError(f"'{typed}' could be {names}; type more of it, or the number")
+    if foreign_digits(typed):
+        raise AnswerError(
+            f"'{typed}' is written with digits other than 0-9: type the number with the "
+            f"digits 0 to 9 ({_choices_hint(question.choices)})"
+        )
     raise AnswerError(f"'{typed}' is not one of the answers; {_choices_hint(question.choices)}")
 
 

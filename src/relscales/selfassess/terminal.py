@@ -3,7 +3,13 @@
 Plain ``input()`` and standard output, so it works in any terminal, over SSH, with a
 screen reader and under a pseudo-terminal in tests. The flow is a
 :class:`~relscales.selfassess.session.Session`; this module only shows it. Nothing is
-written unless ``save`` is given, and then only after the report was shown.
+written unless ``save`` is given, and then only after the report was shown (the path is
+checked before the first question).
+
+Every line goes out through :func:`relscales.textsafe.printable`: item wording, labels,
+overlays and the report come from files, and a control character in them (an escape
+sequence that retitles the terminal, writes the clipboard or repaints the question) is
+shown as an escape, never sent to the terminal.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from relscales.selfassess.outcome import (
     SAFETY_UNCHECKED,
     SAVED_FILE_NOTE,
     SafetyCheck,
+    mark_saved,
     render_report,
     safety_check,
     save_format,
@@ -28,6 +35,7 @@ from relscales.selfassess.outcome import (
 )
 from relscales.selfassess.questionnaire import Question, Questionnaire, safety_intro
 from relscales.selfassess.session import Session
+from relscales.textsafe import printable
 
 __all__ = ["HELP", "run_take", "save_result"]
 
@@ -59,16 +67,20 @@ def _width() -> int:
 
 
 class _View:
-    """Formats what the terminal shows."""
+    """Formats what the terminal shows; every line it shows is :func:`printable`."""
 
     def __init__(self, say: Callable[[str], None], width: int) -> None:
-        self.say = say
+        self._say = say
         self.width = width
+
+    def say(self, text: str) -> None:
+        """Show ``text`` (lines and tabs kept, every other control escaped)."""
+        self._say(printable(text, keep="\n\t"))
 
     def para(self, text: str, indent: str = "") -> None:
         self.say(
             textwrap.fill(
-                " ".join(text.split()),
+                printable(" ".join(text.split())),
                 self.width,
                 initial_indent=indent,
                 subsequent_indent=indent,
@@ -93,7 +105,8 @@ class _View:
         code_width = max(len(c.code) for c in question.choices)
         for choice in question.choices:
             mark = "   (your answer; Enter keeps it)" if given == choice else ""
-            self.say(f"  {choice.code.rjust(code_width)}  {choice.label or ''}".rstrip() + mark)
+            label = printable(choice.label or "")  # one line: a line break is shown as \n
+            self.say(f"  {choice.code.rjust(code_width)}  {label}".rstrip() + mark)
         if session.was_skipped(question.key):
             self.say("  (you skipped this question; Enter keeps it skipped)")
 
@@ -171,10 +184,14 @@ def _flags(view: _View, check: SafetyCheck, heading: str) -> None:
 
 
 def save_result(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file renamed when complete)."""
+    """Write ``text`` to ``path`` atomically; a new file is readable by its owner only.
+
+    :func:`relscales.io.atomic.atomic_text` creates it ``0600`` without touching the
+    process umask.
+    """
     from relscales.io.atomic import atomic_text
 
-    with atomic_text(path) as stream:
+    with atomic_text(path, private=True) as stream:
         stream.write(text)
 
 
@@ -221,7 +238,7 @@ def run_take(
             return 0
         _finish(view, questionnaire, session, ask, save, fmt, locale)
     except KeyboardInterrupt:
-        say("")
+        view.say("")
         view.para("Interrupted: nothing was saved.")
         return 130
     return 0
@@ -318,6 +335,6 @@ def _finish(
         record = submission_record(questionnaire, answers, result, via="take")
         text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = render_report(questionnaire, result, fmt, locale=locale)
+        text = mark_saved(render_report(questionnaire, result, fmt, locale=locale), fmt)
     save_result(save, text)
     view.para(f"Saved your report to {save}. {SAVED_FILE_NOTE}")

@@ -168,12 +168,112 @@ def corpus() -> dict[str, bytes]:
         "formula-like-cells.csv": table(
             [["=1+1", "1", "2", "3", "4", "5"], ["-5", "2", "2", "2", "2", "=cmd"]], HEADER[:6]
         ),
+        # only ASCII decimals are numbers (Arrow's integer parser reads 0x3; Python's
+        # float() reads digits of any script)
+        "hexadecimal-cells.csv": table(
+            [["r1", "0x3", "2", "3", "4", "5"], ["r2", "1", "0X2", "3", "4", "5"]], HEADER[:6]
+        ),
+        "other-script-digits.csv": table(
+            [
+                ["r1", "\u0663", "\uff13", "\u0969", "\U0001d7d1", "5"],  # Arabic, fullwidth, ...
+                ["r2", "1", "2", "3", "4", "\u06f5"],
+            ],
+            HEADER[:6],
+        ),
+        # --- lines of whitespace ----------------------------------------------------
+        "whitespace-only-lines.csv": lines(
+            head,
+            "r1,1,2,3,4,5,a",
+            "   ",
+            "r2,5,4,3,2,1,b",
+            "\t",
+            " \f\v ",
+            "\u00a0\u3000",
+            "r3,3,3,3,3,3,c",
+            "  ",
+        ),
+        # --- respondent ids not found -----------------------------------------------
+        "id-column-named-pid.csv": table(
+            [[f"p{i}", *r[1:]] for i, r in enumerate(ROWS, start=1)], ["pid", *HEADER[1:]]
+        ),
+        # --- other formats ----------------------------------------------------------
+        "json-duplicate-key.json": (
+            '[{"id": "r1", "q1": 1, "q2": 2, "q3": 3, "q4": 4, "q5": 5},\n'
+            ' {"id": "r2", "q1": 3, "q2": 2, "q3": 3, "q4": 4, "q5": 5, "q1": 5}]\n'
+        ),
+        "xlsx-formula-without-value.xlsx": formula_workbook(),
         # --- not text at all --------------------------------------------------------
         "not-a-csv.csv": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
     }
     return {
         name: data if isinstance(data, bytes) else data.encode() for name, data in files.items()
     }
+
+
+def formula_workbook() -> bytes:
+    """An .xlsx as a program that does not compute formulas writes it (byte for byte the same).
+
+    Written by hand (no timestamps, no compression) so that it is reproducible. Row 3 has
+    a formula without a saved value (``C3``); row 4 one whose saved value is 3; row 5 one
+    whose value is the empty text, which is a value.
+    """
+    import zipfile
+
+    def cell(ref: str, value: str | int) -> str:
+        if isinstance(value, int):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+    rows = [
+        [cell(f"{c}1", name) for c, name in zip("ABCDEF", HEADER[:6], strict=True)],
+        [cell(f"{c}2", v) for c, v in zip("ABCDEF", ["r1", 1, 2, 3, 4, 5], strict=True)],
+        [cell("A3", "r2"), cell("B3", 5), '<c r="C3"><f>2*2</f></c>']
+        + [cell(f"{c}3", v) for c, v in zip("DEF", [3, 2, 1], strict=True)],
+        [cell("A4", "r3"), '<c r="B4"><f>1+2</f><v>3</v></c>'] + [cell(f"{c}4", 3) for c in "CDEF"],
+        [cell("A5", "r4")]
+        + [cell(f"{c}5", 2) for c in "BCDE"]
+        + ['<c r="F5" t="str"><f>IF(1,"","x")</f><v></v></c>'],
+    ]
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006"
+    parts = {
+        "[Content_Types].xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{package}/content-types">'
+            '<Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}/'
+            f'relationships"><Relationship Id="rId1" Type="{relations}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" '
+            f'xmlns:r="{relations}"><sheets><sheet name="Responses" sheetId="1" '
+            'r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}/'
+            f'relationships"><Relationship Id="rId1" Type="{relations}/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>'
+            + "".join(f'<row r="{i}">{"".join(r)}</row>' for i, r in enumerate(rows, start=1))
+            + "</sheetData></worksheet>"
+        ),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for name, text in parts.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text)
+    return out.getvalue()
 
 
 def big_field(path: Path, megabytes: int = 20, *, in_item: bool = False) -> Path:
