@@ -214,3 +214,15 @@ def test_serve_refuses_an_unwritable_folder_before_serving(
     assert result.exit_code == 2, result.output
     assert "error[output-unwritable]" in result.output
     assert "http://" not in result.output
+
+
+def test_a_saved_record_names_instrument_files_without_their_folder() -> None:
+    """A saved self-assessment never holds an absolute path (it can hold a user name)."""
+    from relscales.selfassess.outcome import score_answers, submission_record
+    from relscales.selfassess.questionnaire import load_questionnaire
+
+    q = load_questionnaire("rrss")
+    answers = {question.key: 3.0 for question in q.questions}
+    record = submission_record(q, answers, score_answers(q, answers), via="take")
+    for entry in record["instruments"]:
+        assert not entry["source"].startswith("/"), entry["source"]

@@ -387,6 +387,7 @@ def submission_record(
 ) -> dict[str, Any]:
     """Return the JSON record of one submission: answers, scores, readings and provenance."""
     from relscales._version import __version__
+    from relscales.io.special import recorded_paths
 
     scores = {k: _plain(v) for k, v in result.to_records()[0].items() if k != RESPONDENT}
     return {
@@ -402,7 +403,10 @@ def submission_record(
             "validation_status": questionnaire.status,
             "languages": {s.instrument: s.language for s in questionnaire.sections},
         },
-        "instruments": result.metadata.get("instruments", []),
+        # the file names of the instruments, never absolute paths (which can hold a user name)
+        "instruments": recorded_paths({"instruments": result.metadata.get("instruments", [])})[
+            "instruments"
+        ],
         "answers": {q.key: _plain(answers.get(q.key)) for q in questionnaire.questions},
         "scores": scores,
     }
