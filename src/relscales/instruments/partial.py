@@ -63,7 +63,8 @@ _PLACEHOLDERS: dict[str, Any] = {
 def _adapter(name: str) -> TypeAdapter[Any]:
     """Return a validator of one top-level field, with its constraints (``min_length``)."""
     info = InstrumentSpec.model_fields[name]
-    return TypeAdapter(Annotated[info.annotation, info])
+    field_type: Any = Annotated[info.annotation, info]  # a type built at run time
+    return TypeAdapter(field_type)
 
 
 class PartialSpec:
