@@ -405,6 +405,15 @@ YAML_BITS = [
     "relscales: 2\n",
     "extends: five\n",
     "extends: ../../etc/passwd\n",
+    "extends: /etc/passwd\n",
+    "\x1b]52;c;aGk=\x07",
+    "\x1b[2J",
+    "\x9b",
+    "\u2028",
+    "\u202e",
+    '"\\e[31m"',
+    '"\\x9b"',
+    '"\\u202e"',
     "id: Five Items\n",
     "values: []\n",
     "items: []\n",
@@ -512,6 +521,84 @@ def test_random_structures_never_crash(folder: Path, data: dict[str, Any]) -> No
 @FUZZ
 def test_random_text_never_crashes(folder: Path, text: str) -> None:
     _load_yaml(folder, text)
+
+
+CONTROLS = st.sampled_from(["\\e", "\\x1b]52;c;aGk=\\a", "\\x9b", "\\u202e", "\\x07", "\\u2028"])
+
+
+@given(control=CONTROLS, where=st.sampled_from(["name", "label", "text"]))
+@FUZZ
+def test_a_control_character_in_a_text_is_refused_and_never_printed(
+    folder: Path, control: str, where: str
+) -> None:
+    """Escaped control characters in any text: `control-character`, rendered escaped."""
+    data = yaml.safe_load(VALID)
+    if where == "name":
+        data["name"] = "PLACEHOLDER"
+    elif where == "label":
+        data["items"][0]["label"] = "PLACEHOLDER"
+    else:
+        data["items"][0]["text"] = {"en": "PLACEHOLDER"}
+        data["license"]["item_text"] = "included"
+        for item in data["items"][1:]:
+            item["text"] = {"en": "plain words"}
+    text = yaml.safe_dump(data, allow_unicode=True).replace(
+        "PLACEHOLDER", f'"a {control} b"'.replace('"', "")
+    )
+    text = text.replace(f"a {control} b", f'"a {control} b"')
+    path = _fresh(folder, ".yaml")
+    path.write_text(text, encoding="utf-8")
+    report = validate_file(path)
+    codes = {issue.code for issue in report.issues}
+    assert "control-character" in codes, codes
+    for issue in report.issues:
+        shown = issue.render()
+        assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 for c in shown), shown
+        assert "\u202e" not in shown
+        assert "\u2028" not in shown
+
+
+@given(copies=st.integers(200, 3000), size=st.integers(2_000, 20_000))
+@FUZZ
+def test_an_alias_bomb_is_refused_by_its_size(folder: Path, copies: int, size: int) -> None:
+    """One long anchored text aliased many times: refused quickly, not expanded."""
+    import time
+
+    lines = [f"big: &a {'x' * size}", "list:"] + ["  - *a"] * copies
+    path = _fresh(folder, ".yaml")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    started = time.perf_counter()
+    report = validate_file(path)
+    assert time.perf_counter() - started < 5
+    if copies * size > 1_000_000:
+        assert "yaml-alias-limit" in {issue.code for issue in report.issues}
+
+
+@given(
+    target=st.one_of(
+        st.sampled_from(["/etc/passwd", "../../x.yaml", "..\\..\\x.yaml", "/dev/zero", "~/x"]),
+        st.text(alphabet="./\\ab~", min_size=1, max_size=20),
+    )
+)
+@FUZZ
+def test_extends_never_reads_outside_the_folder(folder: Path, target: str) -> None:
+    text = f"relscales: 1\nextends: {json.dumps(target)}\nid: child\n"
+    path = _fresh(folder, ".yaml")
+    path.write_text(text, encoding="utf-8")
+    report = validate_file(path)
+    assert not report.valid
+    codes = {issue.code for issue in report.issues}
+    assert codes & {
+        "path-outside-folder",
+        "file-not-found",
+        "unknown-instrument",
+        "unknown-instrument-version",
+        "input-not-a-file",
+        "extends-cycle",
+        "yaml-syntax",
+        "invalid-value",
+        "missing-key",
+    }, codes
 
 
 # -- the long run ---------------------------------------------------------------------------
