@@ -100,7 +100,7 @@ __all__ = [
 _LAZY = {
     "analyze": "relscales.pipeline.analysis",
     "AnalysisResult": "relscales.analysis_results",
-    "open_source": "relscales.io.sources",
+    "open_source": "relscales.pipeline.api",
     "cronbach_alpha": "relscales.reliability",
     "item_analysis": "relscales.reliability",
     "omega": "relscales.reliability",
@@ -120,7 +120,7 @@ _LAZY = {
     "InstrumentSummary": "relscales.instruments.catalog",
     "list_instruments": "relscales.instruments.catalog",
     "ValidationReport": "relscales.instruments.loader",
-    "load_instrument": "relscales.instruments.definitions:load_definition",
+    "load_instrument": "relscales.pipeline.api",
     "load_instrument_data": "relscales.instruments.loader",
     "validate_file": "relscales.instruments.definitions:validate_definition",
     "ScoreOptions": "relscales.scoring.options",
