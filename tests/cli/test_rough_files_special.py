@@ -170,3 +170,23 @@ def test_overlays_maps_and_instrument_paths_must_be_files(data: Path, tmp_path: 
         proc = relscales("score", data, "-i", "ecr-r", *extra)
         assert proc.returncode == 2, (extra, proc.stderr)
         assert "error[input-not-a-file]" in proc.stderr, extra
+
+
+@pytest.mark.parametrize("command", [["show", "rses"], ["take", "rses"], ["serve"]])
+def test_a_text_overlay_on_a_fifo_is_refused_without_waiting(
+    tmp_path: Path, command: list[str]
+) -> None:
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "texts.yaml"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [sys.executable, "-m", "relscales", *command, "--texts", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "input-not-a-file" in done.stderr

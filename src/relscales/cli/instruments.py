@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from relscales.cli.errors import EXIT_INPUT, EXIT_OK, EXIT_STRICT
-from relscales.cli.options import InstrumentsDir, Texts, dirs
+from relscales.cli.options import InstrumentsDir, Texts, checked_texts, dirs
 from relscales.cli.output import echo_err, write_text
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def _load(ref: str, given: list[Path] | None, texts: list[Path] | None) -> Instr
     from relscales.instruments.texts import apply_overlays
 
     instrument = load_instrument(ref, instruments_dir=dirs(given))
-    return apply_overlays(instrument, texts or [])
+    return apply_overlays(instrument, checked_texts(texts))
 
 
 def _battery_named(ref: str, given: list[Path] | None) -> Battery | None:

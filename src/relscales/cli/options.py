@@ -53,6 +53,17 @@ Texts = Annotated[
         dir_okay=False,
     ),
 ]
+
+
+def checked_texts(texts: list[Path] | None) -> list[Path]:
+    """Return the ``--texts`` paths, refusing a pipe, device or socket before it is read."""
+    from relscales.io.special import check_definition_file
+
+    for path in texts or []:
+        check_definition_file(path, "text overlay")
+    return list(texts or [])
+
+
 InstrumentsDir = Annotated[
     list[Path] | None,
     typer.Option(

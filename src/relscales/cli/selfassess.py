@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from relscales.cli.options import InstrumentsDir, Lang, Locale, Texts, dirs
+from relscales.cli.options import InstrumentsDir, Lang, Locale, Texts, checked_texts, dirs
 from relscales.cli.output import echo_err
 
 __all__ = ["serve_command", "take_command"]
@@ -34,7 +34,7 @@ def take_command(
 
     code = take(
         instrument,
-        texts=texts or [],
+        texts=checked_texts(texts),
         language=lang,
         save=save,
         locale=locale,
@@ -74,7 +74,7 @@ def serve_command(
         save_dir=save,
         language=lang,
         locale=locale,
-        texts=texts or [],
+        texts=checked_texts(texts),
         instruments_dir=dirs(instruments_dir),
         echo=echo_err,
     )
