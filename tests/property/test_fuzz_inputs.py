@@ -485,11 +485,13 @@ KEY = st.sampled_from(
 ) | st.text(max_size=6)
 
 
-def _nested(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    return st.lists(inner, max_size=4) | st.dictionaries(KEY, inner, max_size=6)
-
-
-STRUCTURE = st.recursive(SCALAR, _nested, max_leaves=30)
+# a lambda: Hypothesis's check that `extend` uses its argument reads the function's source,
+# which fails for a named function in some runs (a HypothesisDeprecationWarning, an error)
+STRUCTURE = st.recursive(
+    SCALAR,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEY, inner, max_size=6),
+    max_leaves=30,
+)
 
 
 def _load_yaml(folder: Path, text: str) -> None:
