@@ -1,8 +1,8 @@
 """Naive reference scorer for this golden folder: writes expected.csv from responses.csv.
 
-Run it from anywhere: ``python tests/golden/<id>/reference.py``. The folder's name is the
-instrument (or battery) id; its key is read from ``instruments/<id>.yaml``. The same script
-sits in tests/golden/risi, rrss and relationship-insecurity-battery.
+Run it from anywhere: ``python tests/golden/reference.py <id>``, for the golden folders
+tests/golden/risi, rrss and relationship-insecurity-battery. The folder's name is the
+instrument (or battery) id; its key is read from ``instruments/<id>.yaml``.
 
 It is a plain reading of docs/authoring.md and docs/methods.md ("Reading cells"), written
 without relscales or numpy, so that the golden scores do not come from the engine they test:
@@ -38,8 +38,8 @@ from pathlib import Path
 
 import yaml
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
+GOLDEN = Path(__file__).resolve().parent
+ROOT = GOLDEN.parents[1]
 NO_DATA = {"na", "n/a", "nan", "null", ".", "#n/a"}
 
 
@@ -198,15 +198,15 @@ def shown(x: float | None) -> str:
     return str(int(x)) if x == int(x) else repr(x)
 
 
-def main() -> None:
-    ident = HERE.name
+def main(ident: str) -> None:
+    here = GOLDEN / ident
     key = load_yaml(ident)
     if "relscales_battery" in key:
         members = [Instrument(member) for member in key["instruments"]]
         own_composites = key.get("composites", [])
     else:
         members, own_composites = [Instrument(ident)], []
-    with (HERE / "responses.csv").open(newline="", encoding="utf-8") as stream:
+    with (here / "responses.csv").open(newline="", encoding="utf-8") as stream:
         reader = csv.DictReader(stream)
         id_column = reader.fieldnames[0]
         rows = list(reader)
@@ -228,11 +228,13 @@ def main() -> None:
         out.update({name: shown(v) for name, v in values.items() if "." not in name})
         out.update(flags)
         table.append(out)
-    with (HERE / "expected.csv").open("w", newline="", encoding="utf-8") as stream:
+    with (here / "expected.csv").open("w", newline="", encoding="utf-8") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(table[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(table)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1])
