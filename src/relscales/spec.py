@@ -35,6 +35,7 @@ __all__ = [
     "AxisMarkerSpec",
     "BandSpec",
     "BatterySpec",
+    "ChangeSpec",
     "ClassificationFunctionSpec",
     "CompositePartSpec",
     "CompositeSpec",
@@ -258,6 +259,43 @@ class AppliesWhenSpec(_Spec):
     )
 
 
+class ChangeSpec(_Spec):
+    """How change on a score over time is judged (``relscales change``)."""
+
+    better: Literal["lower", "higher"] = Field(
+        description="Which direction is improvement: `lower` (anxiety, insecurity) or `higher` "
+        "(satisfaction, self-esteem)."
+    )
+    reliability: Annotated[Number, Field(gt=0, lt=1)] | None = Field(
+        default=None,
+        description="Reliability for the reliable change index, when it should differ from the "
+        "published alpha (default: published alpha, else omega, else retest).",
+    )
+    reliability_source: Text | None = Field(default=None, description="Where it comes from.")
+    functional: Text | None = Field(
+        default=None,
+        description="The `group` of one of this score's norms: people without the problem "
+        "(clinical significance criteria b and c).",
+    )
+    dysfunctional: Text | None = Field(
+        default=None,
+        description="The `group` of one of this score's norms: a clinical group (criteria a "
+        "and c).",
+    )
+    criterion: Literal["a", "b", "c"] | None = Field(
+        default=None,
+        description="Jacobson & Truax cut-off: `a` (2 SD beyond the clinical mean), `b` (2 SD "
+        "from the functional mean), `c` (between the two). Default: `c` with both groups, else "
+        "the one the declared group allows.",
+    )
+    cutoff: Number | None = Field(
+        default=None,
+        description="A published cut-off between the clinical and the functional range, used "
+        "instead of one computed from the groups.",
+    )
+    cutoff_source: Text | None = Field(default=None, description="Where the cut-off comes from.")
+
+
 class SubscaleSpec(_Spec):
     """A scored scale: a set of items combined by a scoring rule."""
 
@@ -289,6 +327,11 @@ class SubscaleSpec(_Spec):
         default=None,
         description="Score only where a context item is answered with one of the listed "
         "codes (or not answered); elsewhere the score is missing as not applicable.",
+    )
+    change: ChangeSpec | None = Field(
+        default=None,
+        description="How change over time is judged: the better direction, reliability and "
+        "clinical cut-off (`relscales change`).",
     )
 
 
@@ -332,6 +375,10 @@ class CompositeSpec(_Spec):
     published: PublishedSpec | None = None
     norms: tuple[NormSpec, ...] = ()
     bands: tuple[BandSpec, ...] = ()
+    change: ChangeSpec | None = Field(
+        default=None,
+        description="How change over time is judged (see the subscale key of the same name).",
+    )
 
 
 class AxisMarkerSpec(_Spec):

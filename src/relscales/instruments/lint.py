@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 from relscales.errors import ErrorCode, Severity
 from relscales.labels import normalize_label
-from relscales.spec import AppliesWhenSpec, BandSpec, InstrumentSpec, NormSpec, ProfileSpec
+from relscales.spec import (
+    AppliesWhenSpec,
+    BandSpec,
+    ChangeSpec,
+    InstrumentSpec,
+    NormSpec,
+    ProfileSpec,
+)
 
 __all__ = [
     "Finding",
@@ -413,6 +420,7 @@ def _check_subscales(spec: InstrumentSpec, unchecked: Unchecked) -> Iterator[Fin
             yield from _check_applies_when(spec, sub.id, sub.applies_when, base)
         yield from _check_bands(sub.id, sub.bands, base)
         yield from _check_norms(sub.id, sub.norms, base)
+        yield from _check_change(sub.id, sub.change, sub.norms, base)
 
 
 def _check_applies_when(
@@ -538,6 +546,49 @@ def _check_norms(name: str, norms: tuple[NormSpec, ...], base: Path) -> Iterator
                 break
 
 
+def _check_change(
+    name: str, change: ChangeSpec | None, norms: tuple[NormSpec, ...], base: Path
+) -> Iterator[Finding]:
+    """Check that `change` names this score's norms and that its criterion fits them."""
+    if change is None:
+        return
+    path = (*base, "change")
+    groups = [norm.group for norm in norms]
+    for key in ("functional", "dysfunctional"):
+        group = getattr(change, key)
+        if group is not None and group not in groups:
+            message, hint = _unknown("norm group", group, groups)
+            yield Finding(
+                "norm-invalid", (*path, key), f"'{name}': change.{key} names {message}", hint
+            )
+    if change.functional is not None and change.functional == change.dysfunctional:
+        yield Finding(
+            "invalid-value",
+            (*path, "dysfunctional"),
+            f"'{name}': change.functional and change.dysfunctional are the same group",
+            hint="name a group without the problem and a clinical group",
+        )
+    needs = {"a": ("dysfunctional",), "b": ("functional",), "c": ("functional", "dysfunctional")}
+    if change.cutoff is not None and change.criterion is not None:
+        yield Finding(
+            "invalid-value",
+            (*path, "criterion"),
+            f"'{name}': change gives both a cut-off ({change.cutoff}) and criterion "
+            f"'{change.criterion}'",
+            hint="keep the published `cutoff`, or drop it to compute the cut-off by the criterion",
+        )
+    elif change.criterion is not None:
+        missing = [key for key in needs[change.criterion] if getattr(change, key) is None]
+        if missing:
+            yield Finding(
+                "invalid-value",
+                (*path, "criterion"),
+                f"'{name}': criterion '{change.criterion}' needs change."
+                + " and change.".join(missing),
+                hint="name the norm group(s) it is computed from",
+            )
+
+
 def _check_composites(spec: InstrumentSpec, unchecked: Unchecked) -> Iterator[Finding]:
     items = {item.id for item in spec.items}
     scores: dict[str, NormSpec | None] = {}
@@ -603,6 +654,7 @@ def _check_composites(spec: InstrumentSpec, unchecked: Unchecked) -> Iterator[Fi
             )
         yield from _check_bands(comp.id, comp.bands, base)
         yield from _check_norms(comp.id, comp.norms, base)
+        yield from _check_change(comp.id, comp.change, comp.norms, base)
         seen_ids.setdefault(comp.id, "composite")
         scores[comp.id] = comp.norms[0] if comp.norms else None
 

@@ -113,8 +113,9 @@ def instrument_page(inst: Instrument, earlier: Sequence[KeptVersion] = ()) -> st
         "",
         "## Subscales",
         "",
-        "| id | name | items | reverse-keyed | score | min answered | tags | reliability |",
-        "|---|---|---|---|---|---|---|---|",
+        "| id | name | items | reverse-keyed | score | min answered | tags | reliability | "
+        "better |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for sub in spec.subscales:
         rev = [i for i in sub.items if items[i].reverse]
@@ -128,7 +129,7 @@ def instrument_page(inst: Instrument, earlier: Sequence[KeptVersion] = ()) -> st
         out.append(
             f"| `{sub.id}` | {_cell(sub.name)} | {len(sub.items)}: {', '.join(sub.items)} | "
             f"{', '.join(rev) or '-'} | {sub.score} | {sub.min_answered} | "
-            f"{', '.join(sub.tags) or '-'} | {rel} |"
+            f"{', '.join(sub.tags) or '-'} | {rel} | {sub.change.better if sub.change else '-'} |"
         )
     for sub in spec.subscales:
         for norm in sub.norms:
@@ -143,6 +144,11 @@ def instrument_page(inst: Instrument, earlier: Sequence[KeptVersion] = ()) -> st
                 for b in sub.bands
             )
             out.append(f"\nBands for `{sub.id}`: {bands}")
+        if sub.change is not None and sub.change.cutoff is not None:
+            out.append(
+                f"\nClinical cut-off for change on `{sub.id}`: {sub.change.cutoff}"
+                + (f" ({_cell(sub.change.cutoff_source)})" if sub.change.cutoff_source else "")
+            )
         if sub.applies_when is not None:
             codes = ", ".join(map(str, sub.applies_when.codes))
             out.append(

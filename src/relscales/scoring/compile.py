@@ -22,6 +22,7 @@ from relscales.labels import normalize_label
 from relscales.scoring.kernel import ScoreMethod
 from relscales.spec import (
     BandSpec,
+    ChangeSpec,
     CompositeSpec,
     FlagSpec,
     NormSpec,
@@ -73,6 +74,8 @@ class ScoreInfo:
     norms: tuple[NormSpec, ...]
     bands: tuple[BandSpec, ...]
     published: PublishedSpec | None
+    change: ChangeSpec | None = None
+    """How change over time is judged (``relscales change``), when declared."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +262,7 @@ def _compile_composite(
     lo, hi = composite_bounds([infos[i] for i in parts], weights, comp.method, comp.standardized)
     position[comp.id] = len(infos)
     info = ScoreInfo(
-        comp.id, comp.name, "composite", lo, hi, comp.norms, comp.bands, comp.published
+        comp.id, comp.name, "composite", lo, hi, comp.norms, comp.bands, comp.published, comp.change
     )
     compiled = CompiledComposite(
         comp.id,
@@ -381,6 +384,7 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
                 sub.norms,
                 sub.bands,
                 sub.published,
+                sub.change,
             )
         )
     position = {info.id: i for i, info in enumerate(infos)}
