@@ -29,13 +29,22 @@ from relscales.errors import (
 
 if TYPE_CHECKING:
     from relscales.analysis_results import AnalysisResult
+    from relscales.dyadic import (
+        distinguishability,
+        nonindependence,
+        pairwise_icc,
+        reliable_discrepancy,
+    )
     from relscales.instruments.catalog import InstrumentSummary, list_instruments
     from relscales.instruments.definitions import load_definition as load_instrument
     from relscales.instruments.definitions import validate_definition as validate_file
     from relscales.instruments.instrument import Instrument
     from relscales.instruments.loader import ValidationReport, load_instrument_data
     from relscales.io.sources import open_source
+    from relscales.linked_results import ChangeResult, CoupleResult
     from relscales.pipeline.analysis import analyze
+    from relscales.pipeline.change import change
+    from relscales.pipeline.couples import couples
     from relscales.pipeline.score import score
     from relscales.problems import Problem
     from relscales.quality import (
@@ -50,6 +59,7 @@ if TYPE_CHECKING:
         speed,
     )
     from relscales.reliability import cronbach_alpha, item_analysis, omega
+    from relscales.reliable_change import clinical_cutoff, clinical_significance
     from relscales.scoring.compile import CompiledInstrument, compile_instrument
     from relscales.scoring.options import ScoreOptions
     from relscales.scoring.results import ScoreResult
@@ -57,7 +67,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnalysisResult",
+    "ChangeResult",
     "CompiledInstrument",
+    "CoupleResult",
     "DataError",
     "Instrument",
     "InstrumentSpec",
@@ -77,8 +89,13 @@ __all__ = [
     "__version__",
     "analyze",
     "attention_checks",
+    "change",
+    "clinical_cutoff",
+    "clinical_significance",
     "compile_instrument",
+    "couples",
     "cronbach_alpha",
+    "distinguishability",
     "even_odd",
     "irv",
     "item_analysis",
@@ -87,10 +104,13 @@ __all__ = [
     "load_instrument_data",
     "longstring",
     "mahalanobis",
+    "nonindependence",
     "omega",
     "open_source",
+    "pairwise_icc",
     "psychant",
     "psychsyn",
+    "reliable_discrepancy",
     "score",
     "screen",
     "speed",
@@ -99,6 +119,16 @@ __all__ = [
 
 _LAZY = {
     "analyze": "relscales.pipeline.analysis",
+    "change": "relscales.pipeline.change",
+    "couples": "relscales.pipeline.couples",
+    "ChangeResult": "relscales.linked_results",
+    "CoupleResult": "relscales.linked_results",
+    "clinical_cutoff": "relscales.reliable_change",
+    "clinical_significance": "relscales.reliable_change",
+    "nonindependence": "relscales.dyadic",
+    "pairwise_icc": "relscales.dyadic",
+    "distinguishability": "relscales.dyadic",
+    "reliable_discrepancy": "relscales.dyadic",
     "AnalysisResult": "relscales.analysis_results",
     "open_source": "relscales.pipeline.api",
     "cronbach_alpha": "relscales.reliability",

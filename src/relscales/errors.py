@@ -126,6 +126,20 @@ ErrorCode = Literal[
     "alpha-below-published",
     "item-looks-reversed",
     "careless-respondents",
+    # linking respondents: waves of one person (`relscales change`), partners of a couple
+    # (`relscales couples`)
+    "linking-column-not-found",
+    "wave-order-unknown",
+    "couple-roles",
+    "linked-row-without-id",
+    "linked-row-without-wave",
+    "linked-duplicate-wave",
+    "couple-row-without-couple",
+    "couple-row-without-role",
+    "couple-one-member",
+    "couple-too-many-members",
+    "couple-same-role",
+    "couple-person-in-two",
     # writing results
     "output-is-input",
     "output-unwritable",

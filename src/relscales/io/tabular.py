@@ -61,7 +61,8 @@ class Source:
         File size in bytes (for a progress bar), or 0.
     key_column
         The respondent id column, set by the scoring run: a row with the wrong number
-        of fields keeps its id, and ids that occur twice are reported.
+        of fields keeps its id, and ids that occur twice are reported (unless
+        ``key_repeats``: a person answering at several waves has one row per wave).
     read_warnings
         Warnings about the data found while reading (bytes that could not be decoded,
         NUL bytes, no rows, duplicated ids), each once.
@@ -78,6 +79,7 @@ class Source:
     dialect: CsvDialect | None = None
     table: Any = field(default=None, repr=False)
     key_column: str | None = field(default=None, repr=False)
+    key_repeats: bool = field(default=False, repr=False)
     read_warnings: list[Issue] = field(default_factory=list, repr=False)
     dataframe_index: str | None = field(default=None, repr=False)
 
@@ -143,7 +145,7 @@ class Source:
     def _checked(self, batches: Iterator[Batch], complete: bool) -> Iterator[Batch]:
         """Pass batches through; at the end warn about NUL bytes, no rows, duplicated ids."""
         key = self.key_column
-        ids = IdCheck(key) if key is not None else None
+        ids = IdCheck(key) if key is not None and not self.key_repeats else None
         rows = 0
         for batch in batches:
             rows += batch.n_rows

@@ -48,6 +48,12 @@ class ScoringRun:
         The response data.
     options
         Scoring options.
+    carry
+        Further data columns read along, as text, and handed over with each batch in
+        :attr:`carried_batch` (a wave or couple column).
+    linked
+        The id column names a person with several rows (one per wave): repeated ids are
+        expected, not reported.
 
     Raises
     ------
@@ -62,8 +68,14 @@ class ScoringRun:
         source: Source,
         options: ScoreOptions,
         battery: CompiledBattery | None = None,
+        *,
+        carry: Sequence[str] = (),
+        linked: bool = False,
     ) -> None:
         self.battery = battery
+        self.carry = tuple(dict.fromkeys(carry))
+        self.carried_batch: dict[str, Any] = {}
+        """The last batch's carried columns (pyarrow arrays of text)."""
         if battery is not None:
             compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
         if not (0 < options.confidence_level < 1):
@@ -85,9 +97,11 @@ class ScoringRun:
         self.compiled = [self._remap(c) for c in compiled]
         self.id_column = self._find_id_column()
         source.key_column = self.id_column  # ragged rows keep their id; duplicates reported
+        source.key_repeats = linked
+        self._check_carried()
         self._check_columns()
         self.plan = ScorePlan(self.compiled, options, self.id_column, battery)
-        self.scorer = BatchScorer(self.plan, decimal_comma=source.decimal_comma)
+        self.scorer = BatchScorer(self.plan, decimal_comma=source.decimal_comma, carry=self.carry)
         if options.quality or options.exclude_careless:
             self.scorer.quality_labels = self._screen()
         self._warnings: list[Issue] = list(self.plan.option_warnings())
@@ -161,6 +175,29 @@ class ScoringRun:
                 return lowered[candidate.casefold()]
         return None
 
+    def _check_carried(self) -> None:
+        header = self.source.header
+        for name in self.carry:
+            if name not in header:
+                raise DataError(
+                    Issue(
+                        "linking-column-not-found",
+                        f"the column '{name}' is not in the data",
+                        Location(file=self.source.name, data_column=name),
+                        hint=did_you_mean(name, header) or f"columns: {', '.join(header[:10])}",
+                    )
+                )
+            if name == self.id_column:
+                raise DataError(
+                    Issue(
+                        "invalid-option",
+                        f"the column '{name}' is both the id column and another linking column",
+                        Location(file=self.source.name, data_column=name),
+                        hint="give --id-column the person's id, and the wave or couple "
+                        "column separately",
+                    )
+                )
+
     def _check_columns(self) -> None:
         header = self.source.header
         present = set(header)
@@ -225,8 +262,9 @@ class ScoringRun:
             )
 
     def needed_columns(self) -> list[str]:
-        """Columns to read: the id column, then every item column once."""
+        """Columns to read: the id column, carried columns, then every item column once."""
         cols: list[str] = [self.id_column] if self.id_column else []
+        cols += [c for c in self.carry if c not in cols]
         for comp in self.compiled:
             cols += [c for c in comp.columns if c not in cols]
         return cols
@@ -294,7 +332,7 @@ class ScoringRun:
     ) -> Iterator[tuple[dict[str, NDArray[Any]], dict[str, NDArray[np.int64]]]]:
         """Yield each batch's output columns and its answered counts per subscale."""
         scored = False
-        items = [c for c in self.needed_columns() if c != self.id_column]
+        items = [c for c in self.needed_columns() if c != self.id_column and c not in self.carry]
         batches = self.source.batches(
             self.needed_columns(),
             prepare=self.scorer.decode,
@@ -306,11 +344,13 @@ class ScoringRun:
             if batch.ragged:  # rows with the wrong number of fields: kept empty, reported
                 self.problems.add(row_problems(batch, numbered=self.id_column is None))
             ids = self.ids(batch.columns, batch.n_rows, batch.first_row)
+            self.carried_batch = {name: batch.columns[name] for name in self.carry}
             yield self.scorer.score_batch(batch.columns, ids, batch.n_rows, batch.first_row)
         if not scored:  # a header without rows still gives every column (and valid Parquet)
             import pyarrow as pa
 
             empty = {name: pa.array([], pa.string()) for name in self.needed_columns()}
+            self.carried_batch = {name: empty[name] for name in self.carry}
             yield self.scorer.score_batch(empty, self.ids(empty, 0, 0), 0, 0)
 
     def ids(self, columns: dict[str, Any], n: int, first: int) -> Any:

@@ -158,8 +158,12 @@ class BatchScorer:
         Whether text cells use a decimal comma (``4,5`` is 4.5).
     """
 
-    def __init__(self, plan: ScorePlan, *, decimal_comma: bool = False) -> None:
+    def __init__(
+        self, plan: ScorePlan, *, decimal_comma: bool = False, carry: tuple[str, ...] = ()
+    ) -> None:
         self.plan = plan
+        self.carry = carry
+        """Columns passed through decoding untouched (a wave or couple column)."""
         self.compiled = plan.compiled
         self.options = plan.options
         self.battery = plan.battery
@@ -210,6 +214,7 @@ class BatchScorer:
                     not_applicable[j] = found.not_applicable
             decoded.append(DecodedAnswers(filled, tuple(missing), bad, lows, highs, not_applicable))
         kept = {self.id_column: columns[self.id_column]} if self.id_column else {}
+        kept.update({name: columns[name] for name in self.carry})
         return {**kept, DECODED: decoded}
 
     def score_batch(
@@ -313,6 +318,7 @@ class BatchScorer:
                 if opts.details:
                     self.details_batch[f"{name}.ci_low"] = intervals[k].low
                     self.details_batch[f"{name}.ci_high"] = intervals[k].high
+                    self.details_batch[f"{name}.se"] = np.sqrt(intervals[k].variance)
                 if opts.with_norms:
                     if state.norm is None:
                         z = t = pct = np.full(n, np.nan)
@@ -496,6 +502,7 @@ class BatchScorer:
                 if self.options.details:
                     self.details_batch[f"{column}.ci_low"] = iv.low
                     self.details_batch[f"{column}.ci_high"] = iv.high
+                    self.details_batch[f"{column}.se"] = np.sqrt(iv.variance)
         profile_columns = {v: k for k, v in self.battery_profiles.items()}
         for prof in battery.profiles:
             column = profile_columns[prof.id]
