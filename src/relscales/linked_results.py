@@ -220,10 +220,14 @@ class ChangeResult:
         text[text == None] = ""  # noqa: E711 - elementwise on an object array
         labels, counts = np.unique(text.astype(str), return_counts=True)
         found = {str(k): int(n) for k, n in zip(labels.tolist(), counts.tolist(), strict=True)}
-        order = RELIABLE_LABELS if kind == "reliable" else CLINICAL_LABELS
-        out = {k: found.pop(k, 0) for k in order if k in order[:3] or k in found}
         if kind == "clinical":
-            out = {k: found.pop(k, 0) for k in order}
+            out = {k: found.pop(k, 0) for k in CLINICAL_LABELS}
+        else:
+            out = {
+                k: found.pop(k, 0)
+                for k in RELIABLE_LABELS
+                if k in RELIABLE_LABELS[:3] or k in found
+            }
         return {**out, "missing": found.pop("", 0), **found}
 
     def person_index(self, ident: Any) -> int:

@@ -463,8 +463,10 @@ def _compare(
     notes[(notes == "") & single] = "one wave only"
     missing_pick = (row_from < 0) | (row_to < 0)
     notes[(notes == "") & missing_pick & ~single] = "not measured at both waves asked for"
-    if len(dup):
-        row_to[notes == "two rows at one wave: not compared"] = -1
+    if len(dup):  # which row counts cannot be told: neither end is compared (nor in the SD)
+        not_compared = notes == "two rows at one wave: not compared"
+        row_from[not_compared] = -1
+        row_to[not_compared] = -1
     labels_sorted = _ordered_labels(wlist, label_keys)
     columns: dict[str, NDArray[Any]] = {
         first.id_column: plabels[grouped.persons],

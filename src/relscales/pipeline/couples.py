@@ -188,12 +188,15 @@ def _pair(
         rcode, rlabels = codes_of(rows.carried[role_key])
         found = [str(v) for v in rlabels.tolist()]
         order = list(wanted_roles) or found
-        if len(found) > 2 or (wanted_roles and any(r not in wanted_roles for r in found)):
+        unnamed = [r for r in found if wanted_roles and r not in wanted_roles]
+        if len(found) > 2 or (wanted_roles and len(wanted_roles) != 2) or unnamed:
             raise DataError(
                 Issue(
                     "couple-roles",
                     f"the role column '{role_key}' holds {len(found)} different roles "
-                    f"({', '.join(found[:6])}); partners need two",
+                    f"({', '.join(found[:6])}); partners need two"
+                    + (f", and --roles names {len(wanted_roles)}" if wanted_roles else "")
+                    + (f" (not '{unnamed[0]}')" if unnamed else ""),
                     Location(file=source, data_column=role_key),
                     hint="use two role values across the study (for example A and B), or "
                     "leave out --role-column to treat partners as exchangeable",
@@ -239,6 +242,9 @@ def _pair(
     two = counts == 2
     slot1[two] = order_rows[starts[two]]
     slot2[two] = order_rows[starts[two] + 1]
+    if roles is not None:  # the second role's partner beside one without a role: keep its place
+        swap = two & (rrank[np.maximum(slot1, 0)] == 1) & (rrank[np.maximum(slot2, 0)] == 2)
+        slot1[swap], slot2[swap] = slot2[swap], slot1[swap]  # fancy indexing copies
     one = counts == 1
     only = order_rows[starts[one]]
     if roles is not None:
@@ -275,7 +281,8 @@ def _pair(
             )
         )
     if roles is not None:
-        same = two & (rrank[np.maximum(slot1, 0)] == rrank[np.maximum(slot2, 0)])
+        rank1, rank2 = rrank[np.maximum(slot1, 0)], rrank[np.maximum(slot2, 0)]
+        same = two & (rank1 == rank2) & (rank1 < 2)
         if same.any():
             notes[same] = "both partners have the same role: in data order"
             warnings.append(
@@ -290,9 +297,10 @@ def _pair(
             )
     _check_people(rows, ccode, clabels, notes, warnings, source)
     columns: dict[str, NDArray[Any]] = {couple_column: clabels.astype(object)}
-    if roles is not None:
-        columns["role_1"] = np.where(slot1 >= 0, roles[0], "").astype(object)
-        columns["role_2"] = np.where(slot2 >= 0, roles[1], "").astype(object)
+    if roles is not None and role_key is not None:
+        role_of_row = np.where(rcode >= 0, rlabels.astype(object)[np.maximum(rcode, 0)], "")
+        columns["role_1"] = _take_obj(role_of_row, slot1)
+        columns["role_2"] = _take_obj(role_of_row, slot2)
     scores: list[CoupleScore] = []
     infos = _score_names(parts)
     for name, (owner, score_id, label, low, high, tags) in infos.items():
@@ -300,11 +308,17 @@ def _pair(
         x2 = _take(rows.scores[name], slot2)
         se1 = _take(rows.se.get(name, np.full(rows.n, np.nan)), slot1)
         se2 = _take(rows.se.get(name, np.full(rows.n, np.nan)), slot2)
-        gap = reliable_discrepancy(x1, x2, se1, se2, confidence_level=level)
         reliable = np.empty(n_couples, dtype=object)
         reliable[:] = None
-        reliable[gap.code == 1] = True
-        reliable[gap.code == 0] = False
+        if n_couples:
+            gap = reliable_discrepancy(x1, x2, se1, se2, confidence_level=level)
+            reliable[gap.code == 1] = True
+            reliable[gap.code == 0] = False
+            critical = float(gap.critical)
+        else:  # a header without rows: no couple to compare
+            from scipy.stats import norm
+
+            critical = float(norm.ppf(0.5 + level / 2))
         columns[f"{name}_1"] = x1
         columns[f"{name}_2"] = x2
         columns[f"{name}_mean"] = (x1 + x2) / 2
@@ -318,7 +332,7 @@ def _pair(
                 name=label,
                 low=low,
                 high=high,
-                critical=float(gap.critical),
+                critical=critical,
                 nonindependence=_safely(
                     lambda x1=x1, x2=x2: nonindependence(
                         x1, x2, distinguishable=roles is not None, confidence_level=level
@@ -352,7 +366,7 @@ def _pair(
         columns["safety_flag_1"] = _flag_cells(s1, slot1)
         columns["safety_flag_2"] = _flag_cells(s2, slot2)
     columns["note"] = notes
-    for name, values in columns.items():
+    for values in columns.values():
         if values.dtype == object:
             values[values == ""] = None
     readings = {

@@ -106,7 +106,7 @@ def score_part(
             if name in batch:
                 parts.append(batch[name])
         if run.id_column is not None:
-            ids.append(batch[run.id_column])
+            ids.append(_text(batch[run.id_column]))  # ' P-01' links with 'P-01'
         for name, array in run.carried_batch.items():
             carried[name].append(_text(array))
         for key, values in run.details_batch.items():

@@ -131,21 +131,29 @@ def _study_format(path: Path) -> str:
     return _report_format(name, ("html", "md"), "--study-report")
 
 
+WRITE_ROWS = 65_536
+"""Rows encoded per block when a table is written (bounded memory on any size)."""
+
+
+def _write_blocks(columns: Mapping[str, Any], fmt: str, stream: Any) -> None:
+    writer = open_writer(fmt, stream)
+    n = len(next(iter(columns.values()))) if columns else 0
+    for start in range(0, max(n, 1), WRITE_ROWS):
+        writer.write({name: values[start : start + WRITE_ROWS] for name, values in columns.items()})
+    writer.close()
+
+
 def write_table(
     columns: Mapping[str, Any], output: Path | None, metadata: Mapping[str, Any]
 ) -> None:
     """Write a table (CSV to stdout without ``output``) and, for a file, its sidecar."""
     fmt = _table_format(output)
     if output is None:
-        writer = open_writer(fmt, sys.stdout.buffer)
-        writer.write(dict(columns))
-        writer.close()
+        _write_blocks(columns, fmt, sys.stdout.buffer)
         sys.stdout.flush()
         return
     with atomic_path(output) as tmp, tmp.open("wb") as stream:
-        writer = open_writer(fmt, stream)
-        writer.write(dict(columns))
-        writer.close()
+        _write_blocks(columns, fmt, stream)
     if not is_device(output):
         with atomic_text(meta_path(output)) as meta:
             json.dump(
@@ -380,7 +388,7 @@ def _partner_reports(
         text = render_person_report(
             report.result,
             report.compiled,
-            row - 1,
+            row - 1 if slot == 0 or len(prepared) > 1 else row - 2,
             fmt=_report(fmt),
             lang=job.lang,
             locale=job.locale,
