@@ -36,6 +36,7 @@ from relscales.linked_results import (
 )
 from relscales.reports.change_report import render_change_person
 from relscales.reports.couple_report import render_couple
+from relscales.reports.render import ReportFormat
 
 
 def clock() -> datetime.datetime:
@@ -229,9 +230,10 @@ def test_a_persons_report_over_time_depends_on_that_person_only(
     # and how many there are, replaced
     before = [others[k % len(others)] for k in range(i)]
     base, other = change_result(people), change_result([*before, people[i], *others])
-    for fmt in ("html", "md", "txt"):
-        a = render_change_person(base, i, fmt=fmt, clock=clock, version="1")  # type: ignore[arg-type]
-        b = render_change_person(other, i, fmt=fmt, clock=clock, version="1")  # type: ignore[arg-type]
+    formats: tuple[ReportFormat, ...] = ("html", "md", "txt")
+    for fmt in formats:
+        a = render_change_person(base, i, fmt=fmt, clock=clock, version="1")
+        b = render_change_person(other, i, fmt=fmt, clock=clock, version="1")
         assert a == b
 
 
@@ -336,7 +338,8 @@ def test_a_couples_report_depends_on_that_couple_only(
     before = [others[k % len(others)] for k in range(i)]  # so that it keeps its row
     changed = [*before, couples[i], *others]
     base, other = couple_result(couples), couple_result(changed)
-    for fmt in ("html", "md"):
-        a = render_couple(base, i, fmt=fmt, clock=clock, version="1")  # type: ignore[arg-type]
-        b = render_couple(other, i, fmt=fmt, clock=clock, version="1")  # type: ignore[arg-type]
+    couple_formats: tuple[ReportFormat, ...] = ("html", "md")
+    for fmt in couple_formats:
+        a = render_couple(base, i, fmt=fmt, clock=clock, version="1")
+        b = render_couple(other, i, fmt=fmt, clock=clock, version="1")
         assert a == b

@@ -161,7 +161,8 @@ INSTRUMENTS = (
 )
 
 # person, wave, row, source, version, scores (ip, rs, safety, reassurance, csi4), flags
-WAVES: list[tuple[int, str, int, str, str, tuple[float, ...], tuple[bool, bool]]] = [
+Wave = tuple[int, str, int, str, str, tuple[float, ...], tuple[bool, bool]]
+WAVES: list[Wave] = [
     (0, "T1", 1, "t1.csv", "0.2", (4.2, 4.0, 3.0, 5.0, 9.0), (True, False)),
     (0, "T2", 1, "t2.csv", "0.2", (3.6, 3.1, 2.0, 4.6, 12.0), (True, False)),
     (0, "T3", 1, "t3.csv", "0.2", (2.9, 2.2, 1.0, 4.5, 17.0), (False, False)),
@@ -256,18 +257,18 @@ def change_result(
     )
 
 
-def render(person: int, fmt: str, result: ChangeResult | None = None) -> str:
+def render(person: int, fmt: Any, result: ChangeResult | None = None) -> str:
     return render_change_person(
         result or change_result(),
         person,
         fmt=fmt,
         clock=clock,
-        version="9.9.9",  # type: ignore[arg-type]
+        version="9.9.9",
     )
 
 
-def study(fmt: str, result: ChangeResult | None = None) -> str:
-    return render_change_study(result or change_result(), fmt=fmt, clock=clock, version="9.9.9")  # type: ignore[arg-type]
+def study(fmt: Any, result: ChangeResult | None = None) -> str:
+    return render_change_study(result or change_result(), fmt=fmt, clock=clock, version="9.9.9")
 
 
 def plain(text: str) -> str:
@@ -347,12 +348,16 @@ def test_safety_raised_keeps_the_verdicts_in_the_context_but_not_in_words() -> N
     assert report.other_flags == ()
 
 
+def without_screen(k: int) -> list[Wave]:
+    """The waves above with the safety screen of wave row ``k`` missing."""
+    waves = list(WAVES)
+    person, wave, row, source, version, scores, flags = waves[k]
+    waves[k] = (person, wave, row, source, version, (*scores[:2], NAN, *scores[3:]), flags)
+    return waves
+
+
 def test_safety_raised_and_not_checked_at_the_latest_wave() -> None:
-    waves = [list(w) for w in WAVES]
-    scores = list(waves[2][5])
-    scores[2] = NAN
-    waves[2][5] = tuple(scores)
-    report = change_person_context(change_result([tuple(w) for w in waves]), 0, clock=clock)
+    report = change_person_context(change_result(without_screen(2)), 0, clock=clock)
     assert report.safety.state == "raised"
     assert say.safety_unchecked(["T3"]) in report.safety.text
     assert report.safety.waves[-1].state == "not checked"
@@ -368,11 +373,7 @@ def test_safety_not_checked_at_the_latest_wave(fmt: str) -> None:
 
 
 def test_safety_not_checked_at_an_earlier_wave_is_a_note() -> None:
-    waves = [list(w) for w in WAVES]
-    scores = list(waves[6][5])
-    scores[2] = NAN
-    waves[6][5] = tuple(scores)
-    report = change_person_context(change_result([tuple(w) for w in waves]), 3, clock=clock)
+    report = change_person_context(change_result(without_screen(6)), 3, clock=clock)
     assert report.safety.state == "clear"
     assert say.safety_unchecked(["T1"]) in report.notes
 
@@ -452,7 +453,8 @@ def test_no_reliability_means_no_index() -> None:
     result = replace(change_result(change=change), scores=scores)
     view = change_person_context(result, 3, clock=clock).scores[0]
     assert view.verdict is None
-    assert "no reliability is known for this score (no alpha published)" in view.verdict_text
+    assert "no reliability is known for this score." in view.verdict_text
+    assert view.notes == ("no alpha published",)
     assert "no reliable change index was computed" in view.computed
     assert view.band is None
     assert view.band_text is None
@@ -604,3 +606,38 @@ def test_ids_are_escaped() -> None:
 def test_person_out_of_range() -> None:
     with pytest.raises(IndexError):
         render_change_person(change_result(), 4)
+
+
+@pytest.mark.parametrize("person", [0, 2])
+def test_html_is_self_contained(person: int) -> None:
+    for html in (render(person, "html"), study("html")):
+        for fetch in ("<script", "<link", " src=", "@import", "url("):
+            assert fetch not in html
+
+
+def test_a_minimal_result_renders() -> None:
+    """No intervals, flags, versions, instruments, warnings or change columns."""
+    waves = WaveTable(
+        person=np.array([0, 0], dtype=np.int64),
+        wave=np.array(["1", "2"], dtype=object),
+        row=np.array([1, 2], dtype=np.int64),
+        source=np.array(["<data>", "<data>"], dtype=object),
+        scores={"internal_pattern": np.array([3.0, 2.0])},
+    )
+    result = ChangeResult(
+        columns={"id": np.array(["x"], dtype=object)},
+        id_column="id",
+        ids=np.array(["x"], dtype=object),
+        scores=SCORES[:1],
+        waves=waves,
+        wave_order=("1", "2"),
+    )
+    report = change_person_context(result, 0, clock=clock)
+    assert report.safety.state == "not screened"
+    view = report.scores[0]
+    assert (view.wave_from, view.wave_to, view.verdict) == ("1", "2", None)
+    assert view.verdict_text == "Change cannot be told for this score."
+    assert [p.version for p in view.points] == [None, None]
+    for fmt in ("html", "md", "txt"):
+        assert "change over time" in render(0, fmt, result).lower()
+    assert "People with a safety flag raised at any wave</th><td>0" in study("html", result)

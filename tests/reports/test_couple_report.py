@@ -286,22 +286,22 @@ def couple_result(
     )
 
 
-def render(couple: int, fmt: str, result: CoupleResult | None = None) -> str:
+def render(couple: int, fmt: Any, result: CoupleResult | None = None) -> str:
     return render_couple(
         result or couple_result(),
         couple,
         fmt=fmt,
         clock=clock,
-        version="9.9.9",  # type: ignore[arg-type]
+        version="9.9.9",
     )
 
 
-def study(fmt: str, result: CoupleResult | None = None) -> str:
+def study(fmt: Any, result: CoupleResult | None = None) -> str:
     return render_couples_study(
         result or couple_result(),
         fmt=fmt,
         clock=clock,
-        version="9.9.9",  # type: ignore[arg-type]
+        version="9.9.9",
     )
 
 
@@ -616,3 +616,35 @@ def test_no_text_format_for_couples() -> None:
 def test_couple_out_of_range() -> None:
     with pytest.raises(IndexError):
         render_couple(couple_result(), 4)
+
+
+@pytest.mark.parametrize("couple", [0, 1])
+def test_html_is_self_contained(couple: int) -> None:
+    for html in (render(couple, "html"), study("html")):
+        for fetch in ("<script", "<link", " src=", "@import", "url("):
+            assert fetch not in html
+
+
+def test_a_minimal_result_renders() -> None:
+    """No readings, flags, data rows, instruments, warnings or study statistics."""
+    result = CoupleResult(
+        columns={
+            "couple": np.array(["c"], dtype=object),
+            "csi4_1": np.array([10.0]),
+            "csi4_2": np.array([12.0]),
+        },
+        couple_column="couple",
+        couples=np.array(["c"], dtype=object),
+        roles=None,
+        scores=(SCORES[3],),
+        safety=np.array([False]),
+    )
+    report = couple_context(result, 0, clock=clock)
+    assert report.safety.state == "not screened"
+    assert report.notes == ()
+    assert [p.row for p in report.partners] == [None, None]
+    assert report.scores[0].reliable is None
+    assert report.readings == ()
+    for fmt in ("html", "md"):
+        assert "Couple report" in render(0, fmt, result)
+        assert "Couples: study" in study(fmt, result)

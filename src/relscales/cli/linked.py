@@ -32,6 +32,12 @@ Output = Annotated[
 ReportFormatOption = Annotated[
     str, typer.Option("--format", help="Format of the reports in a folder: html, md or txt.")
 ]
+Template = Annotated[
+    Path | None,
+    typer.Option(
+        "--template", help="Folder of templates overriding the packaged ones.", file_okay=False
+    ),
+]
 StudyReport = Annotated[
     Path | None,
     typer.Option("--study-report", help="Write the study-level report (.html or .md)."),
@@ -130,6 +136,7 @@ def change_command(
     ] = None,
     report_format: ReportFormatOption = "html",
     study_report: StudyReport = None,
+    template: Template = None,
     instruments_dir: InstrumentsDir = None,
 ) -> None:
     """Change over time per person: reliable change index and clinically significant change."""
@@ -154,6 +161,7 @@ def change_command(
         reports=reports,
         report_format=report_format,
         study_report=study_report,
+        template_dir=template,
         instruments_dir=dirs(instruments_dir),
     )
     code = run_change(job, echo_err)
@@ -210,6 +218,7 @@ def couples_command(
     ] = None,
     report_format: ReportFormatOption = "html",
     study_report: StudyReport = None,
+    template: Template = None,
     instruments_dir: InstrumentsDir = None,
 ) -> None:
     """Both partners of each couple side by side, and agreement within couples."""
@@ -230,6 +239,7 @@ def couples_command(
         partner_reports=partner_reports,
         report_format=report_format,
         study_report=study_report,
+        template_dir=template,
         instruments_dir=dirs(instruments_dir),
     )
     code = run_couples(job, echo_err)

@@ -21,6 +21,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -690,10 +691,8 @@ def _score_change(
     level: float,
     version_note: str | None,
 ) -> tuple[ChangeScore, dict[str, NDArray[Any]]]:
-    from scipy.stats import norm
-
     n = len(before)
-    critical = float(norm.ppf(0.5 + level / 2))
+    critical = NormalDist().inv_cdf(0.5 + level / 2)
     better = info.change.better if info.change is not None else None
     rel, rel_source = _reliability_for(info, rel_given, layout_rel)
     present = before[~np.isnan(before)]

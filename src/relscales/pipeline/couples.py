@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -316,9 +317,7 @@ def _pair(
             reliable[gap.code == 0] = False
             critical = float(gap.critical)
         else:  # a header without rows: no couple to compare
-            from scipy.stats import norm
-
-            critical = float(norm.ppf(0.5 + level / 2))
+            critical = NormalDist().inv_cdf(0.5 + level / 2)
         columns[f"{name}_1"] = x1
         columns[f"{name}_2"] = x2
         columns[f"{name}_mean"] = (x1 + x2) / 2

@@ -61,6 +61,7 @@ class ChangeJob:
     reports: Path | None = None
     report_format: str = "html"
     study_report: Path | None = None
+    template_dir: Path | None = None
     instruments_dir: Sequence[str | os.PathLike[str]] = ()
     lang: str = "en"
     locale: str = "en-US"
@@ -84,6 +85,7 @@ class CouplesJob:
     partner_reports: Path | None = None
     report_format: str = "html"
     study_report: Path | None = None
+    template_dir: Path | None = None
     instruments_dir: Sequence[str | os.PathLike[str]] = ()
     lang: str = "en"
     locale: str = "en-US"
@@ -235,7 +237,9 @@ def run_change(job: ChangeJob, echo: Callable[[str], None]) -> int:
     if job.study_report is not None:
         from relscales.reports.change_report import render_change_study
 
-        text = render_change_study(result, fmt=_report(_study_format(job.study_report)))
+        text = render_change_study(
+            result, fmt=_report(_study_format(job.study_report)), template_dir=job.template_dir
+        )
         with atomic_text(job.study_report) as stream:
             stream.write(text)
         echo(f"wrote the study table of change -> {job.study_report}")
@@ -255,7 +259,7 @@ def _change_reports(
     check_outputs([("--reports", folder / n) for n in names], _inputs(job.data, job.instruments))
     make_private_folder(folder)
     for person, name in enumerate(names):
-        text = render_change_person(result, person, fmt=_report(fmt))
+        text = render_change_person(result, person, fmt=_report(fmt), template_dir=job.template_dir)
         with atomic_text(folder / name) as stream:
             stream.write(text)
     echo(f"wrote {len(names)} report{'s' * (len(names) != 1)} over time -> {folder}")
@@ -314,7 +318,9 @@ def run_couples(job: CouplesJob, echo: Callable[[str], None]) -> int:
     if job.study_report is not None:
         from relscales.reports.couple_report import render_couples_study
 
-        text = render_couples_study(result, fmt=_report(_study_format(job.study_report)))
+        text = render_couples_study(
+            result, fmt=_report(_study_format(job.study_report)), template_dir=job.template_dir
+        )
         with atomic_text(job.study_report) as stream:
             stream.write(text)
         echo(f"wrote the couples study report -> {job.study_report}")
@@ -337,7 +343,7 @@ def _couple_reports(
     )
     make_private_folder(folder)
     for couple, name in enumerate(names):
-        text = render_couple(result, couple, fmt=_report(fmt))
+        text = render_couple(result, couple, fmt=_report(fmt), template_dir=job.template_dir)
         with atomic_text(folder / name) as stream:
             stream.write(text)
     echo(f"wrote {len(names)} couple report{'s' * (len(names) != 1)} for the clinician -> {folder}")
@@ -388,11 +394,12 @@ def _partner_reports(
         text = render_person_report(
             report.result,
             report.compiled,
-            row - 1 if slot == 0 or len(prepared) > 1 else row - 2,
+            row - 1,
             fmt=_report(fmt),
             lang=job.lang,
             locale=job.locale,
             battery=report.battery,
+            template_dir=job.template_dir,
         )
         with atomic_text(folder / name) as stream:
             stream.write(text)

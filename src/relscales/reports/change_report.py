@@ -22,14 +22,12 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from relscales._version import __version__
-from relscales.errors import Issue, Location, ReportError
-from relscales.linked_results import CLINICAL_LABELS
+from relscales.errors import Issue
 from relscales.reports import linked_wording as say
 from relscales.reports import wording
 from relscales.reports.charts import text_bar
@@ -53,9 +51,7 @@ from relscales.reports.render import (
     PERSON_FORMATS,
     STUDY_FORMATS,
     ReportFormat,
-    _environment,
-    _not_found,
-    _render,
+    render_template,
 )
 from relscales.reports.views import Guidance, Resource
 
@@ -115,21 +111,13 @@ def render_linked(
         When the template is missing, broken, or unsafe, or the format is not one of the
         report's (:data:`LINKED_FORMATS`).
     """
-    allowed = LINKED_FORMATS[report.kind]
-    name = f"{report.kind}.{fmt}.j2"
-    folder = str(Path(template_dir).resolve()) if template_dir is not None else None
-    if folder is not None and not Path(folder).is_dir():
-        raise ReportError(
-            Issue(
-                "template-not-found",
-                f"the template folder '{template_dir}' does not exist",
-                Location(file=str(template_dir)),
-                hint="give --template a folder of .j2 files",
-            )
-        )
-    if fmt not in allowed:
-        raise _not_found(name, template_dir, allowed)
-    return _render(_environment(folder, fmt), name, report, template_dir, allowed)
+    return render_template(
+        report,
+        report.kind,
+        fmt=fmt,
+        template_dir=template_dir,
+        allowed=LINKED_FORMATS[report.kind],
+    )
 
 
 def number(values: Any, index: int) -> float | None:
@@ -342,7 +330,7 @@ def _score_view(
     )
     missing = [wave_of[k] for k, v in enumerate(values) if v is None]
     notes = [say.missing_at(missing)] if missing and not screen else []
-    if score.note:
+    if score.note and not screen:
         notes.append(score.note)
     verdict = label(cols.get(f"{column}_reliable"), person)
     if screen:
@@ -358,15 +346,13 @@ def _score_view(
             safety_raised=safety_raised,
         )
     else:
+        at = dict(zip(wave_of, values, strict=True))
         gone = [
-            w
-            for w, v in ((wave_from, value_from), (wave_to, value_to))
-            if v is None and w is not None
+            w for w in dict.fromkeys((wave_from, wave_to)) if w is not None and at.get(w) is None
         ]
         verdict_text = say.change_missing(
             one_wave_only=len(rows) <= 1,
             missing=gone,
-            note=score.note,
             has_index=score.reliability is not None,
         )
     clinical = clinical_text = clinical_limits = None
@@ -556,7 +542,7 @@ def render_change_person(
     person: int,
     *,
     fmt: ReportFormat = "html",
-    template_dir: str | None = None,
+    template_dir: str | os.PathLike[str] | None = None,
     clock: Clock | None = None,
     version: str | None = None,
 ) -> str:
@@ -617,21 +603,6 @@ def _counts(
     return out, told, missing
 
 
-def _tally(values: Any, order: Sequence[str]) -> dict[str, int]:
-    """Count the people in each category, every category listed in order, then missing.
-
-    (Clinical categories are counted here: ``ChangeResult.counts(column, "clinical")``
-    counts the first categories twice and reports them as 0.)
-    """
-    found: dict[str, int] = {}
-    for k in range(len(values)):
-        key = label(values, k) or "missing"
-        found[key] = found.get(key, 0) + 1
-    ordered = {k: found.pop(k, 0) for k in order}
-    missing = found.pop("missing", 0)
-    return {**ordered, **found, "missing": missing}
-
-
 def _n_safety(result: ChangeResult) -> int:
     """People with a safety flag raised at any wave."""
     waves = result.waves
@@ -651,7 +622,7 @@ def change_study_context(
         reliable, told, missing = _counts(result.counts(s.column, "reliable"), s.better is None)
         clinical: tuple[CategoryCount, ...] = ()
         if s.cutoff is not None and f"{s.column}_clinical" in result.columns:
-            clinical = _counts(_tally(result.columns[f"{s.column}_clinical"], CLINICAL_LABELS))[0]
+            clinical = _counts(result.counts(s.column, "clinical"))[0]
         scores.append(
             ChangeStudyScore(
                 column=s.column,
@@ -713,7 +684,7 @@ def render_change_study(
     result: ChangeResult,
     *,
     fmt: ReportFormat = "html",
-    template_dir: str | None = None,
+    template_dir: str | os.PathLike[str] | None = None,
     clock: Clock | None = None,
     version: str | None = None,
 ) -> str:

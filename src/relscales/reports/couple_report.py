@@ -20,6 +20,7 @@ reliable discrepancies, each with what it means, and the linkage warnings.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -367,7 +368,7 @@ def render_couple(
     couple: int,
     *,
     fmt: ReportFormat = "html",
-    template_dir: str | None = None,
+    template_dir: str | os.PathLike[str] | None = None,
     clock: Clock | None = None,
     version: str | None = None,
 ) -> str:
@@ -524,7 +525,7 @@ def render_couples_study(
     result: CoupleResult,
     *,
     fmt: ReportFormat = "html",
-    template_dir: str | None = None,
+    template_dir: str | os.PathLike[str] | None = None,
     clock: Clock | None = None,
     version: str | None = None,
 ) -> str:

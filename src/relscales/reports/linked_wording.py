@@ -294,23 +294,21 @@ def band_text(low: float, high: float, base: float, band: float, wave: str | Non
     )
 
 
-def change_missing(
-    *, one_wave_only: bool, missing: Sequence[str], note: str | None, has_index: bool
-) -> str:
+def change_missing(*, one_wave_only: bool, missing: Sequence[str], has_index: bool) -> str:
     """Say why change on a score cannot be told.
 
     ``missing`` are the compared waves at which the score is missing; ``has_index`` whether
-    a reliable change index can be computed for this score at all.
+    a reliable change index can be computed for this score at all (the score's note, said
+    beside it, says why not).
     """
     if one_wave_only:
         return "Change cannot be told: there is only one wave."
     if missing:
         return f"Change cannot be told: the score is missing at {waves_text(missing)}."
     if not has_index:
-        why = f" ({note})" if note else ""
         return (
             "The change cannot be compared with measurement error: no reliability is known for "
-            f"this score{why}."
+            "this score."
         )
     return "Change cannot be told for this score."
 

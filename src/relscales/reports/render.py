@@ -53,6 +53,7 @@ __all__ = [
     "render_context",
     "render_person_report",
     "render_study_report",
+    "render_template",
 ]
 
 ReportFormat = Literal["html", "md", "txt"]
@@ -229,7 +230,30 @@ def render_context(
         When the template is missing, broken, or unsafe.
     """
     allowed = PERSON_FORMATS if report.kind == "person" else STUDY_FORMATS
-    name = f"{report.kind}.{fmt}.j2"
+    return render_template(report, report.kind, fmt=fmt, template_dir=template_dir, allowed=allowed)
+
+
+def render_template(
+    report: Any,
+    kind: str,
+    *,
+    fmt: ReportFormat,
+    template_dir: str | os.PathLike[str] | None,
+    allowed: Sequence[str],
+) -> str:
+    """Render any report context with the template ``<kind>.<fmt>.j2``.
+
+    The one way every report is rendered: first from ``template_dir``, then from the
+    packaged templates, in the sandbox, with the filters above. ``allowed`` names the
+    formats the kind of report has.
+
+    Raises
+    ------
+    ReportError
+        When the folder or template is missing, the format is not allowed, or the
+        template is broken or unsafe.
+    """
+    name = f"{kind}.{fmt}.j2"
     folder = str(Path(template_dir).resolve()) if template_dir is not None else None
     if folder is not None and not Path(folder).is_dir():
         raise ReportError(

@@ -257,10 +257,12 @@ def item_sampling_se(
     keyed = np.where(reverse, offset - x, x)
     np.copyto(keyed, 0.0, where=missing)
     answered = (~missing).astype(np.float64)
-    w_answered = answered @ weights.T
-    total = keyed @ weights.T
-    total_sq = (keyed * keyed) @ weights.T
-    n = answered @ (weights > 0).T.astype(np.float64)
+    # numpy's own loops, not BLAS: with a few scores, a matrix product of a tall (n, k)
+    # matrix and a (k, s) one runs several times faster this way
+    w_answered = np.einsum("nk,sk->ns", answered, weights)
+    total = np.einsum("nk,sk->ns", keyed, weights)
+    total_sq = np.einsum("nk,sk->ns", keyed * keyed, weights)
+    n = np.einsum("nk,sk->ns", answered, (weights > 0).astype(np.float64))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / w_answered
         var = np.clip((total_sq - w_answered * mean * mean) / (w_answered - 1.0), 0.0, None)
