@@ -795,3 +795,20 @@ def test_pairing_1000_people_matches_a_plain_loop(tmp_path: Path) -> None:
         assert got["satisfaction_reliable"][k] == expected["reliable"], pid
         assert got["satisfaction_clinical"][k] == expected["clinical"], pid
         assert got["note"][k] == ("one wave only" if expected["n_waves"] == 1 else None)
+
+
+def test_a_person_whose_rows_all_lack_a_wave_is_kept(tmp_path: Path) -> None:
+    rows = [["p1", 1, *csi(3)], ["p2", "", *csi(5)], ["p1", 2, *csi(9)], ["p3", 1, *csi(4)]]
+    result = change_of(write_csv(tmp_path / "v.csv", ("id", "wave", *CSI), rows))
+    assert column(result, "id") == ["p1", "p2", "p3"]  # in order of first appearance
+    assert column(result, "n_waves") == [2, 0, 1]
+    assert column(result, "note") == [None, "no row with a wave", "one wave only"]
+    assert codes(result) == ["linked-row-without-wave"]
+
+
+@pytest.mark.parametrize("word", ["today", "now", "NaT"])
+def test_words_numpy_reads_as_dates_are_labels(tmp_path: Path, word: str) -> None:
+    rows = [["p1", "2026-01-05", *csi(3)], ["p1", word, *csi(9)]]
+    with pytest.raises(RelscalesError) as info:
+        change_of(write_csv(tmp_path / "v.csv", ("id", "wave", *CSI), rows))
+    assert info.value.code == "wave-order-unknown"

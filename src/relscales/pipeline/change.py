@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -346,7 +347,13 @@ def _as_numbers(text: Sequence[str]) -> NDArray[np.float64] | None:
     return np.array(out, dtype=np.float64)
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+"""An ISO 8601 date, optionally with a time (``2026-03-01``, ``2026-03-01 14:30``)."""
+
+
 def _as_dates(text: Sequence[str]) -> NDArray[np.float64] | None:
+    if not all(_ISO_DATE.fullmatch(t) for t in text):
+        return None  # numpy would also read words such as "today" and "NaT"
     try:
         stamps = np.array([np.datetime64(t.replace(" ", "T"), "s") for t in text])
     except ValueError:
@@ -453,17 +460,25 @@ def _compare(
                 "keep one row per person and wave (or give the repeats their own wave label)",
             )
         )
-    last = grouped.starts + grouped.counts - 1
-    row_from = grouped.order[grouped.starts]
-    row_to = np.where(grouped.counts > 1, grouped.order[last], -1)
+    at = np.minimum(grouped.starts, max(len(grouped.order) - 1, 0))
+    last = np.clip(grouped.starts + grouped.counts - 1, 0, max(len(grouped.order) - 1, 0))
+    if len(grouped.order):
+        row_from = np.where(grouped.counts > 0, grouped.order[at], -1)
+        row_to = np.where(grouped.counts > 1, grouped.order[last], -1)
+    else:
+        row_from = np.full(n_people, -1, dtype=np.int64)
+        row_to = np.full(n_people, -1, dtype=np.int64)
     wlist = [str(w) for w in wlabels.tolist()]
     if from_wave is not None or to_wave is not None:
         row_from = _rows_at(grouped, wcode, wlist, from_wave, row_from, n_people, "--from")
         row_to = _rows_at(grouped, wcode, wlist, to_wave, row_to, n_people, "--to")
     single = grouped.counts == 1
+    notes[(notes == "") & (grouped.counts == 0)] = "no row with a wave"
     notes[(notes == "") & single] = "one wave only"
     missing_pick = (row_from < 0) | (row_to < 0)
-    notes[(notes == "") & missing_pick & ~single] = "not measured at both waves asked for"
+    notes[(notes == "") & missing_pick & (grouped.counts > 1)] = (
+        "not measured at both waves asked for"
+    )
     if len(dup):  # which row counts cannot be told: neither end is compared (nor in the SD)
         not_compared = notes == "two rows at one wave: not compared"
         row_from[not_compared] = -1
@@ -546,15 +561,18 @@ def _blank_as_missing(values: NDArray[Any]) -> NDArray[Any]:
 
 
 def _group(pid: NDArray[np.int64], wkey: NDArray[np.float64]) -> _Grouped:
+    """Sort the rows that have a person and a wave; list every person with an id.
+
+    A person whose rows all lack a wave is listed too (kept, with no row to compare).
+    """
     valid = np.flatnonzero((pid >= 0) & ~np.isnan(wkey))
     order = valid[np.lexsort((wkey[valid], pid[valid]))]
     person_of = pid[order]
-    if len(order) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return _Grouped(order, person_of, empty, empty, empty)
-    starts = np.flatnonzero(np.r_[True, person_of[1:] != person_of[:-1]])
-    counts = np.diff(np.r_[starts, len(order)])
-    return _Grouped(order, person_of, starts, counts, person_of[starts])
+    everyone = np.unique(pid[pid >= 0])  # codes follow first appearance in the data
+    size = int(everyone.max()) + 1 if len(everyone) else 0
+    counts = np.bincount(person_of, minlength=size)[everyone].astype(np.int64)
+    starts = np.searchsorted(person_of, everyone).astype(np.int64)
+    return _Grouped(order, person_of, starts, counts, everyone)
 
 
 def _rows_at(
