@@ -39,8 +39,9 @@ CODES = {
 }
 EPOCH = "1767225600"  # 2026-01-01: the date printed on every report of both runs
 
-# the profiles of tests/conftest.py, scaled down: each example scores and renders twice
-EXAMPLES = max(5, (settings.default.max_examples or 40) // 4)
+# the profiles of tests/conftest.py, scaled down to an eighth: each example scores and
+# renders twice
+EXAMPLES = max(5, (settings.default.max_examples or 40) // 8)
 
 
 def answers(rng: random.Random) -> list[str]:

@@ -447,6 +447,7 @@ def test_existing_instruments_get_no_new_columns() -> None:
     assert set(result.details) == {
         "self_esteem.ci_low",
         "self_esteem.ci_high",
+        "self_esteem.se",
         "self_esteem.n_not_applicable",
     }
 

@@ -103,7 +103,8 @@ class ScoreResult:
         Versions, instrument ids and content hashes, options and problem counts: what the
         ``.meta.json`` sidecar holds.
     details
-        With ``details=True``: ``<score>.ci_low`` / ``.ci_high`` (every score's interval),
+        With ``details=True``: ``<score>.ci_low`` / ``.ci_high`` (every score's interval)
+        and ``<score>.se`` (its standard error, on the score's metric),
         ``<profile>.x_level`` / ``.y_level`` (``low``, ``high``, ``indeterminate``),
         ``<subscale>.n_not_applicable`` (items answered "does not apply"),
         ``<subscale>.not_applicable`` (bool: the subscale's ``applies_when`` rules it out;
