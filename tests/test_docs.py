@@ -280,3 +280,41 @@ def test_battery_example_covers_the_readings() -> None:
     assert safety["P-008"] is None  # the safety questions were skipped
     assert result.problem_count == 0
     assert result.metadata["instruments"][0]["version"] == "0.2.0"  # RISI 0.2
+
+
+def test_linked_examples_are_what_their_script_writes() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        script = runpy.run_path(str(ROOT / "scripts" / "make_linked_examples.py"))
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    for name, make in (("change", "make_change"), ("couples", "make_couples")):
+        path = ROOT / "examples" / f"{name}-responses.csv"
+        assert path.read_text(encoding="utf-8") == script[make](), (
+            "run python scripts/make_linked_examples.py"
+        )
+
+
+def test_linked_examples_show_what_they_say() -> None:
+    change = relscales.change(
+        ["ecr-s", "csi-4"],
+        ROOT / "examples" / "change-responses.csv",
+        wave_column="wave",
+        reliability={"satisfaction": 0.96},
+    )
+    notes = dict(zip(change.ids.tolist(), change.columns["note"].tolist(), strict=True))
+    assert notes["C-30"] == "one wave only"
+    assert change.counts("anxiety", "reliable")["improved"] >= 15
+    assert change.counts("anxiety", "reliable")["deteriorated"] >= 1
+    couples = relscales.couples(
+        ["risi", "csi-4"],
+        ROOT / "examples" / "couples-responses.csv",
+        couple_column="couple",
+        role_column="role",
+        id_column="person",
+    )
+    safety = dict(zip(couples.couples.tolist(), couples.safety.tolist(), strict=True))
+    assert safety == {k: k == "K-05" for k in safety}
+    assert couples.warnings == ()
