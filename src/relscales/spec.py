@@ -43,6 +43,10 @@ __all__ = [
     "FlagConditionSpec",
     "FlagSpec",
     "InstrumentSpec",
+    "IrtCalibrationSpec",
+    "IrtItemSpec",
+    "IrtPriorSpec",
+    "IrtSpec",
     "ItemSpec",
     "LicenseSpec",
     "NormSpec",
@@ -296,6 +300,58 @@ class ChangeSpec(_Spec):
     cutoff_source: Text | None = Field(default=None, description="Where the cut-off comes from.")
 
 
+class IrtItemSpec(_Spec):
+    """One item's graded-response parameters."""
+
+    slope: Annotated[Number, Field(gt=0)] = Field(description="Discrimination a (> 0).")
+    thresholds: tuple[Number, ...] = Field(
+        min_length=1,
+        description="Category thresholds b_1 < b_2 < ..., one fewer than the item's answers, "
+        "in keyed order (after reverse keying), on the logistic metric without the 1.702 "
+        "constant.",
+    )
+    slope_se: Annotated[Number, Field(ge=0)] | None = Field(
+        default=None, description="Standard error of the slope, from the calibration."
+    )
+    threshold_se: tuple[Annotated[Number, Field(ge=0)], ...] | None = Field(
+        default=None, description="Standard errors of the thresholds, from the calibration."
+    )
+
+
+class IrtPriorSpec(_Spec):
+    """The normal prior of theta (the calibration sample's metric)."""
+
+    mean: Number = 0
+    sd: Annotated[Number, Field(gt=0)] = 1
+
+
+class IrtCalibrationSpec(_Spec):
+    """Where the parameters come from."""
+
+    source: Text = Field(description="Citation, or how the parameters were estimated.")
+    licence: Text = Field(description="Terms under which the parameters may be used.")
+    n: Annotated[StrictInt, Field(gt=0)] | None = Field(default=None, description="Sample size.")
+    sample: Text | None = Field(default=None, description="Who was sampled.")
+    log_likelihood: Number | None = Field(default=None, description="At the estimates.")
+    note: Text | None = None
+
+
+class IrtSpec(_Spec):
+    """A graded response model (Samejima 1969) declared for a subscale."""
+
+    model: Literal["graded"] = Field(description="The model: `graded` (Samejima's GRM).")
+    items: dict[StrictStr, IrtItemSpec] = Field(
+        description="Item id -> its parameters; every item of the subscale, no other."
+    )
+    method: Literal["eap", "map", "ml"] = Field(
+        default="eap",
+        description="How theta is estimated: `eap` (posterior mean, default), `map` "
+        "(posterior mode) or `ml` (maximum likelihood).",
+    )
+    prior: IrtPriorSpec = Field(default_factory=IrtPriorSpec)
+    calibration: IrtCalibrationSpec
+
+
 class SubscaleSpec(_Spec):
     """A scored scale: a set of items combined by a scoring rule."""
 
@@ -332,6 +388,11 @@ class SubscaleSpec(_Spec):
         default=None,
         description="How change over time is judged: the better direction, reliability and "
         "clinical cut-off (`relscales change`).",
+    )
+    irt: IrtSpec | None = Field(
+        default=None,
+        description="A graded response model for the subscale: theta, its standard error and "
+        "a T score per person (`relscales score`).",
     )
 
 

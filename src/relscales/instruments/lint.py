@@ -23,6 +23,7 @@ from relscales.spec import (
     BandSpec,
     ChangeSpec,
     InstrumentSpec,
+    IrtSpec,
     NormSpec,
     ProfileSpec,
 )
@@ -421,6 +422,8 @@ def _check_subscales(spec: InstrumentSpec, unchecked: Unchecked) -> Iterator[Fin
         yield from _check_bands(sub.id, sub.bands, base)
         yield from _check_norms(sub.id, sub.norms, base)
         yield from _check_change(sub.id, sub.change, sub.norms, base)
+        if sub.irt is not None:
+            yield from _check_irt(spec, sub.id, sub.items, sub.irt, base)
 
 
 def _check_applies_when(
@@ -586,6 +589,59 @@ def _check_change(
                 f"'{name}': criterion '{change.criterion}' needs change."
                 + " and change.".join(missing),
                 hint="name the norm group(s) it is computed from",
+            )
+
+
+def _check_irt(
+    spec: InstrumentSpec, name: str, items: tuple[str, ...], irt: IrtSpec, base: Path
+) -> Iterator[Finding]:
+    """Check that a declared model covers the subscale's items with fitting thresholds."""
+    path = (*base, "irt", "items")
+    declared = {item.id: item for item in spec.items}
+    for item_id in items:
+        if item_id not in irt.items:
+            yield Finding(
+                "invalid-value",
+                path,
+                f"'{name}': the graded response model has no parameters for item '{item_id}'",
+                hint="give every item of the subscale a slope and thresholds",
+            )
+    for item_id, params in irt.items.items():
+        where = (*path, item_id)
+        if item_id not in items:
+            near = did_you_mean(item_id, items)
+            yield Finding(
+                "unknown-item",
+                where,
+                f"'{name}': irt.items names '{item_id}', which is not an item of this subscale",
+                near or f"the subscale's items: {', '.join(items)}",
+            )
+            continue
+        item = declared.get(item_id)
+        scale = spec.response_scales.get(item.scale) if item is not None else None
+        if scale is not None and len(params.thresholds) != len(scale.values) - 1:
+            yield Finding(
+                "invalid-value",
+                (*where, "thresholds"),
+                f"'{name}': item '{item_id}' has {len(params.thresholds)} thresholds, but its "
+                f"scale has {len(scale.values)} answers",
+                hint=f"give {len(scale.values) - 1} thresholds, one between each two answers",
+            )
+        steps = params.thresholds
+        if any(b <= a for a, b in itertools.pairwise(steps)):
+            yield Finding(
+                "invalid-value",
+                (*where, "thresholds"),
+                f"'{name}': the thresholds of item '{item_id}' do not increase",
+                hint="list thresholds from the lowest to the highest, each above the last",
+            )
+        if params.threshold_se is not None and len(params.threshold_se) != len(steps):
+            yield Finding(
+                "invalid-value",
+                (*where, "threshold_se"),
+                f"'{name}': item '{item_id}' has {len(params.threshold_se)} threshold standard "
+                f"errors for {len(steps)} thresholds",
+                hint="give one standard error per threshold",
             )
 
 
