@@ -10,8 +10,9 @@ business (:mod:`relscales.pipeline.run`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +34,7 @@ from relscales.scoring.intervals import (
     fixed_interval,
     subscale_interval,
 )
+from relscales.scoring.irtscores import model_interval, theta_estimates
 from relscales.scoring.kernel import item_sampling_se, keyed_scores_filled
 from relscales.scoring.norms import band_labels, norm_scores
 from relscales.scoring.plan import ScorePlan, ScoreState
@@ -45,6 +47,9 @@ from relscales.scoring.readings import (
     region_labels,
     score_flag_state,
 )
+
+if TYPE_CHECKING:
+    from relscales.irt import ThetaEstimates
 
 __all__ = ["DECODED", "AnswerBuffers", "BatchScorer", "DecodedAnswers", "ScaleStats"]
 
@@ -271,6 +276,7 @@ class BatchScorer:
                 if comp.applies_when or (opts.details and comp.context)
                 else {}
             )
+            irt_codes = [m.codes(answers.x, comp) for m in comp.irt]
             answers.release(self._buffers)  # the answers are in the scores now
             self._update_stats(ci, comp, answers.lows, answers.highs, counts)
             na_counts = self._not_applicable_counts(comp, answers.not_applicable, n)
@@ -286,11 +292,24 @@ class BatchScorer:
                         opts.norm_group,
                     )
                 )
+            thetas = [
+                theta_estimates(m, codes) for m, codes in zip(comp.irt, irt_codes, strict=True)
+            ]
             intervals = (
-                self._intervals(comp, states, values, person_se, counts)
+                self._intervals(comp, states, values, person_se, counts, thetas, irt_codes)
                 if person_se is not None
                 else []
             )
+            for m, est in zip(comp.irt, thetas, strict=True):
+                name = states[m.subscale].column
+                scored = ~np.isnan(values[m.subscale])  # min_answered and applies_when rule
+                theta = np.where(scored, est.theta, np.nan)
+                se = np.where(scored, est.se, np.nan)
+                out[f"{name}_theta"], out[f"{name}_theta_se"] = theta, se
+                out[f"{name}_theta_t"] = 50.0 + 10.0 * theta
+                if opts.with_ci:
+                    extras[f"{name}_theta_ci_low"] = theta - self.interval_z * se
+                    extras[f"{name}_theta_ci_high"] = theta + self.interval_z * se
             flags = self._flags(comp, values, flag_values, n)
             out.update({self.reading_names[comp.id][f"flag_{k}"]: v for k, v in flags.items()})
             out.update(self._readings(comp, values, intervals, flags))
@@ -516,6 +535,8 @@ class BatchScorer:
         values: list[NDArray[np.float64]],
         person_se: NDArray[np.float64],
         counts: NDArray[np.int64],
+        thetas: Sequence[ThetaEstimates] = (),
+        irt_codes: Sequence[NDArray[np.float64]] = (),
     ) -> list[ScoreInterval]:
         """Every score's interval (see :mod:`relscales.scoring.intervals`), in score order.
 
@@ -525,9 +546,16 @@ class BatchScorer:
         z = self.interval_z
         out: list[ScoreInterval] = []
         n_sub = len(comp.methods)
+        models = {
+            m.subscale: (m, est, codes)
+            for m, est, codes in zip(comp.irt, thetas, irt_codes, strict=True)
+        }
         for k, state in enumerate(states[:n_sub]):
             info = state.info
-            if state.sem is not None:
+            if k in models:  # a declared model: its conditional standard error
+                m, est, codes = models[k]
+                out.append(model_interval(m, comp, est, codes, values[k], z))
+            elif state.sem is not None:
                 out.append(
                     fixed_interval(
                         values[k], state.sem, float(state.norm.mean), info.low, info.high, z

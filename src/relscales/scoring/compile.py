@@ -12,7 +12,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +25,7 @@ from relscales.spec import (
     ChangeSpec,
     CompositeSpec,
     FlagSpec,
+    IrtSpec,
     NormSpec,
     ProfileAxisSpec,
     ProfileSpec,
@@ -33,17 +34,20 @@ from relscales.spec import (
 
 if TYPE_CHECKING:
     from relscales.instruments.battery import Battery
+    from relscales.irt import GradedModel
 
 __all__ = [
     "CompiledBattery",
     "CompiledComposite",
     "CompiledFlag",
     "CompiledInstrument",
+    "CompiledIrt",
     "CompiledProfile",
     "CompiledScale",
     "ScoreInfo",
     "compile_battery",
     "compile_instrument",
+    "keyed_codes",
 ]
 
 
@@ -76,6 +80,44 @@ class ScoreInfo:
     published: PublishedSpec | None
     change: ChangeSpec | None = None
     """How change over time is judged (``relscales change``), when declared."""
+
+
+@dataclass(frozen=True)
+class CompiledIrt:
+    """A subscale's graded response model, with the items it reads (by index)."""
+
+    subscale: int
+    """Index of the subscale (and of its score)."""
+    items: NDArray[np.int64]
+    """Indices of its items in the instrument, in the model's order."""
+    model: GradedModel
+    method: Literal["eap", "map", "ml"]
+    prior_mean: float
+    prior_sd: float
+
+    def codes(
+        self, answers: NDArray[np.float64], compiled: CompiledInstrument
+    ) -> NDArray[np.float64]:
+        """Turn raw answers ``(n, k_all)`` into the model's keyed category codes."""
+        return keyed_codes(compiled, self.items, answers)
+
+
+def keyed_codes(
+    compiled: CompiledInstrument, items: NDArray[np.int64], answers: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Return items' keyed category codes ``(n, len(items))``: NaN where missing.
+
+    A category is the rank of the keyed answer (after reverse keying) among its scale's
+    values: the lowest keyed answer is category 0.
+    """
+    out = np.full((answers.shape[0], len(items)), np.nan)
+    for j, item in enumerate(items.tolist()):
+        values = compiled.scales[int(compiled.item_scale[item])].values
+        x = answers[:, item]
+        keyed = compiled.offset[item] - x if compiled.reverse[item] else x
+        code = np.searchsorted(values, keyed).astype(np.float64)
+        out[:, j] = np.where(np.isin(keyed, values), code, np.nan)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +232,8 @@ class CompiledInstrument:
     applies_when: tuple[tuple[int, int, NDArray[np.float64]], ...] = ()
     """``(subscale index, context item index, codes)``: the subscale is scored only where
     the context item is unanswered or answered with one of the codes."""
+    irt: tuple[CompiledIrt, ...] = ()
+    """The graded response models declared for subscales."""
 
     @property
     def counts_not_applicable(self) -> NDArray[np.bool_]:
@@ -326,6 +370,40 @@ def composite_bounds(
     return float(lo_parts.sum() / divisor), float(hi_parts.sum() / divisor)
 
 
+def _compile_irt(
+    subscale: int,
+    irt: IrtSpec,
+    item_ids: tuple[str, ...],
+    index: dict[str, int],
+    item_scale: NDArray[np.int64],
+    scales: list[CompiledScale],
+) -> CompiledIrt:
+    """Compile a subscale's declared graded response model."""
+    from relscales.irt import GradedModel
+
+    rows = [index[i] for i in item_ids]
+    n_categories = np.array([len(scales[int(item_scale[i])].values) for i in rows], dtype=np.int64)
+    width = int(n_categories.max()) - 1
+    thresholds = np.full((len(rows), width), np.nan)
+    for j, item_id in enumerate(item_ids):
+        steps = irt.items[item_id].thresholds
+        thresholds[j, : len(steps)] = steps
+    model = GradedModel(
+        slopes=np.array([float(irt.items[i].slope) for i in item_ids]),
+        thresholds=thresholds,
+        n_categories=n_categories,
+        item_ids=tuple(item_ids),
+    )
+    return CompiledIrt(
+        subscale,
+        np.array(rows, dtype=np.int64),
+        model,
+        irt.method,
+        float(irt.prior.mean),
+        float(irt.prior.sd),
+    )
+
+
 def compile_instrument(instrument: Instrument) -> CompiledInstrument:
     """Compile a validated instrument into numeric arrays.
 
@@ -393,6 +471,11 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
         info, compiled = _compile_composite(comp, position, infos)
         infos.append(info)
         composites.append(compiled)
+    models = tuple(
+        _compile_irt(s, sub.irt, sub.items, index, item_scale, scales)
+        for s, sub in enumerate(spec.subscales)
+        if sub.irt is not None
+    )
     return CompiledInstrument(
         instrument=instrument,
         item_ids=tuple(item.id for item in items),
@@ -409,6 +492,7 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
         ),
         composites=tuple(composites),
         scores=tuple(infos),
+        irt=models,
         profiles=tuple(_compile_profile(p, position) for p in spec.profiles),
         attention_checks={
             i: tuple(

@@ -258,6 +258,10 @@ class ScorePlan:
         for row in self.states:
             cols += [s.column for s in row]
         cols += list(self.battery_columns)
+        for comp, row in zip(self.compiled, self.states, strict=True):  # declared IRT models
+            for m in comp.irt:
+                name = row[m.subscale].column
+                cols += [f"{name}_theta", f"{name}_theta_se", f"{name}_theta_t"]
         for comp in self.compiled:  # flags first: they are read before any reading
             cols += [self.reading_names[comp.id][f"flag_{f.id}"] for f in comp.flags]
         for comp in self.compiled:
@@ -271,6 +275,8 @@ class ScorePlan:
             for k, s in enumerate(row):
                 if opts.with_ci:
                     cols += [f"{s.column}_ci_low", f"{s.column}_ci_high"]
+                    if any(m.subscale == k for m in comp.irt):
+                        cols += [f"{s.column}_theta_ci_low", f"{s.column}_theta_ci_high"]
                 if opts.with_norms:
                     cols += [f"{s.column}_z", f"{s.column}_t", f"{s.column}_pct"]
                 if opts.with_counts and k < len(comp.methods):
