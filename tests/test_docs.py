@@ -318,3 +318,10 @@ def test_linked_examples_show_what_they_say() -> None:
     safety = dict(zip(couples.couples.tolist(), couples.safety.tolist(), strict=True))
     assert safety == {k: k == "K-05" for k in safety}
     assert couples.warnings == ()
+
+
+def test_irt_example_is_what_its_script_writes() -> None:
+    script = runpy.run_path(str(ROOT / "scripts" / "make_irt_example.py"))
+    assert (ROOT / "examples" / "irt-responses.csv").read_text(encoding="utf-8") == script[
+        "make"
+    ](), "run python scripts/make_irt_example.py"

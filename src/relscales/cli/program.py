@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from relscales.cli import analysis, instruments, linked, reports, scoring, selfassess
+from relscales.cli import analysis, instruments, irt, linked, reports, scoring, selfassess
 from relscales.cli.errors import EXIT_INTERRUPTED, fail, handled, set_debug
 from relscales.cli.output import echo_err
 
@@ -63,6 +63,7 @@ COMMANDS = (
     ("validate", instruments.validate_command),
     ("schema", instruments.schema_command),
     ("analyze", analysis.analyze_command),
+    ("calibrate", irt.calibrate_command),
     ("report", reports.report_command),
     ("change", linked.change_command),
     ("couples", linked.couples_command),

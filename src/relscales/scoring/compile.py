@@ -94,6 +94,8 @@ class CompiledIrt:
     method: Literal["eap", "map", "ml"]
     prior_mean: float
     prior_sd: float
+    quadrature: int = 81
+    """Quadrature nodes for EAP, chosen once for the model (see :mod:`relscales.irt`)."""
 
     def codes(
         self, answers: NDArray[np.float64], compiled: CompiledInstrument
@@ -108,16 +110,29 @@ def keyed_codes(
     """Return items' keyed category codes ``(n, len(items))``: NaN where missing.
 
     A category is the rank of the keyed answer (after reverse keying) among its scale's
-    values: the lowest keyed answer is category 0.
+    values: the lowest keyed answer is category 0. Answers are valid codes of their scale
+    (or NaN) once decoded; scales with evenly spaced values (nearly all) are ranked by
+    arithmetic, for all their items at once.
     """
-    out = np.full((answers.shape[0], len(items)), np.nan)
-    for j, item in enumerate(items.tolist()):
-        values = compiled.scales[int(compiled.item_scale[item])].values
-        x = answers[:, item]
-        keyed = compiled.offset[item] - x if compiled.reverse[item] else x
-        code = np.searchsorted(values, keyed).astype(np.float64)
-        out[:, j] = np.where(np.isin(keyed, values), code, np.nan)
-    return out
+    x = answers[:, items]
+    keyed = np.where(compiled.reverse[items], compiled.offset[items] - x, x)
+    scale_values = [compiled.scales[int(compiled.item_scale[i])].values for i in items.tolist()]
+    low = np.array([v[0] for v in scale_values])
+    step = np.array([(v[-1] - v[0]) / max(len(v) - 1, 1) for v in scale_values])
+    even = np.array(
+        [
+            len(v) < 2 or bool(np.allclose(np.diff(v), st, rtol=0, atol=1e-12))
+            for v, st in zip(scale_values, step.tolist(), strict=True)
+        ]
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.rint((keyed - low) / np.where(step > 0, step, 1.0))
+    for j in np.flatnonzero(~even).tolist():  # uneven values: rank by search
+        values = scale_values[j]
+        column = keyed[:, j]
+        code = np.searchsorted(values, column).astype(np.float64)
+        out[:, j] = np.where(np.isin(column, values), code, np.nan)
+    return np.asarray(out, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,7 +394,7 @@ def _compile_irt(
     scales: list[CompiledScale],
 ) -> CompiledIrt:
     """Compile a subscale's declared graded response model."""
-    from relscales.irt import GradedModel
+    from relscales.irt import GradedModel, quadrature_nodes
 
     rows = [index[i] for i in item_ids]
     n_categories = np.array([len(scales[int(item_scale[i])].values) for i in rows], dtype=np.int64)
@@ -394,13 +409,16 @@ def _compile_irt(
         n_categories=n_categories,
         item_ids=tuple(item_ids),
     )
+    prior_mean, prior_sd = float(irt.prior.mean), float(irt.prior.sd)
+    nodes, _ = quadrature_nodes(model, prior_mean=prior_mean, prior_sd=prior_sd)
     return CompiledIrt(
         subscale,
         np.array(rows, dtype=np.int64),
         model,
         irt.method,
-        float(irt.prior.mean),
-        float(irt.prior.sd),
+        prior_mean,
+        prior_sd,
+        int(nodes.size),
     )
 
 

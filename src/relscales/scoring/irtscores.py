@@ -39,6 +39,7 @@ def theta_estimates(model: CompiledIrt, codes: NDArray[np.float64]) -> ThetaEsti
         method=model.method,
         prior_mean=model.prior_mean,
         prior_sd=model.prior_sd,
+        quadrature=model.quadrature,
     )
 
 
