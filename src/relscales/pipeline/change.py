@@ -16,12 +16,12 @@ where the score declares a clinical cut-off or the norm groups to compute one.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
@@ -35,12 +35,15 @@ from relscales.pipeline.linked import (
     LinkedPart,
     LinkedRows,
     codes_of,
+    describe_scores,
     flag_columns,
     instrument_notes,
     join_parts,
     linkage_warning,
     rows_text,
     score_part,
+    source_label,
+    take_rows,
 )
 from relscales.pipeline.score import InstrumentRef, in_python_terms, resolve_refs
 from relscales.reliable_change import (
@@ -219,7 +222,7 @@ def change_parts(
                 "are for one file",
                 "give one file with --wave-column (or --wave-suffixes), or one file per wave",
             )
-        labels = list(spec.labels) or [_file_label(s, k) for k, s in enumerate(sources)]
+        labels = list(spec.labels) or [source_label(s, k, "wave") for k, s in enumerate(sources)]
         if len(labels) != len(sources) or len(set(labels)) != len(labels):
             raise _usage(
                 f"{len(labels)} wave labels for {len(sources)} files; each file is one wave",
@@ -250,7 +253,7 @@ def change_parts(
                 for item, column in zip(comp.item_ids, comp.columns, strict=True)
             }
             mapping.update(options.column_map)
-            wave_options = _replace(options, column_map=mapping)
+            wave_options = dataclasses.replace(options, column_map=mapping)
             source = open_source(sources[0])  # one pass over the data per wave
             out.append(
                 score_part(compiled, battery, source, wave_options, linked=True, label=label)
@@ -273,12 +276,6 @@ def change_parts(
     return [score_part(compiled, battery, source, options, carry=[spec.column], linked=True)]
 
 
-def _replace(options: ScoreOptions, **changes: Any) -> ScoreOptions:
-    import dataclasses
-
-    return dataclasses.replace(options, **changes)
-
-
 def _check_overrides(overrides: Mapping[str, Any], labels: Sequence[str]) -> None:
     unknown = [w for w in overrides if w not in labels]
     if unknown:
@@ -286,12 +283,6 @@ def _check_overrides(overrides: Mapping[str, Any], labels: Sequence[str]) -> Non
             f"--wave-instrument names wave '{unknown[0]}', which is not a wave of the data",
             f"waves: {', '.join(labels)}",
         )
-
-
-def _file_label(data: Any, k: int) -> str:
-    if isinstance(data, str | os.PathLike):
-        return Path(data).stem
-    return f"wave {k + 1}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,11 +481,11 @@ def _compare(
         "wave_to": _pick(wcode, row_to, wlabels),
         "n_waves": grouped.counts.astype(np.int64),
     }
-    infos = _score_infos(parts)
     scores: list[ChangeScore] = []
-    for name, (info, owner, tags) in infos.items():
-        before = _take(rows.scores[name], row_from)
-        after = _take(rows.scores[name], row_to)
+    for name, described in describe_scores(parts).items():
+        info, owner, tags = described.info, described.owner, described.tags
+        before = take_rows(rows.scores[name], row_from)
+        after = take_rows(rows.scores[name], row_to)
         score, computed = _score_change(
             name,
             info,
@@ -603,11 +594,6 @@ def _ordered_labels(labels: list[str], keys: NDArray[np.float64]) -> list[str]:
     return [labels[k] for k in np.argsort(keys, kind="stable").tolist()]
 
 
-def _take(values: NDArray[np.float64], rows: NDArray[np.int64]) -> NDArray[np.float64]:
-    out = values[np.maximum(rows, 0)] if len(values) else np.full(len(rows), np.nan)
-    return np.where(rows >= 0, out, np.nan)
-
-
 def _take_bool(values: NDArray[np.bool_], rows: NDArray[np.int64]) -> NDArray[Any]:
     out = np.empty(len(rows), dtype=object)
     out[:] = None
@@ -621,37 +607,6 @@ def _pick(wcode: NDArray[np.int64], rows: NDArray[np.int64], labels: NDArray[Any
     ok = rows >= 0
     if len(labels):
         out[ok] = labels[wcode[rows[ok]]]
-    return out
-
-
-def _score_infos(parts: list[LinkedPart]) -> dict[str, tuple[ScoreInfo, str, tuple[str, ...]]]:
-    """Score column -> (its info, owner id, tags), from the latest part that has it."""
-    out: dict[str, tuple[ScoreInfo, str, tuple[str, ...]]] = {}
-    for part in parts:
-        members = [*(part.battery.members if part.battery else ()), *part.compiled]
-        infos: dict[tuple[str, str], tuple[ScoreInfo, tuple[str, ...]]] = {}
-        for comp in members:
-            spec = comp.instrument.spec
-            specs: dict[str, Any] = {
-                **{s.id: s for s in spec.subscales},
-                **{c.id: c for c in spec.composites},
-            }
-            for info in comp.scores:
-                infos[(comp.id, info.id)] = (
-                    info,
-                    tuple(specs[info.id].tags) if info.id in specs else (),
-                )
-        if part.battery is not None:
-            bspecs = {c.id: c for c in part.battery.battery.spec.composites}
-            for info in part.battery.scores[
-                -len(part.battery.composites) or len(part.battery.scores) :
-            ]:
-                if info.id in bspecs:
-                    infos[(part.battery.id, info.id)] = (info, tuple(bspecs[info.id].tags))
-        for column in part.layout.scores:
-            found = infos.get((column.owner, column.score))
-            if found is not None:
-                out[column.column] = (found[0], column.owner, found[1])
     return out
 
 

@@ -39,12 +39,15 @@ from relscales.pipeline.linked import (
     LinkedPart,
     LinkedRows,
     codes_of,
+    describe_scores,
     flag_columns,
     instrument_notes,
     join_parts,
     linkage_warning,
     rows_text,
     score_part,
+    source_label,
+    take_rows,
 )
 from relscales.pipeline.score import InstrumentRef, in_python_terms, resolve_refs
 from relscales.scoring.options import ScoreOptions
@@ -128,7 +131,7 @@ def couples(
                     "file holding both partners",
                     "drop --role-column, or give one file",
                 )
-            labels = list(roles) or [_file_label(s, k) for k, s in enumerate(sources)]
+            labels = list(roles) or [source_label(s, k, "partner") for k, s in enumerate(sources)]
             if len(labels) != 2 or labels[0] == labels[1]:
                 raise _usage(
                     "two partner files need two different role names",
@@ -160,14 +163,6 @@ def couples(
 
 def _usage(message: str, hint: str) -> DataError:
     return DataError(Issue("invalid-option", message, hint=hint))
-
-
-def _file_label(data: Any, k: int) -> str:
-    if isinstance(data, str | os.PathLike):
-        from pathlib import Path
-
-        return Path(data).stem
-    return f"partner {k + 1}"
 
 
 def _pair(
@@ -303,12 +298,12 @@ def _pair(
         columns["role_1"] = _take_obj(role_of_row, slot1)
         columns["role_2"] = _take_obj(role_of_row, slot2)
     scores: list[CoupleScore] = []
-    infos = _score_names(parts)
-    for name, (owner, score_id, label, low, high, tags) in infos.items():
-        x1 = _take(rows.scores[name], slot1)
-        x2 = _take(rows.scores[name], slot2)
-        se1 = _take(rows.se.get(name, np.full(rows.n, np.nan)), slot1)
-        se2 = _take(rows.se.get(name, np.full(rows.n, np.nan)), slot2)
+    for name, described in describe_scores(parts).items():
+        info = described.info
+        x1 = take_rows(rows.scores[name], slot1)
+        x2 = take_rows(rows.scores[name], slot2)
+        se1 = take_rows(rows.se.get(name, np.full(rows.n, np.nan)), slot1)
+        se2 = take_rows(rows.se.get(name, np.full(rows.n, np.nan)), slot2)
         reliable = np.empty(n_couples, dtype=object)
         reliable[:] = None
         if n_couples:
@@ -326,11 +321,11 @@ def _pair(
         scores.append(
             CoupleScore(
                 column=name,
-                owner=owner,
-                score=score_id,
-                name=label,
-                low=low,
-                high=high,
+                owner=described.owner,
+                score=described.score,
+                name=info.name,
+                low=float(info.low),
+                high=float(info.high),
                 critical=critical,
                 nonindependence=_safely(
                     lambda x1=x1, x2=x2: nonindependence(
@@ -343,7 +338,7 @@ def _pair(
                     if roles is not None
                     else None
                 ),
-                tags=tags,
+                tags=described.tags,
             )
         )
     flags = flag_columns(parts, lang, locale)
@@ -441,48 +436,6 @@ def _check_people(
             "check the couple ids: each person belongs to one couple",
         )
     )
-
-
-def _score_names(
-    parts: list[LinkedPart],
-) -> dict[str, tuple[str, str, str, float, float, tuple[str, ...]]]:
-    out: dict[str, tuple[str, str, str, float, float, tuple[str, ...]]] = {}
-    for part in parts:
-        members = [*(part.battery.members if part.battery else ()), *part.compiled]
-        infos = {}
-        for comp in members:
-            spec = comp.instrument.spec
-            specs: dict[str, Any] = {
-                **{s.id: s for s in spec.subscales},
-                **{c.id: c for c in spec.composites},
-            }
-            for info in comp.scores:
-                tags = tuple(specs[info.id].tags) if info.id in specs else ()
-                infos[(comp.id, info.id)] = (info, tags)
-        if part.battery is not None:
-            bspecs = {c.id: c for c in part.battery.battery.spec.composites}
-            for info in part.battery.scores:
-                if info.id in bspecs:
-                    infos[(part.battery.id, info.id)] = (info, tuple(bspecs[info.id].tags))
-        for column in part.layout.scores:
-            found = infos.get((column.owner, column.score))
-            if found is not None and column.column not in out:
-                info, tags = found
-                out[column.column] = (
-                    column.owner,
-                    column.score,
-                    info.name,
-                    float(info.low),
-                    float(info.high),
-                    tags,
-                )
-    return out
-
-
-def _take(values: NDArray[np.float64], slots: NDArray[np.int64]) -> NDArray[np.float64]:
-    if len(values) == 0:
-        return np.full(len(slots), np.nan)
-    return np.where(slots >= 0, values[np.maximum(slots, 0)], np.nan)
 
 
 def _take_bool(values: NDArray[np.bool_], slots: NDArray[np.int64]) -> NDArray[np.bool_]:

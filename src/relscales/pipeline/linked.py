@@ -13,9 +13,10 @@ rows are grouped by sorting codes, never by a Python loop over people.
 
 from __future__ import annotations
 
-import dataclasses
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,19 +26,23 @@ from relscales.errors import ErrorCode, Issue, Location
 from relscales.io.tabular import Source
 from relscales.linked_results import FlagColumn, InstrumentNote
 from relscales.pipeline.run import ScoringRun
-from relscales.scoring.compile import CompiledBattery, CompiledInstrument
+from relscales.scoring.compile import CompiledBattery, CompiledInstrument, ScoreInfo
 from relscales.scoring.options import ScoreOptions
 from relscales.scoring.results import ResultLayout
 
 __all__ = [
     "LinkedPart",
     "LinkedRows",
+    "ScoreDescription",
     "codes_of",
+    "describe_scores",
     "flag_columns",
     "instrument_notes",
     "join_parts",
     "rows_text",
     "score_part",
+    "source_label",
+    "take_rows",
 ]
 
 SHOWN_ROWS = 5
@@ -343,6 +348,55 @@ def linkage_warning(code: ErrorCode, message: str, source: str, hint: str) -> Is
     return Issue(code, message, Location(file=source), "warning", hint=hint)
 
 
-def with_details(options: ScoreOptions, details: bool) -> ScoreOptions:
-    """Return ``options`` with details (intervals, standard errors) on or off."""
-    return dataclasses.replace(options, details=details)
+@dataclass(frozen=True)
+class ScoreDescription:
+    """A score column of the parts: who declares it, what it is, its tags."""
+
+    column: str
+    owner: str
+    score: str
+    info: ScoreInfo
+    tags: tuple[str, ...]
+
+
+def describe_scores(parts: Sequence[LinkedPart]) -> dict[str, ScoreDescription]:
+    """Describe every score column of the parts, in column order (a later part's wins).
+
+    The later part wins so that, across instrument versions, the newest declaration (its
+    name, better direction, cut-off) describes the score.
+    """
+    out: dict[str, ScoreDescription] = {}
+    for part in parts:
+        found: dict[tuple[str, str], tuple[ScoreInfo, tuple[str, ...]]] = {}
+        for comp in [*(part.battery.members if part.battery else ()), *part.compiled]:
+            spec = comp.instrument.spec
+            tags = {s.id: tuple(s.tags) for s in spec.subscales}
+            tags.update({c.id: tuple(c.tags) for c in spec.composites})
+            for info in comp.scores:
+                found[(comp.id, info.id)] = (info, tags.get(info.id, ()))
+        if part.battery is not None:
+            own = {c.id: tuple(c.tags) for c in part.battery.battery.spec.composites}
+            for info in part.battery.scores:
+                if info.id in own:
+                    found[(part.battery.id, info.id)] = (info, own[info.id])
+        for column in part.layout.scores:
+            hit = found.get((column.owner, column.score))
+            if hit is not None:
+                out[column.column] = ScoreDescription(
+                    column.column, column.owner, column.score, hit[0], hit[1]
+                )
+    return out
+
+
+def source_label(data: Any, k: int, kind: str) -> str:
+    """Name the ``k``-th source of several: its file name, else ``<kind> <k + 1>``."""
+    if isinstance(data, str | os.PathLike):
+        return Path(data).stem
+    return f"{kind} {k + 1}"
+
+
+def take_rows(values: NDArray[np.float64], rows: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Return ``values`` at ``rows`` (NaN where a row is -1: nothing to take)."""
+    if len(values) == 0:
+        return np.full(len(rows), np.nan)
+    return np.where(rows >= 0, values[np.maximum(rows, 0)], np.nan)
