@@ -250,18 +250,39 @@ def run_change(job: ChangeJob, echo: Callable[[str], None]) -> int:
     return EXIT_OK
 
 
+def write_folder(
+    folder: Path,
+    option: str,
+    names: Sequence[str],
+    render: Callable[[int], str],
+    inputs: Sequence[tuple[str, Any]],
+) -> None:
+    """Write one report per name into a private folder, each atomically.
+
+    Every path is checked against the inputs and the other outputs before the first is
+    written; ``render(k)`` gives the text of the ``k``-th.
+    """
+    check_outputs([(option, folder / name) for name in names], inputs)
+    make_private_folder(folder)
+    for k, name in enumerate(names):
+        text = render(k)
+        with atomic_text(folder / name) as stream:
+            stream.write(text)
+
+
 def _change_reports(
     result: ChangeResult, folder: Path, fmt: str, job: ChangeJob, echo: Callable[[str], None]
 ) -> None:
     from relscales.reports.change_report import render_change_person
 
     names = file_names(result.ids.tolist(), fmt)
-    check_outputs([("--reports", folder / n) for n in names], _inputs(job.data, job.instruments))
-    make_private_folder(folder)
-    for person, name in enumerate(names):
-        text = render_change_person(result, person, fmt=_report(fmt), template_dir=job.template_dir)
-        with atomic_text(folder / name) as stream:
-            stream.write(text)
+    write_folder(
+        folder,
+        "--reports",
+        names,
+        lambda k: render_change_person(result, k, fmt=_report(fmt), template_dir=job.template_dir),
+        _inputs(job.data, job.instruments),
+    )
     echo(f"wrote {len(names)} report{'s' * (len(names) != 1)} over time -> {folder}")
 
 
@@ -338,14 +359,13 @@ def _couple_reports(
     from relscales.reports.couple_report import render_couple
 
     names = file_names(result.couples.tolist(), fmt)
-    check_outputs(
-        [("--couple-reports", folder / n) for n in names], _inputs(job.data, job.instruments)
+    write_folder(
+        folder,
+        "--couple-reports",
+        names,
+        lambda k: render_couple(result, k, fmt=_report(fmt), template_dir=job.template_dir),
+        _inputs(job.data, job.instruments),
     )
-    make_private_folder(folder)
-    for couple, name in enumerate(names):
-        text = render_couple(result, couple, fmt=_report(fmt), template_dir=job.template_dir)
-        with atomic_text(folder / name) as stream:
-            stream.write(text)
     echo(f"wrote {len(names)} couple report{'s' * (len(names) != 1)} for the clinician -> {folder}")
 
 
@@ -374,10 +394,8 @@ def _partner_reports(
     folder = job.partner_reports
     wanted = partner_report_names(result)
     names = file_names([stem for _, _, stem in wanted], fmt)
-    check_outputs(
-        [("--partner-reports", folder / n) for n in names], _inputs(job.data, job.instruments)
-    )
-    make_private_folder(folder)
+    inputs = _inputs(job.data, job.instruments)
+    check_outputs([("--partner-reports", folder / n) for n in names], inputs)  # before scoring
     options = ScoreOptions(
         id_column=job.id_column,
         confidence_level=job.ci_level,
@@ -389,9 +407,11 @@ def _partner_reports(
         )
         for path in job.data
     ]
-    for (slot, row, _), name in zip(wanted, names, strict=True):
+
+    def render(k: int) -> str:
+        slot, row, _ = wanted[k]
         report = prepared[slot if len(prepared) > 1 else 0]
-        text = render_person_report(
+        return render_person_report(
             report.result,
             report.compiled,
             row - 1,
@@ -401,8 +421,8 @@ def _partner_reports(
             battery=report.battery,
             template_dir=job.template_dir,
         )
-        with atomic_text(folder / name) as stream:
-            stream.write(text)
+
+    write_folder(folder, "--partner-reports", names, render, inputs)
     echo(
         f"wrote {len(names)} partner report{'s' * (len(names) != 1)} -> {folder} (each from "
         "that partner's own answers only: give each partner their own file)"
