@@ -18,20 +18,23 @@ Conventions:
 - logistic metric without ``D = 1.702``; every result is a frozen dataclass at full
   precision.
 
-EAP scoring of a million respondents takes well under a second per scale: the log-likelihood
-of each response pattern at every node is a one-hot ``(n, sum m_j)`` matrix times the
-``(sum m_j, q)`` table of log category probabilities, done in blocks of rows so memory stays
-bounded. The formulas, the choice of quadrature and their references are in
-``docs/methods-irt.md``.
+EAP scoring of a million respondents takes about half a second of processor time per
+18-item scale: items are grouped in threes or so, a table holds each group's log-likelihood
+at every node for every combination of its items' answers, and a pattern's log posterior is
+the sum of one row per group (a sparse times dense product), done in blocks of rows (on
+several threads) so memory stays bounded. The formulas, the choice of quadrature and their
+references are in ``docs/methods-irt.md``.
 
-Only numpy is imported at module level; scipy (``scipy.special.expit``) is imported inside the
-functions that use it.
+Only numpy is imported at module level; scipy (``scipy.sparse``, for EAP) is imported inside
+the function that uses it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import os
+import queue
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -43,6 +46,7 @@ __all__ = [
     "Method",
     "SumScoreTable",
     "ThetaEstimates",
+    "ThetaScorer",
     "category_probabilities",
     "information",
     "log_likelihood_table",
@@ -284,9 +288,9 @@ def category_probabilities(model: GradedModel, theta: ArrayLike) -> FloatArray:
 
 
 def _expit(x: FloatArray) -> FloatArray:
-    from scipy.special import expit
-
-    result: FloatArray = expit(x)
+    """Return the logistic function ``1 / (1 + exp(-x))`` at full relative precision."""
+    small = np.exp(-np.abs(x))
+    result: FloatArray = np.where(x >= 0, 1.0, small) / (1.0 + small)
     return result
 
 
@@ -464,6 +468,10 @@ Method = Literal["eap", "map", "ml"]
 #: The estimation methods of :func:`score_theta`.
 METHODS: tuple[Method, ...] = ("eap", "map", "ml")
 _BLOCK = 4096
+_MAX_WORKERS = 4
+_SMALLEST_MASS = math.exp(-650.0)
+"""A posterior mass below this after the cheap shift is recomputed with the exact maximum:
+above it the largest term is a normal double and every term within 37 nats of it too."""
 
 
 def _as_responses(model: GradedModel, responses: ArrayLike) -> FloatArray:
@@ -527,60 +535,244 @@ class ThetaEstimates:
             _frozen(getattr(self, name))
 
 
-def _eap_engine(
-    model: GradedModel, nodes: FloatArray, weights: FloatArray
-) -> tuple[FloatArray, IntArray, FloatArray, FloatArray]:
-    """Matrices shared by the EAP blocks: log table, column offsets, log prior, moments."""
-    table = log_likelihood_table(model, nodes)  # (k, m_max, q)
-    m = model.n_categories
-    offsets = np.concatenate(([0], np.cumsum(m)[:-1])).astype(np.int64)
-    total = int(m.sum())
-    rows = np.zeros((total + 1, nodes.size))  # last row: a missing response adds 0
-    for j in range(model.n_items):
-        rows[offsets[j] : offsets[j] + m[j]] = table[j, : m[j]]
-    if not np.all(np.isfinite(rows)):  # pragma: no cover - finite nodes give finite logs
-        raise ValueError("log-likelihood table is not finite: use finite quadrature bounds")
-    with np.errstate(divide="ignore"):
-        log_prior = np.log(weights)
-    centre = 0.5 * (nodes[0] + nodes[-1])
-    shifted = nodes - centre
-    moments = np.stack([np.ones_like(nodes), shifted, shifted * shifted], axis=1)
-    return rows, offsets, log_prior, moments
+_GROUP_COMBINATIONS = 512
+"""Items are grouped so that each group has at most this many answer combinations (missing
+counts as one more answer): the group's log-likelihood table stays in the processor's cache."""
 
 
-def _eap(
-    model: GradedModel, values: FloatArray, nodes: FloatArray, weights: FloatArray
-) -> ThetaEstimates:
+def _item_groups(n_categories: IntArray) -> list[list[int]]:
+    """Consecutive items whose answer combinations (with missing) number <= the limit."""
+    groups: list[list[int]] = []
+    size = 0
+    for j, m in enumerate(n_categories.tolist()):
+        if groups and size * (m + 1) <= _GROUP_COMBINATIONS:
+            groups[-1].append(j)
+            size *= m + 1
+        else:
+            groups.append([j])
+            size = m + 1
+    return groups
+
+
+@dataclass(frozen=True, eq=False)
+class _EapKernel:
+    """Tables shared by every EAP block of one model and one set of nodes.
+
+    The log-likelihood of a response pattern at the nodes is a sum over items of rows of
+    the ``(k, m, q)`` log table. Items are taken in small groups (:func:`_item_groups`); the
+    table of a group holds the summed rows of every combination of its items' answers
+    (missing adds 0), so a pattern needs one row per group instead of one per item. The rows
+    of all groups are stacked in ``table`` (the log prior is added to the first group's
+    rows: every pattern picks exactly one of them); a pattern's row in group ``g`` is
+    ``offsets[g]`` plus each of its items' code times its place value (``places``), with
+    missing coded ``m_j``. Summing the picked rows is a sparse (one nonzero per group) times
+    dense product.
+
+    Before exponentiating, each pattern's log posterior is shifted by the sum of its picked
+    rows' maxima (``row_max``): an upper bound of its maximum, so nothing overflows. The few
+    patterns whose bound is so loose that their largest term could lose precision are
+    shifted again by their exact maximum.
+    """
+
+    table: FloatArray  # (total combinations, q)
+    row_max: FloatArray  # (total combinations,): each row's maximum over the nodes
+    places: tuple[tuple[int, int, float], ...]  # (item, group, place value of its code)
+    offsets: FloatArray  # (g,): first row of each group in ``table``
+    shifted: FloatArray  # (q,): nodes minus the centre
+    centre: float
+    spare: queue.SimpleQueue[_Buffers] = field(default_factory=queue.SimpleQueue)
+    """Scratch arrays of finished blocks, for the next ones (any thread, any call)."""
+
+    @classmethod
+    def build(cls, model: GradedModel, nodes: FloatArray, weights: FloatArray) -> _EapKernel:
+        log_table = log_likelihood_table(model, nodes)  # (k, m_max, q)
+        m = model.n_categories
+        q = nodes.size
+        groups = _item_groups(m)
+        places: list[tuple[int, int, float]] = []
+        offsets = np.zeros(len(groups))
+        with np.errstate(divide="ignore"):
+            combined = np.log(weights)[None, :]  # the prior, in the first group
+        parts = []
+        row = 0
+        for g, items in enumerate(groups):
+            place = 1
+            for j in reversed(items):  # the last item of a group varies fastest
+                places.append((j, g, float(place)))
+                place *= int(m[j]) + 1
+            for j in items:
+                rows = np.zeros((int(m[j]) + 1, q))  # last row: missing adds 0
+                rows[: m[j]] = log_table[j, : m[j]]
+                combined = (combined[:, None, :] + rows[None, :, :]).reshape(-1, q)
+            offsets[g] = row
+            row += combined.shape[0]
+            parts.append(combined)
+            combined = np.zeros((1, q))
+        table = np.ascontiguousarray(np.concatenate(parts))
+        if not np.all(np.isfinite(table)):  # pragma: no cover - finite nodes, finite logs
+            raise ValueError("log-likelihood table is not finite: use finite quadrature bounds")
+        centre = 0.5 * (float(nodes[0]) + float(nodes[-1]))
+        return cls(table, table.max(axis=1), tuple(places), offsets, nodes - centre, centre)
+
+    def block(self, filled: FloatArray, theta: FloatArray, se: FloatArray, work: _Buffers) -> None:
+        """EAP and posterior SD of a block of patterns (missing coded ``m_j``), in place.
+
+        ``work`` holds the block's scratch arrays, reused from block to block (fresh
+        arrays of this size would each cost page faults). No BLAS call: BLAS threads
+        would compete with the EAP threads and the reader's.
+        """
+        b = filled.shape[0]
+        columns = work.columns[:b]
+        columns[:] = self.offsets[None, :]
+        for j, g, place in self.places:
+            columns[:, g] += filled[:, j] * place  # exact: small whole numbers
+        picked = work.picked[:b]
+        np.copyto(picked, columns, casting="unsafe")
+        loglik = work.loglik[:b]
+        _sum_rows(self.table, picked, loglik)  # (b, q): log prior + log-likelihood
+        bound = self.row_max[picked].sum(axis=1)  # >= each row's maximum
+        loglik -= bound[:, None]
+        np.exp(loglik, out=loglik)
+        mass, first, second = self._moments(loglik)
+        loose = ~(mass > _SMALLEST_MASS)
+        if loose.any():  # exact maxima for the few patterns whose bound was too loose
+            redo = self.table[picked[loose]].sum(axis=1)
+            redo -= redo.max(axis=1, keepdims=True)
+            np.exp(redo, out=redo)
+            mass[loose], first[loose], second[loose] = self._moments(redo)
+        mean = first / mass
+        theta[:] = self.centre + mean
+        se[:] = np.sqrt(np.maximum(second / mass - mean * mean, 0.0))
+
+    def _moments(self, posterior: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Mass and first two moments (about the centre) of each row, without BLAS."""
+        mass = posterior.sum(axis=1)
+        first = np.einsum("ij,j->i", posterior, self.shifted)
+        second = np.einsum("ij,j->i", posterior, self.shifted * self.shifted)
+        return mass, first, second
+
+    def buffers(self, n_items: int) -> _Buffers:
+        """Scratch arrays for one thread's blocks."""
+        groups = self.offsets.size
+        return _Buffers(
+            np.empty((_BLOCK, n_items)),
+            np.empty((_BLOCK, n_items), dtype=np.bool_),
+            np.empty((_BLOCK, n_items)),
+            np.empty((_BLOCK, n_items), dtype=np.bool_),
+            np.empty((_BLOCK, n_items), dtype=np.bool_),
+            np.empty((_BLOCK, groups)),
+            np.empty((_BLOCK, groups), dtype=np.int64),
+            np.empty((_BLOCK, self.table.shape[1])),
+        )
+
+
+@dataclass(frozen=True)
+class _Buffers:
+    filled: FloatArray  # (block, k): codes, m_j where missing
+    missing: NDArray[np.bool_]  # (block, k)
+    floor: FloatArray  # (block, k): for the whole-number check
+    bad: NDArray[np.bool_]  # (block, k)
+    test: NDArray[np.bool_]  # (block, k)
+    columns: FloatArray  # (block, g)
+    picked: IntArray  # (block, g)
+    loglik: FloatArray  # (block, q)
+
+
+def _sum_rows(table: FloatArray, picked: IntArray, out: FloatArray) -> None:
+    """``out[i] = sum_g table[picked[i, g]]``: a sparse (one 1 per group) times dense product.
+
+    scipy's compiled CSR kernel does it in one pass, into ``out``; should its internal
+    module ever change, the public sparse product gives the same sums.
+    """
+    b, groups = picked.shape
+    indptr = np.arange(0, b * groups + 1, groups, dtype=np.int64)
+    ones = np.ones(b * groups)
+    try:
+        from scipy.sparse._sparsetools import csr_matvecs
+    except ImportError:  # pragma: no cover - scipy without its internal module
+        _sum_rows_public(table, picked, out)
+        return
+    out.fill(0.0)
+    csr_matvecs(
+        b,
+        table.shape[0],
+        table.shape[1],
+        indptr,
+        picked.reshape(-1),
+        ones,
+        table.ravel(),
+        out.reshape(-1),
+    )
+
+
+def _sum_rows_public(table: FloatArray, picked: IntArray, out: FloatArray) -> None:
+    """Compute the same sums with scipy's public sparse product (a fresh array, copied)."""
+    from scipy.sparse import csr_array
+
+    b, groups = picked.shape
+    indptr = np.arange(0, b * groups + 1, groups, dtype=np.int64)
+    picks = csr_array((np.ones(b * groups), picked.reshape(-1), indptr), shape=(b, table.shape[0]))
+    out[:] = picks @ table
+
+
+def _workers(n_blocks: int) -> int:
+    """Threads for EAP blocks: numpy and scipy release the GIL in the heavy steps."""
+    return max(1, min(n_blocks, os.cpu_count() or 1, _MAX_WORKERS))
+
+
+def _filled_codes(
+    model: GradedModel, block: FloatArray, start: int, work: _Buffers
+) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Return a block's codes with missing coded ``m_j`` (as floats), and the missing mask.
+
+    Both are views of ``work``; raises ValueError naming the first invalid cell.
+    """
+    b = block.shape[0]
+    top = model.n_categories.astype(np.float64)
+    missing = np.isnan(block, out=work.missing[:b])
+    filled = work.filled[:b]
+    np.copyto(filled, block)
+    np.copyto(filled, np.broadcast_to(top, filled.shape), where=missing)
+    bad, test = work.bad[:b], work.test[:b]
+    np.not_equal(filled, np.floor(filled, out=work.floor[:b]), out=bad)  # not whole
+    bad |= np.less(filled, 0.0, out=test)
+    bad |= np.greater_equal(block, top, out=test)  # NaN compares False
+    if bad.any():
+        _block_codes(model, block, start)  # raises the error naming the first bad cell
+    return filled, missing
+
+
+def _eap(model: GradedModel, values: FloatArray, kernel: _EapKernel) -> ThetaEstimates:
     n, k = values.shape
-    rows, offsets, log_prior, moments = _eap_engine(model, nodes, weights)
-    width = rows.shape[0]
-    missing_col = width - 1
-    centre = 0.5 * (nodes[0] + nodes[-1])
     theta = np.empty(n)
     se = np.empty(n)
     answered = np.empty(n, dtype=np.int64)
-    one_hot = np.zeros((_BLOCK, width))
-    flat = one_hot.reshape(-1)
-    row_base = (np.arange(_BLOCK, dtype=np.int64) * width)[:, None]
-    for start in range(0, n, _BLOCK):
+    starts = range(0, n, _BLOCK)
+    workers = _workers(len(starts))
+    spare = kernel.spare  # scratch arrays kept from call to call: fresh pages cost faults
+    while spare.qsize() < workers:
+        spare.put(kernel.buffers(k))
+
+    def work(start: int) -> None:
         block = values[start : start + _BLOCK]
-        b = block.shape[0]
-        codes, missing = _block_codes(model, block, start)
-        columns = codes + offsets[None, :]
-        columns[missing] = missing_col
-        hot = (columns + row_base[:b]).reshape(-1)
-        flat[hot] = 1.0
-        loglik = one_hot[:b] @ rows  # (b, q)
-        flat[hot] = 0.0
-        loglik += log_prior[None, :]
-        loglik -= loglik.max(axis=1, keepdims=True)
-        np.exp(loglik, out=loglik)
-        sums = loglik @ moments  # (b, 3): mass, first and second moments about the centre
-        mean = sums[:, 1] / sums[:, 0]
-        variance = np.maximum(sums[:, 2] / sums[:, 0] - mean * mean, 0.0)
-        theta[start : start + b] = centre + mean
-        se[start : start + b] = np.sqrt(variance)
-        answered[start : start + b] = k - missing.sum(axis=1)
+        end = start + block.shape[0]
+        buffers = spare.get()
+        try:
+            filled, missing = _filled_codes(model, block, start, buffers)
+            kernel.block(filled, theta[start:end], se[start:end], buffers)
+            answered[start:end] = k - missing.sum(axis=1)
+        finally:
+            spare.put(buffers)
+
+    if workers == 1:
+        for start in starts:
+            work(start)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers, thread_name_prefix="relscales-eap") as pool:
+            for _ in pool.map(work, starts):  # in order: the first bad row is reported
+                pass
     none = answered == 0
     theta[none] = np.nan
     se[none] = np.nan
@@ -789,16 +981,62 @@ def score_theta(
     >>> bool(-1 < est.theta[0] < 1), bool(np.isnan(est.theta[1])), est.n_answered.tolist()
     (True, True, [2, 0])
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    values = _as_responses(model, responses)
-    nodes, weights = quadrature_nodes(
-        model, prior_mean=prior_mean, prior_sd=prior_sd, quadrature=quadrature, bounds=bounds
+    scorer = ThetaScorer(
+        model,
+        method=method,
+        prior_mean=prior_mean,
+        prior_sd=prior_sd,
+        quadrature=quadrature,
+        bounds=bounds,
     )
-    eap = _eap(model, values, nodes, weights)
-    if method == "eap":
-        return eap
-    return _modal(model, values, eap, method, prior_mean, prior_sd)
+    return scorer.score(responses)
+
+
+class ThetaScorer:
+    """:func:`score_theta` prepared once for a model and settings, for many calls.
+
+    Choosing the nodes and building the EAP tables is done once, in the constructor; each
+    :meth:`score` call then only scores. The parameters are those of :func:`score_theta`,
+    which is ``ThetaScorer(model, ...).score(responses)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = GradedModel(np.array([1.2]), np.array([[-0.5, 0.5]]), np.array([3]))
+    >>> scorer = ThetaScorer(model)
+    >>> [round(float(t), 6) for t in scorer.score(np.array([[0.0], [2.0]])).theta]
+    [-0.577432, 0.577432]
+    """
+
+    def __init__(
+        self,
+        model: GradedModel,
+        *,
+        method: Method = "eap",
+        prior_mean: float = 0.0,
+        prior_sd: float = 1.0,
+        quadrature: int | None = None,
+        bounds: tuple[float, float] | None = None,
+    ) -> None:
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        nodes, weights = quadrature_nodes(
+            model, prior_mean=prior_mean, prior_sd=prior_sd, quadrature=quadrature, bounds=bounds
+        )
+        self.model = model
+        self.method: Method = method
+        self.prior_mean = float(prior_mean)
+        self.prior_sd = float(prior_sd)
+        self.nodes = nodes
+        self._kernel = _EapKernel.build(model, nodes, weights)
+
+    def score(self, responses: ArrayLike) -> ThetaEstimates:
+        """Estimate theta for every row of ``responses`` (see :func:`score_theta`)."""
+        values = _as_responses(self.model, responses)
+        eap = _eap(self.model, values, self._kernel)
+        if self.method == "eap":
+            return eap
+        return _modal(self.model, values, eap, self.method, self.prior_mean, self.prior_sd)
 
 
 # --------------------------------------------------------------------------------------

@@ -274,3 +274,27 @@ def test_csv_quotes_only_cells_that_need_it() -> None:
     assert stream.getvalue().decode() == (
         'id,x\np1,1.5\n"a,b",2\n"say ""hi""",\n"two\nlines",-0\n"",0\n,1e-20\n'
     )
+
+
+def test_long_number_columns_write_as_pyarrow_does_either_way() -> None:
+    """Past the probe of the first rows: a column of distinct estimates is formatted value
+    by value, a column of few values once per value; both as pyarrow writes them."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from relscales.io.writers import _PROBE_ROWS, csv_lines
+
+    rng = np.random.default_rng(7)
+    n = 3 * _PROBE_ROWS + 11
+    distinct = rng.normal(size=n)
+    distinct[5] = np.nan
+    few = rng.choice([1 / 3, 2.5, -0.0, 0.0, 4.125], size=n)
+    late = np.concatenate([rng.normal(size=_PROBE_ROWS), np.full(n - _PROBE_ROWS, 0.1)])
+    columns = [pa.array(c, pa.float64(), from_pandas=True) for c in (distinct, few, late)]
+    reference = io.BytesIO()
+    pacsv.write_csv(
+        pa.table(columns, names=["d", "f", "l"]),
+        reference,
+        pacsv.WriteOptions(include_header=False, quoting_style="none"),
+    )
+    assert bytes(csv_lines(columns)) == reference.getvalue()

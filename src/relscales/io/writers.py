@@ -180,6 +180,10 @@ _NEEDS_QUOTES = np.zeros(256, dtype=np.bool_)
 _NEEDS_QUOTES[[ord(c) for c in '"\n\r']] = True
 
 
+_PROBE_ROWS = 4096
+"""Rows of a number column probed for repeated values before formatting it."""
+
+
 def _cell_text(column: Any, delimiter: str) -> Any:
     """Return one column as large_string cells of CSV text (nulls stay null)."""
     import pyarrow as pa
@@ -188,7 +192,11 @@ def _cell_text(column: Any, delimiter: str) -> Any:
 
     kind = column.type
     if pa.types.is_floating(kind):
-        # each distinct value formatted once (-0.0 and 0.0 stay distinct)
+        # each distinct value formatted once (-0.0 and 0.0 stay distinct), unless a probe
+        # of the first rows finds mostly distinct values (estimates, not means of items)
+        probe = call("dictionary_encode", column.slice(0, _PROBE_ROWS))
+        if len(column) > _PROBE_ROWS and len(probe.dictionary) > _PROBE_ROWS // 2:
+            return cast(column, pa.large_string())
         coded = call("dictionary_encode", column)
         if len(coded.dictionary) <= len(column) // 2:
             return call("take", cast(coded.dictionary, pa.large_string()), coded.indices)

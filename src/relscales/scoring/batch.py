@@ -184,6 +184,8 @@ class BatchScorer:
         self.problems = ProblemLog(limit=plan.options.problem_limit)
         self.rows = 0
         self._buffers = AnswerBuffers()
+        self._code_buffers = AnswerBuffers()
+        """Keyed codes of the items of declared models, reused from batch to batch."""
         self.stats: dict[tuple[int, int], ScaleStats] = {}
         self.details_batch: dict[str, NDArray[Any]] = {}
         self.not_applicable_batch: dict[str, NDArray[np.int64]] = {}
@@ -242,6 +244,7 @@ class BatchScorer:
         member_values: list[NDArray[np.float64]] = []
         member_iv: list[ScoreInterval] = []
         member_flags: dict[str, NDArray[Any]] = {}
+        lent: list[NDArray[np.float64]] = []
         for ci, (comp, states) in enumerate(zip(self.compiled, self.states, strict=True)):
             answers = decoded_all[ci]
             batch_problems: list[Problem] = []
@@ -276,7 +279,16 @@ class BatchScorer:
                 if comp.applies_when or (opts.details and comp.context)
                 else {}
             )
-            irt_codes = [m.codes(answers.x, comp) for m in comp.irt]
+            irt_codes = [
+                m.codes(
+                    comp,
+                    answers.filled,
+                    answers.missing,
+                    out=self._code_buffers.take(n, m.items.size),
+                )
+                for m in comp.irt
+            ]
+            lent += irt_codes
             answers.release(self._buffers)  # the answers are in the scores now
             self._update_stats(ci, comp, answers.lows, answers.highs, counts)
             na_counts = self._not_applicable_counts(comp, answers.not_applicable, n)
@@ -374,6 +386,8 @@ class BatchScorer:
                         else:
                             continue
                         out[name] = blanked
+        for codes in lent:  # nothing refers to them any more
+            self._code_buffers.give(codes)
         return {name: out[name] for name in self.output_columns}, answered
 
     @staticmethod

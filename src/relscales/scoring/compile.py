@@ -34,9 +34,10 @@ from relscales.spec import (
 
 if TYPE_CHECKING:
     from relscales.instruments.battery import Battery
-    from relscales.irt import GradedModel
+    from relscales.irt import GradedModel, ThetaScorer
 
 __all__ = [
+    "CodeKey",
     "CompiledBattery",
     "CompiledComposite",
     "CompiledFlag",
@@ -82,7 +83,85 @@ class ScoreInfo:
     """How change over time is judged (``relscales change``), when declared."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class CodeKey:
+    """How raw answers of some items become keyed category codes (0 = lowest keyed answer).
+
+    Built once per instrument (:meth:`build`); applying it is one fused pass for items whose
+    scale values are evenly spaced (nearly all), and a search for the others.
+    """
+
+    items: NDArray[np.int64]
+    """Indices of the items in the instrument, in the order of the codes."""
+    scale: NDArray[np.float64]
+    """Multiplier of the raw answer: ``+-1 / step`` (negative when reverse keyed)."""
+    shift: NDArray[np.float64]
+    """Added after multiplying, so that the lowest keyed answer becomes 0."""
+    uneven: tuple[tuple[int, bool, float, NDArray[np.float64]], ...]
+    """Items (position, reverse, offset, values) whose scale values are not evenly spaced."""
+
+    @classmethod
+    def build(cls, compiled: CompiledInstrument, items: NDArray[np.int64]) -> CodeKey:
+        """Build the key of ``items`` (instrument indices) of ``compiled``."""
+        scale = np.ones(items.size)
+        shift = np.zeros(items.size)
+        uneven: list[tuple[int, bool, float, NDArray[np.float64]]] = []
+        for j, item in enumerate(items.tolist()):
+            values = compiled.scales[int(compiled.item_scale[item])].values
+            reverse = bool(compiled.reverse[item])
+            offset = float(compiled.offset[item])
+            step = (values[-1] - values[0]) / max(len(values) - 1, 1)
+            even = len(values) < 2 or bool(np.allclose(np.diff(values), step, rtol=0, atol=1e-12))
+            if not even:
+                uneven.append((j, reverse, offset, np.asarray(values, dtype=np.float64)))
+            step = step if step > 0 else 1.0
+            # keyed = offset - x (reverse) or x; code = (keyed - low) / step
+            scale[j] = (-1.0 if reverse else 1.0) / step
+            shift[j] = ((offset if reverse else 0.0) - float(values[0])) / step
+        return cls(np.asarray(items, dtype=np.int64), scale, shift, tuple(uneven))
+
+    def __call__(self, answers: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Keyed category codes ``(n, len(items))`` of decoded answers; NaN where missing."""
+        return self._codes(answers, None, None)
+
+    def from_filled(
+        self,
+        filled: NDArray[np.float64],
+        missing: Sequence[NDArray[np.int64]],
+        out: NDArray[np.float64] | None = None,
+    ) -> NDArray[np.float64]:
+        """Return the codes of answers in the scoring kernel's form; NaN where missing.
+
+        ``filled`` holds any value where an answer is missing; ``missing`` the rows without
+        an answer, per item of the instrument. ``out``, when given, receives the codes
+        (shape ``(n, len(items))``).
+        """
+        return self._codes(filled, missing, out)
+
+    def _codes(
+        self,
+        answers: NDArray[np.float64],
+        missing: Sequence[NDArray[np.int64]] | None,
+        out: NDArray[np.float64] | None,
+    ) -> NDArray[np.float64]:
+        if out is None:
+            out = np.empty((answers.shape[0], self.items.size), order="F")
+        for j, item in enumerate(self.items.tolist()):  # column by column: no temporaries
+            column = out[:, j]
+            np.multiply(answers[:, item], self.scale[j], out=column)
+            column += self.shift[j]
+            np.rint(column, out=column)
+            if missing is not None:
+                column[missing[item]] = np.nan
+        for j, reverse, offset, values in self.uneven:  # rank by search
+            raw = answers[:, int(self.items[j])]
+            keyed = offset - raw if reverse else raw
+            code = np.searchsorted(values, keyed).astype(np.float64)
+            out[:, j] = np.where(np.isin(keyed, values) & ~np.isnan(out[:, j]), code, np.nan)
+        return out
+
+
+@dataclass(frozen=True, eq=False)
 class CompiledIrt:
     """A subscale's graded response model, with the items it reads (by index)."""
 
@@ -94,14 +173,28 @@ class CompiledIrt:
     method: Literal["eap", "map", "ml"]
     prior_mean: float
     prior_sd: float
-    quadrature: int = 81
+    quadrature: int
     """Quadrature nodes for EAP, chosen once for the model (see :mod:`relscales.irt`)."""
+    scorer: ThetaScorer
+    """The model's theta scorer, prepared once (nodes and tables)."""
+    key: CodeKey | None = None
+    """Raw answers to keyed codes; set by :func:`compile_instrument` once the instrument's
+    keys are compiled."""
 
     def codes(
-        self, answers: NDArray[np.float64], compiled: CompiledInstrument
+        self,
+        compiled: CompiledInstrument,
+        filled: NDArray[np.float64],
+        missing: Sequence[NDArray[np.int64]],
+        out: NDArray[np.float64] | None = None,
     ) -> NDArray[np.float64]:
-        """Turn raw answers ``(n, k_all)`` into the model's keyed category codes."""
-        return keyed_codes(compiled, self.items, answers)
+        """Return the model's keyed category codes (NaN = missing) of answers.
+
+        The answers are in the kernel's form: ``filled`` ``(n, k_all)`` and each item's
+        missing rows; ``out``, when given, receives the codes.
+        """
+        key = self.key if self.key is not None else CodeKey.build(compiled, self.items)
+        return key.from_filled(filled, missing, out)
 
 
 def keyed_codes(
@@ -111,28 +204,9 @@ def keyed_codes(
 
     A category is the rank of the keyed answer (after reverse keying) among its scale's
     values: the lowest keyed answer is category 0. Answers are valid codes of their scale
-    (or NaN) once decoded; scales with evenly spaced values (nearly all) are ranked by
-    arithmetic, for all their items at once.
+    (or NaN) once decoded (see :class:`CodeKey`).
     """
-    x = answers[:, items]
-    keyed = np.where(compiled.reverse[items], compiled.offset[items] - x, x)
-    scale_values = [compiled.scales[int(compiled.item_scale[i])].values for i in items.tolist()]
-    low = np.array([v[0] for v in scale_values])
-    step = np.array([(v[-1] - v[0]) / max(len(v) - 1, 1) for v in scale_values])
-    even = np.array(
-        [
-            len(v) < 2 or bool(np.allclose(np.diff(v), st, rtol=0, atol=1e-12))
-            for v, st in zip(scale_values, step.tolist(), strict=True)
-        ]
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.rint((keyed - low) / np.where(step > 0, step, 1.0))
-    for j in np.flatnonzero(~even).tolist():  # uneven values: rank by search
-        values = scale_values[j]
-        column = keyed[:, j]
-        code = np.searchsorted(values, column).astype(np.float64)
-        out[:, j] = np.where(np.isin(column, values), code, np.nan)
-    return np.asarray(out, dtype=np.float64)
+    return CodeKey.build(compiled, items)(answers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,7 +468,7 @@ def _compile_irt(
     scales: list[CompiledScale],
 ) -> CompiledIrt:
     """Compile a subscale's declared graded response model."""
-    from relscales.irt import GradedModel, quadrature_nodes
+    from relscales.irt import GradedModel, ThetaScorer
 
     rows = [index[i] for i in item_ids]
     n_categories = np.array([len(scales[int(item_scale[i])].values) for i in rows], dtype=np.int64)
@@ -410,7 +484,7 @@ def _compile_irt(
         item_ids=tuple(item_ids),
     )
     prior_mean, prior_sd = float(irt.prior.mean), float(irt.prior.sd)
-    nodes, _ = quadrature_nodes(model, prior_mean=prior_mean, prior_sd=prior_sd)
+    scorer = ThetaScorer(model, method=irt.method, prior_mean=prior_mean, prior_sd=prior_sd)
     return CompiledIrt(
         subscale,
         np.array(rows, dtype=np.int64),
@@ -418,7 +492,8 @@ def _compile_irt(
         irt.method,
         prior_mean,
         prior_sd,
-        int(nodes.size),
+        int(scorer.nodes.size),
+        scorer,
     )
 
 
@@ -494,7 +569,7 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
         for s, sub in enumerate(spec.subscales)
         if sub.irt is not None
     )
-    return CompiledInstrument(
+    result = CompiledInstrument(
         instrument=instrument,
         item_ids=tuple(item.id for item in items),
         columns=tuple(item.column or item.id for item in items),
@@ -547,6 +622,10 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
             if sub.applies_when is not None
         ),
     )
+    if not models:
+        return result
+    keyed = tuple(dataclasses.replace(m, key=CodeKey.build(result, m.items)) for m in models)
+    return dataclasses.replace(result, irt=keyed)
 
 
 @dataclass(frozen=True, slots=True)

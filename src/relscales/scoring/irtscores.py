@@ -31,16 +31,7 @@ all-lowest or all-highest answers)."""
 
 def theta_estimates(model: CompiledIrt, codes: NDArray[np.float64]) -> ThetaEstimates:
     """Estimate theta and its standard error for every row of ``codes`` (NaN = missing)."""
-    from relscales.irt import score_theta
-
-    return score_theta(
-        model.model,
-        codes,
-        method=model.method,
-        prior_mean=model.prior_mean,
-        prior_sd=model.prior_sd,
-        quadrature=model.quadrature,
-    )
+    return model.scorer.score(codes)
 
 
 def _expected(
