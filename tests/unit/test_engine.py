@@ -698,9 +698,13 @@ def test_quality_column_and_excluding_careless_rows_keep_every_row() -> None:
     screened = relscales.score("ecr-r", example, quality=True, exclude_careless=True)
     labels = screened.columns["quality"].tolist()
     assert len(labels) == plain.n_respondents == 40
-    flagged = [i for i, label in enumerate(labels) if label != "ok"]
+    flagged = [i for i, label in enumerate(labels) if label.startswith("careless")]
     assert flagged
     assert all(labels[i].startswith("careless: ecr-r:") for i in flagged)
+    # person fit alone marks a pattern "unusual", which keeps its scores
+    unusual = [i for i, label in enumerate(labels) if label.startswith("unusual")]
+    assert all(labels[i] == "unusual: ecr-r:person_fit" for i in unusual)
+    assert all(labels[i] == "ok" for i in set(range(40)) - set(flagged) - set(unusual))
     for i in range(40):
         if i in flagged:
             assert math.isnan(screened.scores["anxiety"][i])

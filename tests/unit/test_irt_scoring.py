@@ -119,3 +119,22 @@ def test_intervals_come_from_the_model_and_contain_the_score(tmp_path: Path) -> 
 def test_instruments_without_a_model_get_no_theta_columns() -> None:
     data = {"id": ["a"], **{f"rses{i:02d}": [2] for i in range(1, 11)}}
     assert not [c for c in relscales.score("rses", data, with_ci=True).columns if "theta" in c]
+
+
+def test_codes_of_reverse_keyed_items_on_uneven_scales_reverse_the_categories() -> None:
+    """On values (0, 1, 3), "min + max - answer" is not a value (1 -> 2): the code is the
+    answer's rank among the values, reversed; an answer not on the scale is missing."""
+    from types import SimpleNamespace
+
+    from relscales.scoring.compile import CodeKey
+
+    compiled = SimpleNamespace(
+        scales=[SimpleNamespace(values=(0.0, 1.0, 3.0)), SimpleNamespace(values=(1.0, 2.0, 3.0))],
+        item_scale=np.array([0, 0, 1, 1]),
+        reverse=np.array([False, True, False, True]),
+        offset=np.array([3.0, 3.0, 4.0, 4.0]),
+    )
+    key = CodeKey.build(compiled, np.array([0, 1, 2, 3]))  # type: ignore[arg-type]
+    raw = np.array([[0, 0, 1, 1], [1, 1, 2, 2], [3, 3, 3, 3], [2, 2, np.nan, 3]], dtype=float)
+    expected = np.array([[0, 2, 0, 2], [1, 1, 1, 1], [2, 0, 2, 0], [np.nan, np.nan, np.nan, 0]])
+    np.testing.assert_array_equal(key(raw), expected)

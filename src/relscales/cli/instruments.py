@@ -89,8 +89,34 @@ def show_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the resolved instrument as JSON (YAML keys).")
     ] = False,
+    sum_table: Annotated[
+        bool,
+        typer.Option(
+            "--sum-table",
+            help="Print, for paper administration, theta for every possible sum score (EAP "
+            "given the sum) of each subscale with a graded response model.",
+        ),
+    ] = False,
+    subscale: Annotated[
+        list[str] | None,
+        typer.Option("--subscale", help="With --sum-table: only this subscale (repeatable)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="With --sum-table: write it as CSV to this file.", dir_okay=False
+        ),
+    ] = None,
 ) -> None:
     """Show an instrument's structure: subscales, items (reverse keys marked), provenance."""
+    if sum_table:
+        if as_json:
+            raise typer.BadParameter("give --json or --sum-table, not both", param_hint="--json")
+        _show_sum_table(instrument, instruments_dir, texts, subscale or [], output)
+        return
+    if subscale or output is not None:
+        hint = "--subscale" if subscale else "-o"
+        raise typer.BadParameter(f"{hint} goes with --sum-table", param_hint=hint)
     battery = _battery_named(instrument, instruments_dir)
     if battery is not None:
         if as_json:
@@ -108,6 +134,32 @@ def show_command(
     from relscales.instruments.describe import describe
 
     typer.echo(describe(inst) + _versions_line(inst.id, inst.version, instruments_dir))
+
+
+def _show_sum_table(
+    ref: str,
+    given: list[Path] | None,
+    texts: list[Path] | None,
+    subscales: list[str],
+    output: Path | None,
+) -> None:
+    """Print or write the sum-score-to-theta tables of the instrument ``ref`` names."""
+    from relscales.pipeline.sumtable import battery_error, sum_tables, write_sum_tables
+
+    battery = _battery_named(ref, given)
+    if battery is not None:
+        raise battery_error(battery.id, [m.id for m in battery.members])
+    inst = _load(ref, given, texts)
+    tables = sum_tables(inst, subscales=subscales, ref=ref)
+    for note in tables.notes():
+        echo_err(note)
+    if output is None:
+        typer.echo(tables.to_text())
+        return
+    inputs = [("instrument", inst.source), *(("--texts", str(t)) for t in texts or [])]
+    write_sum_tables(tables, output, inputs)
+    n = len(tables.tables)
+    echo_err(f"wrote the sum-score table of {n} subscale{'s' * (n != 1)} -> {output}")
 
 
 def _versions_line(ident: str, shown: str, given: list[Path] | None) -> str:

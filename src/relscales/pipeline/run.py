@@ -29,7 +29,7 @@ from relscales.scoring.batch import DECODED, BatchScorer
 from relscales.scoring.compile import CompiledBattery, CompiledInstrument
 from relscales.scoring.options import ScoreOptions
 from relscales.scoring.plan import ScorePlan, ScoreState
-from relscales.scoring.screening import screen_answers
+from relscales.scoring.screening import person_fit_answers, screen_answers
 
 __all__ = ["ID_CANDIDATES", "ScoringRun", "concat_parts"]
 
@@ -270,8 +270,16 @@ class ScoringRun:
         return cols
 
     def _screen(self) -> NDArray[Any]:
-        """Pre-pass: screen every respondent; return ``ok`` or ``careless: reasons``."""
+        """Pre-pass: screen every respondent; return each one's ``quality`` label.
+
+        ``ok``; ``careless: reasons`` (the careless-responding screen, and person fit if
+        it also finds the pattern unusual); or ``unusual: reasons`` (person fit alone:
+        answers unusual for the respondent's own level, which about 5 % of attentive
+        respondents show by design, so they are marked, not treated as careless). The
+        person-fit statistics go to :attr:`BatchScorer.quality_columns`.
+        """
         flagged: NDArray[np.bool_] | None = None
+        unusual: NDArray[np.bool_] | None = None
         reasons: list[set[str]] = []
         durations = (
             numeric_column(self.source, self.options.duration_column)
@@ -280,18 +288,29 @@ class ScoringRun:
         )
         reader = ScoringRun(self.compiled, self.source, ScoreOptions(problem_limit=None))
         _, matrices = reader.read_answers()
-        for comp, answers in zip(self.compiled, matrices, strict=True):
+        columns: dict[str, NDArray[np.float64]] = {}
+        for comp, states, answers in zip(self.compiled, self.states, matrices, strict=True):
             result = screen_answers(comp, answers, durations)
+            fit = person_fit_answers(comp, answers)
+            for s, (kind, values) in fit.values.items():
+                columns[f"{states[s].column}_{kind}"] = values
             flagged = result.careless if flagged is None else flagged | result.careless
+            unusual = fit.unusual if unusual is None else unusual | fit.unusual
             if not reasons:
                 reasons = [set() for _ in range(answers.shape[0])]
             for row, why in enumerate(result.reasons):
                 reasons[row].update(f"{comp.id}:{r}" for r in why)
+            for row in np.flatnonzero(fit.unusual).tolist():
+                reasons[row].add(f"{comp.id}:person_fit")
         assert flagged is not None
+        assert unusual is not None
+        self.scorer.quality_columns = columns
         labels = np.array(
             [
-                f"careless: {', '.join(sorted(r))}" if f else "ok"
-                for f, r in zip(flagged.tolist(), reasons, strict=True)
+                f"careless: {', '.join(sorted(r))}"
+                if f
+                else (f"unusual: {', '.join(sorted(r))}" if u else "ok")
+                for f, u, r in zip(flagged.tolist(), unusual.tolist(), reasons, strict=True)
             ],
             dtype=object,
         )

@@ -191,6 +191,8 @@ class BatchScorer:
         self.not_applicable_batch: dict[str, NDArray[np.int64]] = {}
         """The last batch's "does not apply" counts per subscale column."""
         self.quality_labels: NDArray[Any] | None = None
+        self.quality_columns: dict[str, NDArray[np.float64]] = {}
+        """Person-fit statistics of every respondent (``--with-quality``), by output column."""
 
     def decode(self, columns: dict[str, Any]) -> dict[str, Any]:
         """Decode every item column of a batch into one answer matrix per instrument.
@@ -370,6 +372,8 @@ class BatchScorer:
         if self.quality_labels is not None:
             labels = self.quality_labels[first : first + n]
             out["quality"] = labels
+            for name, column in self.quality_columns.items():
+                out[name] = column[first : first + n]
             if self.options.exclude_careless:
                 drop = np.array([lab.startswith("careless") for lab in labels.tolist()], dtype=bool)
                 if drop.any():

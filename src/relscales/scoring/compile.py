@@ -98,7 +98,8 @@ class CodeKey:
     shift: NDArray[np.float64]
     """Added after multiplying, so that the lowest keyed answer becomes 0."""
     uneven: tuple[tuple[int, bool, float, NDArray[np.float64]], ...]
-    """Items (position, reverse, offset, values) whose scale values are not evenly spaced."""
+    """Items (position, reverse, offset, values) whose scale values are not evenly spaced:
+    their code is the rank of the raw answer among the values, reversed if reverse keyed."""
 
     @classmethod
     def build(cls, compiled: CompiledInstrument, items: NDArray[np.int64]) -> CodeKey:
@@ -153,11 +154,13 @@ class CodeKey:
             np.rint(column, out=column)
             if missing is not None:
                 column[missing[item]] = np.nan
-        for j, reverse, offset, values in self.uneven:  # rank by search
+        for j, reverse, _offset, values in self.uneven:  # rank by search
             raw = answers[:, int(self.items[j])]
-            keyed = offset - raw if reverse else raw
-            code = np.searchsorted(values, keyed).astype(np.float64)
-            out[:, j] = np.where(np.isin(keyed, values) & ~np.isnan(out[:, j]), code, np.nan)
+            rank = np.searchsorted(values, raw).astype(np.float64)
+            # reverse keying reverses the order of the categories: on an unevenly spaced
+            # scale "min + max - answer" need not be one of its values
+            code = (values.size - 1) - rank if reverse else rank
+            out[:, j] = np.where(np.isin(raw, values) & ~np.isnan(out[:, j]), code, np.nan)
         return out
 
 

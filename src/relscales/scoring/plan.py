@@ -27,6 +27,7 @@ from relscales.scoring.compile import (
 from relscales.scoring.norms import critical_z, pick_norm, sem
 from relscales.scoring.options import ScoreOptions
 from relscales.scoring.results import IntervalSource, ResultLayout, ScoreColumn
+from relscales.scoring.screening import person_fit_columns
 
 __all__ = ["ScorePlan", "ScoreState"]
 
@@ -268,7 +269,9 @@ class ScorePlan:
             cols += [self.reading_names[comp.id][p.id] for p in comp.profiles]
         cols += list(self.battery_profiles)
         opts = self.options
-        if opts.quality or opts.exclude_careless:
+        if opts.quality or opts.exclude_careless:  # person fit, then the label
+            for comp, row in zip(self.compiled, self.states, strict=True):
+                cols += [f"{row[s].column}_{kind}" for s, kind in person_fit_columns(comp)]
             cols.append("quality")
         for comp, row in zip(self.compiled, self.states, strict=True):
             na_counted = comp.counts_not_applicable
