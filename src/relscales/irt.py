@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import os
 import queue
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -715,6 +716,27 @@ def _sum_rows_public(table: FloatArray, picked: IntArray, out: FloatArray) -> No
     out[:] = picks @ table
 
 
+_POOL: list[Any] = []
+_POOL_LOCK = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a child has none of its parent's threads
+    os.register_at_fork(after_in_child=_POOL.clear)
+
+
+def _pool() -> Any:
+    """Return the threads that score EAP blocks: started once, kept for the next call.
+
+    Starting threads for every call costs more than the blocks of a small batch (a new
+    thread waits for a processor before it runs). A forked child starts its own.
+    """
+    with _POOL_LOCK:
+        if not _POOL:
+            from concurrent.futures import ThreadPoolExecutor
+
+            workers = max(1, min(os.cpu_count() or 1, _MAX_WORKERS))
+            _POOL.append(ThreadPoolExecutor(workers, thread_name_prefix="relscales-eap"))
+        return _POOL[0]
+
+
 def _workers(n_blocks: int) -> int:
     """Threads for EAP blocks: numpy and scipy release the GIL in the heavy steps."""
     return max(1, min(n_blocks, os.cpu_count() or 1, _MAX_WORKERS))
@@ -768,11 +790,8 @@ def _eap(model: GradedModel, values: FloatArray, kernel: _EapKernel) -> ThetaEst
         for start in starts:
             work(start)
     else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers, thread_name_prefix="relscales-eap") as pool:
-            for _ in pool.map(work, starts):  # in order: the first bad row is reported
-                pass
+        for _ in _pool().map(work, starts):  # in order: the first bad row is reported
+            pass
     none = answered == 0
     theta[none] = np.nan
     se[none] = np.nan

@@ -169,3 +169,16 @@ def test_column_ordered_input_gives_the_same_estimates() -> None:
     b = score_theta(model, np.asfortranarray(responses))
     np.testing.assert_array_equal(a.theta, b.theta)
     np.testing.assert_array_equal(a.se, b.se)
+
+
+def test_a_forked_child_scores_with_threads_of_its_own() -> None:
+    import multiprocessing
+
+    rng = np.random.default_rng(15)
+    model = random_model(rng, 5, 4, (0.8, 2.0))
+    responses = rng.integers(0, 4, size=(3 * irt._BLOCK, 5)).astype(float)
+    expected = score_theta(model, responses).theta  # the parent's pool now exists
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        child = pool.apply_async(score_theta, (model, responses)).get(timeout=30)
+    np.testing.assert_array_equal(child.theta, expected)

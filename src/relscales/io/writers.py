@@ -12,6 +12,7 @@ Numbers are not text and stay as they are. It is off by default, so ids stay exa
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -119,6 +120,7 @@ class _CsvWriter:
         self.delimiter = delimiter
         self.excel_safe = excel_safe
         self.schema: Any = None
+        self._pool: Any = None
 
     def write(self, columns: Columns) -> None:
         table = _arrow_table(columns)
@@ -132,13 +134,42 @@ class _CsvWriter:
             self.stream.write((header + "\n").encode("utf-8"))
         elif table.schema != self.schema:
             table = table.cast(self.schema)
-        if table.num_rows:
-            self.stream.write(
-                csv_lines([c.combine_chunks() for c in table.columns], self.delimiter)
-            )
+        if not table.num_rows:
+            return
+        arrays = [c.combine_chunks() for c in table.columns]
+        parts = _row_parts(table.num_rows)
+        if len(parts) == 1:
+            self.stream.write(csv_lines(arrays, self.delimiter))
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(len(parts), thread_name_prefix="relscales-format")
+        pieces = [[a.slice(start, stop - start) for a in arrays] for start, stop in parts]
+        for text in self._pool.map(lambda cols: csv_lines(cols, self.delimiter), pieces):
+            self.stream.write(text)  # in row order
 
     def close(self) -> None:
-        return None
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+_PART_ROWS = 16_384
+"""Rows below which a batch is formatted in one piece."""
+
+
+def _row_parts(n: int) -> list[tuple[int, int]]:
+    """Split ``n`` rows into up to one piece per processor (at most 4) for formatting.
+
+    Arrow's casts and joins release the GIL, so the pieces are formatted at the same time;
+    formatting a distinct double as text takes about 100 ns, most of a writer's time.
+    """
+    import os
+
+    pieces = max(1, min(4, os.cpu_count() or 1, n // _PART_ROWS))
+    bounds = [n * i // pieces for i in range(pieces + 1)]
+    return list(itertools.pairwise(bounds))
 
 
 def _quoted(text: str, delimiter: str) -> str:
