@@ -5,18 +5,21 @@ calibrated by marginal maximum likelihood (:func:`relscales.calibrate.calibrate_
 result is written as YAML: the ``irt:`` blocks to paste under the subscales, or (``--form
 extends``) a whole instrument file that extends the calibrated one with the models declared.
 Standard errors, convergence, the log-likelihood, item fit and local dependence are written
-as comments and said on standard error; unidimensionality, an assumption of the model, is
-checked by the eigenvalues of the items' correlations.
+as comments and said on standard error. Unidimensionality, an assumption of the model, is
+checked by the eigenvalues of the items' correlations and, for subscales of six or more items,
+by the explained common variance and omega hierarchical of a Schmid-Leiman solution; a
+subscale that fails the check is warned about on standard error (the exit code stays 0).
 """
 
 from __future__ import annotations
 
 import datetime
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,10 +36,33 @@ __all__ = ["CalibrateJob", "SubscaleCalibration", "calibrate", "run_calibrate"]
 
 EXIT_OK = 0
 
+EIGENVALUE_RATIO_MIN = 3.0
+"""The first eigenvalue of the items' correlations at least this many times the second."""
+ECV_MIN = 0.70
+"""Explained common variance of the general factor at least this (Rodriguez et al., 2016)."""
+OMEGA_H_MIN = 0.70
+"""Omega hierarchical at least this (Reise, Scheines, Widaman & Haviland, 2013)."""
+MIN_ITEMS_FOR_OMEGA = 6
+"""Omega needs two items per group factor, three group factors (as ``relscales analyze``)."""
+SALIENT_LOADING = 0.30
+"""A loading at least this large (in absolute value) ties an item to a group factor."""
+COPY_COSINE = 0.90
+"""A group factor whose loadings have this cosine or more with the general factor's is a copy
+of it (the general factor split in two), not a group of items."""
+
+ONE_DIMENSION = "essentially one dimension"
+MORE_DIMENSIONS = "more than one dimension?"
+
 
 @dataclass(frozen=True)
 class SubscaleCalibration:
-    """One subscale's calibration, with the unidimensionality check of its items."""
+    """One subscale's calibration, with the unidimensionality check of its items.
+
+    The check (docs/methods-calibration.md#unidimensionality) has two parts: the first to
+    second eigenvalue ratio of the items' pairwise correlations, and, for subscales of at
+    least :data:`MIN_ITEMS_FOR_OMEGA` items, McDonald's omega from a Schmid-Leiman solution
+    with three group factors (:func:`relscales.reliability.omega`).
+    """
 
     subscale: str
     item_ids: tuple[str, ...]
@@ -46,11 +72,56 @@ class SubscaleCalibration:
     """Share of the items' total variance (correlation metric) on the first eigenvalue."""
     eigenvalue_ratio: float
     """First over second eigenvalue of the items' correlations."""
+    omega_hierarchical: float | None = None
+    """``(sum g)^2 / sum(R)``; None with fewer than six items or when omega failed."""
+    omega_total: float | None = None
+    """``1 - sum(u2) / sum(R)``; None as ``omega_hierarchical``."""
+    ecv: float | None = None
+    """Explained common variance of the general factor: ``sum g^2 / (sum g^2 + sum s^2)``."""
+    group_factors: int | None = None
+    """Group factors of the Schmid-Leiman solution that are groups of items: at least three
+    items, and at most two thirds of them, load :data:`SALIENT_LOADING` or more on it, and its
+    loadings are no copy of the general factor's (cosine below :data:`COPY_COSINE`). With none,
+    ``ecv`` and ``omega_hierarchical`` are not read (see :attr:`omega_read`)."""
+    omega_note: str = ""
+    """Why omega is None (too few items, or the error omega raised); empty otherwise."""
+
+    @property
+    def omega_ratio(self) -> float | None:
+        """Omega hierarchical over omega total: the reliable variance due to the general factor."""
+        if self.omega_hierarchical is None or not self.omega_total:
+            return None
+        return self.omega_hierarchical / self.omega_total
+
+    @property
+    def omega_read(self) -> bool:
+        """Whether ECV and omega hierarchical enter the judgement.
+
+        They do when omega was computed and its Schmid-Leiman solution has at least one group
+        of items besides the general factor. Without one, the three group factors are
+        over-extracted (as on unidimensional items), the general factor is not identified and
+        can land in a group factor, and ECV and omega hierarchical say nothing about dimensions.
+        """
+        return self.ecv is not None and bool(self.group_factors)
 
     @property
     def unidimensional(self) -> bool:
-        """Rule of thumb: the first eigenvalue at least 3 times the second."""
-        return bool(self.eigenvalue_ratio >= 3.0)
+        """Essentially one dimension: eigenvalue ratio >= 3 and, where read, ECV, omega_h >= .70."""
+        if not self.eigenvalue_ratio >= EIGENVALUE_RATIO_MIN:
+            return False
+        if not self.omega_read:
+            return True
+        return bool(
+            self.ecv is not None
+            and self.ecv >= ECV_MIN
+            and self.omega_hierarchical is not None
+            and self.omega_hierarchical >= OMEGA_H_MIN
+        )
+
+    @property
+    def dimensionality(self) -> str:
+        """Return the verdict: ``essentially one dimension`` or ``more than one dimension?``."""
+        return ONE_DIMENSION if self.unidimensional else MORE_DIMENSIONS
 
 
 def calibrate(
@@ -129,16 +200,23 @@ def calibrate(
                     tolerance=tolerance,
                 )
             except ValueError as exc:
+                hint = "calibration needs many respondents who answered most items"
+                probe = _dimension_check(sub.id, tuple(sub.items), None, codes)
+                if not probe.unidimensional and np.isfinite(probe.eigenvalue_ratio):
+                    hint = (
+                        "the graded response model assumes one dimension, and these items may "
+                        f"measure more than one thing: {'; '.join(_dimension_reasons(probe))}. "
+                        "Consider calibrating narrower item sets"
+                    )
                 raise DataError(
                     Issue(
                         "invalid-option",
                         f"subscale '{sub.id}' cannot be calibrated on these data: {exc}",
                         Location(file=source.name, instrument=compiled.id),
-                        hint="calibration needs many respondents who answered most items",
+                        hint=hint,
                     )
                 ) from None
-            share, ratio = _eigen_check(codes)
-            out.append(SubscaleCalibration(sub.id, tuple(sub.items), calibration, share, ratio))
+            out.append(_dimension_check(sub.id, tuple(sub.items), calibration, codes))
         return out
     except RelscalesError as exc:
         raise in_python_terms(exc) from None
@@ -156,6 +234,94 @@ def _eigen_check(codes: NDArray[np.float64]) -> tuple[float, float]:
         return float("nan"), float("nan")
     values = np.sort(np.linalg.eigvalsh(r))[::-1]
     return float(values[0] / values.sum()), float(values[0] / values[1])
+
+
+def _dimension_check(
+    subscale: str, item_ids: tuple[str, ...], calibration: Any, codes: NDArray[np.float64]
+) -> SubscaleCalibration:
+    """Check the unidimensionality of ``codes`` and return it with the calibration."""
+    share, ratio = _eigen_check(codes)
+    if np.isfinite(ratio):
+        check = _omega_check(codes)
+    else:
+        check = _OmegaCheck(note="omega not computed: some item correlations are undefined")
+    return SubscaleCalibration(
+        subscale,
+        item_ids,
+        calibration,
+        share,
+        ratio,
+        omega_hierarchical=check.omega_hierarchical,
+        omega_total=check.omega_total,
+        ecv=check.ecv,
+        group_factors=check.group_factors,
+        omega_note=check.note,
+    )
+
+
+class _OmegaCheck(NamedTuple):
+    omega_hierarchical: float | None = None
+    omega_total: float | None = None
+    ecv: float | None = None
+    group_factors: int | None = None
+    note: str = ""
+
+
+def _omega_check(codes: NDArray[np.float64]) -> _OmegaCheck:
+    """Compute omega hierarchical and total, ECV and the group factors (Schmid-Leiman).
+
+    Parameters
+    ----------
+    codes
+        ``(n, k)`` keyed answers, ``NaN`` = missing (pairwise correlations are used).
+
+    Returns
+    -------
+    _OmegaCheck
+        All None, with a note saying why, when ``k`` is below :data:`MIN_ITEMS_FOR_OMEGA` or
+        :func:`relscales.reliability.omega` fails or gives a non-finite solution.
+    """
+    from relscales.reliability import omega
+
+    k = codes.shape[1]
+    if k < MIN_ITEMS_FOR_OMEGA:
+        return _OmegaCheck(note=f"omega needs at least {MIN_ITEMS_FOR_OMEGA} items, not {k}")
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            found = omega(codes, n_factors=3)
+    except (ValueError, ArithmeticError) as exc:  # LinAlgError is a ValueError
+        return _OmegaCheck(note=f"omega not computed: {exc}")
+    general = np.asarray(found.general_loadings, dtype=np.float64)
+    group = np.asarray(found.group_loadings, dtype=np.float64)
+    general_var = float(general @ general)
+    common = general_var + float(np.sum(group * group))
+    values = (found.omega_hierarchical, found.omega_total, common)
+    if not (np.all(np.isfinite(values)) and common > 0.0):
+        return _OmegaCheck(note="omega not computed: the factor solution is not finite")
+    groups = _item_groups(general, group)
+    return _OmegaCheck(
+        float(found.omega_hierarchical), float(found.omega_total), general_var / common, groups
+    )
+
+
+def _item_groups(general: NDArray[np.float64], group: NDArray[np.float64]) -> int:
+    """Count the group factors that are groups of items, not over-extracted ones.
+
+    Three group factors are extracted whatever the items' structure. Where the items have
+    fewer groups, the extra factors are noise: one item alone (an item-specific factor), none,
+    or the general factor itself, which the Schmid-Leiman transformation then leaves in a
+    group factor (on nearly every item) or splits between the general and a group factor
+    (loadings in proportion on every item). A group of items has at least three salient
+    loadings, on at most two thirds of the items, and is no copy of the general factor.
+    """
+    k = general.shape[0]
+    salient = np.sum(np.abs(group) >= SALIENT_LOADING, axis=0)
+    norms = np.linalg.norm(group, axis=0) * float(np.linalg.norm(general))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cosine = (np.abs(group).T @ np.abs(general)) / norms
+    found = (salient >= 3) & (salient <= 2 * k / 3) & ~(cosine >= COPY_COSINE)
+    return int(np.sum(found))
 
 
 def _irt_block(
@@ -243,18 +409,69 @@ def calibration_yaml(
     return "\n".join(header) + "\n" + body
 
 
+def _dimension_text(f: SubscaleCalibration) -> str:
+    """Say the unidimensionality check: eigenvalue ratio, omega, ECV and the verdict."""
+    text = f"first eigenvalue {f.eigenvalue_ratio:.2f} x the second"
+    if f.omega_hierarchical is None or f.omega_total is None or f.ecv is None:
+        text += f"; {f.omega_note or 'omega not computed'}"
+    else:
+        ratio = f.omega_ratio
+        text += (
+            f"; omega_h {f.omega_hierarchical:.2f}, omega_t {f.omega_total:.2f}"
+            + (f" (ratio {ratio:.2f})" if ratio is not None else "")
+            + f", ECV {f.ecv:.2f}"
+        )
+        if not f.omega_read and not (f.ecv >= ECV_MIN and f.omega_hierarchical >= OMEGA_H_MIN):
+            text += (
+                " (not read: no group factor has items of its own, so three were extracted "
+                "where there are none)"
+            )
+    return f"{text} ({f.dimensionality})"
+
+
 def _summary_comments(found: Sequence[SubscaleCalibration]) -> list[str]:
     lines = []
     for f in found:
         cal = f.calibration
         state = "converged" if cal.converged else "did NOT converge"
-        shape = "essentially one dimension" if f.unidimensional else "more than one dimension?"
         lines.append(
             f"# {f.subscale}: n = {cal.n}, log-likelihood {cal.log_likelihood:.4f}, {state} in "
-            f"{cal.n_iterations} EM iterations; first eigenvalue {f.eigenvalue_ratio:.2f} x the "
-            f"second ({shape})"
+            f"{cal.n_iterations} EM iterations"
         )
+        lines.append(f"# {f.subscale}: {_dimension_text(f)}")
     return lines
+
+
+def _dimension_reasons(f: SubscaleCalibration) -> list[str]:
+    """Say which parts of the unidimensionality check failed, in plain words."""
+    reasons = []
+    if not np.isfinite(f.eigenvalue_ratio):
+        reasons.append("some of the item correlations cannot be computed")
+    elif f.eigenvalue_ratio < EIGENVALUE_RATIO_MIN:
+        reasons.append(
+            f"the first eigenvalue of the item correlations is {f.eigenvalue_ratio:.2f} x the "
+            f"second, below {EIGENVALUE_RATIO_MIN:g}"
+        )
+    if f.omega_read and f.ecv is not None and f.ecv < ECV_MIN:
+        reasons.append(
+            f"the general factor explains {f.ecv:.2f} of the common variance (ECV), "
+            f"below {ECV_MIN:.2f}"
+        )
+    if f.omega_read and f.omega_hierarchical is not None and f.omega_hierarchical < OMEGA_H_MIN:
+        reasons.append(f"omega hierarchical is {f.omega_hierarchical:.2f}, below {OMEGA_H_MIN:.2f}")
+    return reasons
+
+
+def _dimension_warning(f: SubscaleCalibration) -> str:
+    """Warn, in plain words, that a subscale's items may measure more than one thing."""
+    return (
+        f"warning: {f.subscale}: the graded response model assumes that the items measure one "
+        f"dimension, but these {len(f.item_ids)} items may measure more than one thing ("
+        + "; ".join(_dimension_reasons(f))
+        + "). Theta and its standard error may then be misleading. Consider calibrating "
+        "narrower item sets: declare a subscale for each group of items that belong together "
+        "and calibrate those."
+    )
 
 
 @dataclass(frozen=True)
@@ -325,6 +542,9 @@ def run_calibrate(job: CalibrateJob, echo: Callable[[str], None]) -> int:
         echo(f"wrote the graded response model of {len(found)} subscale(s) -> {job.output}")
     for line in _summary_comments(found):
         echo(line.removeprefix("# "))
+    for f in found:
+        if not f.unidimensional:
+            echo(_dimension_warning(f))
     for f in found:
         for item in getattr(f.calibration, "item_fit", ()):
             p = getattr(item, "p_value", None)
