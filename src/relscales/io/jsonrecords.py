@@ -1,5 +1,8 @@
 """JSON data from apps: a list of records, ``{"responses": [...]}``, or JSON Lines.
 
+FHIR QuestionnaireResponse resources (a Bundle, a list or NDJSON) are read too: one row per
+response, one column per item ``linkId`` (:mod:`relscales.io.fhirresponses`).
+
 Each record is an object mapping column names to values; one record is one
 respondent. Columns are the keys in the order they first appear; a key missing from
 a record is an empty cell. Numbers stay numbers, text stays text (ids such as
@@ -20,6 +23,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from relscales.errors import DataError, Issue, Location
+from relscales.io.fhirresponses import flatten, looks_like_fhir
 from relscales.io.readsource import ReadSource, python_column
 
 if TYPE_CHECKING:
@@ -156,6 +160,10 @@ def read_json(probe: Probe) -> ReadSource:
     except UnicodeDecodeError as exc:
         raise _error(probe, f"the file is not UTF-8 text: {exc.reason}") from None
     records, how = _records(probe, text)
+    fmt = "json"
+    if looks_like_fhir(records):  # FHIR QuestionnaireResponse resources
+        records, how = flatten(records, probe.name)
+        fmt = "fhir"
     names: dict[str, None] = {}
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):
@@ -177,7 +185,7 @@ def read_json(probe: Probe) -> ReadSource:
         probe.path.stat().st_size,
         probe.path,
         table=table,
-        format="json",
+        format=fmt,
         notes=[f"read {probe.name} as JSON: {len(records)} records ({how})"],
         details={"records_from": how},
     )
