@@ -5,12 +5,12 @@ line, as FHIR bulk data exports write them) is read by :mod:`relscales.io.jsonre
 when its records are FHIR resources, :func:`flatten` turns each QuestionnaireResponse into a
 record: ``id`` (the response's ``identifier.value``, else its ``id``), ``questionnaire``,
 and one column per item, named by the item's ``linkId`` (nested groups and answers' nested
-items included; an item without an answer is an empty cell). An answer's value is, in order: the ordinal value of a
-coded answer (the ``ordinalValue`` or ``itemWeight`` extension, on the answer or its
-coding), the coding's ``code``, or ``valueInteger`` / ``valueDecimal`` / ``valueString`` /
-``valueBoolean`` / ``valueDate``. Other resources in a Bundle are counted and left out.
-An item with more than one answer is an error naming the response and the item: a
-questionnaire scored by relscales has one answer per item.
+items included; an item without an answer is an empty cell). An answer's value is, in
+order: the ordinal value of a coded answer (the ``ordinalValue`` or ``itemWeight``
+extension, on the answer or its coding), the coding's ``code``, or ``valueInteger`` /
+``valueDecimal`` / ``valueString`` / ``valueBoolean`` / ``valueDate``. Other resources in
+a Bundle are counted and left out. An item with more than one answer is an error naming the
+response and the item: a questionnaire scored by relscales has one answer per item.
 """
 
 from __future__ import annotations
