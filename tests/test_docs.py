@@ -142,7 +142,7 @@ def test_relative_links_exist(page: Path) -> None:
 
 # ------------------------------------------------- the documented commands run as written
 
-RUN_PAGES = [ROOT / "README.md", DOCS / "quickstart.md"]
+RUN_PAGES = [ROOT / "README.md", DOCS / "quickstart.md", DOCS / "interchange.md"]
 SHELL_LANGUAGES = ("console", "bash", "sh", "shell")
 NOT_RUN = {
     "take": "interactive: asks its questions on the terminal",

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from relscales.cli import analysis, instruments, irt, linked, reports, scoring, selfassess
+from relscales.cli import (
+    analysis,
+    instruments,
+    interchange,
+    irt,
+    linked,
+    reports,
+    scoring,
+    selfassess,
+)
 from relscales.cli.errors import EXIT_INTERRUPTED, fail, handled, set_debug
 from relscales.cli.output import echo_err
 
@@ -68,6 +77,8 @@ COMMANDS = (
     ("change", linked.change_command),
     ("couples", linked.couples_command),
     ("catalogue", instruments.catalogue_command),
+    ("export", interchange.export_command),
+    ("import", interchange.import_command),
     ("score", scoring.score_command),
     ("take", selfassess.take_command),
     ("serve", selfassess.serve_command),

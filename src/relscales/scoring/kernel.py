@@ -270,4 +270,5 @@ def item_sampling_se(
     se_mean = np.where(n >= 2, se_mean, np.inf)
     codes = np.array([_METHOD_CODES[m] for m in methods])
     scale = np.where(codes == 0, 1.0, np.where(codes == 1, n, weights.sum(axis=1)))
-    return np.asarray(se_mean * scale, dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # inf x 0 answered items: NaN, as the score
+        return np.asarray(se_mean * scale, dtype=np.float64)
