@@ -6,8 +6,9 @@ of range, between two codes; some responses nest their items in a group), evalua
 scoring expression of the exported Questionnaire with fhirpathpy (an independent FHIRPath
 engine) and compares with ``relscales.score`` to 1e-12, the empty collection against NaN.
 
-``RELSCALES_FHIR_ROWS`` sets the number of vectors per instrument (default 300, about 40 s
-for all instruments; fhirpathpy is slow). The full check of the issue::
+``RELSCALES_FHIR_ROWS`` sets the number of vectors per instrument (default 300: about 40 s
+for all instruments, 100 s under coverage; fhirpathpy is slow, 65 ms per RISI response).
+The full check of the issue (10,000 vectors each, about 19 minutes)::
 
     RELSCALES_FHIR_ROWS=10000 python -m pytest -q --no-cov -s tests/interchange/test_fhir.py \
         -k equivalence
@@ -250,6 +251,9 @@ def _instruments() -> list[Instrument]:
 INSTRUMENTS = _instruments()
 IDS = [i.id for i in INSTRUMENTS]
 
+NOT_COMPUTED = {"fhir-synthetic": {"znone", "after"}}
+"""Scores without a calculatedExpression (said in notes; relscales' score is always missing)."""
+
 # relscales.scoring.kernel.item_sampling_se multiplies inf by 0 for a `sum` subscale without
 # a reliability when a respondent answered none of its items (the score is still NaN): a
 # warning of the scoring engine that random data meet, not of this module.
@@ -412,7 +416,8 @@ def test_equivalence_fhirpath_scores_equal_relscales(instrument: Instrument) -> 
     answers = _random_answers(instrument, ROWS, seed=len(instrument.id))
     expected = _relscales_scores(instrument, answers)
     results = [engine(response) for response in _responses(instrument, q, answers)]
-    assert {name for name, _ in engine.scores} <= set(expected)
+    computed = {name for name, _ in engine.scores}
+    assert set(expected) - computed == NOT_COMPUTED.get(instrument.id, set())
     largest, scored = 0.0, 0
     for name, _ in engine.scores:
         want = expected[name]
