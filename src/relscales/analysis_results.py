@@ -6,7 +6,8 @@ reports that render them need not import the pipeline that computes them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from relscales.errors import Issue
 from relscales.problems import Problem
 from relscales.reliability import ItemAnalysisResult, OmegaResult, ReliabilityResult
 
-__all__ = ["AnalysisResult", "SubscaleAnalysis", "respondent_text"]
+__all__ = ["AnalysisResult", "CarelessScreen", "SubscaleAnalysis", "respondent_text"]
 
 
 def respondent_text(ids: NDArray[Any], row: int) -> str:
@@ -29,6 +30,75 @@ def respondent_text(ids: NDArray[Any], row: int) -> str:
     if shown in ("", str(row + 1)):
         return f"row {row + 1}"
     return f"{shown} (row {row + 1})"
+
+
+@dataclass(frozen=True)
+class CarelessScreen:
+    """The careless-responding screen of a sample, kept compact for samples of any size.
+
+    Per-respondent index values are not kept (``relscales score --with-quality`` writes
+    them, row by row); what a sample summary needs is.
+
+    Attributes
+    ----------
+    careless
+        ``(n,)`` ``True`` for each respondent the screen flags.
+    reason_names
+        The rules, in the order of the bits of :attr:`reason_bits`.
+    reason_bits
+        ``(n,)`` bit ``j`` set when rule ``reason_names[j]`` flags the respondent.
+    flagged_ids
+        The id of each flagged respondent, in row order (``""`` where rows are numbered).
+    """
+
+    careless: NDArray[np.bool_]
+    reason_names: tuple[str, ...]
+    reason_bits: NDArray[np.int64]
+    flagged_ids: tuple[str, ...] = ()
+
+    @property
+    def reasons(self) -> _Reasons:
+        """Per respondent, the names of the rules that flag them (a lazy sequence)."""
+        return _Reasons(self.reason_names, self.reason_bits)
+
+    @property
+    def flagged_rows(self) -> NDArray[np.intp]:
+        """0-based rows of the flagged respondents."""
+        return np.flatnonzero(self.careless)
+
+    def by_reason(self) -> dict[str, int]:
+        """How many respondents each rule flags."""
+        return {
+            name: int(np.count_nonzero(self.reason_bits & (1 << j)))
+            for j, name in enumerate(self.reason_names)
+            if np.any(self.reason_bits & (1 << j))
+        }
+
+    def respondent(self, rank: int) -> str:
+        """Name the ``rank``-th flagged respondent by id and row (:func:`respondent_text`)."""
+        row = int(self.flagged_rows[rank])
+        shown = self.flagged_ids[rank] if rank < len(self.flagged_ids) else ""
+        if shown in ("", str(row + 1)):
+            return f"row {row + 1}"
+        return f"{shown} (row {row + 1})"
+
+
+class _Reasons:
+    """``reasons[row]``: the names of the rules whose bits are set for that row."""
+
+    def __init__(self, names: tuple[str, ...], bits: NDArray[np.int64]) -> None:
+        self._names, self._bits = names, bits
+
+    def __len__(self) -> int:
+        return int(self._bits.shape[0])
+
+    def __getitem__(self, row: int) -> tuple[str, ...]:
+        value = int(self._bits[row])
+        return tuple(name for j, name in enumerate(self._names) if value >> j & 1)
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        for row in range(len(self)):
+            yield self[row]
 
 
 @dataclass(frozen=True)
@@ -85,8 +155,8 @@ class AnalysisResult:
     instrument: dict[str, Any]
     n_respondents: int
     subscales: dict[str, SubscaleAnalysis]
-    quality: Any = None
-    ids: NDArray[Any] = field(default_factory=lambda: np.empty(0, dtype=object))
+    quality: CarelessScreen | None = None
+    """The careless-responding screen (``None`` when not asked for)."""
     problems: tuple[Problem, ...] = ()
     warnings: tuple[Issue, ...] = ()
     """Warnings about the instrument in this sample: an item that looks reverse-keyed
@@ -108,14 +178,13 @@ class AnalysisResult:
             "warnings": [w.to_dict() for w in (*self.warnings, *self.quality_warnings)],
         }
         if self.quality is not None:
-            careless = self.quality.careless
-            reasons: dict[str, int] = {}
-            for row in self.quality.reasons:
-                for reason in row:
-                    reasons[reason] = reasons.get(reason, 0) + 1
+            screen = self.quality
             out["quality"] = {
-                "n_flagged": int(careless.sum()),
-                "by_reason": dict(sorted(reasons.items())),
-                "flagged": [str(i) for i in self.ids[careless].tolist()],
+                "n_flagged": int(screen.careless.sum()),
+                "by_reason": dict(sorted(screen.by_reason().items())),
+                "flagged": [
+                    shown or str(int(row) + 1)
+                    for shown, row in zip(screen.flagged_ids, screen.flagged_rows, strict=True)
+                ],
             }
         return out

@@ -19,23 +19,26 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from relscales.moments import BootstrapAlpha, PairwiseMoments
+
 __all__ = [
     "AlphaCI",
     "ItemAnalysisResult",
     "ItemStatistics",
     "OmegaResult",
     "ReliabilityResult",
+    "alpha_from_moments",
+    "bootstrap_seed",
     "cronbach_alpha",
     "item_analysis",
+    "item_analysis_from_moments",
     "omega",
+    "omega_from_correlation",
     "pairwise_covariance",
 ]
 
 FloatArray = NDArray[np.float64]
 AlphaCI = Literal["feldt", "bootstrap"]
-
-# rows of the bootstrap weight matrix handled per chunk: chunk * n doubles stays < ~256 MB
-_BOOT_CHUNK_CELLS = 32_000_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,12 +218,13 @@ def pairwise_covariance(items: ArrayLike) -> FloatArray:
 
     Notes
     -----
-    With ``m`` the answered mask and ``x0`` the column-centred answers with missing
-    set to 0, the pair sums are three matrix products: ``n_ij = m'm``,
-    ``s_ij = x0'm`` (sum of item ``i`` over the rows where ``j`` is answered) and
-    ``p_ij = x0'x0``; then ``cov_ij = (p_ij - s_ij s_ji / n_ij) / (n_ij - 1)``.
-    Centring first keeps the one-pass formula accurate. This matches R
-    ``cov(x, use = "pairwise")`` (to rounding).
+    With ``m`` the answered mask and ``x0`` the answers less an integer centre per
+    column (the rounded column mean), missing set to 0, the pair sums are three matrix
+    products: ``n_ij = m'm``, ``s_ij = x0'm`` (sum of item ``i`` over the rows where
+    ``j`` is answered) and ``p_ij = x0'x0``; then
+    ``cov_ij = (p_ij - s_ij s_ji / n_ij) / (n_ij - 1)``
+    (:class:`relscales.moments.PairwiseMoments`, which also accumulates the sums batch
+    by batch). This matches R ``cov(x, use = "pairwise")`` (to rounding).
 
     Examples
     --------
@@ -229,18 +233,14 @@ def pairwise_covariance(items: ArrayLike) -> FloatArray:
            [4., 8.]])
     """
     x = np.asarray(items, dtype=np.float64)
-    answered = ~np.isnan(x)
-    m = answered.astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.nanmean(x, axis=0) if x.shape[0] else np.zeros(x.shape[1])
-    x0 = np.where(answered, x - np.nan_to_num(centre), 0.0)
-    n_ij = m.T @ m
-    s = x0.T @ m
-    p = x0.T @ x0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = (p - s * s.T / n_ij) / (n_ij - 1.0)
-    cov[n_ij < 2] = np.nan
-    return np.asarray(cov, dtype=np.float64)
+    return _moments(x).covariance()
+
+
+def _moments(x: FloatArray, *, totals: bool = False, frequencies: bool = False) -> PairwiseMoments:
+    """Return the sufficient statistics of one array (one batch)."""
+    moments = PairwiseMoments(x.shape[1], totals=totals, frequencies=frequencies)
+    moments.update(x)
+    return moments
 
 
 def _cov2cor(c: FloatArray) -> FloatArray:
@@ -292,35 +292,26 @@ def _feldt(alpha: float, n: int, k: int, level: float) -> tuple[float, float]:
     return low, high
 
 
-def _bootstrap_alphas(
-    x: FloatArray, n_boot: int, seed: int | np.random.Generator | None
-) -> FloatArray:
-    """Raw alpha of ``n_boot`` resamples of the rows, complete cases within each resample."""
-    n, k = x.shape
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(n_boot, n))  # every resample's rows, drawn at once
-    complete = np.asarray(~np.isnan(x).any(axis=1), dtype=np.bool_)
-    xc = np.where(complete[:, None], x, 0.0)
-    xc = xc - (xc[complete].mean(axis=0) if complete.any() else 0.0)
-    xc[~complete] = 0.0
-    total = xc.sum(axis=1)
-    # per row: [answers, squares, total, total^2, 1]; weighted by how often each row is drawn
-    feats = np.column_stack([xc, xc * xc, total, total * total, complete.astype(np.float64)])
-    out = np.empty(n_boot)
-    chunk = max(1, _BOOT_CHUNK_CELLS // max(n, 1))
-    offsets = np.arange(chunk)[:, None] * n
-    for start in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - start)
-        flat = (idx[start : start + b] + offsets[:b]).ravel()
-        w = np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.float64)
-        s = w @ feats  # (b, 2k + 3) weighted sums over the complete rows of each resample
-        m = s[:, -1]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            item_ss = (s[:, k : 2 * k] - s[:, :k] ** 2 / m[:, None]).sum(axis=1)
-            total_ss = s[:, 2 * k + 1] - s[:, 2 * k] ** 2 / m
-            alphas = k / (k - 1) * (1.0 - item_ss / total_ss)
-        out[start : start + b] = np.where(m < 2, np.nan, alphas)
-    return out
+def bootstrap_seed(seed: int | np.random.Generator | None) -> int:
+    """Return the integer key of the bootstrap's resampling weights.
+
+    An integer is used as it is; a generator gives one draw; ``None`` fresh entropy.
+    """
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed}")
+        return int(seed)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng()
+    return int(rng.integers(0, 2**63))
+
+
+def _percentile_interval(boots: FloatArray, level: float) -> tuple[float, float]:
+    boots = boots[np.isfinite(boots)]
+    if not boots.size:
+        return float("nan"), float("nan")
+    p = (1.0 - level) / 2.0
+    q = np.quantile(boots, [p, 1.0 - p])
+    return float(q[0]), float(q[1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,7 +340,8 @@ def cronbach_alpha(
     n_boot
         Bootstrap resamples (``ci="bootstrap"`` only).
     seed
-        Seed or generator for the bootstrap (``numpy.random.default_rng``).
+        Key of the bootstrap's resampling weights: an integer, a generator (one draw is
+        taken) or ``None`` (fresh entropy).
 
     Returns
     -------
@@ -370,11 +362,15 @@ def cronbach_alpha(
 
     The Feldt interval is ``1 - (1 - alpha) F_q(n-1, (n-1)(k-1))`` with ``n`` the
     number of rows passed, including rows with no answer, as psych does. The bootstrap
-    resamples rows (all resamples drawn at once from ``default_rng(seed)``); within a
-    resample alpha is computed from the **complete** rows (pairwise deletion is not
-    used there), through one product of the resample-count matrix with per-row
-    moments, so no Python loop runs over resamples. The interval is the percentile
-    interval (quantile type 7, as R ``quantile``).
+    is a Poisson bootstrap (Hanley & MacGibbon, 2006): each row enters each resample
+    with a Poisson(1) weight that depends only on the seed and the row's position
+    (:func:`relscales.moments.poisson_weights`), so resamples are built batch by batch
+    without holding the rows, and partitions merge exactly. Within a resample alpha is
+    computed from the **complete** rows (pairwise deletion is not used there), through
+    one product of the weight matrix with per-row moments, so no Python loop runs over
+    resamples. The interval is the percentile interval (quantile type 7, as R
+    ``quantile``). psych draws multinomial resamples of size ``n`` instead; the two
+    agree asymptotically (the weights have mean 1 and variance 1 in both).
 
     This matches ``psych::alpha(x, use = "pairwise")`` (``raw_alpha``, ``std.alpha``,
     ``G6(smc)``, ``average_r``) and ``psych::alpha.ci`` to 1e-6 on the fixtures in
@@ -388,6 +384,9 @@ def cronbach_alpha(
     reliability coefficient twenty. *Psychometrika*, 30, 357-370.
     Guttman, L. (1945). A basis for analyzing test-retest reliability.
     *Psychometrika*, 10, 255-282.
+    Hanley, J. A., & MacGibbon, B. (2006). Creating non-parametric bootstrap samples
+    using Poisson frequencies. *Computer Methods and Programs in Biomedicine*, 83,
+    57-62.
 
     Examples
     --------
@@ -397,38 +396,63 @@ def cronbach_alpha(
     (0.9485, 3, 'feldt')
     """
     x = _as_items(items)
+    _check_alpha_options(confidence_level, ci, n_boot)
+    moments = _moments(x)
+    boots = None
+    if ci == "bootstrap":
+        assert moments.shift is not None
+        boots = BootstrapAlpha(x.shape[1], n_boot, bootstrap_seed(seed), moments.shift)
+        boots.update(x, 0)
+    return alpha_from_moments(moments, confidence_level=confidence_level, bootstrap=boots)
+
+
+def _check_alpha_options(confidence_level: float, ci: str, n_boot: int) -> None:
     if not 0.0 < confidence_level < 1.0:
         raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level}")
     if ci not in ("feldt", "bootstrap"):
         raise ValueError(f"ci must be 'feldt' or 'bootstrap', got {ci!r}")
-    n, k = x.shape
-    c = pairwise_covariance(x)
-    raw, std, g6, mean_r = _alpha_stats(c)
-    if ci == "feldt":
+    if ci == "bootstrap" and n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+
+
+def alpha_from_moments(
+    moments: PairwiseMoments,
+    *,
+    confidence_level: float = 0.95,
+    bootstrap: BootstrapAlpha | None = None,
+) -> ReliabilityResult:
+    """:func:`cronbach_alpha` from accumulated statistics (any number of batches).
+
+    Parameters
+    ----------
+    moments
+        The items' sums (:class:`relscales.moments.PairwiseMoments`).
+    confidence_level
+        Level of the interval.
+    bootstrap
+        The resample sums for a percentile interval; ``None`` gives the Feldt interval.
+    """
+    _check_alpha_options(confidence_level, "feldt", 1)
+    k = moments.k
+    if k < 2:
+        raise ValueError(f"reliability needs at least 2 items, got {k}")
+    n = moments.n_rows
+    raw, std, g6, mean_r = _alpha_stats(moments.covariance())
+    if bootstrap is None:
         low, high = _feldt(raw, n, k, confidence_level)
     else:
-        if n_boot < 1:
-            raise ValueError(f"n_boot must be at least 1, got {n_boot}")
-        boots = _bootstrap_alphas(x, n_boot, seed)
-        boots = boots[np.isfinite(boots)]
-        if boots.size:
-            p = (1.0 - confidence_level) / 2.0
-            q = np.quantile(boots, [p, 1.0 - p])
-            low, high = float(q[0]), float(q[1])
-        else:
-            low = high = float("nan")
-    n_complete = int((~np.isnan(x).any(axis=1)).sum())
+        low, high = _percentile_interval(bootstrap.alphas(), confidence_level)
     return ReliabilityResult(
         estimate=raw,
         ci_low=low,
         ci_high=high,
         n=n,
         k=k,
-        method=ci,
+        method="feldt" if bootstrap is None else "bootstrap",
         std_alpha=std,
         lambda6=g6,
         mean_r=mean_r,
-        n_complete=n_complete,
+        n_complete=moments.n_complete,
         confidence_level=confidence_level,
     )
 
@@ -481,7 +505,18 @@ def item_analysis(items: ArrayLike, item_ids: Sequence[str]) -> ItemAnalysisResu
     k = x.shape[1]
     if len(ids) != k:
         raise ValueError(f"{len(ids)} item ids for {k} item columns")
-    c = pairwise_covariance(x)
+    return item_analysis_from_moments(_moments(x, totals=True, frequencies=True), ids)
+
+
+def item_analysis_from_moments(
+    moments: PairwiseMoments, item_ids: Sequence[str]
+) -> ItemAnalysisResult:
+    """:func:`item_analysis` from accumulated statistics (``totals`` and ``frequencies`` on)."""
+    ids = list(item_ids)
+    k = moments.k
+    if len(ids) != k:
+        raise ValueError(f"{len(ids)} item ids for {k} item columns")
+    c = moments.covariance()
     r = _cov2cor(c)
     rc = r.copy()
     np.fill_diagonal(rc, _smc(r))
@@ -493,41 +528,30 @@ def item_analysis(items: ArrayLike, item_ids: Sequence[str]) -> ItemAnalysisResu
     rest_var = c.sum() - 2.0 * col + diag  # sum(C[-i, -i])
     with np.errstate(invalid="ignore", divide="ignore"):
         r_drop = (col - diag) / np.sqrt(diag * rest_var)
-    answered = ~np.isnan(x)
-    n_item = answered.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        row_n = answered.sum(axis=1)
-        total = np.where(row_n > 0, np.where(answered, x, 0.0).sum(axis=1) / row_n, np.nan)
+    n_item = moments.count()
+    mean, sd = moments.mean(), moments.sd()
+    raw_r = moments.item_total_correlation()
+    freqs = moments.frequencies()
     stats: list[ItemStatistics] = []
     for i in range(k):
-        xi = x[:, i]
-        ok = answered[:, i]
-        vals = xi[ok]
         keep = [j for j in range(k) if j != i]
         if k > 2:
             alpha_drop = _raw_alpha(c[np.ix_(keep, keep)])
         else:  # psych's two-item case: the covariance over the other item's variance
             with np.errstate(invalid="ignore", divide="ignore"):
                 alpha_drop = float(c[0, 1] / c[keep[0], keep[0]])
-        both = ok & ~np.isnan(total)
-        with np.errstate(invalid="ignore", divide="ignore"):  # a constant item gives NaN
-            raw_r = (
-                float(np.corrcoef(xi[both], total[both])[0, 1]) if both.sum() > 1 else float("nan")
-            )
-        uniq, counts = np.unique(vals, return_counts=True)
-        freqs = {float(u): float(cn) / vals.size for u, cn in zip(uniq, counts, strict=True)}
         stats.append(
             ItemStatistics(
                 item_id=ids[i],
                 n=int(n_item[i]),
-                mean=float(vals.mean()) if vals.size else float("nan"),
-                sd=float(vals.std(ddof=1)) if vals.size > 1 else float("nan"),
-                raw_r=raw_r,
+                mean=float(mean[i]) if n_item[i] else float("nan"),
+                sd=float(sd[i]) if n_item[i] > 1 else float("nan"),
+                raw_r=float(raw_r[i]),
                 std_r=float(std_r[i]),
                 r_cor=float(r_cor[i]),
                 r_drop=float(r_drop[i]),
                 alpha_if_deleted=alpha_drop,
-                frequencies=freqs,
+                frequencies=freqs[i],
                 looks_reversed=bool(r_drop[i] < 0),
             )
         )
@@ -541,21 +565,7 @@ def item_analysis(items: ArrayLike, item_ids: Sequence[str]) -> ItemAnalysisResu
 
 def _pairwise_correlation(x: FloatArray) -> FloatArray:
     """R ``cor(x, use = "pairwise")``: each pair's own means and SDs over its common rows."""
-    answered = ~np.isnan(x)
-    m = answered.astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.nan_to_num(np.nanmean(x, axis=0))
-    x0 = np.where(answered, x - centre, 0.0)
-    n_ij = m.T @ m
-    s = x0.T @ m  # sum of item i over rows where j is answered
-    ss = (x0 * x0).T @ m  # sum of squares of item i over rows where j is answered
-    p = x0.T @ x0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cxy = p - s * s.T / n_ij
-        vx = ss - s * s / n_ij
-        r = cxy / np.sqrt(vx * vx.T)
-    np.fill_diagonal(r, 1.0)
-    return np.asarray(r, dtype=np.float64)
+    return _moments(x).correlation()
 
 
 def _top_loadings(s: FloatArray, n_factors: int) -> FloatArray:
@@ -688,12 +698,26 @@ def omega(items: ArrayLike, *, n_factors: int = 3) -> OmegaResult:
     glb. *Psychometrika*, 74, 145-154.
     """
     x = _as_items(items)
-    k = x.shape[1]
+    return omega_from_correlation(_pairwise_correlation(x), n_factors=n_factors)
+
+
+def omega_from_correlation(r: ArrayLike, *, n_factors: int = 3) -> OmegaResult:
+    """:func:`omega` from an item correlation matrix (e.g. merged from batches).
+
+    Parameters
+    ----------
+    r
+        ``(k, k)`` correlation matrix of the keyed items
+        (:meth:`relscales.moments.PairwiseMoments.correlation`).
+    n_factors
+        Number of group factors (at least 3).
+    """
+    r = np.asarray(r, dtype=np.float64)
+    k = r.shape[0]
     if n_factors < 3:
         raise ValueError(f"omega needs at least 3 group factors, got {n_factors}")
     if k < 2 * n_factors:
         raise ValueError(f"{k} items are too few for {n_factors} group factors")
-    r = _pairwise_correlation(x)
     orth = _minres(r, n_factors)
     pattern, phi = _oblimin(orth)
     g2 = _minres(phi, 1)[:, 0]

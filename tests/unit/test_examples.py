@@ -94,8 +94,8 @@ def test_attention_checks_and_durations_feed_the_screen(tmp_path) -> None:  # ty
     )
     result = analyze(TOUR, path, duration_column="seconds")
     assert result.quality is not None
-    assert result.quality.attention_failed.tolist() == [0, 1, 0]
     reasons = [set(r) for r in result.quality.reasons]
+    assert ["attention" in r for r in reasons] == [False, True, False]
     assert "attention" in reasons[1]
     assert "speed" in reasons[2]
     assert "attention" not in reasons[0]

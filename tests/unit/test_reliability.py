@@ -135,18 +135,42 @@ def test_bootstrap_reproducible_and_contains_estimate(
     assert abs(a.estimate - ref["raw_alpha"]) < ALPHA_TOL
 
 
+def _naive_weights(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """Poisson(1) weights by scipy's inverse CDF of one plain Philox stream, row-major."""
+    from scipy.stats import poisson
+
+    raw = np.random.Philox(key=seed).random_raw(n * n_boot) >> np.uint64(11)
+    u = raw.astype(np.float64) / 2.0**53
+    return poisson.ppf(u, 1.0).reshape(n, n_boot).T
+
+
 def _naive_boot(x: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    """Per-resample loop, complete cases within each resample (differential reference)."""
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, x.shape[0], size=(n_boot, x.shape[0]))
+    """Per-resample loop: rows repeated by their weight, complete cases, np.cov."""
     out = []
-    for rows in idx:
-        xb = x[rows]
+    for w in _naive_weights(x.shape[0], n_boot, seed).astype(int):
+        xb = np.repeat(x, w, axis=0)
         xb = xb[~np.isnan(xb).any(axis=1)]
         c = np.cov(xb, rowvar=False)
         k = c.shape[0]
         out.append(k / (k - 1) * (1 - np.trace(c) / c.sum()))
     return np.array(out)
+
+
+def test_poisson_weights_equal_inverse_cdf() -> None:
+    from relscales.moments import poisson_weights
+
+    w = poisson_weights(11, 0, 3000, 40)
+    assert_allclose(w, _naive_weights(3000, 40, 11), rtol=0, atol=0)
+    assert abs(w.mean() - 1.0) < 0.02
+    assert abs(w.var() - 1.0) < 0.03
+
+
+@pytest.mark.parametrize("first", [0, 1, 2, 3, 5, 7, 101])
+def test_poisson_weights_depend_on_position_only(first: int) -> None:
+    from relscales.moments import poisson_weights
+
+    whole = poisson_weights(4, 0, 120, 9)
+    assert_allclose(poisson_weights(4, first, 13, 9), whole[:, first : first + 13], atol=0)
 
 
 def test_bootstrap_equals_naive_loop() -> None:
@@ -157,13 +181,13 @@ def test_bootstrap_equals_naive_loop() -> None:
 
 
 def test_bootstrap_chunks_agree(monkeypatch: pytest.MonkeyPatch) -> None:
-    import relscales.reliability as rel
+    import relscales.moments as moments
 
     x = ALPHA_CASES[1][3]
     whole = cronbach_alpha(x, ci="bootstrap", n_boot=40, seed=1)
-    monkeypatch.setattr(rel, "_BOOT_CHUNK_CELLS", x.shape[0] * 3)
+    monkeypatch.setattr(moments, "BOOT_CHUNK_CELLS", 40 * 3)
     chunked = cronbach_alpha(x, ci="bootstrap", n_boot=40, seed=1)
-    assert_allclose([whole.ci_low, whole.ci_high], [chunked.ci_low, chunked.ci_high], atol=1e-12)
+    assert (whole.ci_low, whole.ci_high) == (chunked.ci_low, chunked.ci_high)
 
 
 def test_bootstrap_without_complete_rows_gives_nan() -> None:

@@ -20,38 +20,34 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from relscales.analysis_results import AnalysisResult, SubscaleAnalysis, respondent_text
-from relscales.errors import Issue, Location, RelscalesError
+from relscales.analysis_results import AnalysisResult, CarelessScreen
+from relscales.errors import Issue, Location, RelscalesError, ScoringError
 from relscales.io.numeric import numeric_column
+from relscales.pipeline.run import ScoringRun
+from relscales.pipeline.samplestats import (
+    LOW_ALPHA_MARGIN,
+    MIN_ITEMS_FOR_OMEGA,
+    AnalysisStatistics,
+    answer_batches,
+)
 from relscales.pipeline.score import (
     WITH_COLUMNS,
     InstrumentRef,
-    collect_answers,
     compile_ref,
     in_python_terms,
     python_issues,
 )
-from relscales.reliability import (
-    OmegaResult,
-    cronbach_alpha,
-    item_analysis,
-    omega,
-)
 from relscales.scoring.compile import CompiledInstrument
+from relscales.scoring.options import ScoreOptions
 from relscales.scoring.screening import screen_answers
 
-__all__ = ["analyze", "analyze_sample", "careless_command"]
-
-LOW_ALPHA_MARGIN = 0.10
-"""A sample alpha this far below the published one gets a warning."""
-
-MIN_ITEMS_FOR_OMEGA = 6
-"""Omega needs three group factors with two items each at the least."""
-
-
-def _keyed(compiled: CompiledInstrument, answers: NDArray[np.float64]) -> NDArray[np.float64]:
-    keyed: NDArray[np.float64] = np.where(compiled.reverse, compiled.offset - answers, answers)
-    return keyed
+__all__ = [
+    "LOW_ALPHA_MARGIN",
+    "MIN_ITEMS_FOR_OMEGA",
+    "analyze",
+    "analyze_sample",
+    "careless_command",
+]
 
 
 def analyze(
@@ -128,104 +124,94 @@ def analyze_sample(
     duration_column: str | None = None,
     instruments_dir: Sequence[str | os.PathLike[str]] = (),
 ) -> AnalysisResult:
-    """:func:`analyze`, with messages in the command line's words (for ``relscales analyze``)."""
+    """:func:`analyze`, with messages in the command line's words (for ``relscales analyze``).
+
+    The data are read in batches, never whole: a first pass accumulates the sample's
+    statistics (:class:`relscales.pipeline.samplestats.AnalysisStatistics`) and what the
+    careless-responding screen needs from the whole sample; a second pass, only with
+    ``quality``, screens each batch's respondents.
+    """
     from relscales.io.readsource import input_warnings, source_hints
     from relscales.io.sources import open_source
     from relscales.io.tabular import Source
 
     compiled = compile_ref(instrument, instruments_dir)
     source = data if isinstance(data, Source) else open_source(data)
-    ids, answers, problems = collect_answers(compiled, source)
-    keyed = _keyed(compiled, answers)
-    index = {item: j for j, item in enumerate(compiled.item_ids)}
-    spec = compiled.instrument.spec
-    subscales: dict[str, SubscaleAnalysis] = {}
-    # what reading found (encoding, NUL bytes, duplicated ids), then the export's own
-    warnings: list[Issue] = [*source.read_warnings, *input_warnings(source, [compiled])]
-    for sub in spec.subscales:
-        cols = [index[i] for i in sub.items]
-        x = keyed[:, cols]
-        notes: list[str] = []
-        if len(cols) < 2:
-            continue  # a one-item scale has no internal consistency
-        if sub.applies_when is not None:
-            # respondents for whom the score does not apply (a first relationship for
-            # recurrence) are left out of its analysis, as they are out of its score
-            context = answers[:, index[sub.applies_when.item]]
-            out_of_context = ~np.isnan(context) & ~np.isin(context, sub.applies_when.codes)
-            if out_of_context.any():
-                x = x.copy()
-                x[out_of_context] = np.nan
-                notes.append(
-                    f"{int(out_of_context.sum())} respondents left out: the score does not "
-                    f"apply to them ('{sub.applies_when.item}')"
-                )
-        rel = cronbach_alpha(x, confidence_level=confidence_level, ci=ci, n_boot=n_boot, seed=seed)
-        items = item_analysis(x, list(sub.items))
-        om: OmegaResult | None = None
-        if len(cols) >= MIN_ITEMS_FOR_OMEGA:
-            try:
-                om = omega(x)
-            except (ValueError, np.linalg.LinAlgError, RelscalesError) as exc:
-                notes.append(f"omega not computed: {exc}")
-        else:
-            notes.append(f"omega needs at least {MIN_ITEMS_FOR_OMEGA} items")
-        published = sub.published.alpha if sub.published else None
-        where = Location(instrument=compiled.id, object_id=sub.id)
-        if published is not None and rel.estimate < float(published) - LOW_ALPHA_MARGIN:
-            warnings.append(
-                Issue(
-                    "alpha-below-published",
-                    f"'{sub.id}': the sample's alpha {rel.estimate:.2f} is well below the "
-                    f"published {published}",
-                    where,
-                    "warning",
-                    hint="check the keys and the response scale (and the items flagged as "
-                    "looking reversed)",
-                )
-            )
-        for stat in items.items:
-            if stat.looks_reversed:
-                warnings.append(
-                    Issue(
-                        "item-looks-reversed",
-                        f"'{sub.id}': item '{stat.item_id}' correlates negatively with the "
-                        f"rest of its subscale (r.drop {stat.r_drop:.2f}): it looks "
-                        "reverse-keyed",
-                        Location(instrument=compiled.id, object_id=stat.item_id),
-                        "warning",
-                        hint="check its `reverse` key against the instrument's source",
-                    )
-                )
-        subscales[sub.id] = SubscaleAnalysis(
-            sub.id,
-            sub.name,
-            tuple(sub.items),
-            int((~np.isnan(x)).all(axis=1).sum()),
-            rel,
-            items,
-            om,
-            float(published) if published is not None else None,
-            tuple(notes),
+    try:
+        stats = AnalysisStatistics(
+            compiled, ci=ci, n_boot=n_boot, seed=seed, confidence_level=confidence_level
         )
-    screen_result = None
-    if quality and answers.shape[0] > 0:
+        if not 0.0 < confidence_level < 1.0:
+            raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level}")
+    except ValueError as exc:
+        raise ScoringError(Issue("invalid-option", str(exc))) from None
+    run = ScoringRun([compiled], source, ScoreOptions(problem_limit=None))
+    screen = _QualityPass(compiled) if quality else None
+    for batch in answer_batches(run):
+        stats.update(batch.answers, batch.first_row)
+        if screen is not None:
+            screen.fit(batch.answers)
+    subscales, sub_warnings = stats.subscales()
+    # what reading found (encoding, NUL bytes, duplicated ids), then the export's own
+    warnings: list[Issue] = [
+        *source.read_warnings,
+        *input_warnings(source, [compiled]),
+        *sub_warnings,
+    ]
+    screened = None
+    if screen is not None and stats.n_rows > 0:
         durations = None
         duration_column = duration_column or source_hints(source)[1]
         if duration_column is not None:
             durations = numeric_column(source, duration_column)
-        screen_result = screen_answers(compiled, answers, durations)
-    careless = _careless_warning(instrument, compiled.id, source.name, ids, screen_result)
+        screened = screen.apply(run, durations)
+    careless = _careless_warning(instrument, compiled.id, source.name, screened)
     return AnalysisResult(
         compiled.instrument.provenance(),
-        int(answers.shape[0]),
+        stats.n_rows,
         subscales,
-        screen_result,
-        ids,
-        problems,
+        screened,
+        tuple(run.problems.records),
         tuple(warnings),
         quality_warnings=(careless,) if careless is not None else (),
     )
+
+
+class _QualityPass:
+    """The careless-responding screen of :func:`analyze_sample`, in two passes."""
+
+    def __init__(self, compiled: CompiledInstrument) -> None:
+        self.compiled = compiled
+        self._parts: list[NDArray[np.float64]] = []
+
+    def fit(self, answers: NDArray[np.float64]) -> None:
+        """First pass: add a batch to what the screen needs from the whole sample."""
+        self._parts.append(answers)
+
+    def apply(self, run: ScoringRun, durations: NDArray[np.float64] | None) -> CarelessScreen:
+        """Second pass: screen every batch's respondents; keep the compact summary."""
+        answers = np.vstack(self._parts)
+        result = screen_answers(self.compiled, answers, durations)
+        names = tuple(result.flags)
+        bits = np.zeros(answers.shape[0], dtype=np.int64)
+        for j, name in enumerate(names):
+            bits |= result.flags[name].astype(np.int64) << j
+        careless = np.asarray(result.careless, dtype=np.bool_)
+        flagged_ids: list[str] = []
+        for batch in answer_batches(run, record=False):
+            rows = np.flatnonzero(careless[batch.first_row : batch.first_row + len(batch.answers)])
+            flagged_ids += _id_texts(batch.ids, rows)
+        return CarelessScreen(careless, names, bits, tuple(flagged_ids))
+
+
+def _id_texts(ids: Any, rows: NDArray[np.intp]) -> list[str]:
+    """Return the ids of some rows of a batch as text (``""`` where rows are numbered)."""
+    if isinstance(ids, np.ndarray):
+        return [""] * len(rows)
+    import pyarrow as pa
+
+    taken = ids.take(pa.array(rows, type=pa.int64()))
+    return ["" if v is None else str(v) for v in taken.to_pylist()]
 
 
 CARELESS_SHOWN = 5
@@ -233,25 +219,21 @@ CARELESS_SHOWN = 5
 
 
 def _careless_warning(
-    ref: InstrumentRef, ident: str, data_name: str, ids: NDArray[Any], screen: Any
+    ref: InstrumentRef, ident: str, data_name: str, screen: CarelessScreen | None
 ) -> Issue | None:
     """Build the ``careless-respondents`` warning: how many, why, the first few by id and row."""
     if screen is None:
         return None
-    rows = np.flatnonzero(screen.careless)
-    if not rows.size:
+    n_flagged = int(screen.careless.sum())
+    if not n_flagged:
         return None
-    counts: dict[str, int] = {}
-    for row in rows:
-        for reason in screen.reasons[row]:
-            counts[reason] = counts.get(reason, 0) + 1
-    why = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
-    named = ", ".join(respondent_text(ids, int(r)) for r in rows[:CARELESS_SHOWN])
-    more = f" and {rows.size - CARELESS_SHOWN} more" if rows.size > CARELESS_SHOWN else ""
+    why = ", ".join(f"{reason} {n}" for reason, n in sorted(screen.by_reason().items()))
+    named = ", ".join(screen.respondent(r) for r in range(min(n_flagged, CARELESS_SHOWN)))
+    more = f" and {n_flagged - CARELESS_SHOWN} more" if n_flagged > CARELESS_SHOWN else ""
     total = len(screen.careless)
     return Issue(
         "careless-respondents",
-        f"{rows.size} of {total} respondent{'s' * (total != 1)} answered in a way the "
+        f"{n_flagged} of {total} respondent{'s' * (total != 1)} answered in a way the "
         f"careless-responding screen flags ({why}): {named}{more}",
         Location(instrument=ident),
         "warning",

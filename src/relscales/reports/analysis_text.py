@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from relscales.analysis_results import AnalysisResult, respondent_text
+from relscales.analysis_results import AnalysisResult
 
 __all__ = ["analysis_table", "interval_text"]
 
@@ -82,21 +80,19 @@ def analysis_table(result: AnalysisResult, list_command: str | None = None) -> s
 
 def _quality_lines(result: AnalysisResult, list_command: str | None) -> list[str]:
     """Summarise data quality: how many were flagged, who (the first few), why."""
-    rows = np.flatnonzero(result.quality.careless)
+    screen = result.quality
+    assert screen is not None
+    rows = screen.flagged_rows
     head = (
         f"Data quality: {len(rows)} of {_plural(result.n_respondents, 'respondent')} flagged "
         "as possibly careless (see docs/methods.md for the rules)"
     )
     if not rows.size:
         return [head]
-    named = ", ".join(respondent_text(result.ids, int(r)) for r in rows[:CARELESS_SHOWN])
+    named = ", ".join(screen.respondent(r) for r in range(min(rows.size, CARELESS_SHOWN)))
     more = f" and {rows.size - CARELESS_SHOWN} more" if rows.size > CARELESS_SHOWN else ""
     lines = [head, f"  flagged: {named}{more}"]
-    counts: dict[str, int] = {}
-    for row in rows:
-        for reason in result.quality.reasons[row]:
-            counts[reason] = counts.get(reason, 0) + 1
-    lines += [f"  {reason}: {n}" for reason, n in sorted(counts.items())]
+    lines += [f"  {reason}: {n}" for reason, n in sorted(screen.by_reason().items())]
     if list_command:
         lines.append(f"  list them all, row by row: {list_command}")
     return lines

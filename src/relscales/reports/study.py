@@ -159,10 +159,7 @@ def _analysis_parts(
         )
     quality = None
     if analysis.quality is not None:
-        reasons: dict[str, int] = {}
-        for why in analysis.quality.reasons:
-            for reason in why:
-                reasons[reason] = reasons.get(reason, 0) + 1
+        reasons = analysis.quality.by_reason()
         flagged = int(analysis.quality.careless.sum())
         n = analysis.n_respondents
         quality = QualitySummary(
