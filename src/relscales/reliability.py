@@ -173,6 +173,10 @@ class OmegaResult:
         ``(k, n_factors)`` loadings on the residualised group factors.
     communalities, uniquenesses
         ``(k,)`` ``h2`` and ``u2`` of the Schmid-Leiman solution.
+    rotation_converged
+        Whether the oblimin rotation met its criterion within its 1000 iterations (psych
+        warns when it does not; the loadings, and omega hierarchical most of all, are then
+        not to be trusted: often too many group factors for the data).
     """
 
     omega_total: float
@@ -185,6 +189,7 @@ class OmegaResult:
     group_loadings: FloatArray
     communalities: FloatArray
     uniquenesses: FloatArray
+    rotation_converged: bool = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -615,9 +620,13 @@ def _minres(r: FloatArray, n_factors: int) -> FloatArray:
 
 
 def _oblimin(
-    a: FloatArray, *, eps: float = 1e-8, max_iter: int = 5000
-) -> tuple[FloatArray, FloatArray]:
-    """Direct oblimin (gamma 0, quartimin) by gradient projection (GPArotation ``GPFoblq``)."""
+    a: FloatArray, *, eps: float = 1e-5, max_iter: int = 1000
+) -> tuple[FloatArray, FloatArray, bool]:
+    """Direct oblimin (gamma 0, quartimin) by gradient projection (GPArotation ``GPFoblq``).
+
+    ``eps`` and ``max_iter`` are GPArotation's defaults, which psych's ``fa`` uses; the
+    third value says whether the criterion was met.
+    """
     m = a.shape[1]
     off = 1.0 - np.eye(m)
 
@@ -631,10 +640,12 @@ def _oblimin(
     gq, f = vgq(load)
     g = -(load.T @ gq @ np.linalg.inv(t)).T
     al = 1.0
-    for _ in range(max_iter):
+    converged = False
+    for _ in range(max_iter + 1):  # GPFoblq's `for (iter in 0:maxit)`
         gp = g - t * np.sum(t * g, axis=0)
         s = float(np.sqrt(np.sum(gp * gp)))
         if s < eps:
+            converged = True
             break
         al *= 2.0
         for _ in range(11):
@@ -647,7 +658,7 @@ def _oblimin(
             al /= 2.0
         t, f = tt, ft
         g = -(load.T @ gqt @ np.linalg.inv(t)).T
-    return load, t.T @ t
+    return load, t.T @ t, converged
 
 
 def omega(items: ArrayLike, *, n_factors: int = 3) -> OmegaResult:
@@ -719,7 +730,7 @@ def omega_from_correlation(r: ArrayLike, *, n_factors: int = 3) -> OmegaResult:
     if k < 2 * n_factors:
         raise ValueError(f"{k} items are too few for {n_factors} group factors")
     orth = _minres(r, n_factors)
-    pattern, phi = _oblimin(orth)
+    pattern, phi, converged = _oblimin(orth)
     g2 = _minres(phi, 1)[:, 0]
     general = pattern @ g2
     if general.sum() < 0:  # orient the general factor positively, as psych reports it
@@ -742,4 +753,5 @@ def omega_from_correlation(r: ArrayLike, *, n_factors: int = 3) -> OmegaResult:
         group_loadings=group,
         communalities=h2,
         uniquenesses=u2,
+        rotation_converged=converged,
     )

@@ -208,9 +208,9 @@ def _id_texts(ids: Any, rows: NDArray[np.intp]) -> list[str]:
     """Return the ids of some rows of a batch as text (``""`` where rows are numbered)."""
     if isinstance(ids, np.ndarray):
         return [""] * len(rows)
-    import pyarrow as pa
+    from relscales._arrow import int_array
 
-    taken = ids.take(pa.array(rows, type=pa.int64()))
+    taken = ids.take(int_array(rows.astype(np.int64)))
     return ["" if v is None else str(v) for v in taken.to_pylist()]
 
 

@@ -301,6 +301,12 @@ class AnalysisStatistics:
             if len(sub.items) >= MIN_ITEMS_FOR_OMEGA:
                 try:
                     om = omega_from_correlation(moments.correlation())
+                    if not om.rotation_converged:
+                        notes.append(
+                            "omega: the oblimin rotation did not converge (as psych warns); "
+                            "omega hierarchical is not to be trusted, often because the data "
+                            "hold fewer group factors than the three omega extracts"
+                        )
                 except (ValueError, np.linalg.LinAlgError, RelscalesError) as exc:
                     notes.append(f"omega not computed: {exc}")
             else:
