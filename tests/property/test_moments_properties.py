@@ -5,6 +5,8 @@ The references are naive: per pair, numpy over the rows where both columns are a
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -31,7 +33,7 @@ def answers(draw: st.DrawFn) -> np.ndarray:
 def _splits(draw: st.DrawFn, n: int) -> list[slice]:
     cuts = sorted(draw(st.lists(st.integers(0, n), max_size=4)))
     bounds = [0, *cuts, n]
-    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [slice(a, b) for a, b in itertools.pairwise(bounds)]
 
 
 @given(x=answers(), data=st.data())

@@ -17,9 +17,9 @@ import pytest
 import relscales
 from relscales.io.tabular import Source
 from relscales.pipeline.analysis import analyze_sample
+from relscales.pipeline.run import ScoringRun
 from relscales.pipeline.samplestats import AnalysisStatistics, answer_batches, keyed_answers
 from relscales.pipeline.score import collect_answers
-from relscales.pipeline.run import ScoringRun
 from relscales.reliability import cronbach_alpha, item_analysis, omega
 from relscales.scoring.compile import compile_instrument
 from relscales.scoring.options import ScoreOptions
@@ -41,7 +41,7 @@ def _write(path: Path, ident: str, n: int, seed: int, *, bad: bool = True) -> Pa
     rng = np.random.default_rng(seed)
     cols: dict[str, list[str]] = {"id": [f"p{i:05d}" for i in range(n)]}
     latent = rng.normal(size=n)
-    for j, item in enumerate(compiled.item_ids):
+    for j in range(len(compiled.item_ids)):
         values = np.asarray(compiled.scales[int(compiled.item_scale[j])].values, dtype=float)
         pos = np.clip(
             np.rint((latent * 0.8 + rng.normal(size=n)) * len(values) / 4 + len(values) / 2),
