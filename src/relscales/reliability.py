@@ -286,14 +286,14 @@ def _alpha_stats(c: FloatArray) -> tuple[float, float, float, float]:
 
 
 def _feldt(alpha: float, n: int, k: int, level: float) -> tuple[float, float]:
-    from scipy.stats import f
+    from scipy.special import fdtri  # the F quantile; lighter to import than scipy.stats
 
     if n < 2:
         return float("nan"), float("nan")
     p = 1.0 - level
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    low = 1.0 - (1.0 - alpha) * float(f.ppf(1.0 - p / 2.0, df1, df2))
-    high = 1.0 - (1.0 - alpha) * float(f.ppf(p / 2.0, df1, df2))
+    low = 1.0 - (1.0 - alpha) * float(fdtri(df1, df2, 1.0 - p / 2.0))
+    high = 1.0 - (1.0 - alpha) * float(fdtri(df1, df2, p / 2.0))
     return low, high
 
 
