@@ -740,6 +740,11 @@ def omega_from_correlation(r: ArrayLike, *, n_factors: int = 3) -> OmegaResult:
     uniq2 = np.clip(1.0 - (1.0 - pattern * pattern) - (pattern * g2) ** 2, 0.0, None)
     group = np.sign(pattern) * np.sqrt(uniq2)
     vt = float(r.sum())
+    if not vt > 0.0:
+        raise ValueError(
+            "the item correlations sum to zero or less (items keyed against each other?): "
+            "omega is undefined"
+        )
     gsq = float(general.sum()) ** 2
     sum_u2 = float(u2.sum())
     return OmegaResult(

@@ -141,8 +141,6 @@ def analyze_sample(
         stats = AnalysisStatistics(
             compiled, ci=ci, n_boot=n_boot, seed=seed, confidence_level=confidence_level
         )
-        if not 0.0 < confidence_level < 1.0:
-            raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level}")
     except ValueError as exc:
         raise ScoringError(Issue("invalid-option", str(exc))) from None
     run = ScoringRun([compiled], source, ScoreOptions(problem_limit=None))

@@ -14,17 +14,19 @@ answers and any split of the rows merges to bitwise the statistics of one pass.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from relscales.analysis_results import SubscaleAnalysis
+from relscales.analysis_results import AnalysisResult, SubscaleAnalysis
 from relscales.errors import Issue, Location, RelscalesError
 from relscales.moments import BootstrapAlpha, PairwiseMoments, update_bootstraps
 from relscales.pipeline.run import ScoringRun
+from relscales.pipeline.score import InstrumentRef, compile_ref
 from relscales.reliability import (
     OmegaResult,
     alpha_from_moments,
@@ -117,8 +119,8 @@ class AnalysisStatistics:
 
     Parameters
     ----------
-    compiled
-        The instrument.
+    instrument
+        A bundled id, a YAML path, or a loaded or compiled instrument.
     ci
         ``feldt`` or ``bootstrap`` (then resample sums are kept too).
     n_boot
@@ -128,30 +130,48 @@ class AnalysisStatistics:
         from this object (or its copies) shares it.
     confidence_level
         Level of the alpha interval.
+    instruments_dir
+        Folders searched for instrument ids, as for :func:`relscales.analyze`.
 
     Examples
     --------
-    >>> import relscales
-    >>> from relscales.scoring.compile import compile_instrument
-    >>> stats = AnalysisStatistics(compile_instrument(relscales.load_instrument("ecr-r")))
-    >>> stats.n_rows
-    0
+    Statistics of two pieces of a sample, merged, equal those of the whole:
+
+    >>> import pyarrow as pa
+    >>> answers = [[(r * i + r // 2) % 4 for r in range(8)] for i in range(1, 11)]
+    >>> rows = pa.table({f"rses{i:02d}": answers[i - 1] for i in range(1, 11)})
+    >>> whole = AnalysisStatistics("rses", seed=1)
+    >>> whole.update_data(rows)
+    >>> first, second = AnalysisStatistics("rses", seed=1), AnalysisStatistics("rses", seed=1)
+    >>> first.update_data(rows.slice(0, 5))
+    >>> second.update_data(rows.slice(5), first_row=5)
+    >>> merged = first.merge(AnalysisStatistics.from_bytes("rses", second.to_bytes()))
+    >>> merged.result().subscales["self_esteem"].reliability == (
+    ...     whole.result().subscales["self_esteem"].reliability
+    ... )
+    True
     """
 
     def __init__(
         self,
-        compiled: CompiledInstrument,
+        instrument: InstrumentRef,
         *,
         ci: Literal["feldt", "bootstrap"] = "feldt",
         n_boot: int = 1000,
         seed: int | None = None,
         confidence_level: float = 0.95,
+        instruments_dir: Sequence[str | os.PathLike[str]] = (),
     ) -> None:
         if ci not in ("feldt", "bootstrap"):
             raise ValueError(f"ci must be 'feldt' or 'bootstrap', got {ci!r}")
         if ci == "bootstrap" and n_boot < 1:
             raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+        if not 0.0 < confidence_level < 1.0:
+            raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level}")
+        compiled = compile_ref(instrument, instruments_dir)
         self.compiled = compiled
+        self.n_problems = 0
+        """Invalid cells found by :meth:`update_data` (they were read as missing)."""
         self.ci: Literal["feldt", "bootstrap"] = ci
         self.n_boot = n_boot
         self.seed = bootstrap_seed(seed)
@@ -214,6 +234,27 @@ class AnalysisStatistics:
             update_bootstraps(boots, blocks, start)
         self.n_rows += answers.shape[0]
 
+    def update_data(self, data: Any, first_row: int | None = None) -> None:
+        """Read response data and add its rows, batch by batch.
+
+        ``data`` is anything :func:`relscales.open_source` reads (a path, a pyarrow Table
+        or RecordBatch, a DataFrame, a mapping of columns). Cells are read as
+        ``relscales score`` reads them; invalid cells count as missing and are counted in
+        :attr:`n_problems`. ``first_row`` as for :meth:`update`.
+        """
+        from relscales.io.sources import open_source
+        from relscales.scoring.options import ScoreOptions
+
+        if type(data).__name__ == "RecordBatch":
+            import pyarrow as pa
+
+            data = pa.Table.from_batches([data])
+        start = self.n_rows if first_row is None else first_row
+        run = ScoringRun([self.compiled], open_source(data), ScoreOptions(problem_limit=0))
+        for batch in answer_batches(run):
+            self.update(batch.answers, start + batch.first_row)
+        self.n_problems += run.problems.total
+
     def merge(self, other: AnalysisStatistics) -> AnalysisStatistics:
         """Add ``other``'s rows (same instrument and options); return ``self``."""
         if (other.compiled.id, other.compiled.instrument.content_hash) != (
@@ -229,12 +270,13 @@ class AnalysisStatistics:
                 mine.bootstrap.merge(theirs.bootstrap)
             mine.out_of_context += theirs.out_of_context
         self.n_rows += other.n_rows
+        self.n_problems += other.n_problems
         return self
 
     def to_bytes(self) -> bytes:
         """Serialise the sums (``.npz``, no pickle); rebuild with :meth:`from_bytes`."""
         arrays: dict[str, Any] = {
-            "n_rows": np.array(self.n_rows, dtype=np.int64),
+            "n_rows": np.array([self.n_rows, self.n_problems], dtype=np.int64),
             "hash": np.array(self.compiled.instrument.content_hash),
             "options": np.array([self.n_boot, self.seed], dtype=np.uint64),
             "ci": np.array(self.ci),
@@ -250,9 +292,15 @@ class AnalysisStatistics:
 
     @classmethod
     def from_bytes(
-        cls, compiled: CompiledInstrument, data: bytes, *, confidence_level: float = 0.95
+        cls,
+        instrument: InstrumentRef,
+        data: bytes,
+        *,
+        confidence_level: float = 0.95,
+        instruments_dir: Sequence[str | os.PathLike[str]] = (),
     ) -> AnalysisStatistics:
         """Rebuild statistics written by :meth:`to_bytes` for the same instrument."""
+        compiled = compile_ref(instrument, instruments_dir)
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             if str(z["hash"]) != compiled.instrument.content_hash:
                 raise ValueError(
@@ -268,7 +316,7 @@ class AnalysisStatistics:
                 seed=seed,
                 confidence_level=confidence_level,
             )
-            out.n_rows = int(z["n_rows"])
+            out.n_rows, out.n_problems = (int(v) for v in z["n_rows"])
             for j, sub in enumerate(out._subs):
                 sub.moments = PairwiseMoments.from_bytes(z[f"m{j}"].tobytes())
                 sub.out_of_context = int(z[f"o{j}"])
@@ -277,6 +325,23 @@ class AnalysisStatistics:
         return out
 
     # -- results -----------------------------------------------------------------------
+
+    def result(self) -> AnalysisResult:
+        """Finish into the result :func:`relscales.analyze` gives (without the screen).
+
+        The careless-responding screen needs a second pass over the rows, so it is not
+        part of merged statistics: run ``relscales analyze`` or ``score --with-quality``
+        on the data for it.
+        """
+        subscales, warnings = self.subscales()
+        return AnalysisResult(
+            self.compiled.instrument.provenance(),
+            self.n_rows,
+            subscales,
+            None,
+            (),
+            tuple(warnings),
+        )
 
     def subscales(self) -> tuple[dict[str, SubscaleAnalysis], list[Issue]]:
         """Finish every subscale's analysis; return them with warnings about the sample."""
