@@ -138,14 +138,20 @@ class PairwiseMoments:
         if arr.shape[0] == 0:
             return
         answered = ~np.isnan(arr)
-        m = answered.astype(np.float64)
-        x0 = np.where(answered, arr - self.shift, 0.0)
-        x0sq = x0 * x0
+        k = self.k
+        # one product [m | x0 | x0^2]' [m | x0] gives m'm, x0'm, (x0^2)'m and x0'x0
+        stacked = np.empty((arr.shape[0], 3 * k))
+        m, x0, x0sq = stacked[:, :k], stacked[:, k : 2 * k], stacked[:, 2 * k :]
+        m[...] = answered
+        np.subtract(arr, self.shift, out=x0)
+        x0[~answered] = 0.0
+        np.multiply(x0, x0, out=x0sq)
+        products = stacked.T @ stacked[:, : 2 * k]
         self.n_rows += arr.shape[0]
-        self.n += m.T @ m
-        self.s += x0.T @ m
-        self.ss += x0sq.T @ m
-        self.p += x0.T @ x0
+        self.n += products[:k, :k]
+        self.s += products[k : 2 * k, :k]
+        self.ss += products[2 * k :, :k]
+        self.p += products[k : 2 * k, k : 2 * k]
         complete = answered.all(axis=1)
         n_c = int(complete.sum())
         if n_c:
@@ -154,21 +160,55 @@ class PairwiseMoments:
             self.cs += xc.sum(axis=0)
             self.cp += xc.T @ xc
         if self.totals:
-            count = answered.sum(axis=1)
-            r0 = np.where(answered, arr, 0.0).sum(axis=1) - count * self.row_shift
-            group = np.zeros((arr.shape[0], self.k + 1))
-            group[np.arange(arr.shape[0]), count] = 1.0
-            mr = m * r0[:, None]
-            for j, feature in enumerate((m, x0, x0sq, mr, mr * r0[:, None], x0 * r0[:, None])):
-                self.t[j] += group.T @ feature
+            self._add_totals(arr, answered, m, x0, x0sq)
         if self.with_frequencies:
-            for j in range(self.k):
-                col = arr[answered[:, j], j]
-                if col.size:
-                    values, counts = np.unique(col, return_counts=True)
-                    freq = self._freq[j]
-                    for v, c in zip(values.tolist(), counts.tolist(), strict=True):
-                        freq[v] = freq.get(v, 0) + c
+            self._add_frequencies(arr, answered)
+
+    def _add_totals(
+        self,
+        arr: FloatArray,
+        answered: NDArray[np.bool_],
+        m: FloatArray,
+        x0: FloatArray,
+        x0sq: FloatArray,
+    ) -> None:
+        """Add the item-total sums, grouped by each row's number of answered columns."""
+        count = answered.sum(axis=1)
+        r0 = np.where(answered, arr, 0.0).sum(axis=1) - count * self.row_shift
+        mr = m * r0[:, None]
+        features = np.stack([m, x0, x0sq, mr, mr * r0[:, None], x0 * r0[:, None]])
+        # most rows answer every column: their group's sums are the total less the others'
+        total = features.sum(axis=1)
+        for c in np.unique(count).tolist():
+            if c != self.k:
+                group = features[:, count == c].sum(axis=1)
+                self.t[:, c] += group
+                total -= group
+        self.t[:, self.k] += total
+
+    def _add_frequencies(self, arr: FloatArray, answered: NDArray[np.bool_]) -> None:
+        """Count each column's answers (one bincount when they are small whole numbers)."""
+        values = arr[answered]
+        if not values.size:
+            return
+        lo, hi = float(values.min()), float(values.max())
+        width = int(hi - lo) + 1
+        if width <= 4096 and np.array_equal(values, np.rint(values)):
+            codes = np.where(answered, arr - lo, 0.0).astype(np.int64)
+            codes += np.arange(self.k, dtype=np.int64) * width
+            counts = np.bincount(codes[answered], minlength=self.k * width).reshape(self.k, width)
+            for j, c in zip(*np.nonzero(counts), strict=True):
+                freq = self._freq[int(j)]
+                v = lo + float(c)
+                freq[v] = freq.get(v, 0) + int(counts[j, c])
+            return
+        for j in range(self.k):
+            col = arr[answered[:, j], j]
+            if col.size:
+                uniq, counts_j = np.unique(col, return_counts=True)
+                freq = self._freq[j]
+                for v, n in zip(uniq.tolist(), counts_j.tolist(), strict=True):
+                    freq[v] = freq.get(v, 0) + n
 
     def update_all(self, batches: Iterable[ArrayLike]) -> PairwiseMoments:
         """Add every batch; return ``self``."""
