@@ -10,16 +10,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests.interchange.interchange_helpers import BUNDLED
 from typer.testing import CliRunner
 
 import relscales
 from relscales.cli import app
-from relscales.instruments.registry import available_instruments
 
 runner = CliRunner()
-BUNDLED = sorted(
-    name for name, path in available_instruments().items() if "battery" not in path.name
-)
 ROUND_TRIPS = {"fhir": "json", "redcap": "csv", "reproschema": ""}
 
 

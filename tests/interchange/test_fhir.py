@@ -31,10 +31,16 @@ import numpy as np
 import pytest
 import yaml
 from fhirpathpy.models import models
+from tests.interchange.interchange_helpers import (
+    FORMAT_TOUR,
+    KERNEL_WARNING,
+    instruments,
+    random_answers,
+    relscales_scores,
+)
 
 import relscales
 from relscales.errors import SpecError
-from relscales.instruments.catalog import list_instruments
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.loader import load_instrument, load_instrument_data, validate_file
 from relscales.interchange import Exported
@@ -46,10 +52,8 @@ from relscales.interchange.fhir import (
     import_fhir,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 ROWS = int(os.environ.get("RELSCALES_FHIR_ROWS", "300"))
 R4 = models["r4"]
-BUNDLED = [s.id for s in list_instruments() if s.domain != "battery"]
 
 SYNTHETIC: dict[str, Any] = {
     "relscales": 1,
@@ -241,23 +245,11 @@ SYNTHETIC: dict[str, Any] = {
 }
 
 
-def _instruments() -> list[Instrument]:
-    found = [load_instrument(i) for i in BUNDLED]
-    found.append(load_instrument(ROOT / "examples" / "instruments" / "format-tour.yaml"))
-    found.append(load_instrument_data(SYNTHETIC, source="synthetic"))
-    return found
-
-
-INSTRUMENTS = _instruments()
+INSTRUMENTS = instruments(SYNTHETIC)
 IDS = [i.id for i in INSTRUMENTS]
 
 NOT_COMPUTED = {"fhir-synthetic": {"znone", "after"}}
 """Scores without a calculatedExpression (said in notes; relscales' score is always missing)."""
-
-# relscales.scoring.kernel.item_sampling_se multiplies inf by 0 for a `sum` subscale without
-# a reliability when a respondent answered none of its items (the score is still NaN): a
-# warning of the scoring engine that random data meet, not of this module.
-_KERNEL_WARNING = "ignore:invalid value encountered in multiply:RuntimeWarning"
 
 
 def _questionnaire(exported: Exported) -> dict[str, Any]:
@@ -311,30 +303,6 @@ class _Engine:
         return {score: function(response, context) for score, function in self.scores}
 
 
-def _random_answers(instrument: Instrument, n: int, seed: int) -> np.ndarray:
-    """Answers ``(n, items)``: 90% valid codes, 10% blank or not valid in some way."""
-    spec = instrument.spec
-    rng = np.random.default_rng(seed)
-    out = np.empty((n, len(spec.items)))
-    for j, item in enumerate(spec.items):
-        scale = spec.response_scales[item.scale]
-        values = np.array(scale.values, dtype=float)
-        column = rng.choice(values, n)
-        u = rng.random(n)
-        column[u < 0.05] = np.nan
-        if scale.missing_codes:
-            column[(u >= 0.05) & (u < 0.065)] = rng.choice(scale.missing_codes)
-        if scale.not_applicable:
-            column[(u >= 0.065) & (u < 0.08)] = scale.not_applicable[0]
-        outside = values[-1] + 1
-        while outside in scale.not_applicable or outside in scale.missing_codes:
-            outside += 1
-        column[(u >= 0.08) & (u < 0.09)] = outside
-        column[(u >= 0.09) & (u < 0.1)] = values[0] + 0.25  # between two codes
-        out[:, j] = column
-    return out
-
-
 def _codings(q: dict[str, Any]) -> dict[str, dict[float, dict[str, Any]]]:
     """Item linkId -> answer number -> the coding a form copies into the response."""
     out: dict[str, dict[float, dict[str, Any]]] = {}
@@ -381,14 +349,6 @@ def _responses(
     return out
 
 
-def _relscales_scores(instrument: Instrument, answers: np.ndarray) -> dict[str, np.ndarray]:
-    columns = {
-        item.column or item.id: answers[:, j] for j, item in enumerate(instrument.spec.items)
-    }
-    result = relscales.score(instrument, columns)
-    return {name: np.asarray(values) for name, values in result.scores.items()}
-
-
 def _compare(want: np.ndarray, got: list[list[Any]]) -> tuple[int, float]:
     """Return (disagreements, largest difference): NaN must be empty, a number one value."""
     bad, worst = 0, 0.0
@@ -407,14 +367,14 @@ def _compare(want: np.ndarray, got: list[list[Any]]) -> tuple[int, float]:
 # ------------------------------------------------------------------- equivalence
 
 
-@pytest.mark.filterwarnings(_KERNEL_WARNING)
+@pytest.mark.filterwarnings(KERNEL_WARNING)
 @pytest.mark.parametrize("instrument", INSTRUMENTS, ids=IDS)
 def test_equivalence_fhirpath_scores_equal_relscales(instrument: Instrument) -> None:
     started = time.perf_counter()
     q = _questionnaire(export_fhir(instrument))
     engine = _Engine(q)
-    answers = _random_answers(instrument, ROWS, seed=len(instrument.id))
-    expected = _relscales_scores(instrument, answers)
+    answers = random_answers(instrument, ROWS, seed=len(instrument.id))
+    expected = relscales_scores(instrument, answers)
     results = [engine(response) for response in _responses(instrument, q, answers)]
     computed = {name for name, _ in engine.scores}
     assert set(expected) - computed == NOT_COMPUTED.get(instrument.id, set())
@@ -627,7 +587,7 @@ def test_rules_that_do_not_cross_are_notes() -> None:
     assert [e["url"] for e in items["score:znone"]["extension"]] == [
         "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
     ]
-    tour = export_fhir(load_instrument(ROOT / "examples" / "instruments" / "format-tour.yaml"))
+    tour = export_fhir(load_instrument(FORMAT_TOUR))
     assert any("Interpretation bands" in note for note in tour.notes)
 
 
@@ -661,7 +621,7 @@ def _round_trip(instrument: Instrument, folder: Path) -> tuple[Instrument, tuple
     return report.instrument, back.notes
 
 
-@pytest.mark.filterwarnings(_KERNEL_WARNING)
+@pytest.mark.filterwarnings(KERNEL_WARNING)
 @pytest.mark.parametrize("instrument", INSTRUMENTS, ids=IDS)
 def test_round_trip_keeps_items_scales_and_scores(instrument: Instrument, tmp_path: Path) -> None:
     back, notes = _round_trip(instrument, tmp_path)
@@ -709,8 +669,8 @@ def test_round_trip_keeps_items_scales_and_scores(instrument: Instrument, tmp_pa
     assert lost == ({"znone", "after"} if a.id == "fhir-synthetic" else set())
     for composite in lost:
         assert any(f"score:{composite}" in note for note in notes), composite
-    answers = _random_answers(instrument, 2000, seed=7)
-    want, got = _relscales_scores(instrument, answers), _relscales_scores(back, answers)
+    answers = random_answers(instrument, 2000, seed=7)
+    want, got = relscales_scores(instrument, answers), relscales_scores(back, answers)
     for name, values in got.items():
         np.testing.assert_allclose(values, want[name], rtol=0, atol=1e-12, err_msg=name)
     assert set(got) == set(want) - lost

@@ -17,29 +17,19 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests.interchange.interchange_helpers import (
+    FORMAT_TOUR,
+    KERNEL_WARNING,
+    answer_columns,
+    instruments,
+)
 
 import relscales
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.loader import load_instrument, load_instrument_data
 from relscales.interchange.qualtrics import QUESTION_TYPE, export_qualtrics_txt
 
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = [
-    "csi-4",
-    "ecr",
-    "ecr-12",
-    "ecr-r",
-    "ecr-rs",
-    "ecr-s",
-    "ras",
-    "risi",
-    "rrss",
-    "rses",
-    "rses-order-b",
-]
-INSTRUMENTS = [load_instrument(i) for i in BUNDLED] + [
-    load_instrument(ROOT / "examples" / "instruments" / "format-tour.yaml")
-]
+INSTRUMENTS = instruments()
 IDS = [i.id for i in INSTRUMENTS]
 
 METADATA = [
@@ -121,11 +111,7 @@ def test_notes_say_what_to_check_after_importing() -> None:
     assert "3 composite(s), 1 profile(s), 8 flag(s)" in risi
     assert "-99" in risi
     assert "display logic" in risi
-    tour = " ".join(
-        export_qualtrics_txt(
-            load_instrument(ROOT / "examples" / "instruments" / "format-tour.yaml")
-        ).notes
-    )
+    tour = " ".join(export_qualtrics_txt(load_instrument(FORMAT_TOUR)).notes)
     assert "Attention-check items (ac1)" in tour
 
 
@@ -201,10 +187,7 @@ def _qualtrics_csv(
             writer.writerow(meta + cells)
 
 
-# relscales.scoring.kernel.item_sampling_se multiplies inf by 0 for a `sum` subscale without
-# a reliability when a respondent answered none of its items (the score is still NaN): a
-# warning of the scoring engine, not of the export, that random answers meet (format-tour).
-@pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
+@pytest.mark.filterwarnings(KERNEL_WARNING)  # random answers to format-tour
 @pytest.mark.parametrize("choice_text", [False, True], ids=["numeric", "choice-text"])
 @pytest.mark.parametrize("instrument", INSTRUMENTS, ids=IDS)
 def test_a_qualtrics_export_of_the_survey_scores_directly(
@@ -224,10 +207,7 @@ def test_a_qualtrics_export_of_the_survey_scores_directly(
     assert result.metadata["input"]["format"] == "qualtrics"
     assert result.id_column == "ResponseId"
     assert result.problem_count == 0
-    plain = relscales.score(
-        instrument,
-        {item.column or item.id: answers[:, j] for j, item in enumerate(spec.items)},
-    )
+    plain = relscales.score(instrument, answer_columns(instrument, answers))
     for sub in spec.subscales:
         np.testing.assert_array_equal(result.scores[sub.id], plain.scores[sub.id])
     assert any(not np.isnan(result.scores[s.id]).all() for s in spec.subscales)

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pytest
 import yaml
+from tests.interchange.interchange_helpers import BUNDLED, FORMAT_TOUR, IRT_DEMO
 
 import relscales
 from relscales.errors import SpecError
@@ -33,24 +34,7 @@ from relscales.instruments.loader import load_instrument, load_instrument_data
 from relscales.interchange import Exported, Imported
 from relscales.interchange.redcap import HEADERS, export_redcap, import_redcap
 
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = [
-    "csi-4",
-    "ecr",
-    "ecr-12",
-    "ecr-r",
-    "ecr-rs",
-    "ecr-s",
-    "ras",
-    "risi",
-    "rrss",
-    "rses",
-    "rses-order-b",
-]
-EXAMPLES = [
-    str(ROOT / "examples" / "instruments" / "format-tour.yaml"),
-    str(ROOT / "examples" / "instruments" / "irt-demo.yaml"),
-]
+EXAMPLES = [str(FORMAT_TOUR), str(IRT_DEMO)]
 N = int(os.environ.get("RELSCALES_REDCAP_N", "10000"))
 
 REDCAP_HEADERS = [

@@ -15,14 +15,21 @@ import os
 import shutil
 import subprocess
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import yaml
+from tests.interchange.interchange_helpers import (
+    FORMAT_TOUR,
+    KERNEL_WARNING,
+    instruments,
+    random_answers,
+    relscales_scores,
+)
 
-import relscales
 from relscales.errors import SpecError
 from relscales.instruments.instrument import Instrument
 from relscales.instruments.loader import load_instrument, load_instrument_data, validate_file
@@ -35,20 +42,6 @@ from relscales.interchange.reproschema import (
     import_reproschema,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = [
-    "csi-4",
-    "ecr",
-    "ecr-12",
-    "ecr-r",
-    "ecr-rs",
-    "ecr-s",
-    "ras",
-    "risi",
-    "rrss",
-    "rses",
-    "rses-order-b",
-]
 JS_ROWS = int(os.environ.get("RELSCALES_JS_ROWS", "10000"))
 TEXT_ROWS = 500
 """Rows also evaluated the way ReproSchema UI does (names replaced by values in the text)."""
@@ -156,14 +149,7 @@ SYNTHETIC: dict[str, Any] = {
 }
 
 
-def _instruments() -> list[Instrument]:
-    found = [load_instrument(i) for i in BUNDLED]
-    found.append(load_instrument(ROOT / "examples" / "instruments" / "format-tour.yaml"))
-    found.append(load_instrument_data(SYNTHETIC, source="synthetic"))
-    return found
-
-
-INSTRUMENTS = _instruments()
+INSTRUMENTS = instruments(SYNTHETIC)
 IDS = [i.id for i in INSTRUMENTS]
 
 
@@ -180,36 +166,8 @@ def _round_trip(instrument: Instrument, folder: Path) -> tuple[dict[str, Any], t
     return back.document, back.notes
 
 
-def _random_answers(instrument: Instrument, n: int, seed: int) -> np.ndarray:
-    """Answers ``(n, items)``: 90% valid codes, 10% blank or not valid in some way."""
-    spec = instrument.spec
-    rng = np.random.default_rng(seed)
-    out = np.empty((n, len(spec.items)))
-    for j, item in enumerate(spec.items):
-        scale = spec.response_scales[item.scale]
-        values = np.array(scale.values, dtype=float)
-        column = rng.choice(values, n)
-        u = rng.random(n)
-        column[u < 0.06] = np.nan
-        if scale.missing_codes:
-            column[(u >= 0.06) & (u < 0.07)] = scale.missing_codes[0]
-        if scale.not_applicable:
-            column[(u >= 0.07) & (u < 0.08)] = scale.not_applicable[0]
-        outside = values[-1] + 1
-        while outside in scale.not_applicable or outside in scale.missing_codes:
-            outside += 1
-        column[(u >= 0.08) & (u < 0.09)] = outside
-        column[(u >= 0.09) & (u < 0.1)] = values[0] + 0.25  # between two codes
-        out[:, j] = column
-    return out
-
-
-def _relscales_scores(instrument: Instrument, answers: np.ndarray) -> dict[str, np.ndarray]:
-    columns = {
-        item.column or item.id: answers[:, j] for j, item in enumerate(instrument.spec.items)
-    }
-    result = relscales.score(instrument, columns)
-    return {sub.id: np.asarray(result.scores[sub.id]) for sub in instrument.spec.subscales}
+_random_answers = partial(random_answers, blank=0.06, missing=0.07, draw_missing=False)
+"""This file's random answers: 6% blank, then 1% the first missing-data code of the scale."""
 
 
 # --------------------------------------------------------------------------- the files
@@ -301,7 +259,7 @@ def test_rules_that_do_not_cross_are_notes() -> None:
         assert expected in joined, expected
     activity = json.loads(out.files["risi/risi_schema"])
     assert "Composite 'internal_pattern'" in activity["description"]["en"]
-    tour = load_instrument(ROOT / "examples" / "instruments" / "format-tour.yaml")
+    tour = load_instrument(FORMAT_TOUR)
     joined = " ".join(export_reproschema(tour).notes)
     assert "its norms, bands, published reliability" in joined
     assert "weighted mean of norm z scores" in joined
@@ -380,18 +338,12 @@ def _compare(expected: np.ndarray, got: list[Any]) -> tuple[int, float]:
     return bad, worst
 
 
-# relscales.scoring.kernel.item_sampling_se multiplies inf by 0 for a `sum` subscale without
-# a reliability when a respondent answered none of its items (the score is still NaN, as it
-# should be): a warning of the scoring engine, not of this module, that random data meet.
-_KERNEL_WARNING = "ignore:invalid value encountered in multiply:RuntimeWarning"
-
-
-@pytest.mark.filterwarnings(_KERNEL_WARNING)
+@pytest.mark.filterwarnings(KERNEL_WARNING)
 @pytest.mark.parametrize("instrument", INSTRUMENTS, ids=IDS)
 def test_expressions_score_like_relscales_in_v8(instrument: Instrument, tmp_path: Path) -> None:
     started = time.perf_counter()
     answers = _random_answers(instrument, JS_ROWS, seed=len(instrument.id))
-    expected = _relscales_scores(instrument, answers)
+    expected = relscales_scores(instrument, answers)
     names, result = _evaluate_in_node(instrument, answers, tmp_path)
     largest, scored = 0.0, 0
     for k, sub in enumerate(instrument.spec.subscales):
@@ -414,7 +366,7 @@ def test_null_is_missing_in_v8_as_in_relscales(tmp_path: Path) -> None:
     answers = np.full((3, 10), 2.0)
     answers[1, 4] = np.nan  # one blank: the sum needs all ten
     answers[2, 0] = -1  # out of range: not counted either
-    expected = _relscales_scores(rses, answers)["self_esteem"]
+    expected = relscales_scores(rses, answers)["self_esteem"]
     _, result = _evaluate_in_node(rses, answers, tmp_path)
     assert [row[0] for row in result["args"]] == [15, None, None]
     assert expected[0] == 15
@@ -469,7 +421,7 @@ def test_round_trip_keeps_items_scales_keys_and_subscales(
     assert any("no licence, domain or validation status" in note for note in notes)
 
 
-@pytest.mark.filterwarnings(_KERNEL_WARNING)
+@pytest.mark.filterwarnings(KERNEL_WARNING)
 @pytest.mark.parametrize("instrument", INSTRUMENTS, ids=IDS)
 def test_imported_file_validates_and_scores_the_same(
     instrument: Instrument, tmp_path: Path
@@ -480,8 +432,8 @@ def test_imported_file_validates_and_scores_the_same(
     report = validate_file(path)
     assert report.valid, [issue.render() for issue in report.issues]
     answers = _random_answers(instrument, 2000, seed=7)
-    before = _relscales_scores(instrument, answers)
-    after = _relscales_scores(load_instrument(path), answers)
+    before = relscales_scores(instrument, answers)
+    after = relscales_scores(load_instrument(path), answers)
     for sub in instrument.spec.subscales:
         np.testing.assert_array_equal(after[sub.id], before[sub.id])
 

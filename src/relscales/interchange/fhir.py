@@ -42,7 +42,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relscales.errors import Issue, Location, SpecError
+from relscales.instruments.bounds import composite_bounds, min_answered_count, score_bounds
 from relscales.interchange import Exported, Imported
+from relscales.interchange.notes import ScoreFeature, find_uncarried
 from relscales.spec import (
     DOMAINS,
     CompositeSpec,
@@ -164,34 +166,6 @@ def _computable_name(instrument_id: str) -> str:
     parts = [p for p in re.split(r"[^A-Za-z0-9]+", instrument_id) if p]
     name = "".join(p[:1].upper() + p[1:] for p in parts)
     return name if name[:1].isalpha() else f"Q{name}"
-
-
-def _score_bounds(
-    method: str, weights: Sequence[float], low: Sequence[float], high: Sequence[float], need: int
-) -> tuple[float, float]:
-    """Return a subscale's lowest and highest score (as relscales' scoring compiles them)."""
-    lo_terms = sorted(w * v for w, v in zip(weights, low, strict=True))
-    hi_terms = sorted((w * v for w, v in zip(weights, high, strict=True)), reverse=True)
-    lo_sum = sum(lo_terms[:need]) + sum(min(t, 0.0) for t in lo_terms[need:])
-    hi_sum = sum(hi_terms[:need]) + sum(max(t, 0.0) for t in hi_terms[need:])
-    if method == "sum":
-        return lo_sum, hi_sum
-    total = sum(weights)
-    if need >= len(weights):
-        lo_mean = sum(w * v for w, v in zip(weights, low, strict=True)) / total
-        hi_mean = sum(w * v for w, v in zip(weights, high, strict=True)) / total
-    else:
-        lo_mean, hi_mean = min(low), max(high)
-    if method == "prorated_sum":
-        return lo_mean * total, hi_mean * total
-    return lo_mean, hi_mean
-
-
-def _min_count(value: float, n_items: int) -> int:
-    """Return the fewest answered items ``min_answered`` asks for (a count or a fraction)."""
-    if isinstance(value, float):
-        return max(1, math.ceil(value * n_items - 1e-9))
-    return int(value)
 
 
 def _pick_norm(norms: Sequence[NormSpec], group: str | None) -> NormSpec | None:
@@ -346,7 +320,7 @@ def _subscale_expressions(job: _Export, sub: SubscaleSpec) -> None:
     answers_var = job.variable(f"{sub.id}_answers", _combined(answer_terms))
     weights_var = job.variable(f"{sub.id}_weights", _combined(weight_terms)) if weighted else None
     n = len(sub.items)
-    need = _min_count(sub.min_answered, n)
+    need = min_answered_count(sub.min_answered, n)
     if isinstance(sub.min_answered, float):
         enough = f"%{answers_var}.count() >= {_code(sub.min_answered)} * {n}"
     else:
@@ -370,7 +344,7 @@ def _subscale_expressions(job: _Export, sub: SubscaleSpec) -> None:
     items = {item.id: item for item in spec.items}
     low = [float(min(spec.response_scales[items[i].scale].values)) for i in sub.items]
     high = [float(max(spec.response_scales[items[i].scale].values)) for i in sub.items]
-    lo, hi = _score_bounds(sub.score, weights, low, high, need)
+    lo, hi = score_bounds(sub.score, weights, low, high, need)
     job.scores[sub.id] = _Score(sub.id, variable, lo, hi, sub.norms)
 
 
@@ -484,18 +458,9 @@ def _not_computed(job: _Export, comp: CompositeSpec, why: str) -> str | None:
 
 
 def _composite_bounds(job: _Export, comp: CompositeSpec) -> tuple[float, float]:
-    parts = [job.scores[p.score] for p in comp.parts]
+    parts = [(job.scores[p.score].low, job.scores[p.score].high) for p in comp.parts]
     weights = [float(p.weight) for p in comp.parts]
-    if comp.standardized is True:
-        return math.nan, math.nan
-    if comp.standardized == "pomp":
-        lows, highs = [0.0] * len(parts), [100.0] * len(parts)
-    else:
-        lows, highs = [p.low for p in parts], [p.high for p in parts]
-    lo = sum((lw if w >= 0 else hg) * w for w, lw, hg in zip(weights, lows, highs, strict=True))
-    hi = sum((hg if w >= 0 else lw) * w for w, lw, hg in zip(weights, lows, highs, strict=True))
-    divisor = sum(weights) if comp.method == "mean" else 1.0
-    return lo / divisor, hi / divisor
+    return composite_bounds(parts, weights, comp.method, comp.standardized)
 
 
 def _translations(texts: dict[str, str], first: str) -> dict[str, Any] | None:
@@ -602,57 +567,57 @@ def _score_item(
 def _lost_rules(spec: InstrumentSpec) -> list[str]:
     """Return notes on the rules of the instrument that no Questionnaire element holds."""
     notes: list[str] = []
+    lost = find_uncarried(spec)
 
     def ids(objects: Sequence[Any]) -> str:
         return ", ".join(f"'{o.id}'" for o in objects)
 
-    if spec.flags:
-        safety = any(flag.kind == "safety" for flag in spec.flags)
+    if lost.flags:
+        safety = any(flag.kind == "safety" for flag in lost.flags)
         notes.append(
-            f"Flags are not in the FHIR Questionnaire ({ids(spec.flags)}"
+            f"Flags are not in the FHIR Questionnaire ({ids(lost.flags)}"
             + ("; safety screens among them" if safety else "")
             + "): the form shows none of their messages or resources; relscales raises them "
             "when it scores the responses."
         )
-    if spec.profiles:
+    if lost.profiles:
         notes.append(
             f"Profiles (two-axis readings) are not in the FHIR Questionnaire "
-            f"({ids(spec.profiles)})."
+            f"({ids(lost.profiles)})."
         )
-    scored = [*spec.subscales, *spec.composites]
-    for what, has in (
-        ("Norms (z, T and percentile scores)", lambda s: bool(s.norms)),
-        ("Interpretation bands", lambda s: bool(s.bands)),
-        ("Published reliability (score intervals)", lambda s: s.published is not None),
-        ("Change criteria (relscales change)", lambda s: s.change is not None),
-        ("Item response theory models (theta scores)", lambda s: getattr(s, "irt", None)),
-    ):
-        found = [s for s in scored if has(s)]
+    features: tuple[tuple[str, ScoreFeature], ...] = (
+        ("Norms (z, T and percentile scores)", "norms"),
+        ("Interpretation bands", "bands"),
+        ("Published reliability (score intervals)", "published"),
+        ("Change criteria (relscales change)", "change"),
+        ("Item response theory models (theta scores)", "irt"),
+    )
+    for what, feature in features:
+        found = lost.having(feature)
         if found:
             notes.append(f"{what} are not exported: {ids(found)}.")
-    checks = [i for i in spec.items if i.attention_check is not None]
-    if checks:
+    if lost.attention_checks:
         notes.append(
-            f"Attention checks are plain questions in the FHIR Questionnaire ({ids(checks)}): "
-            "the data-quality screen that reads them runs in relscales."
+            "Attention checks are plain questions in the FHIR Questionnaire "
+            f"({ids(lost.attention_checks)}): the data-quality screen that reads them runs in "
+            "relscales."
         )
     details = [
         what
         for what, present in (
             ("the abbreviation", spec.abbreviation),
             ("the validation evidence", spec.validation.evidence),
-            ("score descriptions", any(getattr(s, "description", None) for s in scored)),
-            ("score tags", any(getattr(s, "tags", ()) for s in scored)),
+            ("score descriptions", lost.having("description")),
+            ("score tags", lost.having("tags")),
         )
         if present
     ]
     if details:
         notes.append(f"Not in the FHIR Questionnaire either: {', '.join(details)}.")
-    columns = [i for i in spec.items if i.column]
-    if columns:
+    if lost.columns:
         notes.append(
             "Items named by data column in relscales (column:) are named by item id in the "
-            f"FHIR Questionnaire (linkId), which relscales also reads: {ids(columns)}."
+            f"FHIR Questionnaire (linkId), which relscales also reads: {ids(lost.columns)}."
         )
     return notes
 

@@ -22,6 +22,7 @@ import re
 from typing import TYPE_CHECKING
 
 from relscales.interchange import Exported
+from relscales.interchange.notes import find_uncarried
 
 if TYPE_CHECKING:
     from relscales.instruments.instrument import Instrument
@@ -72,35 +73,36 @@ def _notes(spec: InstrumentSpec, columns: list[str]) -> list[str]:
             + ", ".join(strange)
             + ") may be changed by Qualtrics: score with a column map if they are."
         )
-    if spec.license.item_text != "included":
+    lost = find_uncarried(spec)
+    if not lost.wording_included:
         notes.append(
             "The item wording is not included (licence): each question shows the item's "
             "short label; replace it with the wording you are licensed to use."
         )
-    if len(spec.languages) > 1:
+    if lost.other_languages:
         notes.append(
             f"Only the {spec.languages[0]} wording is written; add the other languages with "
             "Qualtrics' Translate Survey."
         )
-    if any(scale.missing_codes for scale in spec.response_scales.values()):
+    if lost.missing_codes:
         notes.append(
             "Missing-data codes are not answers in Qualtrics; ask the data export to recode "
             "seen but unanswered questions as -99, which relscales reads as missing."
         )
-    checks = [item.id for item in spec.items if item.attention_check is not None]
-    if checks:
+    if lost.attention_checks:
+        checks = ", ".join(item.id for item in lost.attention_checks)
         notes.append(
-            f"Attention-check items ({', '.join(checks)}) are ordinary questions in Qualtrics; "
+            f"Attention-check items ({checks}) are ordinary questions in Qualtrics; "
             "relscales checks their answers when it scores the export."
         )
     rules = [
         f"{len(spec.composites)} composite(s)" if spec.composites else "",
-        f"{len(spec.profiles)} profile(s)" if spec.profiles else "",
-        f"{len(spec.flags)} flag(s)" if spec.flags else "",
+        f"{len(lost.profiles)} profile(s)" if lost.profiles else "",
+        f"{len(lost.flags)} flag(s)" if lost.flags else "",
     ]
     if any(rules):
         notes.append("Also computed by relscales only: " + ", ".join(r for r in rules if r) + ".")
-    if any(sub.applies_when for sub in spec.subscales):
+    if lost.gated:
         notes.append(
             "Context questions are asked of everyone; Qualtrics display logic is not written "
             "(the TXT format has none)."

@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relscales.errors import Issue, Location, SpecError
+from relscales.instruments.bounds import composite_bounds, min_answered_count, score_bounds
 from relscales.interchange import Exported, Imported
+from relscales.interchange.notes import ScoreFeature, find_uncarried
 from relscales.labels import plain_number
 
 if TYPE_CHECKING:
@@ -346,16 +348,6 @@ def _scale_range(scale: ResponseScaleSpec) -> tuple[float, float]:
     return float(min(scale.values)), float(max(scale.values))
 
 
-def _min_count(value: float, n_items: int) -> int:
-    """Fewest answered items: a whole count, or a fraction of the items rounded up.
-
-    The same rule as the scoring engine's (``relscales.scoring.compile``).
-    """
-    if isinstance(value, float):
-        return max(1, math.ceil(value * n_items - 1e-9))
-    return int(value)
-
-
 def _subscale_formula(spec: InstrumentSpec, sub: SubscaleSpec, names: _Names) -> str:
     items = {item.id: item for item in spec.items}
     weights = {i: float((sub.weights or {}).get(i, 1.0)) for i in sub.items}
@@ -381,7 +373,7 @@ def _subscale_formula(spec: InstrumentSpec, sub: SubscaleSpec, names: _Names) ->
         value = f"({summed}) / ({divisor})"
     else:
         value = f"({summed}) / ({divisor}) * {_num(sum(weights.values()))}"
-    k = _min_count(sub.min_answered, len(sub.items))
+    k = min_answered_count(sub.min_answered, len(sub.items))
     formula = f'if(({n_answered}) >= {k}, {value}, "")'
     if sub.applies_when is not None:
         context = items[sub.applies_when.item]
@@ -405,7 +397,7 @@ def _subscale_note(spec: InstrumentSpec, sub: SubscaleSpec, names: _Names) -> st
     reversed_ = sum(items[i].reverse for i in sub.items)
     if reversed_:
         text += f"; {reversed_} reverse-keyed (min + max - answer)"
-    k = _min_count(sub.min_answered, n)
+    k = min_answered_count(sub.min_answered, n)
     text += (
         "; blank when no item is answered"
         if k == 1
@@ -435,31 +427,16 @@ def _subscale_note(spec: InstrumentSpec, sub: SubscaleSpec, names: _Names) -> st
 
 
 def _subscale_bounds(spec: InstrumentSpec, sub: SubscaleSpec) -> tuple[float, float]:
-    """Lowest and highest score, by the scoring engine's rule (``_score_bounds``)."""
+    """Lowest and highest score, by the scoring engine's rule (:func:`score_bounds`)."""
     items = {item.id: item for item in spec.items}
-    w, low, high = [], [], []
-    for item_id in sub.items:
-        weight = float((sub.weights or {}).get(item_id, 1.0))
-        lo, hi = _scale_range(spec.response_scales[items[item_id].scale])
-        w.append(weight)
-        low.append(lo)
-        high.append(hi)
-    k = _min_count(sub.min_answered, len(sub.items))
-    lo_terms = sorted(a * b for a, b in zip(w, low, strict=True))
-    hi_terms = sorted((a * b for a, b in zip(w, high, strict=True)), reverse=True)
-    lo_sum = sum(lo_terms[:k]) + sum(min(t, 0.0) for t in lo_terms[k:])
-    hi_sum = sum(hi_terms[:k]) + sum(max(t, 0.0) for t in hi_terms[k:])
-    if sub.score == "sum":
-        return lo_sum, hi_sum
-    total = sum(w)
-    if k >= len(w):
-        lo_mean = sum(a * b for a, b in zip(w, low, strict=True)) / total
-        hi_mean = sum(a * b for a, b in zip(w, high, strict=True)) / total
-    else:
-        lo_mean, hi_mean = min(low), max(high)
-    if sub.score == "prorated_sum":
-        return lo_mean * total, hi_mean * total
-    return lo_mean, hi_mean
+    ranges = [_scale_range(spec.response_scales[items[i].scale]) for i in sub.items]
+    return score_bounds(
+        sub.score,
+        [float((sub.weights or {}).get(i, 1.0)) for i in sub.items],
+        [low for low, _high in ranges],
+        [high for _low, high in ranges],
+        min_answered_count(sub.min_answered, len(sub.items)),
+    )
 
 
 def _composite_formula(
@@ -583,7 +560,12 @@ def _score_rows(spec: InstrumentSpec, names: _Names) -> tuple[list[dict[str, str
                 }
             )
             continue
-        bounds[comp.id] = _composite_bounds(comp, bounds)
+        bounds[comp.id] = composite_bounds(
+            [bounds[part.score] for part in comp.parts],
+            [float(part.weight) for part in comp.parts],
+            comp.method,
+            comp.standardized,
+        )
         exported.add(comp.id)
         rows.append(
             {
@@ -598,31 +580,14 @@ def _score_rows(spec: InstrumentSpec, names: _Names) -> tuple[list[dict[str, str
     return rows, notes
 
 
-def _composite_bounds(
-    comp: CompositeSpec, bounds: dict[str, tuple[float, float]]
-) -> tuple[float, float]:
-    """Range of a composite, by the scoring engine's rule (``composite_bounds``)."""
-    if comp.standardized is True:
-        return math.nan, math.nan
-    lows, highs, weights = [], [], []
-    for part in comp.parts:
-        low, high = (0.0, 100.0) if comp.standardized == "pomp" else bounds[part.score]
-        lows.append(low)
-        highs.append(high)
-        weights.append(float(part.weight))
-    lo = sum((lo_ if w >= 0 else hi_) * w for lo_, hi_, w in zip(lows, highs, weights, strict=True))
-    hi = sum((hi_ if w >= 0 else lo_) * w for lo_, hi_, w in zip(lows, highs, weights, strict=True))
-    divisor = sum(weights) if comp.method == "mean" else 1.0
-    return lo / divisor, hi / divisor
-
-
 def _export_notes(spec: InstrumentSpec, names: _Names, form: str) -> list[str]:
     lang = spec.languages[0]
     notes = []
-    if spec.license.item_text == "included":
+    lost = find_uncarried(spec)
+    if lost.wording_included:
         notes.append(f"Field labels carry the item wording in '{lang}'.")
-        if len(spec.languages) > 1:
-            others = ", ".join(spec.languages[1:])
+        if lost.other_languages:
+            others = ", ".join(lost.other_languages)
             notes.append(
                 f"Wording in {others} is not exported: a data dictionary holds one language "
                 "(REDCap's Multi-Language Management adds others)."
@@ -649,39 +614,33 @@ def _export_notes(spec: InstrumentSpec, names: _Names, form: str) -> list[str]:
         "HIDDEN-SURVEY); "
         "they reproduce relscales' raw scores, reverse keys and minimum of answered items."
     )
-    missing = sorted({c for s in spec.response_scales.values() for c in s.missing_codes})
-    if missing:
+    if lost.missing_codes:
+        missing = ", ".join(_num(c) for c in lost.missing_codes)
         notes.append(
-            f"Missing-data codes ({', '.join(_num(c) for c in missing)}) are choices hidden by "
-            "the HIDECHOICE action tag, so data holding them can be imported; the calc fields "
-            "do not count them as answers."
+            f"Missing-data codes ({missing}) are choices hidden by the HIDECHOICE action tag, "
+            "so data holding them can be imported; the calc fields do not count them as answers."
         )
-    na = sorted({c for s in spec.response_scales.values() for c in s.not_applicable})
-    if na:
+    if lost.not_applicable:
+        na = ", ".join(_num(c) for c in lost.not_applicable)
         notes.append(
-            f"'Does not apply' codes ({', '.join(_num(c) for c in na)}) are visible choices; the "
-            "calc fields do not count them as answers, and the count of such answers per "
-            "subscale is not computed."
+            f"'Does not apply' codes ({na}) are visible choices; the calc fields do not count "
+            "them as answers, and the count of such answers per subscale is not computed."
         )
     if any(s.stem for s in spec.response_scales.values()):
         notes.append("Scale stems are section headers above the first item of each scale.")
-    scored: list[SubscaleSpec | CompositeSpec] = [*spec.subscales, *spec.composites]
-
-    def having(attr: str) -> list[str]:
-        return [s.id for s in scored if getattr(s, attr, None)]
-
-    for attr, what in (
+    features: tuple[tuple[ScoreFeature, str], ...] = (
         ("norms", "Norms (z, T and percentile scores)"),
         ("bands", "Interpretation bands"),
         ("published", "Published reliabilities"),
         ("change", "Settings for change over time"),
         ("tags", "Tags"),
-    ):
-        ids = having(attr)
+    )
+    for feature, what in features:
+        ids = [s.id for s in lost.having(feature)]
         if ids:
             notes.append(f"{what} of {_listing(ids)} are not exported.")
     notes.append("Confidence intervals and standard errors are not computed in REDCap.")
-    irt = [s.id for s in spec.subscales if s.irt is not None]
+    irt = [s.id for s in lost.having("irt")]
     if irt:
         notes.append(
             f"The item response models of {_listing(irt)} are not exported: REDCap gets the "
@@ -693,14 +652,14 @@ def _export_notes(spec: InstrumentSpec, names: _Names, form: str) -> list[str]:
             f"Standardized composites ({_listing(z_parts)}) use each part's norm group named by "
             "the composite (else its first); the --norm-group option has no REDCap equivalent."
         )
-    if spec.profiles:
+    if lost.profiles:
         notes.append(
-            f"Profiles ({_listing([p.id for p in spec.profiles])}) are not exported: they judge "
+            f"Profiles ({_listing([p.id for p in lost.profiles])}) are not exported: they judge "
             "scores with their confidence intervals, which REDCap does not compute."
         )
-    if spec.flags:
+    if lost.flags:
         described = []
-        for flag in spec.flags:
+        for flag in lost.flags:
             what = flag.when.score or ", ".join(flag.when.items or ())
             if flag.when.at_least is not None:
                 rule = f">= {_num(flag.when.at_least)}"
@@ -711,20 +670,19 @@ def _export_notes(spec: InstrumentSpec, names: _Names, form: str) -> list[str]:
             f"Flags are not exported: {_listing(described)}; set up the ones that matter, a "
             "safety flag first, as REDCap alerts."
         )
-    checks = [i.id for i in spec.items if i.attention_check is not None]
-    if checks:
+    if lost.attention_checks:
+        checks = [i.id for i in lost.attention_checks]
         notes.append(
             f"Attention-check items ({_listing(checks)}) are ordinary questions in REDCap; "
             "their expected answers are in the annotations and are not checked."
         )
-    context = [i.id for i in spec.items if i.context]
-    if context:
+    if lost.context:
+        context = [i.id for i in lost.context]
         notes.append(f"Context items ({_listing(context)}) are ordinary questions in REDCap.")
-    columns = [i.id for i in spec.items if i.column is not None]
-    if columns:
+    if lost.columns:
         notes.append(
-            f"The data column names of {len(columns)} items (column:) are not used: REDCap names "
-            "the data after its variables."
+            f"The data column names of {len(lost.columns)} items (column:) are not used: "
+            "REDCap names the data after its variables."
         )
     if spec.validation.evidence or spec.citation:
         notes.append(
@@ -1686,7 +1644,7 @@ def _fit_subscale(
     count = meta.get("min_answered")
     if not _valid_min_answered(count):
         count = None
-    if count is not None and _min_count(count, n) == k:
+    if count is not None and min_answered_count(count, n) == k:
         if count != 1 or isinstance(count, float):
             data["min_answered"] = count
     elif k != 1:

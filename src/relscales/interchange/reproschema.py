@@ -36,7 +36,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from relscales.errors import Issue, Location, SpecError
+from relscales.instruments.bounds import min_answered_count
 from relscales.interchange import Exported, Imported
+from relscales.interchange.notes import ScoreFeature, declares, find_uncarried
 
 if TYPE_CHECKING:
     from relscales.instruments.instrument import Instrument
@@ -408,13 +410,6 @@ def _score_expression(
     )
 
 
-def _min_count(value: float, n_items: int) -> int:
-    """Return the fewest answers ``min_answered`` asks for, as the scoring engine does."""
-    if isinstance(value, float):
-        return max(1, math.ceil(value * n_items - 1e-9))
-    return int(value)
-
-
 # ------------------------------------------------------------------------------- export
 
 
@@ -448,19 +443,17 @@ def _notes(entries: Sequence[tuple[str, Any]]) -> list[dict[str, Any]]:
 def _uncarried(spec: InstrumentSpec) -> list[str]:
     """List what the activity cannot carry, one sentence each."""
     notes: list[str] = []
+    uncarried = find_uncarried(spec)
+    features: tuple[tuple[str, ScoreFeature], ...] = (
+        ("norms", "norms"),
+        ("bands", "bands"),
+        ("published reliability", "published"),
+        ("change criteria", "change"),
+        ("tags", "tags"),
+        ("an IRT model (theta scores)", "irt"),
+    )
     for sub in spec.subscales:
-        lost = [
-            what
-            for what, present in (
-                ("norms", bool(sub.norms)),
-                ("bands", bool(sub.bands)),
-                ("published reliability", sub.published is not None),
-                ("change criteria", sub.change is not None),
-                ("tags", bool(sub.tags)),
-                ("an IRT model (theta scores)", sub.irt is not None),
-            )
-            if present
-        ]
+        lost = [what for what, feature in features if declares(sub, feature)]
         if lost:
             notes.append(f"Subscale '{sub.id}': its {', '.join(lost)} are not carried.")
     for comp in spec.composites:
@@ -472,14 +465,14 @@ def _uncarried(spec: InstrumentSpec) -> list[str]:
             f"Composite '{comp.id}' (weighted {comp.method} {how} of {parts}) has no "
             "compute expression: score it with relscales."
         )
-    for profile in spec.profiles:
+    for profile in uncarried.profiles:
         notes.append(
             f"Profile '{profile.id}' ({profile.x.score} x {profile.y.score}) is not carried."
         )
-    for flag in spec.flags:
+    for flag in uncarried.flags:
         notes.append(f"Flag '{flag.id}' ({flag.kind}, {flag.severity}) is not carried.")
-    checks = [item.id for item in spec.items if item.attention_check is not None]
-    if checks:
+    if uncarried.attention_checks:
+        checks = [item.id for item in uncarried.attention_checks]
         notes.append(
             f"Attention-check items ({', '.join(checks)}) are plain items in ReproSchema; "
             "their expected answers are kept only in relscales notes (additionalNotesObj)."
@@ -490,12 +483,12 @@ def _uncarried(spec: InstrumentSpec) -> list[str]:
             f"Missing-data codes of {', '.join(sorted(missing))} are not choices; the "
             "expressions ignore them like any answer that is not a scale value."
         )
-    if spec.license.item_text != "included":
+    if not uncarried.wording_included:
         notes.append(
             "The item wording is not included (licence): each question holds the item's "
             "short label; add the wording you are licensed to use."
         )
-    if len(spec.languages) > 1 and spec.license.item_text == "included":
+    if uncarried.other_languages and uncarried.wording_included:
         notes.append(f"Labels of the answers are in {spec.languages[0]} only.")
     return notes
 
@@ -680,7 +673,7 @@ def export_reproschema(instrument: Instrument) -> Exported:
         expression = _score_expression(
             terms,
             sub.score,
-            _min_count(sub.min_answered, len(sub.items)),
+            min_answered_count(sub.min_answered, len(sub.items)),
             _applies(spec, sub, item_names),
         )
         compute.append({"variableName": var, "jsExpression": expression})
@@ -1334,7 +1327,7 @@ class _Importer:
         if (
             isinstance(declared, int | float)
             and not isinstance(declared, bool)
-            and _min_count(declared, len(terms)) == rule.min_count
+            and min_answered_count(declared, len(terms)) == rule.min_count
         ):
             min_answered = declared
         if not self.keyed_one_way(var, [(items[t.var], t.reverse) for t in terms]):

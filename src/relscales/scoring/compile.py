@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from relscales.instruments.bounds import composite_bounds, min_answered_count, score_bounds
 from relscales.instruments.instrument import Instrument
 from relscales.labels import normalize_label
 from relscales.scoring.kernel import ScoreMethod
@@ -356,46 +357,18 @@ class CompiledInstrument:
         return dataclasses.replace(self, columns=columns)
 
 
-def _min_count(value: float, n_items: int) -> int:
-    if isinstance(value, float):
-        return max(1, math.ceil(value * n_items - 1e-9))
-    return int(value)
-
-
-def _score_bounds(
-    method: str,
-    w: NDArray[np.float64],
-    low: NDArray[np.float64],
-    high: NDArray[np.float64],
-    min_count: int,
-) -> tuple[float, float]:
-    """Return the lowest and highest score when at least ``min_count`` items are answered.
-
-    A sum over fewer items can fall below the sum of the lows (negative codes) or above
-    the sum of the highs; a mean over some items of a scale mixing response ranges can
-    reach any item's extreme. With every item required, both are the full-scale values.
-    """
-    lo_terms, hi_terms = np.sort(w * low), np.sort(w * high)[::-1]
-    lo_sum = float(lo_terms[:min_count].sum() + np.minimum(lo_terms[min_count:], 0.0).sum())
-    hi_sum = float(hi_terms[:min_count].sum() + np.maximum(hi_terms[min_count:], 0.0).sum())
-    if method == "sum":
-        return lo_sum, hi_sum
-    if min_count >= len(w):
-        lo_mean, hi_mean = float((w * low).sum() / w.sum()), float((w * high).sum() / w.sum())
-    else:
-        lo_mean, hi_mean = float(low.min()), float(high.max())
-    if method == "prorated_sum":
-        return lo_mean * float(w.sum()), hi_mean * float(w.sum())
-    return lo_mean, hi_mean
-
-
 def _compile_composite(
     comp: CompositeSpec, position: dict[str, int], infos: Sequence[ScoreInfo]
 ) -> tuple[ScoreInfo, CompiledComposite]:
     """Compile a composite over the scores in ``infos``; registers its own position."""
     parts = np.array([position[p.score] for p in comp.parts], dtype=np.int64)
     weights = np.array([float(p.weight) for p in comp.parts])
-    lo, hi = composite_bounds([infos[i] for i in parts], weights, comp.method, comp.standardized)
+    lo, hi = composite_bounds(
+        [(infos[i].low, infos[i].high) for i in parts.tolist()],
+        weights.tolist(),
+        comp.method,
+        comp.standardized,
+    )
     position[comp.id] = len(infos)
     info = ScoreInfo(
         comp.id, comp.name, "composite", lo, hi, comp.norms, comp.bands, comp.published, comp.change
@@ -440,26 +413,6 @@ def _compile_profile(p: ProfileSpec, position: dict[str, int]) -> CompiledProfil
         _markers(p.y, position),
         tuple(p.gated_by),
     )
-
-
-def composite_bounds(
-    parts: Sequence[ScoreInfo],
-    weights: NDArray[np.float64],
-    method: str,
-    standardized: bool | str,
-) -> tuple[float, float]:
-    """Lowest and highest possible value of a composite (NaN for z-score composites)."""
-    if standardized is True:
-        return math.nan, math.nan
-    if standardized == "pomp":
-        part_lo, part_hi = np.zeros(len(parts)), np.full(len(parts), 100.0)
-    else:
-        part_lo = np.array([p.low for p in parts])
-        part_hi = np.array([p.high for p in parts])
-    lo_parts = np.where(weights >= 0, part_lo, part_hi) * weights
-    hi_parts = np.where(weights >= 0, part_hi, part_lo) * weights
-    divisor = weights.sum() if method == "mean" else 1.0
-    return float(lo_parts.sum() / divisor), float(hi_parts.sum() / divisor)
 
 
 def _compile_irt(
@@ -541,12 +494,12 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
         for item_id in sub.items:
             weights[s, index[item_id]] = float((sub.weights or {}).get(item_id, 1.0))
         in_scale = weights[s] > 0
-        bounds = _score_bounds(
+        bounds = score_bounds(
             sub.score,
-            weights[s][in_scale],
-            low[in_scale],
-            high[in_scale],
-            _min_count(sub.min_answered, len(sub.items)),
+            weights[s][in_scale].tolist(),
+            low[in_scale].tolist(),
+            high[in_scale].tolist(),
+            min_answered_count(sub.min_answered, len(sub.items)),
         )
         infos.append(
             ScoreInfo(
@@ -583,7 +536,7 @@ def compile_instrument(instrument: Instrument) -> CompiledInstrument:
         weights=weights,
         methods=tuple(sub.score for sub in spec.subscales),
         min_answered=np.array(
-            [_min_count(sub.min_answered, len(sub.items)) for sub in spec.subscales],
+            [min_answered_count(sub.min_answered, len(sub.items)) for sub in spec.subscales],
             dtype=np.int64,
         ),
         composites=tuple(composites),
