@@ -47,7 +47,7 @@ https://doi.org/10.18637/jss.v074.i05
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Direction",
     "Estimator",
+    "GnormedCounts",
+    "GnormedReference",
     "PersonFit",
     "gnormed_poly",
     "gnormed_reference_threshold",
@@ -158,16 +160,21 @@ def _check_responses(responses: ArrayLike, n_categories: IntArray | None) -> Flo
             "NaN for a missing answer: recode answers such as 1-5 to 0-4"
         )
     if n_categories is not None:
-        top = np.where(answered, x, -np.inf).max(axis=0, initial=-np.inf)
-        bad = np.flatnonzero(top > n_categories - 1)
-        if bad.size:
-            j = int(bad[0])
-            raise ValueError(
-                f"responses column {j} has code {top[j]:g} but item {j} has "
-                f"{n_categories[j]} categories (codes 0-{n_categories[j] - 1}): pass "
-                "0-based category codes"
-            )
+        _check_top(x, n_categories)
     return x
+
+
+def _check_top(x: FloatArray, n_categories: IntArray) -> None:
+    """Raise unless every code of ``x`` (checked by :func:`_check_responses`) is in range."""
+    top = np.fmax.reduce(x, axis=0, initial=-np.inf)  # NaN (missing) ignored
+    bad = np.flatnonzero(top > n_categories - 1)
+    if bad.size:
+        j = int(bad[0])
+        raise ValueError(
+            f"responses column {j} has code {top[j]:g} but item {j} has "
+            f"{n_categories[j]} categories (codes 0-{n_categories[j] - 1}): pass "
+            "0-based category codes"
+        )
 
 
 def _model_arrays(model: GradedModel, k: int) -> tuple[FloatArray, FloatArray, IntArray]:
@@ -428,9 +435,111 @@ def lz_poly(
 # ---------------------------------------------------------------------------------------------
 
 
-def _step_order(x: FloatArray, n_cat: IntArray) -> tuple[IntArray, IntArray]:
+@dataclass(eq=False)
+class GnormedCounts:
+    """The count tables ``Gnormed.poly`` needs of a sample, mergeable by adding.
+
+    The popularity order of the item steps needs each item's category counts among the
+    respondents who answered it; the nonparametric reference threshold needs, among the
+    complete response vectors, the counts of each total score and of each (total score,
+    item, category). Counts of batches (or partitions) add up to the counts of the whole
+    sample, in any order, exactly.
+
+    Attributes
+    ----------
+    n_categories
+        ``(k,)`` number of categories of each item.
+    answered
+        ``(k, m)`` respondents who answered item ``j`` in category ``c`` (``m`` the
+        largest number of categories).
+    totals
+        ``(S + 1,)`` complete response vectors by total score ``0 .. S``,
+        ``S = sum(m_j - 1)``.
+    joint
+        ``(S + 1, k, m)`` complete response vectors by total score, item and category.
+
+    Examples
+    --------
+    >>> counts = GnormedCounts.empty([3, 3])
+    >>> counts.update(np.array([[0.0, 2.0], [1.0, np.nan]]))
+    >>> counts.answered.tolist(), counts.totals.tolist(), counts.n_complete
+    ([[1, 1, 0], [0, 0, 1]], [0, 0, 1, 0, 0], 1)
+    """
+
+    n_categories: IntArray
+    answered: IntArray
+    totals: IntArray
+    joint: IntArray
+
+    @classmethod
+    def empty(cls, n_categories: ArrayLike) -> GnormedCounts:
+        """Return empty counts (no respondent) for items with ``n_categories`` categories."""
+        raw = np.asarray(n_categories)
+        n_cat = _check_categories(raw, raw.shape[0] if raw.ndim >= 1 else 1)
+        k, m = n_cat.shape[0], int(n_cat.max(initial=2))
+        top = int((n_cat - 1).sum())
+        return cls(
+            n_categories=n_cat,
+            answered=np.zeros((k, m), dtype=np.int64),
+            totals=np.zeros(top + 1, dtype=np.int64),
+            joint=np.zeros((top + 1, k, m), dtype=np.int64),
+        )
+
+    @classmethod
+    def of(cls, responses: ArrayLike, n_categories: ArrayLike) -> GnormedCounts:
+        """Count one array of responses (``(n, k)`` 0-based codes, ``NaN`` = missing)."""
+        counts = cls.empty(n_categories)
+        counts.update(responses)
+        return counts
+
+    @property
+    def n_complete(self) -> int:
+        """Number of complete response vectors counted."""
+        return int(self.totals.sum())
+
+    def update(self, responses: ArrayLike) -> None:
+        """Add a batch of respondents (``(n_b, k)`` 0-based codes, ``NaN`` = missing).
+
+        Raises
+        ------
+        ValueError
+            Malformed responses (as :func:`gnormed_poly`).
+        """
+        k, m = self.answered.shape
+        x = _check_responses(responses, None)
+        if x.shape[1] != k:
+            raise ValueError(
+                f"responses have {x.shape[1]} columns but the counts {k} items: pass one "
+                "column per item"
+            )
+        _check_top(x, self.n_categories)
+        answered = ~np.isnan(x)
+        codes = np.where(answered, x, 0.0).astype(np.int64)
+        cell = np.arange(k, dtype=np.int64)[None, :] * m + codes
+        self.answered += np.bincount(cell[answered], minlength=k * m).reshape(k, m)
+        complete = answered.all(axis=1)
+        if complete.any():
+            c = codes[complete]
+            total = c.sum(axis=1)
+            size = self.totals.shape[0]
+            self.totals += np.bincount(total, minlength=size)
+            index = (total[:, None] * k + np.arange(k)[None, :]) * m + c
+            self.joint += np.bincount(index.ravel(), minlength=size * k * m).reshape(size, k, m)
+
+    def merge(self, other: GnormedCounts) -> GnormedCounts:
+        """Add ``other``'s counts (the same items) to these, in place; return ``self``."""
+        if not np.array_equal(other.n_categories, self.n_categories):
+            raise ValueError("can only merge the counts of the same items")
+        self.answered += other.answered
+        self.totals += other.totals
+        self.joint += other.joint
+        return self
+
+
+def _step_order(answered: IntArray, n_cat: IntArray) -> tuple[IntArray, IntArray]:
     """Item and step of every item step, easiest (most popular) first.
 
+    ``answered[j, c]`` counts the respondents answering item ``j`` in category ``c``.
     Popularity of step ``(j, c)`` is the proportion of respondents answering item ``j``
     with ``X_j >= c``; ties keep item-then-step order (a stable sort, as R's
     ``order``).
@@ -438,13 +547,13 @@ def _step_order(x: FloatArray, n_cat: IntArray) -> tuple[IntArray, IntArray]:
     items: list[int] = []
     steps: list[int] = []
     pops: list[float] = []
-    answered = ~np.isnan(x)
-    for j in range(x.shape[1]):
-        col = x[answered[:, j], j]
+    for j in range(n_cat.shape[0]):
+        n_j = int(answered[j].sum())
+        at_least = np.cumsum(answered[j, ::-1])[::-1].tolist()  # answers >= c
         for c in range(1, int(n_cat[j])):
             items.append(j)
             steps.append(c)
-            pops.append(float(np.mean(col >= c)) if col.size else 0.0)
+            pops.append(float(at_least[c]) / float(n_j) if n_j else 0.0)
     order = np.argsort(-np.asarray(pops), kind="stable")
     return np.asarray(items, dtype=np.int64)[order], np.asarray(steps, dtype=np.int64)[order]
 
@@ -472,11 +581,25 @@ def _max_rank_sums(items: IntArray, keep: BoolArray, n_cat: IntArray) -> FloatAr
     return best
 
 
-def _gnormed_values(x: FloatArray, n_cat: IntArray) -> tuple[FloatArray, IntArray]:
+_BEST_CACHE = 4096
+"""Patterns of answered items whose maximal rank sums a :class:`GnormedReference` keeps."""
+
+
+def _gnormed_values(
+    x: FloatArray,
+    n_cat: IntArray,
+    order: tuple[IntArray, IntArray],
+    cache: dict[bytes, FloatArray] | None = None,
+) -> tuple[FloatArray, IntArray]:
+    """``Gnormed.poly`` and answered items of each row, steps in the given ``order``.
+
+    Each row's value depends on that row and ``order`` alone. ``cache`` keeps the
+    maximal rank sums of the patterns of answered items seen (a few thousand at most).
+    """
     n = x.shape[0]
     answered = ~np.isnan(x)
     n_answered = answered.sum(axis=1).astype(np.int64)
-    items, steps = _step_order(x, n_cat)
+    items, steps = order
     # numerator: pairs (easier step failed, harder step passed) over answered items
     g = np.zeros(n)
     failed_so_far = np.zeros(n)
@@ -486,11 +609,22 @@ def _gnormed_values(x: FloatArray, n_cat: IntArray) -> tuple[FloatArray, IntArra
         g += np.where(passed, failed_so_far, 0.0)
         failed_so_far += ans & ~passed
     total = np.where(answered, x, 0.0).sum(axis=1).astype(np.int64)
+    store = {} if cache is None else cache
+
+    def best_of(keep: BoolArray) -> FloatArray:
+        key = np.packbits(keep).tobytes()
+        found = store.get(key)
+        if found is None:
+            found = _max_rank_sums(items, keep, n_cat)
+            if len(store) < _BEST_CACHE:
+                store[key] = found
+        return found
+
     # denominator: maximum G for the total score, per pattern of answered items
     gmax = np.zeros(n)
     complete = n_answered == x.shape[1]
     if np.any(complete):
-        best = _max_rank_sums(items, np.ones(x.shape[1], dtype=np.bool_), n_cat)
+        best = best_of(np.ones(x.shape[1], dtype=np.bool_))
         s = total[complete]
         gmax[complete] = best[s] - 0.5 * s * (s + 1)
     partial = np.flatnonzero(~complete)
@@ -499,17 +633,143 @@ def _gnormed_values(x: FloatArray, n_cat: IntArray) -> tuple[FloatArray, IntArra
         keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1])))[:, 0]
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
-        order = np.argsort(inverse, kind="stable")
-        bounds = np.searchsorted(inverse[order], np.arange(first.size + 1))
+        row_order = np.argsort(inverse, kind="stable")
+        bounds = np.searchsorted(inverse[row_order], np.arange(first.size + 1))
         for p_idx in range(first.size):
-            rows = partial[order[bounds[p_idx] : bounds[p_idx + 1]]]
-            best = _max_rank_sums(items, answered[partial[first[p_idx]]], n_cat)
+            rows = partial[row_order[bounds[p_idx] : bounds[p_idx + 1]]]
+            best = best_of(answered[partial[first[p_idx]]])
             s = total[rows]
             gmax[rows] = best[s] - 0.5 * s * (s + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         stat = np.where(gmax > 0, g / np.where(gmax > 0, gmax, 1.0), 0.0)
     stat = np.where(n_answered >= 2, stat, np.nan)
     return stat, n_answered
+
+
+def _check_reference_options(alpha: float, n_reference: int) -> None:
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1 (exclusive), got {alpha!r}")
+    if n_reference < 100:
+        raise ValueError(f"n_reference must be at least 100, got {n_reference!r}")
+
+
+def _reference_threshold(
+    counts: GnormedCounts, alpha: float, n_reference: int, seed: int | None
+) -> float:
+    """Return the ``1 - alpha`` quantile of ``Gnormed.poly`` in reference data from ``counts``."""
+    if counts.n_complete == 0:
+        raise ValueError(
+            "no complete response vectors to build the Gnormed.poly reference from: pass "
+            "threshold= explicitly"
+        )
+    n_cat = counts.n_categories
+    k = n_cat.shape[0]
+    rng = np.random.default_rng(seed)
+    # a total score by the inverse CDF of the complete vectors' total-score counts
+    cum_totals = np.cumsum(counts.totals)
+    u = rng.random(n_reference) * float(cum_totals[-1])
+    drawn = np.minimum(np.searchsorted(cum_totals, u, side="right"), cum_totals.size - 1)
+    # each item from its categories among the complete vectors with that total
+    cum = np.cumsum(counts.joint, axis=2).astype(np.float64)
+    ref = np.empty((n_reference, k))
+    with np.errstate(invalid="ignore", divide="ignore"):  # totals nobody has: never drawn
+        for j in range(k):
+            cum_j = cum[:, j, :] / cum[:, j, -1:]
+            v = rng.random(n_reference)
+            ref[:, j] = (v[:, None] >= cum_j[drawn, :-1]).sum(axis=1)
+    own = _step_order(GnormedCounts.of(ref, n_cat).answered, n_cat)
+    stat, _ = _gnormed_values(ref, n_cat, own)
+    return float(np.nanquantile(stat, 1.0 - alpha))
+
+
+@dataclass(frozen=True, eq=False)
+class GnormedReference:
+    """``Gnormed.poly``, fitted: the popularity order of the item steps and the threshold.
+
+    Built with :meth:`fit` from a sample's :class:`GnormedCounts` (accumulated over any
+    batches and merged); :meth:`apply` then gives each batch of respondents the values
+    :func:`gnormed_poly` gives on all rows at once, which is
+    ``GnormedReference.fit(GnormedCounts.of(x, m), ...).apply(x)``.
+
+    Attributes
+    ----------
+    n_categories
+        ``(k,)`` number of categories of each item.
+    items, steps
+        Item and step (``X_j >= c``) of every item step, most popular first.
+    threshold
+        Respondents above it are flagged.
+
+    Examples
+    --------
+    >>> counts = GnormedCounts.empty([3, 3, 3])
+    >>> for batch in ([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]], [[2.0, 2.0, 0.0]]):
+    ...     counts.update(np.array(batch))
+    >>> ref = GnormedReference.fit(counts, threshold=0.5)
+    >>> ref.apply(np.array([[2.0, 0.0, 0.0], [0.0, 0.0, 2.0]])).statistic.tolist()
+    [0.5, 1.0]
+    """
+
+    n_categories: IntArray
+    items: IntArray
+    steps: IntArray
+    threshold: float
+    _best: dict[bytes, FloatArray] = field(default_factory=dict, init=False, repr=False)
+
+    @classmethod
+    def fit(
+        cls,
+        counts: GnormedCounts,
+        *,
+        threshold: float | None = None,
+        alpha: float = 0.05,
+        n_reference: int = 10_000,
+        seed: int | None = 0,
+    ) -> GnormedReference:
+        """Fit from the sample's counts; ``threshold`` and the rest as for :func:`gnormed_poly`.
+
+        Raises
+        ------
+        ValueError
+            Invalid options, or (``threshold=None``) no complete response vector counted.
+        """
+        n_cat = counts.n_categories
+        if threshold is None:
+            _check_reference_options(alpha, n_reference)
+            thr = _reference_threshold(counts, alpha, n_reference, seed)
+        else:
+            if not np.isfinite(threshold):
+                raise ValueError(f"threshold must be a finite number or None, got {threshold!r}")
+            thr = float(threshold)
+        items, steps = _step_order(counts.answered, n_cat)
+        return cls(n_categories=n_cat, items=items, steps=steps, threshold=thr)
+
+    def apply(self, responses: ArrayLike) -> PersonFit:
+        """``Gnormed.poly`` of each row of ``responses`` (``(n, k)`` 0-based codes).
+
+        Raises
+        ------
+        ValueError
+            Malformed responses or a different number of items.
+        """
+        x = _check_responses(responses, None)
+        if x.shape[1] != self.n_categories.shape[0]:
+            raise ValueError(
+                f"responses have {x.shape[1]} columns but the reference "
+                f"{self.n_categories.shape[0]} items: pass one column per item"
+            )
+        _check_top(x, self.n_categories)
+        stat, n_answered = _gnormed_values(
+            x, self.n_categories, (self.items, self.steps), self._best
+        )
+        return PersonFit(
+            statistic=stat,
+            name="Gnormed.poly",
+            flagged=np.asarray(stat > self.threshold, dtype=np.bool_),
+            threshold=self.threshold,
+            direction="high is misfit",
+            n_answered=n_answered,
+        )
 
 
 def gnormed_reference_threshold(
@@ -551,7 +811,13 @@ def gnormed_reference_threshold(
     The reference follows ``PerFit::cutoff(ModelFit = "NonParametric")`` (Tendeiro,
     Meijer & Niessen, 2016): draw ``n_reference`` total scores from the complete
     response vectors; for a drawn total ``t`` draw every item independently from the
-    distribution of its categories among respondents with total ``t``. The vectors
+    distribution of its categories among respondents with total ``t``. The totals are
+    drawn by the inverse CDF of the complete vectors' total-score counts (one uniform
+    number each), not by drawing rows, so the threshold depends only on the count
+    tables (:class:`GnormedCounts`) and is the same, bit for bit, whether they were
+    counted from one array or from batches merged in any order. (Earlier versions drew
+    row indices: the same distribution with a different random stream, so the
+    threshold for a given seed moved within its Monte Carlo error.) The vectors
     satisfy local independence given the total score, i.e. they fit a nonparametric
     IRT model; ``Gnormed.poly`` is computed on them (with their own step ordering) and
     its ``1 - alpha`` quantile is the cut-off. PerFit takes the median of 1,000
@@ -562,34 +828,8 @@ def gnormed_reference_threshold(
     x = _check_responses(responses, None)
     n_cat = _check_categories(n_categories, x.shape[1])
     x = _check_responses(x, n_cat)
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1 (exclusive), got {alpha!r}")
-    if n_reference < 100:
-        raise ValueError(f"n_reference must be at least 100, got {n_reference!r}")
-    complete = x[~np.isnan(x).any(axis=1)].astype(np.int64)
-    if complete.shape[0] == 0:
-        raise ValueError(
-            "no complete response vectors to build the Gnormed.poly reference from: pass "
-            "threshold= explicitly"
-        )
-    k = complete.shape[1]
-    m_max = int(n_cat.max())
-    totals = complete.sum(axis=1)
-    groups, group_of = np.unique(totals, return_inverse=True)
-    group_of = group_of.reshape(-1)
-    rng = np.random.default_rng(seed)
-    drawn_rows = rng.integers(0, complete.shape[0], size=n_reference)
-    drawn_group = group_of[drawn_rows]
-    ref = np.empty((n_reference, k))
-    for j in range(k):
-        counts = np.zeros((groups.shape[0], m_max))
-        np.add.at(counts, (group_of, complete[:, j]), 1.0)
-        cum = np.cumsum(counts, axis=1)
-        cum /= cum[:, -1:]
-        u = rng.random(n_reference)
-        ref[:, j] = (u[:, None] >= cum[drawn_group, :-1]).sum(axis=1)
-    stat, _ = _gnormed_values(ref, n_cat)
-    return float(np.nanquantile(stat, 1.0 - alpha))
+    _check_reference_options(alpha, n_reference)
+    return _reference_threshold(GnormedCounts.of(x, n_cat), alpha, n_reference, seed)
 
 
 def gnormed_poly(
@@ -653,18 +893,8 @@ def gnormed_poly(
     x = _check_responses(responses, None)
     n_cat = _check_categories(n_categories, x.shape[1])
     x = _check_responses(x, n_cat)
-    if threshold is None:
-        thr = gnormed_reference_threshold(x, n_cat, alpha=alpha, n_reference=n_reference, seed=seed)
-    else:
-        if not np.isfinite(threshold):
-            raise ValueError(f"threshold must be a finite number or None, got {threshold!r}")
-        thr = float(threshold)
-    stat, n_answered = _gnormed_values(x, n_cat)
-    return PersonFit(
-        statistic=stat,
-        name="Gnormed.poly",
-        flagged=np.asarray(stat > thr, dtype=np.bool_),
-        threshold=thr,
-        direction="high is misfit",
-        n_answered=n_answered,
+    counts = GnormedCounts.of(x, n_cat)
+    reference = GnormedReference.fit(
+        counts, threshold=threshold, alpha=alpha, n_reference=n_reference, seed=seed
     )
+    return reference.apply(x)

@@ -28,6 +28,16 @@ index               flagged when                                source
 cut-off is established. An index that cannot be computed for a respondent (``NaN``)
 never flags them.
 
+Two passes, any size: only Mahalanobis distance (the complete cases' mean and
+covariance) and the synonym and antonym indices (which item pairs correlate beyond the
+critical value) depend on the whole sample, and both follow from the mergeable sums of
+:class:`relscales.moments.PairwiseMoments`. Each has a fit from those statistics and a
+per-respondent apply (:class:`MahalanobisModel`, :class:`SynonymPairs`, and
+:class:`ScreenModel` for the whole screen); every other index is computed row by row.
+The functions below fit on the array they are given and apply to it, so a sample read
+in batches (statistics accumulated and merged in a first pass, the fitted screen applied
+to each batch in a second) gets the same values as the whole array at once.
+
 References
 ----------
 Curran, P. G. (2016). Methods for the detection of carelessly invalid responses in
@@ -62,6 +72,7 @@ careless responding* (R package 1.2.2). https://CRAN.R-project.org/package=carel
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -70,14 +81,18 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from relscales.errors import Issue, Location, ScoringError
+from relscales.moments import PairwiseMoments
 
 __all__ = [
     "EvenOddResult",
     "IndexName",
     "LongstringResult",
+    "MahalanobisModel",
     "MahalanobisResult",
     "QualityResult",
     "QualityThresholds",
+    "ScreenModel",
+    "SynonymPairs",
     "SynonymResult",
     "attention_checks",
     "even_odd",
@@ -86,6 +101,7 @@ __all__ = [
     "mahalanobis",
     "psychant",
     "psychsyn",
+    "reason_names",
     "screen",
     "speed",
 ]
@@ -108,6 +124,38 @@ _INDEX_ORDER: tuple[IndexName, ...] = (
     "attention",
     "speed",
 )
+
+
+def reason_names(bits: int) -> tuple[IndexName, ...]:
+    """Return the rule names of a reason bitmask (:meth:`QualityResult.reason_bits`).
+
+    Names come in rule order. Bit ``i`` stands for the ``i``-th rule of
+    :data:`IndexName` (``longstring`` = 1, ``mahalanobis`` = 2, ``even_odd`` = 4,
+    ``psychsyn`` = 8, ``psychant`` = 16, ``attention`` = 32, ``speed`` = 64).
+
+    Examples
+    --------
+    >>> reason_names(1 | 64)
+    ('longstring', 'speed')
+    """
+    return tuple(name for i, name in enumerate(_INDEX_ORDER) if int(bits) >> i & 1)
+
+
+def _reason_bits(flags: Mapping[IndexName, BoolArray], n: int) -> NDArray[np.uint8]:
+    bits = np.zeros(n, dtype=np.uint8)
+    for i, name in enumerate(_INDEX_ORDER):
+        if name in flags:
+            bits |= flags[name].astype(np.uint8) << np.uint8(i)
+    return bits
+
+
+def _reasons_of(bits: NDArray[np.uint8]) -> tuple[tuple[IndexName, ...], ...]:
+    """Per row, the rule names of its bitmask; one tuple per distinct mask, no loop over rows."""
+    values, inverse = np.unique(bits, return_inverse=True)
+    table = np.empty(values.size, dtype=object)
+    for i, value in enumerate(values.tolist()):
+        table[i] = reason_names(value)
+    return tuple(table[inverse.reshape(-1)].tolist())
 
 
 def _bad_option(message: str, hint: str | None = None) -> ScoringError:
@@ -298,6 +346,14 @@ class QualityResult:
     reasons: tuple[tuple[IndexName, ...], ...]
     thresholds: QualityThresholds = field(default_factory=QualityThresholds)
 
+    def reason_bits(self) -> NDArray[np.uint8]:
+        """``(n,)`` the flagging rules as a bitmask per respondent (see :func:`reason_names`).
+
+        The compact form of :attr:`reasons`: ``reason_names(result.reason_bits()[i]) ==
+        result.reasons[i]``.
+        """
+        return _reason_bits(self.flags, self.careless.shape[0])
+
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per respondent: every computed index, ``careless`` and ``reasons``.
 
@@ -466,31 +522,134 @@ def mahalanobis(x: ArrayLike) -> MahalanobisResult:
     >>> r.distance.tolist(), r.n_complete
     ([1.0, 0.0, 1.0, nan], 3)
     """
-    from scipy import stats
-
     arr = _as_matrix(x)
-    n, k = arr.shape
-    complete = ~np.isnan(arr).any(axis=1)
-    xc = arr[complete]
-    n_complete = int(xc.shape[0])
-    distance = np.full(n, np.nan)
-    if n_complete > k:
-        diff = xc - xc.mean(axis=0)
-        cov = diff.T @ diff / (n_complete - 1)
-        rank = np.linalg.matrix_rank(cov)
-    else:
-        rank = 0
-    if rank < k:
-        raise _bad_option(
-            f"the covariance matrix of the {n_complete} complete cases on {k} items is singular",
-            hint="Mahalanobis distance needs more complete cases than items and no constant "
-            "or linearly dependent items",
+    return MahalanobisModel.fit(_moments(arr)).apply(arr)
+
+
+_SPLIT_BITS = 40
+"""Significant bits of each part of a :class:`MahalanobisModel`'s split precision matrix."""
+_SPLIT_LIMIT = float(2 ** (52 - _SPLIT_BITS))
+"""Whole-number rows with ``max |x - centre| * k`` below this multiply the parts exactly."""
+
+
+def _moments(arr: FloatArray) -> PairwiseMoments:
+    """Sum one array's rows into :class:`~relscales.moments.PairwiseMoments`."""
+    if arr.shape[1] == 0:
+        raise _bad_option("responses have no items: pass an (n, k) array with k >= 1")
+    moments = PairwiseMoments(arr.shape[1])
+    moments.update(arr)
+    return moments
+
+
+@dataclass(frozen=True, eq=False)
+class MahalanobisModel:
+    """Mahalanobis distance, fitted: the complete cases' centroid and inverse covariance.
+
+    Fitted from sufficient statistics (:meth:`fit`), so that a sample read in batches is
+    fitted once and every batch then applied (:meth:`apply`); :func:`mahalanobis` is
+    ``MahalanobisModel.fit(moments of x).apply(x)``.
+
+    Attributes
+    ----------
+    mean
+        ``(k,)`` mean of the complete cases.
+    precision
+        ``(k, k)`` inverse of their sample covariance (divisor ``n_complete - 1``).
+    n_complete
+        Number of complete cases the mean and covariance were estimated from.
+
+    Examples
+    --------
+    >>> from relscales.moments import PairwiseMoments
+    >>> m = PairwiseMoments(1)
+    >>> m.update(np.array([[1.0], [2.0]]))
+    >>> m.update(np.array([[3.0], [np.nan]]))
+    >>> model = MahalanobisModel.fit(m)
+    >>> model.apply(np.array([[1.0], [2.0], [4.0]])).distance.tolist()
+    [1.0, 0.0, 4.0]
+    """
+
+    mean: FloatArray
+    precision: FloatArray
+    n_complete: int
+    _split: tuple[FloatArray, FloatArray, FloatArray, FloatArray] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # The precision matrix in two parts whose entries are multiples of one power of two
+        # each (about 40 significant bits), so that small whole numbers times either part
+        # sum exactly, in any order: a row's distance then does not depend on how a matrix
+        # product groups the rows (batch sizes change the kernels BLAS picks).
+        centre = np.where(np.isfinite(self.mean), np.rint(self.mean), 0.0)
+        top = float(np.max(np.abs(self.precision), initial=0.0))
+        exponent = math.frexp(top)[1] if top > 0 and math.isfinite(top) else 0
+        unit = math.ldexp(1.0, exponent - _SPLIT_BITS)
+        high = np.rint(self.precision / unit) * unit
+        low_unit = math.ldexp(unit, -_SPLIT_BITS)
+        low = np.rint((self.precision - high) / low_unit) * low_unit
+        object.__setattr__(
+            self, "_split", (centre, high, low, (self.mean - centre) @ self.precision)
         )
-    distance[complete] = np.einsum("ij,ji->i", diff, np.linalg.solve(cov, diff.T))
-    p_value = np.where(complete, stats.chi2.sf(distance, k), np.nan)
-    return MahalanobisResult(
-        distance=distance, p_value=p_value.astype(np.float64), df=k, n_complete=n_complete
-    )
+
+    @property
+    def df(self) -> int:
+        """Degrees of freedom of the chi-square p values: the number of items."""
+        return int(self.mean.shape[0])
+
+    @classmethod
+    def fit(cls, moments: PairwiseMoments) -> MahalanobisModel:
+        """Fit from the complete-case sums of ``moments`` (any number of merged batches).
+
+        Raises
+        ------
+        ScoringError
+            ``invalid-option`` when the complete cases' covariance matrix is singular
+            (for instance fewer than ``k + 1`` complete cases, or a constant item).
+        """
+        k = moments.k
+        n_complete = int(moments.n_complete)
+        cov = moments.complete_covariance() if n_complete > k else np.full((k, k), np.nan)
+        if n_complete <= k or int(np.linalg.matrix_rank(cov)) < k:
+            raise _bad_option(
+                f"the covariance matrix of the {n_complete} complete cases on {k} items is "
+                "singular",
+                hint="Mahalanobis distance needs more complete cases than items and no constant "
+                "or linearly dependent items",
+            )
+        precision = np.linalg.inv(cov)
+        precision = (precision + precision.T) / 2.0  # exactly symmetric
+        return cls(moments.complete_mean(), np.asarray(precision, dtype=np.float64), n_complete)
+
+    def apply(self, x: ArrayLike) -> MahalanobisResult:
+        """Squared distances and chi-square p values of the rows of ``x`` (``(n, k)``).
+
+        Each row's values depend on that row alone (``NaN`` for a row with a missing
+        answer), so a sample gives the same values in any batches.
+        """
+        from scipy import stats
+
+        arr = np.ascontiguousarray(_as_matrix(x))
+        n, k = arr.shape
+        if k != self.df:
+            raise _bad_option(f"responses have {k} items, the fitted model {self.df}")
+        complete = ~np.isnan(arr).any(axis=1)
+        distance = np.full(n, np.nan)
+        if complete.any():
+            rows = arr[complete]
+            centre, high, low, offset = self._split
+            x0 = rows - centre
+            small = float(np.max(np.abs(x0), initial=0.0)) * k < _SPLIT_LIMIT
+            if small and bool(np.all(x0 == np.rint(x0))):  # exact products: any grouping
+                product = (x0 @ high + x0 @ low) - offset
+            else:
+                product = (rows - self.mean) @ self.precision
+            distance[complete] = (product * (rows - self.mean)).sum(axis=1)
+        p_value = np.where(complete, stats.chi2.sf(distance, k), np.nan)
+        return MahalanobisResult(
+            distance=distance,
+            p_value=np.asarray(p_value, dtype=np.float64),
+            df=k,
+            n_complete=self.n_complete,
+        )
 
 
 def _check_columns(indices: Sequence[int], k: int, what: str) -> NDArray[np.intp]:
@@ -500,6 +659,15 @@ def _check_columns(indices: Sequence[int], k: int, what: str) -> NDArray[np.intp
     if (cols < 0).any() or (cols >= k).any():
         raise _bad_option(f"{what} refers to a column outside 0..{k - 1}")
     return cols
+
+
+def _check_scales(scales: Sequence[Sequence[int]], k: int) -> list[NDArray[np.intp]]:
+    if len(scales) < 2:
+        raise _bad_option(
+            f"even-odd consistency needs at least two scales, got {len(scales)}",
+            hint="the index correlates half-scale scores across scales",
+        )
+    return [_check_columns(scale, k, f"scale {s}") for s, scale in enumerate(scales)]
 
 
 def even_odd(x: ArrayLike, scales: Sequence[Sequence[int]]) -> EvenOddResult:
@@ -548,16 +716,11 @@ def even_odd(x: ArrayLike, scales: Sequence[Sequence[int]]) -> EvenOddResult:
     """
     arr = _as_matrix(x)
     n, k = arr.shape
-    if len(scales) < 2:
-        raise _bad_option(
-            f"even-odd consistency needs at least two scales, got {len(scales)}",
-            hint="the index correlates half-scale scores across scales",
-        )
-    odd = np.empty((n, len(scales)))
-    even = np.empty((n, len(scales)))
+    checked = _check_scales(scales, k)
+    odd = np.empty((n, len(checked)))
+    even = np.empty((n, len(checked)))
     with np.errstate(invalid="ignore", divide="ignore"):
-        for s, scale in enumerate(scales):
-            cols = _check_columns(scale, k, f"scale {s}")
+        for s, cols in enumerate(checked):
             for half, target in ((cols[0::2], odd), (cols[1::2], even)):
                 block = arr[:, half]
                 seen = ~np.isnan(block)
@@ -569,41 +732,73 @@ def even_odd(x: ArrayLike, scales: Sequence[Sequence[int]]) -> EvenOddResult:
     return EvenOddResult(score=score, n_pairs=n_pairs)
 
 
-def _pairwise_correlations(arr: FloatArray) -> FloatArray:
-    """Item correlation matrix from pairwise-complete cases, like R ``cor(use = "pairwise")``.
+@dataclass(frozen=True)
+class SynonymPairs:
+    """Psychometric synonyms or antonyms, fitted: the item pairs that qualify.
 
-    Each entry uses the means and SDs of the rows where both items are answered.
+    :meth:`select` chooses the pairs from the sample's item correlations (pairwise
+    complete, R ``cor(use = "pairwise")``, which :class:`relscales.moments.PairwiseMoments`
+    gives from sums mergeable batch by batch); :meth:`apply` computes each respondent's
+    score across those pairs. :func:`psychsyn` and :func:`psychant` are select-then-apply
+    on one array.
+
+    Attributes
+    ----------
+    pairs
+        Selected ``(i, j)`` column pairs, ``i < j``, in row-major order.
+    pair_correlations
+        Sample correlation of each selected pair.
+    critval
+        The critical correlation used.
+
+    Examples
+    --------
+    >>> r = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, -0.7], [0.1, -0.7, 1.0]])
+    >>> SynonymPairs.select(r, 0.6).pairs, SynonymPairs.select(r, -0.6, anto=True).pairs
+    (((0, 1),), ((1, 2),))
     """
-    seen = (~np.isnan(arr)).astype(np.float64)
-    x0 = np.where(seen > 0, arr, 0.0)
-    n = seen.T @ seen
-    sums = x0.T @ seen  # sums[i, j] = sum of item i over rows where j is answered too
-    squares = (x0 * x0).T @ seen
-    cross = x0.T @ x0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = cross - sums * sums.T / n
-        var = squares - sums * sums / n
-        r = cov / np.sqrt(var * var.T)
-    r = np.where((n < 2) | (var <= 0) | (var.T <= 0), np.nan, r)
-    return np.clip(r, -1.0, 1.0)
+
+    pairs: tuple[tuple[int, int], ...]
+    pair_correlations: tuple[float, ...]
+    critval: float
+
+    @classmethod
+    def select(cls, correlation: ArrayLike, critval: float, *, anto: bool = False) -> SynonymPairs:
+        """Pairs correlating above ``|critval|`` (synonyms) or below ``-|critval|`` (``anto``).
+
+        ``correlation`` is the ``(k, k)`` item correlation matrix (``NaN`` where
+        undefined: such a pair never qualifies).
+        """
+        r = np.asarray(correlation, dtype=np.float64)
+        first, second = np.triu_indices(r.shape[0], 1)
+        pair_r = r[first, second]
+        with np.errstate(invalid="ignore"):
+            keep = pair_r < -abs(critval) if anto else pair_r > abs(critval)
+        first, second, pair_r = first[keep], second[keep], pair_r[keep]
+        return cls(
+            pairs=tuple((int(i), int(j)) for i, j in zip(first, second, strict=True)),
+            pair_correlations=tuple(float(v) for v in pair_r),
+            critval=critval,
+        )
+
+    def apply(self, x: ArrayLike) -> SynonymResult:
+        """Each row's within-person correlation across the pairs (its own values only)."""
+        arr = np.ascontiguousarray(_as_matrix(x))
+        index = np.asarray(self.pairs, dtype=np.intp).reshape(-1, 2)
+        if index.size and index.max() >= arr.shape[1]:
+            raise _bad_option(f"a pair refers to a column outside 0..{arr.shape[1] - 1}")
+        score, n_pairs = _rowwise_pearson(arr[:, index[:, 0]], arr[:, index[:, 1]], min_pairs=3)
+        return SynonymResult(
+            score=score,
+            n_pairs=n_pairs,
+            pairs=self.pairs,
+            pair_correlations=self.pair_correlations,
+            critval=self.critval,
+        )
 
 
 def _synonyms(arr: FloatArray, critval: float, *, anto: bool) -> SynonymResult:
-    k = arr.shape[1]
-    r = _pairwise_correlations(arr)
-    first, second = np.triu_indices(k, 1)
-    pair_r = r[first, second]
-    with np.errstate(invalid="ignore"):
-        keep = pair_r < -abs(critval) if anto else pair_r > abs(critval)
-    first, second, pair_r = first[keep], second[keep], pair_r[keep]
-    score, n_pairs = _rowwise_pearson(arr[:, first], arr[:, second], min_pairs=3)
-    return SynonymResult(
-        score=score,
-        n_pairs=n_pairs,
-        pairs=tuple((int(i), int(j)) for i, j in zip(first, second, strict=True)),
-        pair_correlations=tuple(float(v) for v in pair_r),
-        critval=critval,
-    )
+    return SynonymPairs.select(_moments(arr).correlation(), critval, anto=anto).apply(arr)
 
 
 def psychsyn(x: ArrayLike, critval: float = 0.60) -> SynonymResult:
@@ -679,6 +874,19 @@ def psychant(x: ArrayLike, critval: float = -0.60) -> SynonymResult:
     return _synonyms(_as_matrix(x), critval, anto=True)
 
 
+def _check_attention(
+    checks: Mapping[int, float | Collection[float]], k: int
+) -> list[tuple[int, FloatArray]]:
+    out: list[tuple[int, FloatArray]] = []
+    for column, expected in checks.items():
+        (col,) = _check_columns([column], k, f"attention check {column!r}")
+        values = np.atleast_1d(np.asarray(expected, dtype=np.float64)).ravel()
+        if values.size == 0:
+            raise _bad_option(f"attention check on column {column} lists no acceptable answer")
+        out.append((int(col), values))
+    return out
+
+
 def attention_checks(
     x_raw: ArrayLike,
     checks: Mapping[int, float | Collection[float]],
@@ -719,11 +927,7 @@ def attention_checks(
     arr = _as_matrix(x_raw)
     n, k = arr.shape
     failed = np.zeros(n, dtype=np.int64)
-    for column, expected in checks.items():
-        (col,) = _check_columns([column], k, f"attention check {column!r}")
-        values = np.atleast_1d(np.asarray(expected, dtype=np.float64)).ravel()
-        if values.size == 0:
-            raise _bad_option(f"attention check on column {column} lists no acceptable answer")
+    for col, values in _check_attention(checks, k):
         answer = arr[:, col]
         missing = np.isnan(answer)
         wrong = ~np.isin(answer, values) & ~missing
@@ -830,71 +1034,215 @@ def screen(
     ([True, False, False], ('longstring',))
     """
     arr = _as_matrix(x)
-    n, k = arr.shape
-    raw = arr if x_raw is None else _as_matrix(x_raw)
-    if raw.shape != arr.shape:
+    raw = None if x_raw is None else _as_matrix(x_raw)
+    if raw is not None and raw.shape != arr.shape:
         raise _bad_option(f"x_raw has shape {raw.shape}, x has {arr.shape}")
-    t = QualityThresholds() if thresholds is None else thresholds
+    _check_skip(skip)
+    raw_r = None
+    if raw is not None and "psychant" not in skip:
+        raw_r = _moments(raw).correlation()
+    model = ScreenModel.fit(
+        _moments(arr),
+        raw_correlation=raw_r,
+        scales=scales,
+        checks=checks,
+        thresholds=thresholds,
+        skip=skip,
+        psychsyn_critval=psychsyn_critval,
+        psychant_critval=psychant_critval,
+    )
+    return model.apply(arr, x_raw=raw, duration_seconds=duration_seconds)
+
+
+def _check_skip(skip: Collection[str]) -> None:
     unknown = set(skip) - set(_INDEX_ORDER)
     if unknown:
         raise _bad_option(f"unknown index in skip: {sorted(unknown)}")
 
-    flags: dict[IndexName, BoolArray] = {}
 
-    def rule(name: IndexName, values: NDArray[Any] | None, cut: float | None, op: str) -> None:
-        if values is None or cut is None:
-            return
-        with np.errstate(invalid="ignore"):
-            flagged = values < cut if op == "<" else values > cut if op == ">" else values >= cut
-        flags[name] = np.asarray(flagged, dtype=np.bool_)
+@dataclass(frozen=True, eq=False)
+class ScreenModel:
+    """The careless-responding screen, fitted: what :func:`screen` needs of the whole sample.
 
-    ls = longstring(arr)
-    if "longstring" not in skip and t.longstring_fraction is not None:
-        rule("longstring", ls.longest, t.longstring_fraction * k, ">=")
+    Build it with :meth:`fit` from the sample's :class:`~relscales.moments.PairwiseMoments`
+    (accumulated over any batches and merged), then :meth:`apply` it to each batch of
+    respondents: the values are those :func:`screen` gives on all rows at once, which is
+    ``ScreenModel.fit(moments of x, ...).apply(x, ...)``.
 
-    maha = None if "mahalanobis" in skip else mahalanobis(arr)
-    rule("mahalanobis", None if maha is None else maha.p_value, t.mahalanobis_alpha, "<")
+    Attributes
+    ----------
+    k
+        Number of items.
+    mahalanobis
+        The fitted distance, or ``None`` when skipped.
+    synonyms, antonyms
+        The pairs of :func:`psychsyn` (keyed answers) and :func:`psychant` (raw answers),
+        or ``None`` when skipped.
+    scales
+        Column indices of each scale for :func:`even_odd`, or ``None``.
+    checks
+        Attention checks, as for :func:`attention_checks`, or ``None``.
+    thresholds
+        The cut-offs.
+    skip
+        The rules not computed.
 
-    eo = None if scales is None or "even_odd" in skip else even_odd(arr, scales).score
-    rule("even_odd", eo, t.even_odd_max, ">")
+    Examples
+    --------
+    >>> from relscales.moments import PairwiseMoments
+    >>> x = np.array([[3.0, 3.0, 3.0, 3.0], [1.0, 2.0, 4.0, 5.0], [2.0, 4.0, 1.0, 5.0]])
+    >>> moments = PairwiseMoments(4)
+    >>> for batch in (x[:1], x[1:]):
+    ...     moments.update(batch)
+    >>> model = ScreenModel.fit(moments, skip=("mahalanobis",))
+    >>> [model.apply(batch).careless.tolist() for batch in (x[:2], x[2:])]
+    [[True, False], [False]]
+    """
 
-    syn = None if "psychsyn" in skip else psychsyn(arr, psychsyn_critval).score
-    rule("psychsyn", syn, t.psychsyn_min, "<")
+    k: int
+    mahalanobis: MahalanobisModel | None
+    synonyms: SynonymPairs | None
+    antonyms: SynonymPairs | None
+    scales: tuple[tuple[int, ...], ...] | None
+    checks: Mapping[int, float | Collection[float]] | None
+    thresholds: QualityThresholds
+    skip: frozenset[IndexName]
 
-    ant = None if "psychant" in skip else psychant(raw, psychant_critval).score
-    rule("psychant", ant, t.psychant_max, ">")
+    @classmethod
+    def fit(
+        cls,
+        moments: PairwiseMoments,
+        *,
+        raw_correlation: ArrayLike | None = None,
+        scales: Sequence[Sequence[int]] | None = None,
+        checks: Mapping[int, float | Collection[float]] | None = None,
+        thresholds: QualityThresholds | None = None,
+        skip: Collection[IndexName] = (),
+        psychsyn_critval: float = 0.60,
+        psychant_critval: float = -0.60,
+    ) -> ScreenModel:
+        """Fit the screen from the sums of the (reverse-keyed) answers.
 
-    failed = None if checks is None or "attention" in skip else attention_checks(raw, checks)
-    rule("attention", failed, t.attention_max_failed, ">")
+        Parameters
+        ----------
+        moments
+            Sums of the keyed answers ``x`` over the whole sample.
+        raw_correlation
+            ``(k, k)`` pairwise item correlations of the raw answers, for
+            :func:`psychant`; ``None`` uses those of ``moments`` (raw = keyed).
+        scales, checks, thresholds, skip, psychsyn_critval, psychant_critval
+            As for :func:`screen`; scales and checks are checked here, before any row
+            is screened.
 
-    spi = None
-    if duration_seconds is not None and "speed" not in skip:
-        spi = speed(duration_seconds, k)
-        if spi.shape != (n,):
-            raise _bad_option(f"duration_seconds has shape {spi.shape}, expected ({n},)")
-    rule("speed", spi, t.seconds_per_item_min, "<")
+        Raises
+        ------
+        ScoringError
+            ``invalid-option`` for a singular covariance (Mahalanobis distance not
+            skipped), an unknown rule in ``skip``, or scales or checks that refer to
+            columns that do not exist.
+        """
+        _check_skip(skip)
+        k = moments.k
+        maha = None if "mahalanobis" in skip else MahalanobisModel.fit(moments)
+        scale_cols = None
+        if scales is not None and "even_odd" not in skip:
+            scale_cols = tuple(tuple(int(c) for c in cols) for cols in _check_scales(scales, k))
+        if checks is not None and "attention" not in skip:
+            _check_attention(checks, k)
+        syn = ant = None
+        keyed_r: FloatArray | None = None
+        if "psychsyn" not in skip:
+            keyed_r = moments.correlation()
+            syn = SynonymPairs.select(keyed_r, psychsyn_critval)
+        if "psychant" not in skip:
+            if raw_correlation is None:
+                raw_correlation = moments.correlation() if keyed_r is None else keyed_r
+            ant = SynonymPairs.select(raw_correlation, psychant_critval, anto=True)
+        return cls(
+            k=k,
+            mahalanobis=maha,
+            synonyms=syn,
+            antonyms=ant,
+            scales=scale_cols,
+            checks=None if checks is None or "attention" in skip else dict(checks),
+            thresholds=QualityThresholds() if thresholds is None else thresholds,
+            skip=frozenset(skip),
+        )
 
-    careless = np.zeros(n, dtype=np.bool_)
-    for values in flags.values():
-        careless |= values
-    names = [name for name in _INDEX_ORDER if name in flags]
-    matrix = np.column_stack([flags[name] for name in names]) if names else np.zeros((n, 0), bool)
-    reasons = tuple(
-        tuple(name for name, hit in zip(names, row, strict=True) if hit) for row in matrix
-    )
-    return QualityResult(
-        longstring=ls.longest,
-        avgstring=ls.average,
-        irv=irv(arr),
-        mahalanobis=None if maha is None else maha.distance,
-        mahalanobis_p=None if maha is None else maha.p_value,
-        even_odd=eo,
-        psychsyn=syn,
-        psychant=ant,
-        attention_failed=failed,
-        seconds_per_item=spi,
-        flags=flags,
-        careless=careless,
-        reasons=reasons,
-        thresholds=t,
-    )
+    def apply(
+        self,
+        x: ArrayLike,
+        *,
+        x_raw: ArrayLike | None = None,
+        duration_seconds: ArrayLike | None = None,
+    ) -> QualityResult:
+        """Screen the rows of ``x``: every index, the flags and the reasons.
+
+        ``x``, ``x_raw`` and ``duration_seconds`` are as for :func:`screen`. Each
+        respondent's values depend on their own row and the fitted model only.
+        """
+        arr = np.ascontiguousarray(_as_matrix(x))
+        n, k = arr.shape
+        if k != self.k:
+            raise _bad_option(f"responses have {k} items, the fitted screen {self.k}")
+        raw = arr if x_raw is None else np.ascontiguousarray(_as_matrix(x_raw))
+        if raw.shape != arr.shape:
+            raise _bad_option(f"x_raw has shape {raw.shape}, x has {arr.shape}")
+        t = self.thresholds
+        skip = self.skip
+        flags: dict[IndexName, BoolArray] = {}
+
+        def rule(name: IndexName, values: NDArray[Any] | None, cut: float | None, op: str) -> None:
+            if values is None or cut is None:
+                return
+            with np.errstate(invalid="ignore"):
+                flagged = (
+                    values < cut if op == "<" else values > cut if op == ">" else values >= cut
+                )
+            flags[name] = np.asarray(flagged, dtype=np.bool_)
+
+        ls = longstring(arr)
+        if "longstring" not in skip and t.longstring_fraction is not None:
+            rule("longstring", ls.longest, t.longstring_fraction * k, ">=")
+
+        maha = None if self.mahalanobis is None else self.mahalanobis.apply(arr)
+        rule("mahalanobis", None if maha is None else maha.p_value, t.mahalanobis_alpha, "<")
+
+        eo = None if self.scales is None else even_odd(arr, self.scales).score
+        rule("even_odd", eo, t.even_odd_max, ">")
+
+        syn = None if self.synonyms is None else self.synonyms.apply(arr).score
+        rule("psychsyn", syn, t.psychsyn_min, "<")
+
+        ant = None if self.antonyms is None else self.antonyms.apply(raw).score
+        rule("psychant", ant, t.psychant_max, ">")
+
+        failed = None if self.checks is None else attention_checks(raw, self.checks)
+        rule("attention", failed, t.attention_max_failed, ">")
+
+        spi = None
+        if duration_seconds is not None and "speed" not in skip:
+            spi = speed(duration_seconds, k)
+            if spi.shape != (n,):
+                raise _bad_option(f"duration_seconds has shape {spi.shape}, expected ({n},)")
+        rule("speed", spi, t.seconds_per_item_min, "<")
+
+        careless = np.zeros(n, dtype=np.bool_)
+        for values in flags.values():
+            careless |= values
+        return QualityResult(
+            longstring=ls.longest,
+            avgstring=ls.average,
+            irv=irv(arr),
+            mahalanobis=None if maha is None else maha.distance,
+            mahalanobis_p=None if maha is None else maha.p_value,
+            even_odd=eo,
+            psychsyn=syn,
+            psychant=ant,
+            attention_failed=failed,
+            seconds_per_item=spi,
+            flags=flags,
+            careless=careless,
+            reasons=_reasons_of(_reason_bits(flags, n)),
+            thresholds=t,
+        )

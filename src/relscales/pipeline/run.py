@@ -22,14 +22,13 @@ from relscales.errors import DataError, Issue, Location, ScoringError
 from relscales.instruments.kept import kept_version_hint
 from relscales.instruments.lint import did_you_mean
 from relscales.io.numeric import numeric_column
-from relscales.io.readsource import input_metadata, input_warnings, mark_rows, source_hints
+from relscales.io.readsource import ReadSource, input_metadata, input_warnings, source_hints
 from relscales.io.tabular import Source, row_problems
 from relscales.problems import ProblemLog
 from relscales.scoring.batch import DECODED, BatchScorer
 from relscales.scoring.compile import CompiledBattery, CompiledInstrument
 from relscales.scoring.options import ScoreOptions
 from relscales.scoring.plan import ScorePlan, ScoreState
-from relscales.scoring.screening import person_fit_answers, screen_answers
 
 __all__ = ["ID_CANDIDATES", "ScoringRun", "concat_parts"]
 
@@ -102,8 +101,9 @@ class ScoringRun:
         self._check_columns()
         self.plan = ScorePlan(self.compiled, options, self.id_column, battery)
         self.scorer = BatchScorer(self.plan, decimal_comma=source.decimal_comma, carry=self.carry)
+        self._marks: tuple[NDArray[np.int64], NDArray[Any]] | None = None
         if options.quality or options.exclude_careless:
-            self.scorer.quality_labels = self._screen()
+            self._screen()
         self._warnings: list[Issue] = list(self.plan.option_warnings())
 
     # -- what the plan and the scorer hold -----------------------------------------------
@@ -269,52 +269,56 @@ class ScoringRun:
             cols += [c for c in comp.columns if c not in cols]
         return cols
 
-    def _screen(self) -> NDArray[Any]:
-        """Pre-pass: screen every respondent; return each one's ``quality`` label.
+    def _item_columns(self) -> list[str]:
+        return [c for c in self.needed_columns() if c != self.id_column and c not in self.carry]
 
-        ``ok``; ``careless: reasons`` (the careless-responding screen, and person fit if
-        it also finds the pattern unusual); or ``unusual: reasons`` (person fit alone:
-        answers unusual for the respondent's own level, which about 5 % of attentive
-        respondents show by design, so they are marked, not treated as careless). The
-        person-fit statistics go to :attr:`BatchScorer.quality_columns`.
+    def _screen(self) -> None:
+        """First pass of the quality screen: the statistics it needs of the whole sample.
+
+        Only mergeable sums are kept (item sums and cross-products; count tables for
+        ``Gnormed.poly``), never the answers; the scoring pass then screens each batch
+        (:meth:`BatchScorer.score_batch`): its ``quality`` label is ``ok``; ``careless:
+        reasons`` (the careless-responding screen, and person fit if it also finds the
+        pattern unusual); or ``unusual: reasons`` (person fit alone: answers unusual for
+        the respondent's own level, which about 5 % of attentive respondents show by
+        design, so they are marked, not treated as careless), and the person-fit
+        statistics are output columns. Rows the export marks (unfinished, preview) get
+        the mark added (:meth:`_mark_rows`).
         """
-        flagged: NDArray[np.bool_] | None = None
-        unusual: NDArray[np.bool_] | None = None
-        reasons: list[set[str]] = []
-        durations = (
-            numeric_column(self.source, self.options.duration_column)
-            if self.options.duration_column is not None
-            else None
+        duration = self.options.duration_column
+        if duration is not None and duration not in self.source.header:
+            numeric_column(self.source, duration)  # raises: the column is not in the data
+        self.scorer.start_screens()
+        items = self._item_columns()
+        batches = self.source.batches(
+            items, prepare=self.scorer.decode, numeric=items, integer=self.plan.integer_columns()
         )
-        reader = ScoringRun(self.compiled, self.source, ScoreOptions(problem_limit=None))
-        _, matrices = reader.read_answers()
-        columns: dict[str, NDArray[np.float64]] = {}
-        for comp, states, answers in zip(self.compiled, self.states, matrices, strict=True):
-            result = screen_answers(comp, answers, durations)
-            fit = person_fit_answers(comp, answers)
-            for s, (kind, values) in fit.values.items():
-                columns[f"{states[s].column}_{kind}"] = values
-            flagged = result.careless if flagged is None else flagged | result.careless
-            unusual = fit.unusual if unusual is None else unusual | fit.unusual
-            if not reasons:
-                reasons = [set() for _ in range(answers.shape[0])]
-            for row, why in enumerate(result.reasons):
-                reasons[row].update(f"{comp.id}:{r}" for r in why)
-            for row in np.flatnonzero(fit.unusual).tolist():
-                reasons[row].add(f"{comp.id}:person_fit")
-        assert flagged is not None
-        assert unusual is not None
-        self.scorer.quality_columns = columns
-        labels = np.array(
-            [
-                f"careless: {', '.join(sorted(r))}"
-                if f
-                else (f"unusual: {', '.join(sorted(r))}" if u else "ok")
-                for f, u, r in zip(flagged.tolist(), unusual.tolist(), reasons, strict=True)
-            ],
-            dtype=object,
-        )
-        return mark_rows(labels, self.source)  # unfinished, preview (Qualtrics)
+        for batch in batches:
+            self.scorer.screen_batch(batch.columns)
+        self.scorer.finish_screens()
+        flags = self.source.row_flags() if isinstance(self.source, ReadSource) else {}
+        rows = np.array(sorted(flags), dtype=np.int64)
+        texts = np.empty(rows.size, dtype=object)
+        texts[:] = ["; ".join(flags[row]) for row in rows.tolist()]
+        self._marks = (rows, texts)  # unfinished, preview (Qualtrics), by 0-based row
+
+    def _mark_rows(self, labels: NDArray[Any], first: int) -> NDArray[Any]:
+        """Add the source's row flags to a batch's quality labels (``ok`` -> ``unfinished``).
+
+        The rule of :func:`relscales.io.readsource.mark_rows`, for the batch whose first
+        row is ``first``.
+        """
+        if self._marks is None:
+            return labels
+        rows, texts = self._marks
+        lo, hi = np.searchsorted(rows, [first, first + labels.shape[0]])
+        if lo == hi:
+            return labels
+        out = labels.copy()
+        at = rows[lo:hi] - first
+        current = out[at]
+        out[at] = np.where(current == "ok", texts[lo:hi], current + "; " + texts[lo:hi])
+        return out
 
     def read_answers(self) -> tuple[NDArray[Any], list[NDArray[np.float64]]]:
         """Read every respondent's raw answers: their ids and one matrix per instrument.
@@ -351,11 +355,15 @@ class ScoringRun:
     ) -> Iterator[tuple[dict[str, NDArray[Any]], dict[str, NDArray[np.int64]]]]:
         """Yield each batch's output columns and its answered counts per subscale."""
         scored = False
-        items = [c for c in self.needed_columns() if c != self.id_column and c not in self.carry]
+        screening = self.scorer.screens is not None
+        duration = self.options.duration_column if screening else None
+        columns = self.needed_columns()
+        if duration is not None:  # completion times, for the screen's speed rule
+            columns += [] if duration in columns else [duration]
         batches = self.source.batches(
-            self.needed_columns(),
-            prepare=self.scorer.decode,
-            numeric=items,
+            columns,
+            prepare=self.scorer.decode if duration is None else self._decode_with_durations,
+            numeric=self._item_columns(),
             integer=self.plan.integer_columns(),
         )
         for batch in batches:
@@ -364,13 +372,25 @@ class ScoringRun:
                 self.problems.add(row_problems(batch, numbered=self.id_column is None))
             ids = self.ids(batch.columns, batch.n_rows, batch.first_row)
             self.carried_batch = {name: batch.columns[name] for name in self.carry}
-            yield self.scorer.score_batch(batch.columns, ids, batch.n_rows, batch.first_row)
+            durations = None if duration is None else _numbers(batch.columns[_DURATIONS], duration)
+            out, answered = self.scorer.score_batch(
+                batch.columns, ids, batch.n_rows, batch.first_row, durations
+            )
+            if screening:
+                out["quality"] = self._mark_rows(out["quality"], batch.first_row)
+            yield out, answered
         if not scored:  # a header without rows still gives every column (and valid Parquet)
             import pyarrow as pa
 
             empty = {name: pa.array([], pa.string()) for name in self.needed_columns()}
             self.carried_batch = {name: empty[name] for name in self.carry}
-            yield self.scorer.score_batch(empty, self.ids(empty, 0, 0), 0, 0)
+            no_times = np.empty(0) if duration is not None else None
+            yield self.scorer.score_batch(empty, self.ids(empty, 0, 0), 0, 0, no_times)
+
+    def _decode_with_durations(self, columns: dict[str, Any]) -> dict[str, Any]:
+        """Decode a batch (in the reader's thread) and keep its completion-time cells."""
+        assert self.options.duration_column is not None
+        return {**self.scorer.decode(columns), _DURATIONS: columns[self.options.duration_column]}
 
     def ids(self, columns: dict[str, Any], n: int, first: int) -> Any:
         """Return the batch's ids: a pyarrow string array, or row numbers from 1."""
@@ -430,6 +450,17 @@ class ScoringRun:
             "problems": self.problems.summary(),
             "warnings": [w.to_dict() for w in self.warnings()],
         }
+
+
+_DURATIONS = "\x00durations"
+"""Key under which a prepared batch carries its completion times (``--with-quality``)."""
+
+
+def _numbers(cells: Any, name: str) -> NDArray[np.float64]:
+    """Read a batch's cells of one column as numbers, by the rule of :func:`numeric_column`."""
+    import pyarrow as pa
+
+    return numeric_column(Source(name, (name,), table=pa.table({name: cells})), name)
 
 
 def concat_parts(parts: list[Any], is_id: bool) -> NDArray[Any]:

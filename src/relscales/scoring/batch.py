@@ -47,6 +47,7 @@ from relscales.scoring.readings import (
     region_labels,
     score_flag_state,
 )
+from relscales.scoring.screening import InstrumentScreen, ScreenedBatch, quality_labels
 
 if TYPE_CHECKING:
     from relscales.irt import ThetaEstimates
@@ -190,9 +191,33 @@ class BatchScorer:
         self.details_batch: dict[str, NDArray[Any]] = {}
         self.not_applicable_batch: dict[str, NDArray[np.int64]] = {}
         """The last batch's "does not apply" counts per subscale column."""
-        self.quality_labels: NDArray[Any] | None = None
-        self.quality_columns: dict[str, NDArray[np.float64]] = {}
-        """Person-fit statistics of every respondent (``--with-quality``), by output column."""
+        self.screens: list[InstrumentScreen] | None = None
+        """The quality screens, one per instrument (``--with-quality``): built by
+        :meth:`start_screens`, filled by :meth:`screen_batch` in a first pass over the data,
+        fitted by :meth:`finish_screens`; :meth:`score_batch` then applies them."""
+
+    def start_screens(self) -> None:
+        """Start the quality screens (``--with-quality``): one per instrument, no rows yet."""
+        self.screens = [InstrumentScreen(comp) for comp in self.compiled]
+
+    def screen_batch(self, columns: dict[str, Any]) -> None:
+        """First pass of ``--with-quality``: add a batch's answers to the screens' statistics.
+
+        ``columns`` are decoded by :meth:`decode` (or not yet); the answer matrices are
+        handed back for the next batch afterwards.
+        """
+        if self.screens is None:
+            raise RuntimeError("start_screens() was not called")
+        if DECODED not in columns:
+            columns = self.decode(columns)
+        for screen, answers in zip(self.screens, columns[DECODED], strict=True):
+            screen.update(answers.x)
+            answers.release(self._buffers)
+
+    def finish_screens(self) -> None:
+        """Fit the screens once the first pass has seen every row."""
+        for screen in self.screens or ():
+            screen.finish()
 
     def decode(self, columns: dict[str, Any]) -> dict[str, Any]:
         """Decode every item column of a batch into one answer matrix per instrument.
@@ -222,17 +247,24 @@ class BatchScorer:
                 if found.not_applicable is not None:
                     not_applicable[j] = found.not_applicable
             decoded.append(DecodedAnswers(filled, tuple(missing), bad, lows, highs, not_applicable))
-        kept = {self.id_column: columns[self.id_column]} if self.id_column else {}
-        kept.update({name: columns[name] for name in self.carry})
+        # the first pass of the quality screen reads the item columns alone
+        kept = {self.id_column: columns[self.id_column]} if self.id_column in columns else {}
+        kept.update({name: columns[name] for name in self.carry if name in columns})
         return {**kept, DECODED: decoded}
 
     def score_batch(
-        self, columns: dict[str, Any], ids: Any, n: int, first: int
+        self,
+        columns: dict[str, Any],
+        ids: Any,
+        n: int,
+        first: int,
+        durations: NDArray[np.float64] | None = None,
     ) -> tuple[dict[str, NDArray[Any]], dict[str, NDArray[np.int64]]]:
         """Score one batch: its output columns and its answered counts per subscale.
 
         ``columns`` are the batch's columns, decoded by :meth:`decode` (or not yet);
-        ``ids`` its respondent ids (an Arrow string array, or row numbers).
+        ``ids`` its respondent ids (an Arrow string array, or row numbers); ``durations``
+        the respondents' completion times in seconds, for the quality screen's speed rule.
         """
         if DECODED not in columns:
             columns = self.decode(columns)
@@ -247,8 +279,11 @@ class BatchScorer:
         member_iv: list[ScoreInterval] = []
         member_flags: dict[str, NDArray[Any]] = {}
         lent: list[NDArray[np.float64]] = []
+        screened: list[ScreenedBatch] = []
         for ci, (comp, states) in enumerate(zip(self.compiled, self.states, strict=True)):
             answers = decoded_all[ci]
+            if self.screens is not None:
+                screened.append(self.screens[ci].apply(answers.x, durations))
             batch_problems: list[Problem] = []
             for j, cells in answers.bad:
                 batch_problems += self.cell_problems(comp, j, cells, ids, first)
@@ -369,27 +404,28 @@ class BatchScorer:
             out.update(self._battery_stage(member_values, member_iv, member_flags, n, extras))
         self.rows += n
         out.update(extras)
-        if self.quality_labels is not None:
-            labels = self.quality_labels[first : first + n]
-            out["quality"] = labels
-            for name, column in self.quality_columns.items():
-                out[name] = column[first : first + n]
-            if self.options.exclude_careless:
-                drop = np.array([lab.startswith("careless") for lab in labels.tolist()], dtype=bool)
-                if drop.any():
-                    id_name = self.id_column or "row"
-                    for name, column in list(out.items()):
-                        if name in (id_name, "quality") or not isinstance(column, np.ndarray):
-                            continue
-                        if column.dtype.kind == "f":
-                            blanked = column.copy()
-                            blanked[drop] = np.nan
-                        elif column.dtype == object:
-                            blanked = column.copy()
-                            blanked[drop] = None
-                        else:
-                            continue
-                        out[name] = blanked
+        if self.screens is not None:
+            out["quality"] = quality_labels([c.id for c in self.compiled], screened)
+            for states, found in zip(self.states, screened, strict=True):
+                for s, (kind, statistic) in found.person_fit.values.items():
+                    out[f"{states[s].column}_{kind}"] = statistic
+            drop = np.zeros(n, dtype=np.bool_)
+            for found in screened:
+                drop |= found.quality.careless
+            if self.options.exclude_careless and drop.any():
+                id_name = self.id_column or "row"
+                for name, column in list(out.items()):
+                    if name in (id_name, "quality") or not isinstance(column, np.ndarray):
+                        continue
+                    if column.dtype.kind == "f":
+                        blanked = column.copy()
+                        blanked[drop] = np.nan
+                    elif column.dtype == object:
+                        blanked = column.copy()
+                        blanked[drop] = None
+                    else:
+                        continue
+                    out[name] = blanked
         for codes in lent:  # nothing refers to them any more
             self._code_buffers.give(codes)
         return {name: out[name] for name in self.output_columns}, answered
