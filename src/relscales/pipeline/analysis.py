@@ -15,7 +15,7 @@ import dataclasses
 import os
 import shlex
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,9 +37,10 @@ from relscales.pipeline.score import (
     in_python_terms,
     python_issues,
 )
+from relscales.quality import IndexName
 from relscales.scoring.compile import CompiledInstrument
 from relscales.scoring.options import ScoreOptions
-from relscales.scoring.screening import screen_answers
+from relscales.scoring.screening import InstrumentScreen
 
 __all__ = [
     "LOW_ALPHA_MARGIN",
@@ -179,27 +180,31 @@ class _QualityPass:
     """The careless-responding screen of :func:`analyze_sample`, in two passes."""
 
     def __init__(self, compiled: CompiledInstrument) -> None:
-        self.compiled = compiled
-        self._parts: list[NDArray[np.float64]] = []
+        self.screen = InstrumentScreen(compiled, person_fit=False)
 
     def fit(self, answers: NDArray[np.float64]) -> None:
         """First pass: add a batch to what the screen needs from the whole sample."""
-        self._parts.append(answers)
+        self.screen.update(answers)
 
     def apply(self, run: ScoringRun, durations: NDArray[np.float64] | None) -> CarelessScreen:
         """Second pass: screen every batch's respondents; keep the compact summary."""
-        answers = np.vstack(self._parts)
-        result = screen_answers(self.compiled, answers, durations)
-        names = tuple(result.flags)
-        bits = np.zeros(answers.shape[0], dtype=np.int64)
-        for j, name in enumerate(names):
-            bits |= result.flags[name].astype(np.int64) << j
-        careless = np.asarray(result.careless, dtype=np.bool_)
+        self.screen.finish()
+        careless: list[NDArray[np.bool_]] = []
+        bits: list[NDArray[np.int64]] = []
         flagged_ids: list[str] = []
         for batch in answer_batches(run, record=False):
-            rows = np.flatnonzero(careless[batch.first_row : batch.first_row + len(batch.answers)])
-            flagged_ids += _id_texts(batch.ids, rows)
-        return CarelessScreen(careless, names, bits, tuple(flagged_ids))
+            n = batch.answers.shape[0]
+            times = None if durations is None else durations[batch.first_row : batch.first_row + n]
+            result = self.screen.careless(batch.answers, times)
+            careless.append(np.asarray(result.careless, dtype=np.bool_))
+            bits.append(result.reason_bits().astype(np.int64))
+            flagged_ids += _id_texts(batch.ids, np.flatnonzero(result.careless))
+        return CarelessScreen(
+            np.concatenate(careless) if careless else np.zeros(0, dtype=np.bool_),
+            tuple(get_args(IndexName)),
+            np.concatenate(bits) if bits else np.zeros(0, dtype=np.int64),
+            tuple(flagged_ids),
+        )
 
 
 def _id_texts(ids: Any, rows: NDArray[np.intp]) -> list[str]:
