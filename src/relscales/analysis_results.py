@@ -53,7 +53,7 @@ class CarelessScreen:
 
     careless: NDArray[np.bool_]
     reason_names: tuple[str, ...]
-    reason_bits: NDArray[np.int64]
+    reason_bits: NDArray[np.unsignedinteger[Any]]
     flagged_ids: tuple[str, ...] = ()
 
     @property
@@ -86,7 +86,7 @@ class CarelessScreen:
 class _Reasons:
     """``reasons[row]``: the names of the rules whose bits are set for that row."""
 
-    def __init__(self, names: tuple[str, ...], bits: NDArray[np.int64]) -> None:
+    def __init__(self, names: tuple[str, ...], bits: NDArray[np.unsignedinteger[Any]]) -> None:
         self._names, self._bits = names, bits
 
     def __len__(self) -> int:

@@ -190,19 +190,19 @@ class _QualityPass:
         """Second pass: screen every batch's respondents; keep the compact summary."""
         self.screen.finish()
         careless: list[NDArray[np.bool_]] = []
-        bits: list[NDArray[np.int64]] = []
+        bits: list[NDArray[np.uint8]] = []
         flagged_ids: list[str] = []
         for batch in answer_batches(run, record=False):
             n = batch.answers.shape[0]
             times = None if durations is None else durations[batch.first_row : batch.first_row + n]
             result = self.screen.careless(batch.answers, times)
             careless.append(np.asarray(result.careless, dtype=np.bool_))
-            bits.append(result.reason_bits().astype(np.int64))
+            bits.append(result.reason_bits())
             flagged_ids += _id_texts(batch.ids, np.flatnonzero(result.careless))
         return CarelessScreen(
             np.concatenate(careless) if careless else np.zeros(0, dtype=np.bool_),
             tuple(get_args(IndexName)),
-            np.concatenate(bits) if bits else np.zeros(0, dtype=np.int64),
+            np.concatenate(bits) if bits else np.zeros(0, dtype=np.uint8),
             tuple(flagged_ids),
         )
 
