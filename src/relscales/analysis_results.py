@@ -48,13 +48,14 @@ class CarelessScreen:
     reason_bits
         ``(n,)`` bit ``j`` set when rule ``reason_names[j]`` flags the respondent.
     flagged_ids
-        The id of each flagged respondent, in row order (``""`` where rows are numbered).
+        The ids of the flagged respondents, in row order, as a pyarrow string array (kept
+        compact for millions of them); ``None`` where rows are numbered.
     """
 
     careless: NDArray[np.bool_]
     reason_names: tuple[str, ...]
     reason_bits: NDArray[np.unsignedinteger[Any]]
-    flagged_ids: tuple[str, ...] = ()
+    flagged_ids: Any = None
 
     @property
     def reasons(self) -> _Reasons:
@@ -74,11 +75,19 @@ class CarelessScreen:
             if np.any(self.reason_bits & (1 << j))
         }
 
+    def flagged_texts(self, start: int = 0, stop: int | None = None) -> list[str]:
+        """Return the ids of flagged respondents ``start`` to ``stop`` (row numbers if none)."""
+        rows = self.flagged_rows[start:stop]
+        if self.flagged_ids is None:
+            return [str(int(r) + 1) for r in rows]
+        shown = self.flagged_ids.slice(start, len(rows)).to_pylist()
+        return [s if s else str(int(r) + 1) for s, r in zip(shown, rows, strict=True)]
+
     def respondent(self, rank: int) -> str:
         """Name the ``rank``-th flagged respondent by id and row (:func:`respondent_text`)."""
         row = int(self.flagged_rows[rank])
-        shown = self.flagged_ids[rank] if rank < len(self.flagged_ids) else ""
-        if shown in ("", str(row + 1)):
+        (shown,) = self.flagged_texts(rank, rank + 1)
+        if shown == str(row + 1):
             return f"row {row + 1}"
         return f"{shown} (row {row + 1})"
 
@@ -168,7 +177,52 @@ class AnalysisResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the ``relscales analyze --json`` document (contract in docs/cli.md)."""
-        out: dict[str, Any] = {
+        out = self.to_dict_without_flagged()
+        if self.quality is not None:
+            out["quality"] = self._quality_dict(self.quality.flagged_texts())
+        return out
+
+    def _quality_dict(self, flagged: Any) -> dict[str, Any]:
+        assert self.quality is not None
+        screen = self.quality
+        return {
+            "n_flagged": int(screen.careless.sum()),
+            "by_reason": dict(sorted(screen.by_reason().items())),
+            "flagged": flagged,
+        }
+
+    def json_chunks(self, chunk: int = 65_536) -> Iterator[str]:
+        """Yield the ``--json`` document (``json.dumps(to_dict(), indent=2)``) in pieces.
+
+        The list of flagged respondents, which may hold millions of ids, is written
+        ``chunk`` ids at a time, never whole.
+        """
+        import json
+
+        out = self.to_dict_without_flagged()
+        marker = "\x00flagged\x00"
+        if self.quality is not None:
+            out["quality"] = self._quality_dict(marker)
+        text = json.dumps(out, indent=2, ensure_ascii=False, default=float) + "\n"
+        if self.quality is None:
+            yield text
+            return
+        head, tail = text.split(json.dumps(marker), 1)
+        yield head
+        n = int(self.quality.careless.sum())
+        if not n:
+            yield "[]"
+        for start in range(0, n, chunk):
+            ids = self.quality.flagged_texts(start, start + chunk)
+            body = ",\n      ".join(json.dumps(i, ensure_ascii=False) for i in ids)
+            yield ("[\n      " if start == 0 else ",\n      ") + body
+        if n:
+            yield "\n    ]"
+        yield tail
+
+    def to_dict_without_flagged(self) -> dict[str, Any]:
+        """:meth:`to_dict` without the quality summary (what :meth:`json_chunks` adds)."""
+        return {
             "instrument": self.instrument["id"],
             "instrument_version": self.instrument["version"],
             "content_hash": self.instrument["content_hash"],
@@ -177,14 +231,3 @@ class AnalysisResult:
             "problems": len(self.problems),
             "warnings": [w.to_dict() for w in (*self.warnings, *self.quality_warnings)],
         }
-        if self.quality is not None:
-            screen = self.quality
-            out["quality"] = {
-                "n_flagged": int(screen.careless.sum()),
-                "by_reason": dict(sorted(screen.by_reason().items())),
-                "flagged": [
-                    shown or str(int(row) + 1)
-                    for shown, row in zip(screen.flagged_ids, screen.flagged_rows, strict=True)
-                ],
-            }
-        return out

@@ -185,3 +185,24 @@ def test_unconverged_rotation_is_noted() -> None:
     stats.update(np.where(compiled.reverse, compiled.offset - answers, answers))
     subs, _ = stats.subscales()
     assert any("did not converge" in note for note in subs["anxiety"].notes)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 65_536])
+@pytest.mark.parametrize("ids", [True, False])
+def test_json_report_streamed_in_chunks_equals_the_document(
+    tmp_path: Path, chunk: int, ids: bool
+) -> None:
+    import json
+
+    path = _write(tmp_path / "data.csv", "ecr-r", 300, seed=2)
+    if not ids:  # rows numbered: the flagged list holds row numbers
+        lines = path.read_text().splitlines()
+        path.write_text("\n".join(line.split(",", 1)[1] for line in lines) + "\n")
+    result = analyze_sample("ecr-r", path)
+    assert result.quality is not None
+    assert result.quality.careless.any()
+    whole = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=float) + "\n"
+    assert "".join(result.json_chunks(chunk=chunk)) == whole
+    flagged = json.loads(whole)["quality"]["flagged"]
+    rows = result.quality.flagged_rows
+    assert flagged == ([f"p{r:05d}" for r in rows] if ids else [str(r + 1) for r in rows])

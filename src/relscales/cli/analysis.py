@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +18,7 @@ from relscales.cli.options import (
     Sheet,
     dirs,
 )
-from relscales.cli.output import echo_err, write_text
+from relscales.cli.output import echo_err
 
 __all__ = ["analyze_command"]
 
@@ -55,7 +54,7 @@ def analyze_command(
     if ci not in ("feldt", "bootstrap"):
         raise typer.BadParameter(f"'{ci}': use feldt or bootstrap", param_hint="--ci")
     from relscales.instruments.registry import looks_like_path
-    from relscales.io.atomic import check_outputs
+    from relscales.io.atomic import atomic_text, check_outputs
     from relscales.io.readsource import input_notes
     from relscales.io.sources import open_source
     from relscales.io.special import check_data_file
@@ -81,11 +80,11 @@ def analyze_command(
     )
     for note in input_notes(source):
         echo_err(note)
-    document = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=float) + "\n"
-    if output is not None:
-        write_text(document, output)
+    if output is not None:  # the report, streamed: millions of flagged ids are never joined
+        with atomic_text(output) as stream:
+            stream.writelines(result.json_chunks())
     if as_json:
-        sys.stdout.write(document)
+        sys.stdout.writelines(result.json_chunks())
     else:
         typer.echo(
             analysis_table(result, careless_command(instrument, result.instrument["id"], data))

@@ -191,30 +191,37 @@ class _QualityPass:
         self.screen.finish()
         careless: list[NDArray[np.bool_]] = []
         bits: list[NDArray[np.uint8]] = []
-        flagged_ids: list[str] = []
+        flagged_ids: list[Any] = []
         for batch in answer_batches(run, record=False):
             n = batch.answers.shape[0]
             times = None if durations is None else durations[batch.first_row : batch.first_row + n]
             result = self.screen.careless(batch.answers, times)
             careless.append(np.asarray(result.careless, dtype=np.bool_))
             bits.append(result.reason_bits())
-            flagged_ids += _id_texts(batch.ids, np.flatnonzero(result.careless))
+            if not isinstance(batch.ids, np.ndarray):  # an id column: keep the flagged ids
+                flagged_ids.append(_taken(batch.ids, np.flatnonzero(result.careless)))
         return CarelessScreen(
             np.concatenate(careless) if careless else np.zeros(0, dtype=np.bool_),
             tuple(get_args(IndexName)),
             np.concatenate(bits) if bits else np.zeros(0, dtype=np.uint8),
-            tuple(flagged_ids),
+            _joined(flagged_ids),
         )
 
 
-def _id_texts(ids: Any, rows: NDArray[np.intp]) -> list[str]:
-    """Return the ids of some rows of a batch as text (``""`` where rows are numbered)."""
-    if isinstance(ids, np.ndarray):
-        return [""] * len(rows)
+def _taken(ids: Any, rows: NDArray[np.intp]) -> Any:
+    """Return some rows of a batch's ids (a pyarrow string array)."""
     from relscales._arrow import int_array
 
-    taken = ids.take(int_array(rows.astype(np.int64)))
-    return ["" if v is None else str(v) for v in taken.to_pylist()]
+    return ids.take(int_array(rows.astype(np.int64)))
+
+
+def _joined(parts: list[Any]) -> Any:
+    """Join the batches' flagged ids into one array (``None`` where rows are numbered)."""
+    if not parts:
+        return None
+    import pyarrow as pa
+
+    return pa.concat_arrays(parts)
 
 
 CARELESS_SHOWN = 5
