@@ -43,8 +43,10 @@ if TYPE_CHECKING:
     from relscales.io.sources import open_source
     from relscales.linked_results import ChangeResult, CoupleResult
     from relscales.pipeline.analysis import analyze
+    from relscales.pipeline.arrowscore import ArrowScorer
     from relscales.pipeline.change import change
     from relscales.pipeline.couples import couples
+    from relscales.pipeline.samplestats import AnalysisStatistics
     from relscales.pipeline.score import score
     from relscales.problems import Problem
     from relscales.quality import (
@@ -67,6 +69,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnalysisResult",
+    "AnalysisStatistics",
+    "ArrowScorer",
     "ChangeResult",
     "CompiledInstrument",
     "CoupleResult",
@@ -130,6 +134,8 @@ _LAZY = {
     "distinguishability": "relscales.dyadic",
     "reliable_discrepancy": "relscales.dyadic",
     "AnalysisResult": "relscales.analysis_results",
+    "AnalysisStatistics": "relscales.pipeline.samplestats",
+    "ArrowScorer": "relscales.pipeline.arrowscore",
     "open_source": "relscales.pipeline.api",
     "cronbach_alpha": "relscales.reliability",
     "item_analysis": "relscales.reliability",
