@@ -112,3 +112,19 @@ def problem_rows(problems: Any) -> list[dict[str, Any]]:
     """Problem records as dicts (what ``--problems`` writes), in a stable order."""
     rows = [p.to_dict() for p in problems]
     return sorted(rows, key=lambda d: (d["row"], d["column"]))
+
+
+def assert_same_analysis(found: Any, expected: Any) -> None:
+    """Merged statistics equal the single-machine analysis, to the last bit.
+
+    Compared through ``repr``, which shows every float exactly and NaN as ``nan`` (equal to
+    itself, unlike ``==``).
+    """
+    assert found.n_respondents == expected.n_respondents
+    assert found.subscales.keys() == expected.subscales.keys()
+    for sid, sub in expected.subscales.items():
+        got = found.subscales[sid]
+        assert repr(got.reliability) == repr(sub.reliability), sid
+        assert repr(got.items) == repr(sub.items), sid
+        assert got.n_complete == sub.n_complete, sid
+        assert got.notes == sub.notes, sid

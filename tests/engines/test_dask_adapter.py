@@ -7,7 +7,14 @@ from pathlib import Path
 import pyarrow as pa  # noqa: TID253
 import pyarrow.csv as pacsv  # noqa: TID253
 import pytest
-from enginecheck import BATTERY, assert_same, expected_table, problem_rows, write_responses
+from enginecheck import (
+    BATTERY,
+    assert_same,
+    assert_same_analysis,
+    expected_table,
+    problem_rows,
+    write_responses,
+)
 
 import relscales
 
@@ -87,3 +94,20 @@ def test_dask_on_a_local_cluster_of_processes(responses: Path) -> None:
     scorer = relscales.ArrowScorer(BATTERY, id_column="id", with_ci=True)
     expected = relscales.score(BATTERY, responses, with_ci=True)
     assert_same(_arrow(found), expected_table(expected, scorer.schema))
+
+
+@pytest.mark.parametrize(
+    ("instrument", "options"),
+    [("risi", {}), ("ecr-r", {"ci": "bootstrap", "n_boot": 50, "seed": 9})],
+    ids=["risi-feldt", "ecr-r-bootstrap"],
+)
+def test_dask_analysis_merges_to_the_single_machine_result(
+    responses: Path, instrument: str, options: dict[str, object]
+) -> None:
+    from relscales.engines.dask import analyze_dask
+
+    ddf = _read(responses)
+    assert ddf.npartitions > 1  # type: ignore[attr-defined]
+    found = analyze_dask(ddf, instrument, **options)
+    expected = relscales.analyze(instrument, responses, quality=False, **options)
+    assert_same_analysis(found, expected)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pyarrow as pa  # noqa: TID253
 import pytest
-from enginecheck import BATTERY, assert_same, expected_table, problem_rows, write_responses
+from enginecheck import (
+    BATTERY,
+    assert_same,
+    assert_same_analysis,
+    expected_table,
+    problem_rows,
+    write_responses,
+)
 
 import relscales
 
@@ -64,3 +71,14 @@ def test_duckdb_problems_are_those_of_relscales_score(responses: Path) -> None:
     rows = sorted(found.to_pylist(), key=lambda d: (d["row"], d["column"]))
     assert rows == problem_rows(expected.problems)
     assert len(rows) == expected.problem_count > 1000
+
+
+def test_duckdb_analysis_equals_the_single_machine_result(responses: Path) -> None:
+    from relscales.engines.duckdb import analyze_duckdb
+
+    con = duckdb.connect()
+    rel = con.read_csv(str(responses), all_varchar=True)
+    options = {"ci": "bootstrap", "n_boot": 40, "seed": 3}
+    found = analyze_duckdb(rel, "ecr-r", con=con, batch_rows=333, **options)
+    expected = relscales.analyze("ecr-r", responses, quality=False, **options)
+    assert_same_analysis(found, expected)

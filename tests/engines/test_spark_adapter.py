@@ -17,7 +17,14 @@ from pathlib import Path
 import pyarrow as pa  # noqa: TID253
 import pyarrow.csv as pacsv  # noqa: TID253
 import pytest
-from enginecheck import BATTERY, assert_same, expected_table, problem_rows, write_responses
+from enginecheck import (
+    BATTERY,
+    assert_same,
+    assert_same_analysis,
+    expected_table,
+    problem_rows,
+    write_responses,
+)
 
 import relscales
 
@@ -190,3 +197,20 @@ def test_the_partition_functions_in_this_process() -> None:
         )
     )
     assert rows[0].column("row").to_pylist()[:2] == [101, 102]
+
+
+@pytest.mark.parametrize(
+    ("instrument", "options"),
+    [("risi", {}), ("ecr-r", {"ci": "bootstrap", "n_boot": 50, "seed": 9})],
+    ids=["risi-feldt", "ecr-r-bootstrap"],
+)
+def test_spark_analysis_merges_to_the_single_machine_result(
+    spark: object, responses: Path, instrument: str, options: dict[str, object]
+) -> None:
+    from relscales.engines.spark import analyze_spark
+
+    df = spark.read.csv(str(responses), header=True)  # type: ignore[attr-defined]
+    assert df.rdd.getNumPartitions() > 1
+    found = analyze_spark(df, instrument, **options)
+    expected = relscales.analyze(instrument, responses, quality=False, **options)
+    assert_same_analysis(found, expected)

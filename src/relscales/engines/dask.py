@@ -17,14 +17,18 @@ dask and pandas are imported inside the functions, never by the rest of relscale
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from relscales.deps import require
 from relscales.io.tabular import BATCH_ROWS
 from relscales.pipeline.arrowscore import ArrowScorer
+from relscales.pipeline.samplestats import AnalysisStatistics
 from relscales.pipeline.score import InstrumentRef
 
-__all__ = ["problems_dask", "score_dask"]
+if TYPE_CHECKING:
+    from relscales.analysis_results import AnalysisResult
+
+__all__ = ["analyze_dask", "problems_dask", "score_dask"]
 
 
 def score_dask(ddf: Any, instrument: InstrumentRef | list[InstrumentRef], **options: Any) -> Any:
@@ -73,6 +77,56 @@ def problems_dask(ddf: Any, instrument: InstrumentRef | list[InstrumentRef], **o
         _offsets(selected),
         meta=_frame(ArrowScorer.problem_schema().empty_table()),
     )
+
+
+def analyze_dask(
+    ddf: Any,
+    instrument: InstrumentRef,
+    *,
+    ci: Literal["feldt", "bootstrap"] = "feldt",
+    n_boot: int = 1000,
+    seed: int | None = None,
+    confidence_level: float = 0.95,
+) -> AnalysisResult:
+    """Analyse a Dask DataFrame: statistics per partition, merged where it is computed.
+
+    Each partition's :class:`relscales.AnalysisStatistics` are computed as a task and
+    returned as bytes; they are merged into what :func:`relscales.analyze` gives for the
+    same rows with ``quality=False``, to the last bit (for the bootstrap, each
+    partition's rows keep their position, counted in one more pass). The
+    careless-responding screen is not part of it.
+
+    Parameters
+    ----------
+    ddf
+        A ``dask.dataframe.DataFrame`` with the instrument's item columns.
+    instrument
+        An id, a path, or a loaded or compiled instrument.
+    ci, n_boot, seed, confidence_level
+        As for :func:`relscales.analyze`.
+    """
+    dask = require("dask", "dask")
+    require("dask.dataframe", "dask")
+    stats = AnalysisStatistics(
+        instrument, ci=ci, n_boot=n_boot, seed=seed, confidence_level=confidence_level
+    )
+    selected = ddf[list(stats.compiled.columns)]
+    offsets = _offsets(selected) if ci == "bootstrap" else None
+    tasks = [
+        dask.delayed(_statistics_partition)(part, stats, 0 if offsets is None else offsets[i])
+        for i, part in enumerate(selected.to_delayed())
+    ]
+    for data in dask.compute(*tasks):
+        stats.merge(
+            AnalysisStatistics.from_bytes(stats.compiled, data, confidence_level=confidence_level)
+        )
+    return stats.result()
+
+
+def _statistics_partition(frame: Any, empty: AnalysisStatistics, first: int) -> bytes:
+    own = AnalysisStatistics.from_bytes(empty.compiled, empty.to_bytes())
+    own.update_data(_table(frame), first_row=first)
+    return own.to_bytes()
 
 
 def _offsets(ddf: Any) -> list[int]:

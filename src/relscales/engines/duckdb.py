@@ -18,14 +18,18 @@ duckdb is imported inside the functions, never by the rest of relscales.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from relscales.deps import require
 from relscales.io.tabular import BATCH_ROWS
 from relscales.pipeline.arrowscore import ArrowScorer
+from relscales.pipeline.samplestats import AnalysisStatistics
 from relscales.pipeline.score import InstrumentRef
 
-__all__ = ["problems_duckdb", "score_duckdb"]
+if TYPE_CHECKING:
+    from relscales.analysis_results import AnalysisResult
+
+__all__ = ["analyze_duckdb", "problems_duckdb", "score_duckdb"]
 
 
 def score_duckdb(
@@ -80,6 +84,34 @@ def problems_duckdb(
     return _result(
         con, ArrowScorer.problem_schema(), _problems(scorer.copy(), selected, batch_rows)
     )
+
+
+def analyze_duckdb(
+    relation_or_sql: Any,
+    instrument: InstrumentRef,
+    con: Any = None,
+    *,
+    batch_rows: int = BATCH_ROWS,
+    ci: Literal["feldt", "bootstrap"] = "feldt",
+    n_boot: int = 1000,
+    seed: int | None = None,
+    confidence_level: float = 0.95,
+) -> AnalysisResult:
+    """Analyse a DuckDB relation (or a query's result) batch by batch, in bounded memory.
+
+    The relation's Arrow batches feed :class:`relscales.AnalysisStatistics`; the result is
+    what :func:`relscales.analyze` gives for the same rows with ``quality=False``, to the
+    last bit. ``ci``, ``n_boot``, ``seed`` and ``confidence_level`` as for
+    :func:`relscales.analyze`.
+    """
+    relation, con = _relation(relation_or_sql, con)
+    stats = AnalysisStatistics(
+        instrument, ci=ci, n_boot=n_boot, seed=seed, confidence_level=confidence_level
+    )
+    selected = relation.project(", ".join(_quoted(c) for c in stats.compiled.columns))
+    for batch in _reader(selected, batch_rows):
+        stats.update_data(batch)
+    return stats.result()
 
 
 def _relation(relation_or_sql: Any, con: Any) -> tuple[Any, Any]:

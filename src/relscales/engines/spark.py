@@ -19,19 +19,24 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from relscales.deps import require
 from relscales.pipeline.arrowscore import ArrowScorer
+from relscales.pipeline.samplestats import AnalysisStatistics
 from relscales.pipeline.score import InstrumentRef
 
-__all__ = ["problems_spark", "score_spark", "spark_schema"]
+if TYPE_CHECKING:
+    from relscales.analysis_results import AnalysisResult
+
+__all__ = ["analyze_spark", "problems_spark", "score_spark", "spark_schema"]
 
 _SPARK_TYPES = {
     "string": "StringType",
     "double": "DoubleType",
     "int64": "LongType",
     "bool": "BooleanType",
+    "binary": "BinaryType",
 }
 
 
@@ -74,6 +79,52 @@ def problems_spark(df: Any, instrument: InstrumentRef | list[InstrumentRef], **o
     selected = _selected(df, scorer)
     work = functools.partial(_problem_partition, scorer, _offsets(selected))
     return selected.mapInArrow(work, spark_schema(ArrowScorer.problem_schema()))
+
+
+def analyze_spark(
+    df: Any,
+    instrument: InstrumentRef,
+    *,
+    ci: Literal["feldt", "bootstrap"] = "feldt",
+    n_boot: int = 1000,
+    seed: int | None = None,
+    confidence_level: float = 0.95,
+) -> AnalysisResult:
+    """Analyse a Spark DataFrame: statistics per partition, merged on the driver.
+
+    Each task accumulates :class:`relscales.AnalysisStatistics` over its partition's
+    Arrow batches and returns them as bytes; the driver merges them. The result is what
+    :func:`relscales.analyze` gives for the same rows with ``quality=False``, to the last
+    bit (the bootstrap too: each partition's rows keep their position in the whole
+    DataFrame, counted in one more pass). The careless-responding screen needs the whole
+    sample twice and is not part of it.
+
+    Parameters
+    ----------
+    df
+        A ``pyspark.sql.DataFrame`` with the instrument's item columns.
+    instrument
+        An id, a path, or a loaded or compiled instrument.
+    ci, n_boot, seed, confidence_level
+        As for :func:`relscales.analyze`.
+    """
+    require("pyspark.sql", "spark")
+    import pyarrow as pa
+
+    stats = AnalysisStatistics(
+        instrument, ci=ci, n_boot=n_boot, seed=seed, confidence_level=confidence_level
+    )
+    functions = require("pyspark.sql.functions", "spark")
+    selected = df.select(*[functions.col(_quoted(c)) for c in stats.compiled.columns])
+    offsets = _offsets(selected) if ci == "bootstrap" else None
+    schema = pa.schema([("statistics", pa.binary())])
+    work = functools.partial(_statistics_partition, stats, offsets, schema)
+    for row in selected.mapInArrow(work, spark_schema(schema)).collect():
+        part = AnalysisStatistics.from_bytes(
+            stats.compiled, bytes(row["statistics"]), confidence_level=confidence_level
+        )
+        stats.merge(part)
+    return stats.result()
 
 
 def spark_schema(schema: Any) -> Any:
@@ -133,6 +184,18 @@ def _score_partition(
 ) -> Iterator[Any]:
     first = None if offsets is None else offsets[_partition()]
     yield from scorer.copy().map_batches(batches, first_row=first)
+
+
+def _statistics_partition(
+    empty: AnalysisStatistics, offsets: list[int] | None, schema: Any, batches: Iterator[Any]
+) -> Iterator[Any]:
+    import pyarrow as pa
+
+    own = AnalysisStatistics.from_bytes(empty.compiled, empty.to_bytes())
+    first = 0 if offsets is None else offsets[_partition()]
+    for batch in batches:
+        own.update_data(batch, first_row=first + own.n_rows)
+    yield pa.RecordBatch.from_pydict({"statistics": [own.to_bytes()]}, schema=schema)
 
 
 def _problem_partition(
