@@ -32,6 +32,7 @@ from relscales.io.tabular import BATCH_BYTES, BATCH_ROWS, WHOLE_FILE_BYTES, Batc
 __all__ = [
     "ExportSource",
     "ReadSource",
+    "RowMarks",
     "RowRule",
     "input_metadata",
     "input_notes",
@@ -471,20 +472,34 @@ def input_warnings(source: Source, compiled: Sequence[Any]) -> list[Issue]:
     return [*found, *source.issues(), *_label_warnings(source, compiled)]
 
 
+class RowMarks:
+    """A source's row flags (unfinished, preview), added to quality labels batch by batch.
+
+    ``ok`` becomes the flag (``unfinished``); another label gets it appended after ``; ``.
+    A plain CSV or in-memory source has no flags.
+    """
+
+    def __init__(self, source: Source) -> None:
+        flags = source.row_flags() if isinstance(source, ReadSource) else {}
+        self.rows = np.array(sorted(flags), dtype=np.int64)
+        self.texts = np.empty(self.rows.size, dtype=object)
+        self.texts[:] = ["; ".join(flags[row]) for row in self.rows.tolist()]
+
+    def apply(self, labels: NDArray[Any], first: int = 0) -> NDArray[Any]:
+        """Return the labels of the batch whose first row is ``first`` (0-based), marked."""
+        lo, hi = np.searchsorted(self.rows, [first, first + labels.shape[0]])
+        if lo == hi:
+            return labels
+        out = labels.copy()
+        at = self.rows[lo:hi] - first
+        current = out[at]
+        out[at] = np.where(current == "ok", self.texts[lo:hi], current + "; " + self.texts[lo:hi])
+        return out
+
+
 def mark_rows(labels: NDArray[Any], source: Source) -> NDArray[Any]:
-    """Add a source's row flags to quality labels (``ok`` -> ``unfinished``, ...)."""
-    if not isinstance(source, ReadSource):
-        return labels
-    flags = source.row_flags()
-    if not flags:
-        return labels
-    out = labels.copy()
-    for row, names in flags.items():
-        if row >= len(out):
-            continue
-        extra = "; ".join(names)
-        out[row] = extra if out[row] == "ok" else f"{out[row]}; {extra}"
-    return out
+    """Add a source's row flags to the quality labels of all its rows (:class:`RowMarks`)."""
+    return RowMarks(source).apply(labels)
 
 
 def _label_warnings(source: ReadSource, compiled: Sequence[Any]) -> list[Issue]:

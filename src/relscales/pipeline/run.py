@@ -22,7 +22,7 @@ from relscales.errors import DataError, Issue, Location, ScoringError
 from relscales.instruments.kept import kept_version_hint
 from relscales.instruments.lint import did_you_mean
 from relscales.io.numeric import numeric_column
-from relscales.io.readsource import ReadSource, input_metadata, input_warnings, source_hints
+from relscales.io.readsource import RowMarks, input_metadata, input_warnings, source_hints
 from relscales.io.tabular import Source, row_problems
 from relscales.problems import ProblemLog
 from relscales.scoring.batch import DECODED, BatchScorer
@@ -101,7 +101,7 @@ class ScoringRun:
         self._check_columns()
         self.plan = ScorePlan(self.compiled, options, self.id_column, battery)
         self.scorer = BatchScorer(self.plan, decimal_comma=source.decimal_comma, carry=self.carry)
-        self._marks: tuple[NDArray[np.int64], NDArray[Any]] | None = None
+        self._marks: RowMarks | None = None
         if options.quality or options.exclude_careless:
             self._screen()
         self._warnings: list[Issue] = list(self.plan.option_warnings())
@@ -296,29 +296,11 @@ class ScoringRun:
         for batch in batches:
             self.scorer.screen_batch(batch.columns)
         self.scorer.finish_screens()
-        flags = self.source.row_flags() if isinstance(self.source, ReadSource) else {}
-        rows = np.array(sorted(flags), dtype=np.int64)
-        texts = np.empty(rows.size, dtype=object)
-        texts[:] = ["; ".join(flags[row]) for row in rows.tolist()]
-        self._marks = (rows, texts)  # unfinished, preview (Qualtrics), by 0-based row
+        self._marks = RowMarks(self.source)  # unfinished, preview (Qualtrics)
 
     def _mark_rows(self, labels: NDArray[Any], first: int) -> NDArray[Any]:
-        """Add the source's row flags to a batch's quality labels (``ok`` -> ``unfinished``).
-
-        The rule of :func:`relscales.io.readsource.mark_rows`, for the batch whose first
-        row is ``first``.
-        """
-        if self._marks is None:
-            return labels
-        rows, texts = self._marks
-        lo, hi = np.searchsorted(rows, [first, first + labels.shape[0]])
-        if lo == hi:
-            return labels
-        out = labels.copy()
-        at = rows[lo:hi] - first
-        current = out[at]
-        out[at] = np.where(current == "ok", texts[lo:hi], current + "; " + texts[lo:hi])
-        return out
+        """Add the source's row flags to a batch's quality labels (``ok`` -> ``unfinished``)."""
+        return labels if self._marks is None else self._marks.apply(labels, first)
 
     def read_answers(self) -> tuple[NDArray[Any], list[NDArray[np.float64]]]:
         """Read every respondent's raw answers: their ids and one matrix per instrument.
