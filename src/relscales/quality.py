@@ -84,6 +84,7 @@ from relscales.errors import Issue, Location, ScoringError
 from relscales.moments import PairwiseMoments
 
 __all__ = [
+    "EVEN_ODD_MIN_SCALES",
     "EvenOddResult",
     "IndexName",
     "LongstringResult",
@@ -114,6 +115,14 @@ IndexName = Literal[
     "longstring", "mahalanobis", "even_odd", "psychsyn", "psychant", "attention", "speed"
 ]
 """Names of the flagging rules, in the order :func:`screen` reports reasons."""
+
+EVEN_ODD_MIN_SCALES = 3
+"""The screen's even-odd rule needs this many scales, and this many usable for a respondent.
+
+Even-odd consistency correlates each scale's odd-item and even-item means across scales;
+over two scales that correlation rests on two points and is always +1 or -1, so it would
+flag attentive respondents by chance (about one in six in simulated attentive data).
+"""
 
 _INDEX_ORDER: tuple[IndexName, ...] = (
     "longstring",
@@ -671,7 +680,7 @@ def _check_scales(scales: Sequence[Sequence[int]], k: int) -> list[NDArray[np.in
     return [_check_columns(scale, k, f"scale {s}") for s, scale in enumerate(scales)]
 
 
-def even_odd(x: ArrayLike, scales: Sequence[Sequence[int]]) -> EvenOddResult:
+def even_odd(x: ArrayLike, scales: Sequence[Sequence[int]], *, min_pairs: int = 2) -> EvenOddResult:
     """Even-odd consistency, signed so that higher = more careless.
 
     Parameters
@@ -682,6 +691,9 @@ def even_odd(x: ArrayLike, scales: Sequence[Sequence[int]]) -> EvenOddResult:
         At least two scales, each a list of column indices in administration order.
         Unlike careless's ``factors`` (scale lengths of contiguous blocks), scales may
         be interleaved.
+    min_pairs
+        Fewest scales with both halves answered for a score (``NaN`` below). The default,
+        2, is careless's; :func:`screen` uses :data:`EVEN_ODD_MIN_SCALES`.
 
     Returns
     -------
@@ -726,7 +738,7 @@ def even_odd(x: ArrayLike, scales: Sequence[Sequence[int]]) -> EvenOddResult:
                 block = arr[:, half]
                 seen = ~np.isnan(block)
                 target[:, s] = np.where(seen, block, 0.0).sum(axis=1) / seen.sum(axis=1)
-    r, n_pairs = _rowwise_pearson(odd, even, min_pairs=2)
+    r, n_pairs = _rowwise_pearson(odd, even, min_pairs=min_pairs)
     with np.errstate(invalid="ignore", divide="ignore"):
         corrected = 2.0 * r / (1.0 + r)
     score = -np.maximum(corrected, -1.0)  # NaN stays NaN
@@ -1001,8 +1013,9 @@ def screen(
         Answers ``(n, k)`` in administration order, reverse-keyed (for ``even_odd``);
         ``NaN`` = missing.
     scales
-        Column indices of each scale, for ``even_odd`` (needs at least two); without
-        it ``even_odd`` is not computed.
+        Column indices of each scale, for ``even_odd``; with fewer than
+        :data:`EVEN_ODD_MIN_SCALES` scales (or without it) ``even_odd`` is not computed,
+        and a respondent needs that many usable scales for a score.
     x_raw
         Raw answers for ``psychant`` and the attention checks; defaults to ``x``.
     checks
@@ -1148,6 +1161,8 @@ class ScreenModel:
         scale_cols = None
         if scales is not None and "even_odd" not in skip:
             scale_cols = tuple(tuple(int(c) for c in cols) for cols in _check_scales(scales, k))
+            if len(scale_cols) < EVEN_ODD_MIN_SCALES:
+                scale_cols = None  # a correlation over two points is always +1 or -1
         if checks is not None and "attention" not in skip:
             _check_attention(checks, k)
         syn = ant = None
@@ -1209,7 +1224,11 @@ class ScreenModel:
         maha = None if self.mahalanobis is None else self.mahalanobis.apply(arr)
         rule("mahalanobis", None if maha is None else maha.p_value, t.mahalanobis_alpha, "<")
 
-        eo = None if self.scales is None else even_odd(arr, self.scales).score
+        eo = (
+            None
+            if self.scales is None
+            else even_odd(arr, self.scales, min_pairs=EVEN_ODD_MIN_SCALES).score
+        )
         rule("even_odd", eo, t.even_odd_max, ">")
 
         syn = None if self.synonyms is None else self.synonyms.apply(arr).score

@@ -70,12 +70,14 @@ def test_careless_respondents_are_named_with_how_to_list_them(
     first = doc["flagged"][0]
     out = result.stdout
     assert f"flagged: {first} (row {int(first.removeprefix('R_'))})" in out
-    assert f"and {doc['n_flagged'] - 5} more" in out
+    n = doc["n_flagged"]
+    assert n > 0
+    assert (f"and {n - 5} more" in out) == (n > 5)
     command = f"relscales score {EXAMPLE} -i ecr-r --with-quality"
     assert f"list them all, row by row: {command}" in out
     warned = [line for line in result.stderr.splitlines() if "careless-respondents" in line]
     assert len(warned) == 1
-    assert warned[0].startswith("warning[careless-respondents] 7 of 40 respondents")
+    assert warned[0].startswith(f"warning[careless-respondents] {n} of 40 respondents")
     assert f"`{command}`" in warned[0]
 
 

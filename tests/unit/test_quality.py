@@ -326,6 +326,22 @@ def _screen_data() -> np.ndarray:
     return x
 
 
+def test_screen_skips_even_odd_with_two_scales() -> None:
+    # over two scales the correlation rests on two points: always +1 or -1
+    x = _screen_data()
+    two = screen(x, scales=[[0, 1, 2, 3], [4, 5, 6, 7]], skip=("mahalanobis",))
+    assert two.even_odd is None
+    assert "even_odd" not in two.flags
+    three = screen(x, scales=[[0, 1, 2], [3, 4, 5], [6, 7]], skip=("mahalanobis",))
+    assert three.even_odd is not None
+    # a respondent with only two usable scales gets no score
+    x[3, [6, 7]] = NAN
+    partial = screen(x, scales=[[0, 1, 2], [3, 4, 5], [6, 7]], skip=("mahalanobis",))
+    assert partial.even_odd is not None
+    assert np.isnan(partial.even_odd[3])
+    assert even_odd(x, [[0, 1, 2], [3, 4, 5], [6, 7]]).score[3] in (-1.0, 1.0)  # careless's rule
+
+
 def test_screen_flags_and_reasons() -> None:
     x = _screen_data()
     durations = np.full(80, 60.0)
@@ -335,7 +351,7 @@ def test_screen_flags_and_reasons() -> None:
     x_raw[9, 7] = NAN  # ... except respondent 9, who skipped it
     res = screen(
         x,
-        scales=[[0, 1, 2, 3], [4, 5, 6, 7]],
+        scales=[[0, 1, 2], [3, 4, 5], [6, 7]],
         x_raw=x_raw,
         checks=checks,
         duration_seconds=durations,

@@ -195,6 +195,11 @@ def test_json_report_streamed_in_chunks_equals_the_document(
     import json
 
     path = _write(tmp_path / "data.csv", "ecr-r", 300, seed=2)
+    lines = path.read_text().splitlines()
+    for r in range(1, 300, 7):  # straight-liners: the longstring rule flags them
+        cells = lines[r].split(",")
+        lines[r] = ",".join([cells[0], *["4"] * (len(cells) - 1)])
+    path.write_text("\n".join(lines) + "\n")
     if not ids:  # rows numbered: the flagged list holds row numbers
         lines = path.read_text().splitlines()
         path.write_text("\n".join(line.split(",", 1)[1] for line in lines) + "\n")
