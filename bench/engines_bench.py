@@ -120,12 +120,11 @@ print(json.dumps({"work_s": time.perf_counter() - start, "rows": rows,
                   "problems": scorer.problem_count}))
 """
 
-_SPARK = """
+_SPARK_SESSION = """
 import json, os, sys, time, warnings
 warnings.simplefilter("ignore")
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 from pyspark.sql import SparkSession
-from relscales.engines.spark import score_spark
 data, out, instrument, partitions = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 size = os.path.getsize(data)
 spark = (SparkSession.builder.master("local[2]").appName("relscales-bench")
@@ -137,6 +136,13 @@ spark = (SparkSession.builder.master("local[2]").appName("relscales-bench")
          .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
          .getOrCreate())
 spark.sparkContext.setLogLevel("ERROR")
+"""
+"""A local SparkSession reading ``partitions`` input partitions (the start of each Spark script)."""
+
+_SPARK = (
+    _SPARK_SESSION
+    + """
+from relscales.engines.spark import score_spark
 start = time.perf_counter()
 df = spark.read.csv(data, header=True)
 parts = df.rdd.getNumPartitions()
@@ -146,6 +152,7 @@ rows = spark.read.parquet(out).count()
 spark.stop()
 print(json.dumps({"work_s": work, "rows": rows, "partitions": parts}))
 """
+)
 
 _DASK = """
 import json, os, sys, time
@@ -175,23 +182,10 @@ print(json.dumps({"work_s": work, "rows": None}))
 """
 
 
-_SPARK_ANALYZE = """
-import json, os, sys, time, warnings
-warnings.simplefilter("ignore")
-os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-from pyspark.sql import SparkSession
+_SPARK_ANALYZE = (
+    _SPARK_SESSION
+    + """
 from relscales.engines.spark import analyze_spark
-data, out, instrument, partitions = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-size = os.path.getsize(data)
-spark = (SparkSession.builder.master("local[2]").appName("relscales-bench")
-         .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-         .config("spark.driver.memory", "2g")
-         .config("spark.sql.files.maxPartitionBytes", str(-(-size // partitions) + 1))
-         .config("spark.sql.files.openCostInBytes", "0")
-         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
-         .getOrCreate())
-spark.sparkContext.setLogLevel("ERROR")
 start = time.perf_counter()
 df = spark.read.csv(data, header=True)
 parts = df.rdd.getNumPartitions()
@@ -202,6 +196,7 @@ with open(out, "w") as fh:
     json.dump(result.to_dict(), fh, default=float)
 print(json.dumps({"work_s": work, "partitions": parts}))
 """
+)
 
 
 def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:

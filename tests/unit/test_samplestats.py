@@ -18,7 +18,7 @@ import relscales
 from relscales.io.tabular import Source
 from relscales.pipeline.analysis import analyze_sample
 from relscales.pipeline.run import ScoringRun
-from relscales.pipeline.samplestats import AnalysisStatistics, answer_batches, keyed_answers
+from relscales.pipeline.samplestats import AnalysisStatistics, keyed_answers
 from relscales.pipeline.score import collect_answers
 from relscales.reliability import cronbach_alpha, item_analysis, omega
 from relscales.scoring.compile import compile_instrument
@@ -106,8 +106,8 @@ def test_streamed_analysis_equals_in_memory(
 def _statistics_of(path: Path, compiled: Any, **options: Any) -> AnalysisStatistics:
     stats = AnalysisStatistics(compiled, **options)
     run = ScoringRun([compiled], relscales.open_source(path), ScoreOptions(problem_limit=None))
-    for batch in answer_batches(run):
-        stats.update(batch.answers, batch.first_row)
+    for batch in run.answer_batches():
+        stats.update(batch.answers[0], batch.first_row)
     return stats
 
 
@@ -126,8 +126,8 @@ def test_partitions_merge_to_the_single_machine_statistics(tmp_path: Path) -> No
     for piece, offset in reversed(pieces):
         part = AnalysisStatistics(compiled, **options)
         run = ScoringRun([compiled], relscales.open_source(piece), ScoreOptions())
-        for batch in answer_batches(run):
-            part.update(batch.answers, offset + batch.first_row)
+        for batch in run.answer_batches():
+            part.update(batch.answers[0], offset + batch.first_row)
         shipped = AnalysisStatistics.from_bytes(compiled, part.to_bytes())
         merged.merge(shipped)
     assert merged.n_rows == whole.n_rows == 900

@@ -117,14 +117,12 @@ def analyze_dask(
         for i, part in enumerate(selected.to_delayed())
     ]
     for data in dask.compute(*tasks):
-        stats.merge(
-            AnalysisStatistics.from_bytes(stats.compiled, data, confidence_level=confidence_level)
-        )
+        stats.merge_bytes(data)
     return stats.result()
 
 
 def _statistics_partition(frame: Any, empty: AnalysisStatistics, first: int) -> bytes:
-    own = AnalysisStatistics.from_bytes(empty.compiled, empty.to_bytes())
+    own = empty.empty_copy()
     own.update_data(_table(frame), first_row=first)
     return own.to_bytes()
 

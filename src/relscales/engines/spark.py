@@ -120,10 +120,7 @@ def analyze_spark(
     schema = pa.schema([("statistics", pa.binary())])
     work = functools.partial(_statistics_partition, stats, offsets, schema)
     for row in selected.mapInArrow(work, spark_schema(schema)).collect():
-        part = AnalysisStatistics.from_bytes(
-            stats.compiled, bytes(row["statistics"]), confidence_level=confidence_level
-        )
-        stats.merge(part)
+        stats.merge_bytes(bytes(row["statistics"]))
     return stats.result()
 
 
@@ -191,7 +188,7 @@ def _statistics_partition(
 ) -> Iterator[Any]:
     import pyarrow as pa
 
-    own = AnalysisStatistics.from_bytes(empty.compiled, empty.to_bytes())
+    own = empty.empty_copy()
     first = 0 if offsets is None else offsets[_partition()]
     for batch in batches:
         own.update_data(batch, first_row=first + own.n_rows)

@@ -28,7 +28,6 @@ from relscales.pipeline.samplestats import (
     LOW_ALPHA_MARGIN,
     MIN_ITEMS_FOR_OMEGA,
     AnalysisStatistics,
-    answer_batches,
 )
 from relscales.pipeline.score import (
     WITH_COLUMNS,
@@ -146,10 +145,11 @@ def analyze_sample(
         raise ScoringError(Issue("invalid-option", str(exc))) from None
     run = ScoringRun([compiled], source, ScoreOptions(problem_limit=None))
     screen = _QualityPass(compiled) if quality else None
-    for batch in answer_batches(run):
-        stats.update(batch.answers, batch.first_row)
+    for batch in run.answer_batches():
+        (answers,) = batch.answers
+        stats.update(answers, batch.first_row)
         if screen is not None:
-            screen.fit(batch.answers)
+            screen.fit(answers)
     subscales, sub_warnings = stats.subscales()
     # what reading found (encoding, NUL bytes, duplicated ids), then the export's own
     warnings: list[Issue] = [
@@ -192,10 +192,11 @@ class _QualityPass:
         careless: list[NDArray[np.bool_]] = []
         bits: list[NDArray[np.uint8]] = []
         flagged_ids: list[Any] = []
-        for batch in answer_batches(run, record=False):
-            n = batch.answers.shape[0]
+        for batch in run.answer_batches(record=False):
+            (answers,) = batch.answers
+            n = answers.shape[0]
             times = None if durations is None else durations[batch.first_row : batch.first_row + n]
-            result = self.screen.careless(batch.answers, times)
+            result = self.screen.careless(answers, times)
             careless.append(np.asarray(result.careless, dtype=np.bool_))
             bits.append(result.reason_bits())
             if not isinstance(batch.ids, np.ndarray):  # an id column: keep the flagged ids

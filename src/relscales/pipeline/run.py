@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -30,10 +30,22 @@ from relscales.scoring.compile import CompiledBattery, CompiledInstrument
 from relscales.scoring.options import ScoreOptions
 from relscales.scoring.plan import ScorePlan, ScoreState
 
-__all__ = ["ID_CANDIDATES", "ScoringRun", "concat_parts"]
+__all__ = ["ID_CANDIDATES", "AnswerBatch", "ScoringRun", "concat_parts"]
 
 ID_CANDIDATES = ("id", "ResponseId", "record_id", "participant_id")
 """Columns tried, in order, as the respondent id when ``id_column`` is not given."""
+
+
+@dataclass(frozen=True)
+class AnswerBatch:
+    """One batch of raw answers, as read (:meth:`ScoringRun.answer_batches`)."""
+
+    ids: Any
+    """Ids: a pyarrow string array, or row numbers from 1."""
+    answers: list[NDArray[np.float64]]
+    """Per instrument, ``(n_b, items)`` raw answer codes in item order (``NaN`` = missing)."""
+    first_row: int
+    """0-based position of the batch's first row in the data."""
 
 
 class ScoringRun:
@@ -302,25 +314,40 @@ class ScoringRun:
         """Add the source's row flags to a batch's quality labels (``ok`` -> ``unfinished``)."""
         return labels if self._marks is None else self._marks.apply(labels, first)
 
-    def read_answers(self) -> tuple[NDArray[Any], list[NDArray[np.float64]]]:
-        """Read every respondent's raw answers: their ids and one matrix per instrument.
+    def answer_batches(self, *, record: bool = True) -> Iterator[AnswerBatch]:
+        """Read every respondent's raw answers batch by batch, one matrix per instrument.
 
-        The matrices hold raw answer codes in item order (``NaN`` = missing or invalid);
-        invalid cells and ragged rows are recorded in :attr:`problems`.
+        The matrices hold raw answer codes in item order (``NaN`` = missing or invalid).
+        Invalid cells and ragged rows are recorded in :attr:`problems` when ``record`` is
+        on (a second pass over the same data turns it off, so nothing is counted twice).
         """
-        ids: list[Any] = []
-        blocks: list[list[NDArray[np.float64]]] = [[] for _ in self.compiled]
         for batch in self.source.batches(self.needed_columns(), prepare=self.scorer.decode):
             decoded_all = batch.columns[DECODED]
             id_values = self.ids(batch.columns, batch.n_rows, batch.first_row)
-            if batch.ragged:
+            if record and batch.ragged:
                 self.problems.add(row_problems(batch, numbered=self.id_column is None))
-            for comp, decoded, block in zip(self.compiled, decoded_all, blocks, strict=True):
-                for j, cells in decoded.bad:
-                    found = self.scorer.cell_problems(comp, j, cells, id_values, batch.first_row)
-                    self.problems.add(found)
-                block.append(np.array(decoded.x, copy=True))
-            ids.append(id_values)
+            matrices: list[NDArray[np.float64]] = []
+            for comp, decoded in zip(self.compiled, decoded_all, strict=True):
+                if record:
+                    for j, cells in decoded.bad:
+                        found = self.scorer.cell_problems(
+                            comp, j, cells, id_values, batch.first_row
+                        )
+                        self.problems.add(found)
+                matrices.append(np.array(decoded.x, dtype=np.float64, copy=True))
+            yield AnswerBatch(id_values, matrices, batch.first_row)
+
+    def read_answers(self) -> tuple[NDArray[Any], list[NDArray[np.float64]]]:
+        """Read every respondent's raw answers at once: their ids and one matrix per instrument.
+
+        :meth:`answer_batches`, joined; for analyses that need every row in memory.
+        """
+        ids: list[Any] = []
+        blocks: list[list[NDArray[np.float64]]] = [[] for _ in self.compiled]
+        for batch in self.answer_batches():
+            ids.append(batch.ids)
+            for block, matrix in zip(blocks, batch.answers, strict=True):
+                block.append(matrix)
         matrices = [
             np.vstack(block) if block else np.empty((0, len(comp.item_ids)))
             for block, comp in zip(blocks, self.compiled, strict=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,15 +34,12 @@ from relscales.reliability import (
     item_analysis_from_moments,
     omega_from_correlation,
 )
-from relscales.scoring.batch import DECODED
 from relscales.scoring.compile import CompiledInstrument
 
 __all__ = [
     "LOW_ALPHA_MARGIN",
     "MIN_ITEMS_FOR_OMEGA",
     "AnalysisStatistics",
-    "AnswerBatch",
-    "answer_batches",
     "keyed_answers",
 ]
 
@@ -69,38 +66,6 @@ def item_centres(compiled: CompiledInstrument) -> NDArray[np.float64]:
         if values.size:
             centres[i] = np.rint((values.min() + values.max()) / 2.0)
     return centres
-
-
-@dataclass(frozen=True)
-class AnswerBatch:
-    """One batch of one instrument's raw answers, as read."""
-
-    ids: Any
-    """Ids: a pyarrow string array, or row numbers from 1."""
-    answers: NDArray[np.float64]
-    """``(n_b, items)`` raw answer codes in item order, ``NaN`` = missing or invalid."""
-    first_row: int
-    """0-based position of the batch's first row in the data."""
-
-
-def answer_batches(run: ScoringRun, *, record: bool = True) -> Iterator[AnswerBatch]:
-    """Read the answers of the run's (single) instrument batch by batch.
-
-    Invalid cells and ragged rows go to ``run.problems`` when ``record`` is on (a second
-    pass over the same data turns it off, so nothing is counted twice).
-    """
-    from relscales.io.tabular import row_problems
-
-    (comp,) = run.compiled
-    for batch in run.source.batches(run.needed_columns(), prepare=run.scorer.decode):
-        (decoded,) = batch.columns[DECODED]
-        ids = run.ids(batch.columns, batch.n_rows, batch.first_row)
-        if record:
-            if batch.ragged:
-                run.problems.add(row_problems(batch, numbered=run.id_column is None))
-            for j, cells in decoded.bad:
-                run.problems.add(run.scorer.cell_problems(comp, j, cells, ids, batch.first_row))
-        yield AnswerBatch(ids, np.asarray(decoded.x, dtype=np.float64), batch.first_row)
 
 
 @dataclass
@@ -142,10 +107,10 @@ class AnalysisStatistics:
     >>> rows = pa.table({f"rses{i:02d}": answers[i - 1] for i in range(1, 11)})
     >>> whole = AnalysisStatistics("rses", seed=1)
     >>> whole.update_data(rows)
-    >>> first, second = AnalysisStatistics("rses", seed=1), AnalysisStatistics("rses", seed=1)
+    >>> first, second = whole.empty_copy(), whole.empty_copy()
     >>> first.update_data(rows.slice(0, 5))
     >>> second.update_data(rows.slice(5), first_row=5)
-    >>> merged = first.merge(AnalysisStatistics.from_bytes("rses", second.to_bytes()))
+    >>> merged = first.merge_bytes(second.to_bytes())
     >>> merged.result().subscales["self_esteem"].reliability == (
     ...     whole.result().subscales["self_esteem"].reliability
     ... )
@@ -251,8 +216,8 @@ class AnalysisStatistics:
             data = pa.Table.from_batches([data])
         start = self.n_rows if first_row is None else first_row
         run = ScoringRun([self.compiled], open_source(data), ScoreOptions(problem_limit=0))
-        for batch in answer_batches(run):
-            self.update(batch.answers, start + batch.first_row)
+        for batch in run.answer_batches():
+            self.update(batch.answers[0], start + batch.first_row)
         self.n_problems += run.problems.total
 
     def merge(self, other: AnalysisStatistics) -> AnalysisStatistics:
@@ -272,6 +237,24 @@ class AnalysisStatistics:
         self.n_rows += other.n_rows
         self.n_problems += other.n_problems
         return self
+
+    def empty_copy(self) -> AnalysisStatistics:
+        """Return statistics of the same instrument and options (seed included), no rows."""
+        return AnalysisStatistics(
+            self.compiled,
+            ci=self.ci,
+            n_boot=self.n_boot,
+            seed=self.seed,
+            confidence_level=self.confidence_level,
+        )
+
+    def merge_bytes(self, data: bytes) -> AnalysisStatistics:
+        """Merge statistics shipped as :meth:`to_bytes` (e.g. by a worker); return ``self``."""
+        return self.merge(
+            AnalysisStatistics.from_bytes(
+                self.compiled, data, confidence_level=self.confidence_level
+            )
+        )
 
     def to_bytes(self) -> bytes:
         """Serialise the sums (``.npz``, no pickle); rebuild with :meth:`from_bytes`."""
