@@ -164,6 +164,73 @@ def test_two_batteries_in_one_run_are_refused() -> None:
     assert info.value.code == "invalid-option"
 
 
+def _same(a: relscales.ScoreResult, b: relscales.ScoreResult) -> None:
+    assert list(a.columns) == list(b.columns)
+    for name, values in a.columns.items():
+        assert values.tolist() == b.columns[name].tolist() or np.array_equal(
+            values, b.columns[name], equal_nan=True
+        ), name
+
+
+def test_a_loaded_or_compiled_battery_scores_as_its_id() -> None:
+    from relscales.scoring.compile import compile_battery
+
+    data = current_battery_data(12)
+    by_id = relscales.score(BATTERY, data)
+    loaded = relscales.load_instrument(BATTERY)
+    assert isinstance(loaded, Battery)
+    _same(relscales.score(loaded, data), by_id)
+    _same(relscales.score([compile_battery(loaded)], data), by_id)
+
+
+def test_an_instrument_given_twice_is_scored_once() -> None:
+    data = current_battery_data(12)
+    by_id = relscales.score(BATTERY, data)
+    battery = relscales.load_instrument(BATTERY)
+    member = relscales.load_instrument("rses")
+    # a battery and one of its members, by id or loaded: the member is not scored twice
+    _same(relscales.score([BATTERY, "rses"], data), by_id)
+    _same(relscales.score([battery, member], data), by_id)
+    _same(relscales.score(["rses", battery], data), by_id)
+    _same(relscales.score(["rses", "rses"], data), relscales.score("rses", data))
+    assert list(relscales.score(["rses", member], data).scores) == ["self_esteem"]
+
+
+def test_two_definitions_with_one_id_are_refused(tmp_path: Path) -> None:
+    import yaml
+
+    from relscales.instruments.registry import resolve_instrument
+
+    doc = yaml.safe_load(resolve_instrument("rses").read_text(encoding="utf-8"))
+    doc["name"] = doc["name"] + " (a local copy)"
+    local = tmp_path / "rses-local.yaml"
+    local.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    data = current_battery_data(4)
+    for refs in (["rses", local], [BATTERY, local]):
+        with pytest.raises(SpecError) as info:
+            relscales.score(refs, data)
+        assert info.value.code == "invalid-option"
+        message = str(info.value)
+        assert "two different instruments have the id 'rses'" in message
+        assert str(local) in message
+        assert "separate runs" in message
+    result = CliRunner().invoke(
+        app, ["score", str(GOLDEN), "-i", "rses", "-i", str(local), "-o", str(tmp_path / "o.csv")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "two different instruments have the id 'rses'" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_two_loaded_batteries_are_refused() -> None:
+    battery = relscales.load_instrument(BATTERY)
+    with pytest.raises(SpecError) as info:
+        relscales.score([battery, BATTERY], GOLDEN)
+    assert info.value.code == "invalid-option"
+    assert "only one battery" in str(info.value)
+
+
 def test_load_instrument_loads_every_bundled_id_batteries_included() -> None:
     from relscales.instruments.battery import Battery
 

@@ -26,7 +26,7 @@ from relscales.io.readsource import RowMarks, input_metadata, input_warnings, so
 from relscales.io.tabular import Source, row_problems
 from relscales.problems import ProblemLog
 from relscales.scoring.batch import DECODED, BatchScorer
-from relscales.scoring.compile import CompiledBattery, CompiledInstrument
+from relscales.scoring.compile import CompiledBattery, CompiledInstrument, unique_instruments
 from relscales.scoring.options import ScoreOptions
 from relscales.scoring.plan import ScorePlan, ScoreState
 
@@ -87,8 +87,7 @@ class ScoringRun:
         self.carry = tuple(dict.fromkeys(carry))
         self.carried_batch: dict[str, Any] = {}
         """The last batch's carried columns (pyarrow arrays of text)."""
-        if battery is not None:
-            compiled = [*battery.members, *[c for c in compiled if c not in battery.members]]
+        compiled = unique_instruments(compiled, battery)
         if not (0 < options.confidence_level < 1):
             raise ScoringError(
                 Issue(

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,10 +28,14 @@ from relscales.scoring.compile import CompiledBattery, CompiledInstrument, compi
 from relscales.scoring.options import ScoreOptions
 from relscales.scoring.results import ScoreResult
 
+if TYPE_CHECKING:
+    from relscales.instruments.battery import Battery
+
 __all__ = [
     "COLUMN_MAP",
     "WITH_COLUMNS",
     "InstrumentRef",
+    "ScoreRef",
     "collect_answers",
     "compile_ref",
     "compile_with_texts",
@@ -46,9 +50,14 @@ __all__ = [
 InstrumentRef = str | os.PathLike[str] | Instrument | CompiledInstrument
 """What names an instrument: a bundled id, a path, a loaded or a compiled instrument."""
 
+ScoreRef: TypeAlias = "InstrumentRef | Battery | CompiledBattery"
+"""What :func:`score` takes: an instrument, or a loaded or compiled battery (a battery's id or
+path is an :data:`InstrumentRef`); at most one battery per call."""
+
 
 def compile_ref(
-    ref: InstrumentRef, instruments_dir: Sequence[str | os.PathLike[str]]
+    ref: InstrumentRef,
+    instruments_dir: Sequence[str | os.PathLike[str]],
 ) -> CompiledInstrument:
     """Compile one instrument reference (a compiled instrument is returned as it is)."""
     if isinstance(ref, CompiledInstrument):
@@ -77,12 +86,12 @@ def compile_with_texts(
 
 
 def resolve_refs(
-    refs: Sequence[InstrumentRef],
+    refs: Sequence[ScoreRef],
     instruments_dir: Sequence[str | os.PathLike[str]] = (),
     compile_one: Any = None,
 ) -> tuple[list[CompiledInstrument], CompiledBattery | None]:
     """Compile instrument references; a battery (at most one) is expanded to its members."""
-    from relscales.instruments.battery import load_battery
+    from relscales.instruments.battery import Battery, load_battery
     from relscales.instruments.kinds import file_kind
     from relscales.instruments.registry import resolve_instrument
     from relscales.scoring.compile import compile_battery
@@ -90,21 +99,31 @@ def resolve_refs(
     compiled: list[CompiledInstrument] = []
     battery: CompiledBattery | None = None
     for ref in refs:
-        if isinstance(ref, str | os.PathLike):
-            path = resolve_instrument(ref, extra_dirs=instruments_dir)
-            if file_kind(path) == "battery":
-                if battery is not None:
-                    raise SpecError(
-                        Issue(
-                            "invalid-option",
-                            "only one battery can be scored at a time",
-                            Location(file=str(path)),
-                            hint="score the batteries in separate runs",
-                        )
-                    )
-                battery = compile_battery(load_battery(path, instruments_dir=instruments_dir))
+        found: CompiledBattery | None = None
+        if isinstance(ref, CompiledBattery):
+            found = ref
+        elif isinstance(ref, Battery):  # what load_instrument returns for a battery file
+            found = compile_battery(ref)
+        else:
+            if isinstance(ref, str | os.PathLike):
+                path = resolve_instrument(ref, extra_dirs=instruments_dir)
+                if file_kind(path) == "battery":
+                    found = compile_battery(load_battery(path, instruments_dir=instruments_dir))
+            if found is None:
+                compiled.append(
+                    compile_one(ref) if compile_one else compile_ref(ref, instruments_dir)
+                )
                 continue
-        compiled.append(compile_one(ref) if compile_one else compile_ref(ref, instruments_dir))
+        if battery is not None:
+            raise SpecError(
+                Issue(
+                    "invalid-option",
+                    "only one battery can be scored at a time",
+                    Location(file=found.battery.source),
+                    hint="score the batteries in separate runs",
+                )
+            )
+        battery = found
     return compiled, battery
 
 
@@ -155,7 +174,7 @@ def score_compiled(
 
 
 def score(
-    instrument: InstrumentRef | Sequence[InstrumentRef],
+    instrument: ScoreRef | Sequence[ScoreRef],
     data: Any,
     *,
     id_column: str | None = None,
@@ -178,7 +197,10 @@ def score(
     ----------
     instrument
         A bundled id (``"ecr-r"``), a YAML path, a loaded :class:`Instrument`, a
-        :class:`CompiledInstrument`, or a list of these (scored in one pass).
+        :class:`CompiledInstrument`, a battery (its id or path, or as
+        :func:`load_instrument` returns it), or a list of these (scored in one pass; at
+        most one battery). An instrument given twice, or a battery and one of its
+        members, is scored once.
     data
         A CSV/TSV path, a mapping of column name -> values, a 2-D numpy array with
         ``columns``, a numpy structured array, a pandas/polars DataFrame, or a
@@ -214,7 +236,7 @@ def score(
     >>> res.scores["self_esteem"].tolist()
     [15.0, 15.0]
     """
-    refs: list[InstrumentRef] = (
+    refs: list[ScoreRef] = (
         list(instrument) if isinstance(instrument, list | tuple) else [instrument]  # type: ignore[list-item]
     )
     try:

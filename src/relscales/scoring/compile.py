@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from relscales.errors import Issue, Location, SpecError
 from relscales.instruments.bounds import composite_bounds, min_answered_count, score_bounds
 from relscales.instruments.instrument import Instrument
 from relscales.labels import normalize_label
@@ -50,6 +51,7 @@ __all__ = [
     "compile_battery",
     "compile_instrument",
     "keyed_codes",
+    "unique_instruments",
 ]
 
 
@@ -621,3 +623,34 @@ def compile_battery(battery: Battery) -> CompiledBattery:
     return CompiledBattery(
         battery, members, tuple(infos), tuple(names), tuple(composites), profiles
     )
+
+
+def unique_instruments(
+    compiled: Sequence[CompiledInstrument], battery: CompiledBattery | None = None
+) -> list[CompiledInstrument]:
+    """Return the instruments to score once each: a battery's members first, then the others.
+
+    An instrument given twice (``-i rses -i rses``, or a battery and one of its members)
+    is scored once. Two different definitions with the same id cannot be told apart in the
+    output, so they are refused.
+
+    Raises
+    ------
+    SpecError
+        When two different definitions share an id.
+    """
+    kept: dict[str, CompiledInstrument] = {}
+    for one in [*(battery.members if battery is not None else ()), *compiled]:
+        first = kept.setdefault(one.instrument.id, one)
+        if first is one or first.instrument.content_hash == one.instrument.content_hash:
+            continue
+        raise SpecError(
+            Issue(
+                "invalid-option",
+                f"two different instruments have the id '{one.instrument.id}': "
+                f"{first.instrument.source} and {one.instrument.source}",
+                Location(file=one.instrument.source, instrument=one.instrument.id),
+                hint="score them in separate runs, or give one of them another id",
+            )
+        )
+    return list(kept.values())
