@@ -619,6 +619,31 @@ def _minres(r: FloatArray, n_factors: int) -> FloatArray:
     return np.asarray(load * signs, dtype=np.float64)
 
 
+def _varimax(a: FloatArray, *, eps: float = 1e-5, max_iter: int = 1000) -> FloatArray:
+    """Kaiser-normalised varimax, as R ``stats::varimax(a)`` (Kaiser, 1958).
+
+    psych's ``schmid`` (behind ``omega``) rotates the minres loadings by varimax before
+    oblimin. The oblimin criterion does not depend on the start, but the gradient
+    projection's path does: from the unrotated loadings it can stall on a flat part of the
+    criterion (one-factor data with three group factors), from the varimax solution it
+    reaches psych's optimum.
+    """
+    scale = np.sqrt(np.sum(a * a, axis=1))
+    x = a / scale[:, None]
+    p = x.shape[0]
+    rotation = np.eye(a.shape[1])
+    d = 0.0
+    for _ in range(max_iter):
+        z = x @ rotation
+        b = x.T @ (z**3 - z * (np.sum(z * z, axis=0) / p))
+        u, sv, vt = np.linalg.svd(b)
+        rotation = u @ vt
+        previous, d = d, float(np.sum(sv))
+        if d < previous * (1.0 + eps):
+            break
+    return np.asarray((x @ rotation) * scale[:, None], dtype=np.float64)
+
+
 def _oblimin(
     a: FloatArray, *, eps: float = 1e-5, max_iter: int = 1000
 ) -> tuple[FloatArray, FloatArray, bool]:
@@ -683,8 +708,9 @@ def omega(items: ArrayLike, *, n_factors: int = 3) -> OmegaResult:
     the uniquenesses ``psi`` minimise the sum of squared off-diagonal residuals of
     ``R`` given the top ``n_factors`` eigenpairs of ``R`` with ``1 - psi`` on the
     diagonal, by L-BFGS-B from ``1 - smc`` with psych's gradient and scaling. The
-    loadings are rotated by direct oblimin (gamma 0, GPArotation's gradient
-    projection) to a pattern ``F`` and factor correlations ``Phi``; one minres factor
+    loadings are rotated by varimax (Kaiser-normalised, R's ``stats::varimax``), then,
+    from there, by direct oblimin (gamma 0, GPArotation's gradient projection), as
+    psych's ``schmid`` does, to a pattern ``F`` and factor correlations ``Phi``; one minres factor
     of ``Phi`` gives the second-order loadings ``g2``; the general loadings are
     ``g = F g2``. With ``h2`` the communalities of the minres solution and
     ``u2 = 1 - h2``:
@@ -705,6 +731,8 @@ def omega(items: ArrayLike, *, n_factors: int = 3) -> OmegaResult:
     solutions. *Psychometrika*, 22, 53-61.
     Jennrich, R. I. (2002). A simple general method for oblique rotation.
     *Psychometrika*, 67, 7-19.
+    Kaiser, H. F. (1958). The varimax criterion for analytic rotation in factor
+    analysis. *Psychometrika*, 23, 187-200.
     Revelle, W., & Zinbarg, R. E. (2009). Coefficients alpha, beta, omega, and the
     glb. *Psychometrika*, 74, 145-154.
     """
@@ -729,7 +757,7 @@ def omega_from_correlation(r: ArrayLike, *, n_factors: int = 3) -> OmegaResult:
         raise ValueError(f"omega needs at least 3 group factors, got {n_factors}")
     if k < 2 * n_factors:
         raise ValueError(f"{k} items are too few for {n_factors} group factors")
-    orth = _minres(r, n_factors)
+    orth = _varimax(_minres(r, n_factors))  # psych::schmid's start for oblimin
     pattern, phi, converged = _oblimin(orth)
     g2 = _minres(phi, 1)[:, 0]
     general = pattern @ g2
