@@ -151,16 +151,30 @@ NOT_RUN = {
 """Documented commands that are not run, by subcommand, and why."""
 
 
+def _joined(block: list[str]) -> list[str]:
+    """The lines of a shell block with each backslash continuation joined to its line."""
+    lines: list[str] = []
+    going_on = False
+    for line in block:
+        if going_on:
+            lines[-1] = lines[-1][:-1] + " " + line.strip()
+        else:
+            lines.append(line)
+        going_on = lines[-1].endswith("\\")
+    return lines
+
+
 def _documented_commands(page: Path) -> list[str]:
     """Every `relscales ...` command in the shell blocks of a page, as written.
 
     In a block with `$ ` prompts only the prompted lines are commands (the rest is their
-    output); `a && relscales ...` counts its relscales part; comments are dropped.
+    output); a line ending in a backslash goes on on the next line; `a && relscales ...`
+    counts its relscales part; comments are dropped.
     """
     commands = []
     text = page.read_text(encoding="utf-8")
     for language in SHELL_LANGUAGES:
-        for block in _blocks(text, language):
+        for block in map(_joined, _blocks(text, language)):
             prompted = [line[2:] for line in block if line.startswith("$ ")]
             for line in prompted or block:
                 for part in line.split("&&"):
