@@ -8,7 +8,7 @@ models, attentive respondents with an extreme trait (beyond 2 SD on either scale
 marked ``unusual``/person_fit at most twice as often as attentive respondents overall;
 a marked respondent who is not careless is labelled ``unusual``, never ``careless``.
 The rates of the longstring and Mahalanobis rules on the same respondents are measured
-and printed (``pytest -s``); the full study is ``scripts/simulate_personfit.py``.
+and printed (``pytest -n 0 -s``); the full study is ``scripts/simulate_personfit.py``.
 """
 
 from __future__ import annotations

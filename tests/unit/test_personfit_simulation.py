@@ -7,7 +7,7 @@ responders (uniform over the categories). Asserted: the detection AUC of ``lz*p`
 least .90, and attentive respondents with an extreme trait level (``|theta| > 2`` on
 either scale) are flagged by ``lz*p`` at most twice as often as attentive respondents
 overall. ``Gnormed.poly`` and the longstring / Mahalanobis rules of
-:mod:`relscales.quality` are measured and printed (``pytest -s``), not asserted beyond
+:mod:`relscales.quality` are measured and printed (``pytest -n 0 -s``), not asserted beyond
 sanity bounds.
 """
 
