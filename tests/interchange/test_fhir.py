@@ -11,8 +11,8 @@ engines, on different vectors:
   (default 300: about 40 s for all instruments, 100 s under coverage; fhirpathpy is slow,
   65-80 ms per RISI response). The issue's full check with it (about 19 minutes)::
 
-      RELSCALES_FHIR_ROWS=10000 python -m pytest -q -n 0 --no-cov -s tests/interchange/test_fhir.py \
-          -k equivalence_fhirpathpy
+      RELSCALES_FHIR_ROWS=10000 python -m pytest -q -n 0 --no-cov -s \
+          tests/interchange/test_fhir.py -k equivalence_fhirpathpy
 
 * fhirpath.js, HL7's FHIRPath implementation for JavaScript (the engine of the LHC-Forms SDC
   form filler), pinned in ``tests/interchange/fhirpath_js/package.json``, on Node.js: 10,000
