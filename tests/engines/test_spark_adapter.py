@@ -29,7 +29,6 @@ from enginecheck import (
 import relscales
 
 pytestmark = [
-    pytest.mark.xdist_group("spark"),  # one worker, one Java process, one Spark session
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning:pyspark"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning:py4j"),
