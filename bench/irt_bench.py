@@ -16,6 +16,10 @@ times, interleaved in one run, as separate processes:
 Reported: median wall time, the ratio IRT / classical, and each process's peak memory.
 ``--suffix parquet`` writes Parquet instead of CSV: the six estimate columns then cost no
 text formatting (formatting a distinct double as text takes about 100 ns).
+``--free-eap`` adds a third run: the IRT instrument with EAP replaced by a stand-in that
+costs nothing (random theta and SE, same shapes): everything else of the IRT run (the six
+columns written, the T score, the tables) at its real cost. It shows how much of the gap is
+EAP's.
 Goal (issue 19): within 2x of classical scoring, peak under 500 MB.
 """
 
@@ -58,6 +62,24 @@ def irt_instrument() -> Path:
     return path
 
 
+FREE_EAP = """
+import sys
+import numpy as np
+import relscales.irt as irt
+
+def free(model, values, kernel):  # a stand-in for EAP that costs nothing
+    n, k = values.shape
+    rng = np.random.default_rng(n)
+    answered = k - np.isnan(values).sum(axis=1)
+    return irt.ThetaEstimates(rng.normal(size=n), rng.uniform(0.2, 0.5, n), answered, "eap")
+
+irt._eap = free
+from relscales.cli import run
+sys.argv = ["relscales", *sys.argv[1:]]
+run()
+"""
+
+
 def run(command: list[str]) -> tuple[float, float]:
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -74,6 +96,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--suffix", choices=("csv", "parquet"), default="csv")
+    parser.add_argument("--free-eap", action="store_true", help="add a run with EAP at no cost")
     args = parser.parse_args()
     data = DATA / f"bench_{args.rows}.csv"
     if not data.exists():
@@ -83,6 +106,8 @@ def main() -> int:
         "classical": ["relscales", "score", str(data), "-i", str(HERE / "bench36.yaml")],
         "irt": ["relscales", "score", str(data), "-i", str(irt_instrument())],
     }
+    if args.free_eap:
+        commands["irt, EAP free"] = [sys.executable, "-c", FREE_EAP, *commands["irt"][1:]]
     times: dict[str, list[float]] = {k: [] for k in commands}
     peaks = dict.fromkeys(commands, 0.0)
     for k in range(args.repeat + 1):
