@@ -21,14 +21,16 @@ out_dir <- if (length(script_file) == 1) {
   file.path("tests", "r", "fixtures", "omega")
 }
 dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
+source(file.path(dirname(out_dir), "..", "full_precision.R"))  # fmt_num, to_json, write_json
 suppressMessages(library(psych))
 suppressMessages(library(GPArotation))
-fmt_num <- function(x) { s <- sprintf("%.17g", x); s[is.na(x)] <- ""; s }
 
 write_items <- function(x, name) {
+  check_roundtrip(as.numeric(x))
   df <- as.data.frame(lapply(as.data.frame(x), fmt_num), stringsAsFactors = FALSE)
   names(df) <- colnames(x)
-  write.csv(df, file.path(out_dir, paste0(name, ".csv")), row.names = FALSE, quote = FALSE)
+  write.csv(df, file.path(out_dir, paste0(name, ".csv")), row.names = FALSE, quote = FALSE,
+            na = "")
 }
 
 cases <- list()
@@ -80,29 +82,12 @@ for (name in names(cases)) {
   )
 }
 
-to_json <- function(v, indent = "") {
-  if (is.list(v) && !is.null(names(v))) {
-    inner <- paste0(indent, "  ")
-    parts <- vapply(names(v), function(nm) paste0(inner, "\"", nm, "\": ",
-      to_json(v[[nm]], inner)), "")
-    return(paste0("{\n", paste(parts, collapse = ",\n"), "\n", indent, "}"))
-  }
-  if (is.list(v)) {
-    return(paste0("[", paste(vapply(v, to_json, "", indent = indent), collapse = ", "), "]"))
-  }
-  if (is.character(v)) {
-    s <- paste0("\"", v, "\"")
-    return(if (length(v) == 1) s else paste0("[", paste(s, collapse = ", "), "]"))
-  }
-  s <- sprintf("%.17g", v)
-  if (length(v) == 1) s else paste0("[", paste(s, collapse = ", "), "]")
-}
-writeLines(to_json(out), file.path(out_dir, "omega.json"))
+write_json(out, file.path(out_dir, "omega.json"))
 versions <- list(
   R = R.version.string,
   psych = as.character(packageVersion("psych")),
   GPArotation = as.character(packageVersion("GPArotation")),
-  call = "psych::omega(x, nfactors = 3, fm = 'minres', rotate = 'oblimin')"
+  call = "psych::omega(x, nfactors = 3, fm = \"minres\", rotate = \"oblimin\")"
 )
-writeLines(to_json(versions), file.path(out_dir, "versions.json"))
+write_json(versions, file.path(out_dir, "versions.json"))
 cat("wrote", out_dir, "\n")
