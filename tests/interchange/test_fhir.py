@@ -384,11 +384,13 @@ def _check_equivalence(
     expected: dict[str, np.ndarray],
     names: list[str],
     results: list[list[list[Any]]],
-) -> tuple[int, float]:
-    """Assert that each engine result equals relscales' score; return (scores, largest diff).
+    engine: str,
+    started: float,
+) -> None:
+    """Assert that each engine result equals relscales' score, and print the figures.
 
     ``results`` holds one list per response: a FHIRPath collection per score, in the order
-    of ``names``.
+    of ``names``. The printed line (shown with ``-n 0 -s``) gives the figures the docs quote.
     """
     assert set(expected) - set(names) == NOT_COMPUTED.get(instrument.id, set())
     assert len(results) == len(next(iter(expected.values())))
@@ -400,7 +402,11 @@ def _check_equivalence(
         bad, worst = _compare(want, [result[column] for result in results])
         assert bad == 0, (name, worst)
         largest = max(largest, worst)
-    return scored, largest
+    print(
+        f"{instrument.id}: {engine}, {len(results)} responses x {len(names)} scores agree "
+        f"({scored} scores, the rest empty; largest difference {largest:.1e}; "
+        f"{time.perf_counter() - started:.1f} s)"
+    )
 
 
 @pytest.mark.filterwarnings(KERNEL_WARNING)
@@ -416,12 +422,7 @@ def test_equivalence_fhirpathpy_scores_equal_relscales(instrument: Instrument) -
     for response in _responses(instrument, q, answers):
         found = engine(response)
         results.append([found[name] for name in names])
-    scored, largest = _check_equivalence(instrument, expected, names, results)
-    print(  # shown with -s: the figures the docs quote
-        f"{instrument.id}: fhirpathpy, {ROWS} responses x {len(names)} scores agree "
-        f"({scored} scores, the rest empty; largest difference {largest:.1e}; "
-        f"{time.perf_counter() - started:.1f} s)"
-    )
+    _check_equivalence(instrument, expected, names, results, "fhirpathpy", started)
 
 
 def _fhirpath_js() -> str:
@@ -452,10 +453,15 @@ def _evaluate_js(
         source.write_text("".join(json.dumps(r) + "\n" for r in chunk), encoding="utf-8")
         command = [node, str(FHIRPATH_JS / "score.js"), str(folder / "questionnaire.json")]
         jobs.append((subprocess.Popen([*command, str(source), str(target)]), target))
+    try:
+        statuses = [process.wait(timeout=900) for process, _ in jobs]
+    finally:
+        for process, _ in jobs:
+            process.kill()  # no Node.js left running when a wait fails
+    assert statuses == [0, 0], "fhirpath.js failed: see its output above"
     names: list[str] = []
     results: list[list[list[Any]]] = []
-    for process, target in jobs:
-        assert process.wait(timeout=900) == 0, "fhirpath.js failed: see its output above"
+    for _, target in jobs:
         first, *lines = target.read_text(encoding="utf-8").splitlines()
         names = json.loads(first)
         results.extend(json.loads(line) for line in lines)
@@ -470,17 +476,11 @@ def test_equivalence_fhirpath_js_scores_equal_relscales(
     node = _fhirpath_js()
     started = time.perf_counter()
     q = _questionnaire(export_fhir(instrument))
-    answers = random_answers(
-        instrument, JS_ROWS, seed=1000 + len(instrument.id)
-    )  # not fhirpathpy's
+    seed = 1000 + len(instrument.id)  # other vectors than fhirpathpy's
+    answers = random_answers(instrument, JS_ROWS, seed=seed)
     expected = relscales_scores(instrument, answers)
     names, results = _evaluate_js(node, q, _responses(instrument, q, answers), tmp_path)
-    scored, largest = _check_equivalence(instrument, expected, names, results)
-    print(  # shown with -s: the figures the docs quote
-        f"{instrument.id}: fhirpath.js, {JS_ROWS} responses x {len(names)} scores agree "
-        f"({scored} scores, the rest empty; largest difference {largest:.1e}; "
-        f"{time.perf_counter() - started:.1f} s)"
-    )
+    _check_equivalence(instrument, expected, names, results, "fhirpath.js", started)
 
 
 def test_missing_data_rules_at_their_edges() -> None:

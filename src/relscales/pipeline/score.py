@@ -56,8 +56,7 @@ path is an :data:`InstrumentRef`); at most one battery per call."""
 
 
 def compile_ref(
-    ref: InstrumentRef,
-    instruments_dir: Sequence[str | os.PathLike[str]],
+    ref: InstrumentRef, instruments_dir: Sequence[str | os.PathLike[str]]
 ) -> CompiledInstrument:
     """Compile one instrument reference (a compiled instrument is returned as it is)."""
     if isinstance(ref, CompiledInstrument):
