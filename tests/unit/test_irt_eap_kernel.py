@@ -1,9 +1,10 @@
-"""The EAP kernel of relscales.irt: grouped tables, the shifted exponent, blocks and threads.
+"""The EAP kernel of relscales.irt: grouped tables, scaled factors, blocks and threads.
 
-The kernel sums one table row per group of items (a sparse times dense product), shifts
-each log posterior by an upper bound of its maximum before exponentiating, and scores
-blocks of rows on several threads with reused scratch arrays. These tests hold each of
-those steps against a plain computation: the log posterior summed item by item from
+The kernel multiplies one table row per group of items, each row exponentiated once, when
+the tables are built, after subtracting its own maximum (so the product is the posterior
+shifted by an upper bound of its maximum), and scores blocks of rows on several threads
+with reused scratch arrays. These tests hold each of those steps against a plain
+computation: the log posterior summed item by item from
 :func:`relscales.irt.log_likelihood_table`, exponentiated after subtracting its exact
 maximum, and integrated on the same nodes.
 """
@@ -95,7 +96,7 @@ def test_loose_bound_patterns_are_redone_with_their_exact_maximum() -> None:
     picked[:] = columns
     bound = kernel.row_max[picked].sum()
     exact = kernel.table[picked[0]].sum(axis=0).max()
-    assert bound - exact > 800  # exp(-800) underflows: the cheap shift alone gives 0/0
+    assert bound - exact > 800  # exp(-800) underflows: the product of factors alone is 0/0
     nodes, weights = irt.quadrature_nodes(model)
     est = scorer.score(np.repeat(responses, 3, axis=0))
     theta, se = plain_eap(model, responses, nodes, weights)
@@ -104,18 +105,50 @@ def test_loose_bound_patterns_are_redone_with_their_exact_maximum() -> None:
     np.testing.assert_allclose(est.se, se[0], rtol=0, atol=1e-12)
 
 
-def test_public_sparse_product_gives_the_same_sums() -> None:
+def test_factors_are_the_rows_scaled_by_their_maxima() -> None:
     rng = np.random.default_rng(3)
-    table = rng.normal(size=(40, 9))
-    picked = np.sort(rng.integers(0, 40, size=(25, 4)), axis=1)
-    fast = np.empty((25, 9))
-    public = np.empty((25, 9))
-    irt._sum_rows(table, picked, fast)
-    irt._sum_rows_public(table, picked, public)
-    np.testing.assert_allclose(fast, table[picked].sum(axis=1), rtol=0, atol=1e-13)
-    np.testing.assert_allclose(public, table[picked].sum(axis=1), rtol=0, atol=1e-13)
+    model = random_model(rng, 7, 5, (0.5, 3.0))
+    kernel = ThetaScorer(model)._kernel
+    assert np.all(kernel.factors <= 1.0)
+    np.testing.assert_array_equal(kernel.factors.max(axis=1), 1.0)
+    np.testing.assert_allclose(
+        np.log(kernel.factors) + kernel.row_max[:, None], kernel.table, rtol=0, atol=1e-12
+    )
 
 
+def test_a_pattern_s_product_is_its_posterior_over_the_bound() -> None:
+    rng = np.random.default_rng(4)
+    model = random_model(rng, 10, 4, (0.5, 3.0))
+    scorer = ThetaScorer(model)
+    kernel = scorer._kernel
+    nodes, weights = irt.quadrature_nodes(model)
+    table = log_likelihood_table(model, nodes)
+    for pattern in rng.integers(0, 4, size=(20, 10)):
+        rows = np.zeros(kernel.offsets.size, dtype=np.int64) + kernel.offsets.astype(np.int64)
+        for j, g, place in kernel.places:
+            rows[g] += int(pattern[j] * place)
+        product = np.prod(kernel.factors[rows], axis=0)
+        log_post = np.log(weights) + table[np.arange(10), pattern].sum(axis=0)
+        bound = kernel.row_max[rows].sum()
+        assert bound >= log_post.max() - 1e-12
+        np.testing.assert_allclose(product, np.exp(log_post - bound), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("q", "rows"), [(3, 4096), (81, 2048), (196, 1024), (401, 512), (5000, 64)]
+)
+def test_block_rows_keep_a_block_in_cache(q: int, rows: int) -> None:
+    assert irt._block_rows(q) == rows
+    assert rows * q * 8 <= max(irt._BLOCK_BYTES, 64 * q * 8)
+
+
+@pytest.fixture
+def one_block_per_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hand each thread one block at a time, so that a few thousand rows use every thread."""
+    monkeypatch.setattr(irt, "_TASK_ROWS", 1)
+
+
+@pytest.mark.usefixtures("one_block_per_task")
 def test_many_blocks_on_threads_equal_one_block_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(11)
     model = random_model(rng, 9, 5, (0.8, 2.0))
@@ -129,6 +162,7 @@ def test_many_blocks_on_threads_equal_one_block_at_a_time(monkeypatch: pytest.Mo
     np.testing.assert_array_equal(threaded.n_answered, serial.n_answered)
 
 
+@pytest.mark.usefixtures("one_block_per_task")
 def test_the_first_bad_row_is_reported_whichever_thread_finds_it() -> None:
     rng = np.random.default_rng(12)
     model = random_model(rng, 4, 3, (0.8, 2.0))
@@ -140,6 +174,7 @@ def test_the_first_bad_row_is_reported_whichever_thread_finds_it() -> None:
         score_theta(model, responses)
 
 
+@pytest.mark.usefixtures("one_block_per_task")
 def test_one_scorer_used_by_several_threads_at_once() -> None:
     rng = np.random.default_rng(13)
     model = random_model(rng, 6, 4, (0.8, 2.0))
@@ -171,6 +206,7 @@ def test_column_ordered_input_gives_the_same_estimates() -> None:
     np.testing.assert_array_equal(a.se, b.se)
 
 
+@pytest.mark.usefixtures("one_block_per_task")
 def test_a_forked_child_scores_with_threads_of_its_own() -> None:
     import multiprocessing
 
@@ -182,3 +218,35 @@ def test_a_forked_child_scores_with_threads_of_its_own() -> None:
     with context.Pool(1) as pool:
         child = pool.apply_async(score_theta, (model, responses)).get(timeout=30)
     np.testing.assert_array_equal(child.theta, expected)
+
+
+def test_tasks_of_several_blocks_give_the_same_estimates(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(16)
+    model = random_model(rng, 7, 5, (0.8, 2.0))
+    rows = ThetaScorer(model)._kernel.rows
+    responses = rng.integers(0, 5, size=(5 * rows + 3, 7)).astype(float)
+    responses[rng.random(responses.shape) < 0.1] = np.nan
+    monkeypatch.setattr(irt, "_TASK_ROWS", 2 * rows)  # three tasks, the last one short
+    several = score_theta(model, responses)
+    monkeypatch.setattr(irt, "_TASK_ROWS", 1)
+    one = score_theta(model, responses)
+    np.testing.assert_array_equal(several.theta, one.theta)
+    np.testing.assert_array_equal(several.se, one.se)
+    np.testing.assert_array_equal(several.n_answered, one.n_answered)
+
+
+def test_checked_codes_give_the_same_estimates_without_the_check() -> None:
+    rng = np.random.default_rng(17)
+    model = random_model(rng, 9, 4, (0.8, 2.0))
+    responses = rng.integers(0, 4, size=(3000, 9)).astype(float)
+    responses[rng.random(responses.shape) < 0.15] = np.nan
+    responses[5] = np.nan
+    scorer = ThetaScorer(model)
+    checked = scorer.score(np.asfortranarray(responses), checked=True)
+    plain = scorer.score(responses)
+    np.testing.assert_array_equal(checked.theta, plain.theta)
+    np.testing.assert_array_equal(checked.se, plain.se)
+    np.testing.assert_array_equal(checked.n_answered, plain.n_answered)
+    responses[7, 2] = 9.0
+    with pytest.raises(ValueError, match=r"row 7 has 9\.0"):
+        scorer.score(responses)

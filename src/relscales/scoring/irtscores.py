@@ -30,8 +30,12 @@ all-lowest or all-highest answers)."""
 
 
 def theta_estimates(model: CompiledIrt, codes: NDArray[np.float64]) -> ThetaEstimates:
-    """Estimate theta and its standard error for every row of ``codes`` (NaN = missing)."""
-    return model.scorer.score(codes)
+    """Estimate theta and its standard error for every row of ``codes`` (NaN = missing).
+
+    The codes come from :class:`~relscales.scoring.compile.CodeKey`, which only makes
+    valid codes of decoded answers: the scorer does not check them again.
+    """
+    return model.scorer.score(codes, checked=True)
 
 
 def _expected(
