@@ -113,6 +113,33 @@ def test_parquet() -> None:
     assert str(table.schema.field("score").type) == "double"
 
 
+def test_parquet_uses_dictionaries_only_where_values_repeat() -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(5)
+    n = 10_000
+    theta = rng.normal(size=n)
+    mean = rng.integers(18, 126, n) / 18
+    batch = {
+        "id": pa.array([f"p{i}" for i in range(n)]),
+        "mean": mean,
+        "theta": theta,
+        "band": np.array(["low", "high"] * (n // 2), dtype=object),
+    }
+    data = write("parquet", [batch, batch])
+    meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    dictionary = {
+        meta.row_group(0).column(i).path_in_schema: meta.row_group(0).column(i).has_dictionary_page
+        for i in range(meta.num_columns)
+    }
+    assert dictionary == {"id": False, "mean": True, "theta": False, "band": True}
+    table = pq.read_table(io.BytesIO(data))
+    np.testing.assert_array_equal(table.column("theta").to_numpy(), np.concatenate([theta, theta]))
+    np.testing.assert_array_equal(table.column("mean").to_numpy(), np.concatenate([mean, mean]))
+    assert table.column("band").to_pylist()[:3] == ["low", "high", "low"]
+
+
 def test_empty_batch_keeps_the_columns() -> None:
     import pyarrow.parquet as pq
 
