@@ -113,6 +113,33 @@ def test_parquet() -> None:
     assert str(table.schema.field("score").type) == "double"
 
 
+def test_csv_batches_of_a_reader_s_size_are_formatted_in_pieces(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    from relscales.io import writers
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert writers._row_parts(26_668) == [(0, 13_334), (13_334, 26_668)]  # two processors
+    assert writers._row_parts(8_000) == [(0, 8_000)]  # too small to split
+    rng = np.random.default_rng(6)
+    n = 26_668
+    batch = {
+        "id": np.arange(n),
+        "theta": rng.normal(size=n),
+        "mean": rng.integers(18, 126, n) / 18,
+        "band": np.array(["low", None, "a, b"] * (n // 3) + ["x"] * (n % 3), dtype=object),
+    }
+    batch["theta"][::7] = np.nan
+    pieces = write("csv", [batch, batch])
+    monkeypatch.setattr(writers, "_PART_ROWS", 10**9)  # one piece
+    assert pieces == write("csv", [batch, batch])
+    lines = pieces.decode().splitlines()
+    assert len(lines) == 1 + 2 * n
+    assert lines[1 + n] == lines[1]  # the second batch starts as the first did
+
+
 def test_parquet_uses_dictionaries_only_where_values_repeat() -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
