@@ -472,8 +472,9 @@ _BLOCK_BYTES = 1 << 21
 """Bytes of one EAP block's posterior (its scratch twin takes as many): measured fastest at
 1 to 2 MiB (2,048 rows at 81 nodes); smaller blocks cost more numpy calls per row, larger ones
 leave the processor's caches."""
-_TASK_ROWS = 16_384
-"""Rows an EAP thread takes at a time, block by block: fewer hand-overs between threads."""
+_TASKS_PER_WORKER = 4
+"""EAP tasks (runs of whole blocks) per thread and call: few, so threads seldom hand over,
+and several, so a thread that finishes early takes another."""
 _MAX_WORKERS = 4
 _SMALLEST_MASS = math.exp(-650.0)
 """A posterior mass (a product of factors scaled by their rows' maxima) below this is
@@ -791,9 +792,10 @@ def _eap(
     moments = np.empty((3, n))  # mass and first two moments of each posterior
     answered = np.empty(n, dtype=np.int64)
     rows = kernel.rows
-    span = rows * max(1, _TASK_ROWS // rows)  # rows per task: several blocks
+    blocks = -(-n // rows)
+    workers = _workers(blocks)
+    span = rows * max(1, -(-blocks // (workers * _TASKS_PER_WORKER)))  # rows per task
     starts = range(0, n, span)
-    workers = _workers(len(starts))
     spare = kernel.spare  # scratch arrays kept from call to call: fresh pages cost faults
     while spare.qsize() < workers:
         spare.put(kernel.buffers(k))

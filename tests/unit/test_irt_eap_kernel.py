@@ -145,7 +145,7 @@ def test_block_rows_keep_a_block_in_cache(q: int, rows: int) -> None:
 @pytest.fixture
 def one_block_per_task(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hand each thread one block at a time, so that a few thousand rows use every thread."""
-    monkeypatch.setattr(irt, "_TASK_ROWS", 1)
+    monkeypatch.setattr(irt, "_TASKS_PER_WORKER", 10**6)
 
 
 @pytest.mark.usefixtures("one_block_per_task")
@@ -226,9 +226,10 @@ def test_tasks_of_several_blocks_give_the_same_estimates(monkeypatch: pytest.Mon
     rows = ThetaScorer(model)._kernel.rows
     responses = rng.integers(0, 5, size=(5 * rows + 3, 7)).astype(float)
     responses[rng.random(responses.shape) < 0.1] = np.nan
-    monkeypatch.setattr(irt, "_TASK_ROWS", 2 * rows)  # three tasks, the last one short
+    monkeypatch.setattr(irt, "_MAX_WORKERS", 2)
+    monkeypatch.setattr(irt, "_TASKS_PER_WORKER", 1)  # two tasks of three blocks, one short
     several = score_theta(model, responses)
-    monkeypatch.setattr(irt, "_TASK_ROWS", 1)
+    monkeypatch.setattr(irt, "_TASKS_PER_WORKER", 10**6)  # a task per block
     one = score_theta(model, responses)
     np.testing.assert_array_equal(several.theta, one.theta)
     np.testing.assert_array_equal(several.se, one.se)
