@@ -11,6 +11,7 @@ maximum, and integrated on the same nodes.
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -18,6 +19,20 @@ import pytest
 
 from relscales import irt
 from relscales.irt import GradedModel, ThetaScorer, log_likelihood_table, score_theta
+
+REQUIRE_COMPILED = os.environ.get("RELSCALES_REQUIRE_COMPILED") == "1"
+
+
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every test with the compiled EAP kernel (where it was built) and with numpy's."""
+    if request.param == "numpy":
+        monkeypatch.setattr(irt, "_COMPILED", [None])
+    elif irt.eap_kernel() != "compiled":
+        if REQUIRE_COMPILED:
+            pytest.fail("the compiled EAP kernel was not built (RELSCALES_REQUIRE_COMPILED=1)")
+        pytest.skip("the compiled EAP kernel was not built (no C compiler at install time)")
+    return str(request.param)
 
 
 def plain_eap(
@@ -251,3 +266,13 @@ def test_checked_codes_give_the_same_estimates_without_the_check() -> None:
     responses[7, 2] = 9.0
     with pytest.raises(ValueError, match=r"row 7 has 9\.0"):
         scorer.score(responses)
+
+
+@pytest.mark.parametrize("bad", [7.0, -1.0, 0.5, np.inf, -np.inf])
+def test_every_invalid_code_is_named(bad: float) -> None:
+    rng = np.random.default_rng(19)
+    model = random_model(rng, 4, 3, (0.8, 2.0))
+    responses = rng.integers(0, 3, size=(50, 4)).astype(float)
+    responses[9, 1] = bad
+    with pytest.raises(ValueError, match=r"column 1; row 9 has"):
+        score_theta(model, responses)

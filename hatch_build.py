@@ -1,0 +1,78 @@
+"""Build relscales' optional compiled EAP kernel (csrc/eapkernel.c) when a C compiler is found.
+
+relscales is a Python package that runs without it: `relscales.irt` uses the module
+`relscales._eapkernel` when it can import it and its numpy kernel otherwise (the same
+estimates, to rounding). This hook compiles the module with the C compiler Python itself was
+built with (``CC``, else ``sysconfig``'s); when there is none, or it fails, the install goes on
+without it and says so. ``RELSCALES_NO_COMPILE=1`` skips it.
+
+- A wheel gets the module and a platform tag.
+- An editable install (``pip install -e .``) gets it in ``src/relscales/`` (ignored by git),
+  where the editable package is imported from.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+MODULE = "_eapkernel"
+SOURCE = Path("csrc") / "eapkernel.c"
+
+
+def compile_kernel(root: Path, target: Path) -> str | None:
+    """Compile the kernel to ``target``; return why not, or None when it was built."""
+    if os.environ.get("RELSCALES_NO_COMPILE") == "1":
+        return "RELSCALES_NO_COMPILE=1"
+    if sys.platform == "win32":
+        return "no compiler set up for Windows builds"
+    source = root / SOURCE
+    if not source.is_file():
+        return f"{SOURCE} is missing"
+    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    include = sysconfig.get_paths()["include"]
+    command = [*shlex.split(cc), "-O3", "-fPIC", "-shared", f"-I{include}"]
+    if sys.platform == "darwin":
+        command += ["-undefined", "dynamic_lookup"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    command += [str(source), "-o", str(partial)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"{' '.join(command)}: {error}"
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        return f"{' '.join(command)} exited with {done.returncode}:\n{done.stderr.strip()}"
+    partial.replace(target)
+    return None
+
+
+class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
+    """Compile the EAP kernel into the wheel, or next to the sources for an editable one."""
+
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        root = Path(self.root)
+        name = MODULE + (sysconfig.get_config_var("EXT_SUFFIX") or ".so")
+        if version == "editable":
+            target = root / "src" / "relscales" / name
+        else:
+            target = root / "build" / "relscales-kernel" / name
+        why = compile_kernel(root, target)
+        if why is not None:
+            self.app.display_warning(
+                f"relscales: the compiled EAP kernel was not built ({why}); "
+                "IRT scoring uses the numpy kernel, with the same results, more slowly"
+            )
+            return
+        build_data["pure_python"] = False
+        build_data["infer_tag"] = True
+        if version != "editable":
+            build_data["force_include"][str(target)] = f"relscales/{name}"
