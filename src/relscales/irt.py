@@ -36,6 +36,7 @@ import math
 import os
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -873,13 +874,7 @@ def _compiled_eap(
             _block_codes(model, values[bad : bad + 1], bad)  # raises, naming the cell
             raise ValueError(f"responses row {bad} holds a code that is not valid")
 
-    starts = range(0, n, span)
-    if workers == 1:
-        for first in starts:
-            work(first)
-    else:
-        for _ in _pool().map(work, starts):  # in order: the first bad row is reported
-            pass
+    _run(work, range(0, n, span), workers)
     loose = ~(moments[0] > _SMALLEST_MASS)
     if loose.any():  # exact maxima for the few patterns whose bound was too loose
         rows = values[loose]
@@ -889,25 +884,22 @@ def _compiled_eap(
             moments[i, loose] = part
 
 
-def _eap(
-    model: GradedModel, values: FloatArray, kernel: _EapKernel, checked: bool = False
-) -> ThetaEstimates:
+def _numpy_eap(
+    model: GradedModel,
+    values: FloatArray,
+    kernel: _EapKernel,
+    moments: FloatArray,
+    answered: IntArray,
+    span: int,
+    workers: int,
+    checked: bool,
+) -> None:
+    """Fill ``moments`` and ``answered`` with the numpy kernel, ``span`` rows a task."""
     n, k = values.shape
-    moments = np.empty((3, n))  # mass and first two moments of each posterior
-    answered = np.empty(n, dtype=np.int64)
     rows = kernel.rows
-    blocks = -(-n // rows)
-    workers = _workers(blocks)
-    span = rows * max(1, -(-blocks // (workers * _TASKS_PER_WORKER)))  # rows per task
-    starts = range(0, n, span)
     spare = kernel.spare  # scratch arrays kept from call to call: fresh pages cost faults
-    while _compiled() is None and spare.qsize() < workers:
+    while spare.qsize() < workers:
         spare.put(kernel.buffers(k))
-
-    native = _compiled()
-    if native is not None:
-        _compiled_eap(native, model, values, kernel, moments, answered, span, workers)
-        starts = range(0)
 
     def work(first: int) -> None:
         buffers = spare.get()
@@ -921,12 +913,33 @@ def _eap(
         finally:
             spare.put(buffers)
 
-    if workers == 1 or not starts:
+    _run(work, range(0, n, span), workers)
+
+
+def _run(work: Callable[[int], None], starts: range, workers: int) -> None:
+    """Run ``work`` on each start, on the EAP threads when there are several."""
+    if workers == 1:
         for start in starts:
             work(start)
     else:
         for _ in _pool().map(work, starts):  # in order: the first bad row is reported
             pass
+
+
+def _eap(
+    model: GradedModel, values: FloatArray, kernel: _EapKernel, checked: bool = False
+) -> ThetaEstimates:
+    n = values.shape[0]
+    moments = np.empty((3, n))  # mass and first two moments of each posterior
+    answered = np.empty(n, dtype=np.int64)
+    blocks = -(-n // kernel.rows)
+    workers = _workers(blocks)
+    span = kernel.rows * max(1, -(-blocks // (workers * _TASKS_PER_WORKER)))  # rows a task
+    native = _compiled()
+    if native is not None:
+        _compiled_eap(native, model, values, kernel, moments, answered, span, workers)
+    else:
+        _numpy_eap(model, values, kernel, moments, answered, span, workers, checked)
     theta, se = kernel.estimates(moments)
     none = answered == 0
     theta[none] = np.nan
