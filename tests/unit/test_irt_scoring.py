@@ -138,3 +138,31 @@ def test_codes_of_reverse_keyed_items_on_uneven_scales_reverse_the_categories() 
     raw = np.array([[0, 0, 1, 1], [1, 1, 2, 2], [3, 3, 3, 3], [2, 2, np.nan, 3]], dtype=float)
     expected = np.array([[0, 2, 0, 2], [1, 1, 1, 1], [2, 0, 2, 0], [np.nan, np.nan, np.nan, 0]])
     np.testing.assert_array_equal(key(raw), expected)
+
+
+@pytest.mark.parametrize("low", [-3, 0, 1])
+@pytest.mark.parametrize("m", [2, 5, 7])
+def test_codes_of_whole_number_scales_are_one_exact_addition(low: int, m: int) -> None:
+    from types import SimpleNamespace
+
+    from relscales.scoring.compile import CodeKey
+
+    values = tuple(float(v) for v in range(low, low + m))
+    compiled = SimpleNamespace(
+        scales=[SimpleNamespace(values=values), SimpleNamespace(values=(0.0, 0.5, 1.0))],
+        item_scale=np.array([0, 0, 1]),
+        reverse=np.array([False, True, True]),
+        offset=np.array([0.0, values[0] + values[-1], 1.0]),
+    )
+    key = CodeKey.build(compiled, np.array([0, 1, 2]))  # type: ignore[arg-type]
+    assert key.unit is not None
+    assert key.unit.tolist() == [True, True, False]
+    rng = np.random.default_rng(m * 10 + low)
+    raw = np.column_stack(
+        [rng.choice(values, 200), rng.choice(values, 200), rng.choice([0.0, 0.5, 1.0], 200)]
+    )
+    raw[rng.random(raw.shape) < 0.1] = np.nan
+    expected = np.column_stack(
+        [raw[:, 0] - low, (values[0] + values[-1] - raw[:, 1]) - low, (1.0 - raw[:, 2]) / 0.5]
+    )
+    np.testing.assert_array_equal(key(raw), expected)

@@ -103,6 +103,9 @@ class CodeKey:
     uneven: tuple[tuple[int, bool, float, NDArray[np.float64]], ...]
     """Items (position, reverse, offset, values) whose scale values are not evenly spaced:
     their code is the rank of the raw answer among the values, reversed if reverse keyed."""
+    unit: NDArray[np.bool_] | None = None
+    """Items whose code is the answer plus or minus a whole number (whole-number values one
+    apart, a whole offset): one exact addition, no division and rounding."""
 
     @classmethod
     def build(cls, compiled: CompiledInstrument, items: NDArray[np.int64]) -> CodeKey:
@@ -122,7 +125,13 @@ class CodeKey:
             # keyed = offset - x (reverse) or x; code = (keyed - low) / step
             scale[j] = (-1.0 if reverse else 1.0) / step
             shift[j] = ((offset if reverse else 0.0) - float(values[0])) / step
-        return cls(np.asarray(items, dtype=np.int64), scale, shift, tuple(uneven))
+        unit = (np.abs(scale) == 1.0) & (shift == np.round(shift)) & (np.abs(shift) < 2.0**52)
+        for j, _reverse, _offset, _values in uneven:
+            unit[j] = False
+        for j, item in enumerate(items.tolist()):
+            values = compiled.scales[int(compiled.item_scale[item])].values
+            unit[j] &= all(float(v) == round(float(v)) for v in values)
+        return cls(np.asarray(items, dtype=np.int64), scale, shift, tuple(uneven), unit)
 
     def __call__(self, answers: NDArray[np.float64]) -> NDArray[np.float64]:
         """Keyed category codes ``(n, len(items))`` of decoded answers; NaN where missing."""
@@ -150,11 +159,17 @@ class CodeKey:
     ) -> NDArray[np.float64]:
         if out is None:
             out = np.empty((answers.shape[0], self.items.size), order="F")
+        unit = self.unit if self.unit is not None else np.zeros(self.items.size, dtype=bool)
         for j, item in enumerate(self.items.tolist()):  # column by column: no temporaries
             column = out[:, j]
-            np.multiply(answers[:, item], self.scale[j], out=column)
-            column += self.shift[j]
-            np.rint(column, out=column)
+            if unit[j] and self.scale[j] > 0:  # exact for whole-number answers
+                np.add(answers[:, item], self.shift[j], out=column)
+            elif unit[j]:
+                np.subtract(self.shift[j], answers[:, item], out=column)
+            else:
+                np.multiply(answers[:, item], self.scale[j], out=column)
+                column += self.shift[j]
+                np.rint(column, out=column)
             if missing is not None:
                 column[missing[item]] = np.nan
         for j, reverse, _offset, values in self.uneven:  # rank by search
