@@ -59,6 +59,7 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     """Compile the EAP kernel into the wheel, or next to the sources for an editable one."""
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        """Build the kernel before the wheel's files are gathered (hatchling's hook)."""
         root = Path(self.root)
         name = MODULE + (sysconfig.get_config_var("EXT_SUFFIX") or ".so")
         if version == "editable":
