@@ -105,3 +105,26 @@ def test_an_ignored_signal_stays_ignored() -> None:
         assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_signal_as_the_temporary_file_is_made_removes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary file is named before it is made, so a signal that arrives the moment it
+    exists (before the code that made it has returned) still has it removed."""
+    from relscales.io import atomic
+
+    made = atomic._create_temporary
+
+    def made_then_stopped(name: Path, target: Path, mode: int) -> bool:
+        assert made(name, target, mode)
+        assert name.exists()
+        raise atomic.Terminated(signal.SIGTERM)
+
+    monkeypatch.setattr(atomic, "_create_temporary", made_then_stopped)
+    target = tmp_path / "scores.csv"
+    target.write_text("previous result\n")
+    with pytest.raises(atomic.Terminated), atomic.atomic_path(target):
+        pass  # pragma: no cover - the signal comes first
+    assert hidden_temporaries(tmp_path) == []
+    assert target.read_text() == "previous result\n"

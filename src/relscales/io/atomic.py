@@ -316,34 +316,31 @@ def make_private_folder(folder: Path) -> None:
         ) from None
 
 
-def _create_temporary(folder: Path, target: Path, mode: int) -> Path:
-    """Create an empty temporary file beside ``target`` with ``mode`` (narrowed by umask)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+def _temporary_names(folder: Path, target: Path) -> Iterator[Path]:
+    """Random hidden names beside ``target`` for its temporary file (100 tries)."""
     for _ in range(100):
-        name = folder / f".{target.name[:120]}.{secrets.token_hex(4)}.tmp"
-        try:
-            fd = os.open(name, flags, mode)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            _raise_for(exc, target)
-            raise OutputError(
-                Issue(
-                    "output-unwritable",
-                    f"cannot write in '{folder}': {exc.strerror or exc}",
-                    Location(file=str(target)),
-                    hint="check the folder's permissions, or choose another output path",
-                )
-            ) from None
-        os.close(fd)
-        return name
-    raise OutputError(  # pragma: no cover - 100 random names taken
-        Issue(
-            "output-unwritable",
-            f"cannot create a temporary file in '{folder}'",
-            Location(file=str(target)),
-        )
-    )
+        yield folder / f".{target.name[:120]}.{secrets.token_hex(4)}.tmp"
+
+
+def _create_temporary(name: Path, target: Path, mode: int) -> bool:
+    """Create an empty file ``name`` with ``mode`` (narrowed by umask); False if it exists."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(name, flags, mode)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        _raise_for(exc, target)
+        raise OutputError(
+            Issue(
+                "output-unwritable",
+                f"cannot write in '{name.parent}': {exc.strerror or exc}",
+                Location(file=str(target)),
+                hint="check the folder's permissions, or choose another output path",
+            )
+        ) from None
+    os.close(fd)
+    return True
 
 
 def _existing_mode(target: Path) -> int | None:
@@ -400,8 +397,22 @@ def atomic_path(target: Path, *, private: bool = True) -> Iterator[Path]:
             )
         )
     tmp: Path | None = None
-    try:  # a signal right after the temporary file is made still removes it
-        tmp = _create_temporary(folder, target, PRIVATE_FILE_MODE if private else _SHARED_FILE_MODE)
+    mode = PRIVATE_FILE_MODE if private else _SHARED_FILE_MODE
+    try:
+        for name in _temporary_names(folder, target):
+            # named before it is made: a signal while (or just after) it is made removes it
+            tmp = name
+            if _create_temporary(name, target, mode):
+                break
+            tmp = None  # somebody else's file: never removed
+        else:  # pragma: no cover - 100 random names taken
+            raise OutputError(
+                Issue(
+                    "output-unwritable",
+                    f"cannot create a temporary file in '{folder}'",
+                    Location(file=str(target)),
+                )
+            )
         if existing is not None:
             os.chmod(tmp, existing)  # keep the mode the user gave the file
         yield tmp
