@@ -664,13 +664,7 @@ class _EapKernel:
         the reader's.
         """
         b = filled.shape[0]
-        columns = work.columns[:b]  # (b, g), column-major: a group's rows for take
-        columns[:] = self.offsets
-        for j, g, place in self.places:
-            column = columns[:, g]
-            column += filled[:, j] * place  # exact: small whole numbers
-        picked = work.picked[:b]
-        np.copyto(picked, columns, casting="unsafe")
+        picked = self.picks(filled, work.columns[:b], work.picked[:b])
         posterior = work.posterior[:b]
         factor = work.factor[:b]
         np.take(self.factors, picked[:, 0], axis=0, out=posterior)
@@ -692,12 +686,26 @@ class _EapKernel:
         np.exp(redo, out=redo)
         return self._moments(redo)
 
-    def picks(self, filled: FloatArray) -> IntArray:
-        """Each pattern's row in each group (``filled``: codes, ``m_j`` where missing)."""
-        columns = np.zeros((filled.shape[0], self.offsets.size)) + self.offsets
+    def picks(
+        self,
+        filled: FloatArray,
+        columns: FloatArray | None = None,
+        picked: IntArray | None = None,
+    ) -> IntArray:
+        """Each pattern's row in each group (``filled``: codes, ``m_j`` where missing).
+
+        ``columns`` (float) and ``picked`` (int64), both ``(b, g)`` and best column-major
+        (a group's rows are then contiguous for ``take``), are filled when given.
+        """
+        shape = (filled.shape[0], self.offsets.size)
+        columns = np.empty(shape, order="F") if columns is None else columns
+        columns[:] = self.offsets
         for j, g, place in self.places:
-            columns[:, g] += filled[:, j] * place
-        return columns.astype(np.int64)
+            column = columns[:, g]
+            column += filled[:, j] * place  # exact: small whole numbers
+        picked = np.empty(shape, dtype=np.int64, order="F") if picked is None else picked
+        np.copyto(picked, columns, casting="unsafe")
+        return picked
 
     def estimates(self, moments: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Return the EAP and the posterior SD from the mass and moments of :meth:`block`."""
