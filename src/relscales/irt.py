@@ -596,6 +596,7 @@ class _EapKernel:
     offsets: FloatArray  # (g,): first row of each group in ``table``
     item_groups: IntArray  # (k,): each item's group, for the compiled kernel
     item_places: IntArray  # (k,): each item's place value, for the compiled kernel
+    row_offsets: IntArray  # (g,): ``offsets`` as integers, for the compiled kernel
     shifted: FloatArray  # (q,): nodes minus the centre
     squared: FloatArray  # (q,): ``shifted ** 2``
     centre: float
@@ -647,6 +648,7 @@ class _EapKernel:
             offsets,
             _frozen(item_groups),
             _frozen(item_places),
+            _frozen(offsets.astype(np.int64)),
             shifted,
             shifted * shifted,
             centre,
@@ -857,7 +859,6 @@ def _compiled_eap(
     """Fill ``moments`` and ``answered`` with the compiled kernel, ``span`` rows a task."""
     n = values.shape[0]
     q = kernel.factors.shape[1]
-    offsets = kernel.offsets.astype(np.int64)
 
     def work(first: int) -> None:
         stop = min(first + span, n)
@@ -868,7 +869,7 @@ def _compiled_eap(
             model.n_categories,
             kernel.item_groups,
             kernel.item_places,
-            offsets,
+            kernel.row_offsets,
             kernel.factors,
             q,
             kernel.shifted,

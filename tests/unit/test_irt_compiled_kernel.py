@@ -67,7 +67,7 @@ def test_buffers_of_the_wrong_kind_are_refused() -> None:
     n = 4
     codes = np.zeros((n, 3))
     out = [np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)]
-    offsets = kernel.offsets.astype(np.int64)
+    offsets = kernel.row_offsets
 
     def call(**change: object) -> int:
         args = {
