@@ -1,10 +1,15 @@
-"""Build relscales' optional compiled EAP kernel (csrc/eapkernel.c) when a C compiler is found.
+"""Build relscales' optional compiled modules (csrc/) when a C compiler is found.
 
-relscales is a Python package that runs without it: `relscales.irt` uses the module
-`relscales._eapkernel` when it can import it and its numpy kernel otherwise (the same
-estimates, to rounding). This hook compiles the module with the C compiler Python itself was
-built with (``CC``, else ``sysconfig``'s); when there is none, or it fails, the install goes on
-without it and says so. ``RELSCALES_NO_COMPILE=1`` skips it.
+relscales is a Python package that runs without them:
+
+- ``relscales._eapkernel`` (csrc/eapkernel.c): `relscales.irt` uses it when it can import it
+  and its numpy kernel otherwise (the same estimates, to rounding);
+- ``relscales._floattext`` (csrc/floattext.c, with Ryu in csrc/ryu/): the CSV writer uses it
+  to write doubles as text and Arrow's cast otherwise (the same bytes).
+
+This hook compiles each with the C compiler Python itself was built with (``CC``, else
+``sysconfig``'s); when there is none, or it fails, the install goes on without it and says
+so. ``RELSCALES_NO_COMPILE=1`` skips them.
 
 - A wheel gets the module and a platform tag.
 - An editable install (``pip install -e .``) gets it in ``src/relscales/`` (ignored by git),
@@ -23,22 +28,30 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-MODULE = "_eapkernel"
-SOURCE = Path("csrc") / "eapkernel.c"
+MODULES = {
+    "_eapkernel": Path("csrc") / "eapkernel.c",
+    "_floattext": Path("csrc") / "floattext.c",
+}
+"""Each compiled module of relscales and its source file (its folder is on the include path)."""
+
+WITHOUT = {
+    "_eapkernel": "IRT scoring uses the numpy kernel, with the same results, more slowly",
+    "_floattext": "CSV output formats numbers with Arrow, to the same text, more slowly",
+}
 
 
-def compile_kernel(root: Path, target: Path) -> str | None:
-    """Compile the kernel to ``target``; return why not, or None when it was built."""
+def compile_module(root: Path, source: Path, target: Path) -> str | None:
+    """Compile ``source`` (relative to ``root``) to ``target``; return why not, or None."""
     if os.environ.get("RELSCALES_NO_COMPILE") == "1":
         return "RELSCALES_NO_COMPILE=1"
     if sys.platform == "win32":
         return "no compiler set up for Windows builds"
-    source = root / SOURCE
-    if not source.is_file():
-        return f"{SOURCE} is missing"
+    if not (root / source).is_file():
+        return f"{source} is missing"
+    source = root / source
     cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
     include = sysconfig.get_paths()["include"]
-    command = [*shlex.split(cc), "-O3", "-fPIC", "-shared", f"-I{include}"]
+    command = [*shlex.split(cc), "-O3", "-fPIC", "-shared", f"-I{include}", f"-I{source.parent}"]
     if sys.platform == "darwin":
         command += ["-undefined", "dynamic_lookup"]
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -56,24 +69,25 @@ def compile_kernel(root: Path, target: Path) -> str | None:
 
 
 class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
-    """Compile the EAP kernel into the wheel, or next to the sources for an editable one."""
+    """Compile the modules into the wheel, or next to the sources for an editable one."""
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        """Build the kernel before the wheel's files are gathered (hatchling's hook)."""
+        """Build the modules before the wheel's files are gathered (hatchling's hook)."""
         root = Path(self.root)
-        name = MODULE + (sysconfig.get_config_var("EXT_SUFFIX") or ".so")
-        if version == "editable":
-            target = root / "src" / "relscales" / name
-        else:
-            target = root / "build" / "relscales-kernel" / name
-        why = compile_kernel(root, target)
-        if why is not None:
-            self.app.display_warning(
-                f"relscales: the compiled EAP kernel was not built ({why}); "
-                "IRT scoring uses the numpy kernel, with the same results, more slowly"
-            )
-            return
-        build_data["pure_python"] = False
-        build_data["infer_tag"] = True
-        if version != "editable":
-            build_data["force_include"][str(target)] = f"relscales/{name}"
+        for module, source in MODULES.items():
+            name = module + (sysconfig.get_config_var("EXT_SUFFIX") or ".so")
+            if version == "editable":
+                target = root / "src" / "relscales" / name
+            else:
+                target = root / "build" / "relscales-kernel" / name
+            why = compile_module(root, source, target)
+            if why is not None:
+                self.app.display_warning(
+                    f"relscales: the compiled module {module} ({source}) was not built ({why}); "
+                    f"{WITHOUT[module]}"
+                )
+                continue
+            build_data["pure_python"] = False
+            build_data["infer_tag"] = True
+            if version != "editable":
+                build_data["force_include"][str(target)] = f"relscales/{name}"

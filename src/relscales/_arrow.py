@@ -30,6 +30,7 @@ __all__ = [
     "int_array",
     "is_in",
     "join",
+    "large_text_array",
     "match_regex",
     "null_rows",
     "raw_values",
@@ -64,6 +65,26 @@ def float_array(values: NDArray[Any]) -> Any:
     return pa.Array.from_buffers(
         pa.float64(), data.size, [validity, pa.py_buffer(data)], null_count=nulls
     )
+
+
+def large_text_array(
+    offsets: NDArray[np.int64], data: NDArray[np.uint8], present: NDArray[np.bool_] | None
+) -> Any:
+    """Return a large_string Arrow array over UTF-8 ``data`` cut at ``offsets`` (n + 1).
+
+    Rows where ``present`` is False are null (``None``: none are); their text is ignored.
+
+    >>> data = np.frombuffer(b"onetwo", dtype=np.uint8)
+    >>> offsets = np.array([0, 3, 3, 6])
+    >>> large_text_array(offsets, data, np.array([True, False, True])).to_pylist()
+    ['one', None, 'two']
+    """
+    import pyarrow as pa
+
+    validity, nulls = (None, 0) if present is None else _validity(present)
+    buffers = [validity, pa.py_buffer(np.ascontiguousarray(offsets, dtype=np.int64))]
+    buffers.append(pa.py_buffer(data))
+    return pa.Array.from_buffers(pa.large_string(), offsets.size - 1, buffers, null_count=nulls)
 
 
 def int_array(values: NDArray[Any]) -> Any:

@@ -1,4 +1,4 @@
-"""hatch_build.py: the optional compiled EAP kernel is built when it can be, skipped otherwise.
+"""hatch_build.py: the optional compiled modules are built when they can be, skipped otherwise.
 
 The hook never fails an install: without a compiler, or when compiling fails, it says why and
 the package is pure Python.
@@ -27,20 +27,33 @@ def hook() -> ModuleType:
     return module
 
 
-def test_the_kernel_compiles_and_imports(tmp_path: Path) -> None:
+EAP = Path("csrc") / "eapkernel.c"
+
+
+@pytest.mark.parametrize(
+    ("module", "function"), [("_eapkernel", "moments"), ("_floattext", "shortest")]
+)
+def test_each_module_compiles_and_imports(tmp_path: Path, module: str, function: str) -> None:
     build = hook()
-    if build.compile_kernel(ROOT, tmp_path / "probe.so") is not None:
+    assert set(build.MODULES) == set(build.WITHOUT) == {"_eapkernel", "_floattext"}
+    source = build.MODULES[module]
+    if build.compile_module(ROOT, source, tmp_path / "probe.so") is not None:
         pytest.skip("no working C compiler here")
-    target = tmp_path / "pkg" / ("_eapkernel" + sysconfig.get_config_var("EXT_SUFFIX"))
-    assert build.compile_kernel(ROOT, target) is None
+    target = tmp_path / "pkg" / (module + sysconfig.get_config_var("EXT_SUFFIX"))
+    assert build.compile_module(ROOT, source, target) is None
     assert not list(target.parent.glob("*.part"))
-    spec = importlib.util.spec_from_file_location("_eapkernel", target)
+    spec = importlib.util.spec_from_file_location(module, target)
     assert spec is not None
     assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert callable(module.moments)
-    sys.modules.pop("_eapkernel", None)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    assert callable(getattr(loaded, function))
+    sys.modules.pop(module, None)
+
+
+def test_a_missing_source_says_which(tmp_path: Path) -> None:
+    why = hook().compile_module(tmp_path, EAP, tmp_path / "_eapkernel.so")
+    assert why == f"{EAP} is missing"
 
 
 def test_a_failing_compiler_leaves_no_file_and_says_why(
@@ -49,7 +62,7 @@ def test_a_failing_compiler_leaves_no_file_and_says_why(
     build = hook()
     monkeypatch.setenv("CC", "false")
     target = tmp_path / "_eapkernel.so"
-    why = build.compile_kernel(ROOT, target)
+    why = build.compile_module(ROOT, EAP, target)
     assert why is not None
     assert "exited with" in why
     assert not target.exists()
@@ -58,7 +71,7 @@ def test_a_failing_compiler_leaves_no_file_and_says_why(
 
 def test_a_missing_compiler_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
-    why = hook().compile_kernel(ROOT, tmp_path / "_eapkernel.so")
+    why = hook().compile_module(ROOT, EAP, tmp_path / "_eapkernel.so")
     assert why is not None
     assert "no-such-compiler" in why
 
@@ -67,4 +80,4 @@ def test_the_build_can_be_told_not_to_compile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RELSCALES_NO_COMPILE", "1")
-    assert hook().compile_kernel(ROOT, tmp_path / "_eapkernel.so") == "RELSCALES_NO_COMPILE=1"
+    assert hook().compile_module(ROOT, EAP, tmp_path / "_eapkernel.so") == "RELSCALES_NO_COMPILE=1"

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import IO, Any, Protocol
+from typing import IO, Any, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +29,8 @@ __all__ = [
     "TableWriter",
     "excel_safe_text",
     "format_for",
+    "number_formatter",
+    "number_text",
     "open_writer",
     "round_numbers",
     "rounded_numbers",
@@ -228,11 +230,11 @@ def _cell_text(column: Any, delimiter: str) -> Any:
         # of the first rows finds mostly distinct values (estimates, not means of items)
         probe = call("dictionary_encode", column.slice(0, _PROBE_ROWS))
         if len(column) > _PROBE_ROWS and len(probe.dictionary) > _PROBE_ROWS // 2:
-            return cast(column, pa.large_string())
+            return number_text(column)
         coded = call("dictionary_encode", column)
         if len(coded.dictionary) <= len(column) // 2:
-            return call("take", cast(coded.dictionary, pa.large_string()), coded.indices)
-        return cast(column, pa.large_string())
+            return call("take", number_text(coded.dictionary), coded.indices)
+        return number_text(column)
     text = cast(column, pa.large_string())
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return text
@@ -246,6 +248,67 @@ def _cell_text(column: Any, delimiter: str) -> Any:
     quote = text_scalar('"', large=True)
     quoted = join(quote, doubled, quote, separator=text_scalar("", large=True))
     return call("if_else", needs, quoted, text)
+
+
+_NATIVE: list[Any] = []
+
+
+def _native_formatter() -> Any:
+    """Return the compiled number formatter (``relscales._floattext``), or None when not built."""
+    if not _NATIVE:
+        try:
+            from relscales import _floattext
+        except ImportError:
+            _NATIVE.append(None)
+        else:
+            _NATIVE.append(_floattext)
+    return _NATIVE[0]
+
+
+def number_formatter() -> Literal["compiled", "arrow"]:
+    """Say what writes numbers as text in CSV and TSV output on this installation.
+
+    ``"compiled"`` when the optional C module was built at install time (a C compiler was
+    found), ``"arrow"`` otherwise. Both write the same bytes; the compiled one takes less
+    than half the time, which shows in files of estimates with distinct values.
+
+    >>> number_formatter() in ("compiled", "arrow")
+    True
+    """
+    return "arrow" if _native_formatter() is None else "compiled"
+
+
+_LONGEST_NUMBER = 25
+"""Bytes of the longest text of a double: a sign, "0.", five zeros and 17 digits."""
+
+
+def number_text(column: Any) -> Any:
+    """Return a number array as large_string text, as Arrow's cast writes it; nulls stay null.
+
+    Doubles are written as the shortest text that reads back as the same double (``2``,
+    ``0.1``, ``-0``, ``1e-7``, ``1.5e+10``, ``nan``, ``inf``); float64 arrays go through the
+    compiled formatter when it was built (the same bytes, tested against the cast).
+
+    >>> from relscales._arrow import float_array
+    >>> number_text(float_array(np.array([2.0, np.nan, 0.1, 1e-7, -0.0, 1.5e10]))).to_pylist()
+    ['2', None, '0.1', '1e-7', '-0', '1.5e+10']
+    """
+    import pyarrow as pa
+
+    from relscales._arrow import cast, large_text_array, null_rows, raw_values
+
+    native = _native_formatter()
+    if native is None or column.type != pa.float64() or not len(column):
+        return cast(column, pa.large_string())
+    n = len(column)
+    present = None
+    if column.null_count:
+        present = np.ones(n, dtype=np.bool_)
+        present[null_rows(column)] = False
+    offsets = np.empty(n + 1, dtype=np.int64)
+    data = np.empty(_LONGEST_NUMBER * n, dtype=np.uint8)
+    end = native.shortest(np.ascontiguousarray(raw_values(column)), present, offsets, data)
+    return large_text_array(offsets, data[:end], present)
 
 
 def _plain(text: Any, delimiter: str) -> bool:
