@@ -116,6 +116,10 @@ typedef struct {
 #define MULTIVERSION
 #endif
 
+/* Rows are read TILE at a time, item by item: codes stored column by column (as the scoring
+ * pipeline's are) are then read in order, not 8 * n bytes apart for each item of a row. */
+#define TILE 64
+
 /* Score rows start .. stop - 1; return the first row with an invalid code, or -1. */
 static MULTIVERSION Py_ssize_t score_rows(const Job *job, int *out_of_table) {
     const char *base = job->base;
@@ -125,65 +129,81 @@ static MULTIVERSION Py_ssize_t score_rows(const Job *job, int *out_of_table) {
     const double *table = job->table, *x = job->x, *x2 = job->x2;
     double *post = job->post, *out_mass = job->out_mass, *out_first = job->out_first,
            *out_second = job->out_second;
-    int64_t *index = job->index, *out_answered = job->out_answered;
-    Py_ssize_t bad = -1;
-    for (Py_ssize_t i = job->start; i < job->stop; i++) {
-        for (Py_ssize_t g = 0; g < n_groups; g++) {
-            index[g] = off[g];
+    int64_t *index = job->index, *out_answered = job->out_answered; /* index: TILE x groups */
+    int64_t count[TILE];
+    for (Py_ssize_t from = job->start; from < job->stop; from += TILE) {
+        const Py_ssize_t to = from + TILE < job->stop ? from + TILE : job->stop;
+        const Py_ssize_t size = to - from;
+        for (Py_ssize_t t = 0; t < size; t++) {
+            count[t] = 0;
+            for (Py_ssize_t g = 0; g < n_groups; g++) {
+                index[t * n_groups + g] = off[g];
+            }
         }
-        int64_t count = 0;
+        Py_ssize_t bad = to; /* the first row of the tile with an invalid code */
         for (Py_ssize_t j = 0; j < k; j++) {
-            double v = *(const double *)(base + i * s0 + j * s1);
-            int64_t code;
-            if (isnan(v)) {
-                code = mj[j];
-            } else {
-                if (!(v >= 0.0 && v < (double)mj[j] && v == floor(v))) {
-                    bad = i;
-                    break;
-                }
-                code = (int64_t)v;
-                count++;
-            }
-            index[gj[j]] += code * pj[j];
-        }
-        if (bad >= 0) {
-            break;
-        }
-        for (Py_ssize_t g = 0; g < n_groups; g++) {
-            if (index[g] < 0 || index[g] >= rows) {
-                *out_of_table = 1;
-            }
-        }
-        if (*out_of_table) {
-            break;
-        }
-        double m0 = 0.0, m1 = 0.0, m2 = 0.0;
-        if (n_groups == 1) {
-            product_moments(table + index[0] * q, NULL, q, x, x2, &m0, &m1, &m2);
-        } else {
-            const double *row = table + index[0] * q, *next = table + index[1] * q;
-            if (n_groups == 2) {
-                product_moments(row, next, q, x, x2, &m0, &m1, &m2);
-            } else {
-                for (Py_ssize_t t = 0; t < q; t++) {
-                    post[t] = row[t] * next[t];
-                }
-                for (Py_ssize_t g = 2; g < n_groups - 1; g++) {
-                    row = table + index[g] * q;
-                    for (Py_ssize_t t = 0; t < q; t++) {
-                        post[t] *= row[t];
+            const char *column = base + j * s1;
+            const int64_t m = mj[j], place = pj[j];
+            int64_t *slot = index + gj[j];
+            for (Py_ssize_t t = 0; t < size; t++) {
+                const Py_ssize_t i = from + t;
+                double v = *(const double *)(column + i * s0);
+                int64_t code;
+                if (isnan(v)) {
+                    code = m;
+                } else if (v >= 0.0 && v < (double)m && v == floor(v)) {
+                    code = (int64_t)v;
+                    count[t]++;
+                } else {
+                    code = 0;
+                    if (i < bad) {
+                        bad = i;
                     }
                 }
-                product_moments(post, table + index[n_groups - 1] * q, q, x, x2, &m0, &m1, &m2);
+                slot[t * n_groups] += code * place;
             }
         }
-        out_mass[i] = m0;
-        out_first[i] = m1;
-        out_second[i] = m2;
-        out_answered[i] = count;
+        for (Py_ssize_t i = from; i < bad; i++) {
+            const int64_t *at = index + (i - from) * n_groups;
+            for (Py_ssize_t g = 0; g < n_groups; g++) {
+                if (at[g] < 0 || at[g] >= rows) {
+                    *out_of_table = 1;
+                }
+            }
+            if (*out_of_table) {
+                return -1;
+            }
+            double m0 = 0.0, m1 = 0.0, m2 = 0.0;
+            if (n_groups == 1) {
+                product_moments(table + at[0] * q, NULL, q, x, x2, &m0, &m1, &m2);
+            } else {
+                const double *row = table + at[0] * q, *next = table + at[1] * q;
+                if (n_groups == 2) {
+                    product_moments(row, next, q, x, x2, &m0, &m1, &m2);
+                } else {
+                    for (Py_ssize_t t = 0; t < q; t++) {
+                        post[t] = row[t] * next[t];
+                    }
+                    for (Py_ssize_t g = 2; g < n_groups - 1; g++) {
+                        row = table + at[g] * q;
+                        for (Py_ssize_t t = 0; t < q; t++) {
+                            post[t] *= row[t];
+                        }
+                    }
+                    product_moments(post, table + at[n_groups - 1] * q, q, x, x2, &m0, &m1,
+                                    &m2);
+                }
+            }
+            out_mass[i] = m0;
+            out_first[i] = m1;
+            out_second[i] = m2;
+            out_answered[i] = count[i - from];
+        }
+        if (bad < to) {
+            return bad;
+        }
     }
-    return bad;
+    return -1;
 }
 
 static PyObject *moments(PyObject *self, PyObject *args) {
@@ -269,7 +289,7 @@ static PyObject *moments(PyObject *self, PyObject *args) {
         }
     }
     double *post = malloc(sizeof(double) * (size_t)q);
-    int64_t *index = malloc(sizeof(int64_t) * (size_t)n_groups);
+    int64_t *index = malloc(sizeof(int64_t) * (size_t)n_groups * TILE);
     if (post == NULL || index == NULL) {
         free(post);
         free(index);

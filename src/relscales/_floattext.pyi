@@ -1,4 +1,4 @@
-"""Type stub of the optional compiled number formatter (csrc/floattext.c, built by hatch_build.py)."""
+"""Type stub of the optional compiled number formatter (csrc/floattext.c; hatch_build.py)."""
 
 from typing import Any
 

@@ -108,3 +108,37 @@ def test_buffers_of_the_wrong_kind_are_refused() -> None:
         call(groups=np.array([0, 0, 99], dtype=np.int64))
     with pytest.raises(ValueError, match="outside the table"):
         call(offsets=offsets + kernel.factors.shape[0])
+
+
+@pytest.mark.parametrize("bad_row", [0, 1, 62, 63, 64, 65, 127, 128, 150, 199])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_first_invalid_row_stops_a_tile_where_it_is(bad_row: int, order: str) -> None:
+    """Rows are read 64 at a time: the rows before an invalid one are scored, no row after."""
+    from relscales import _eapkernel
+
+    rng = np.random.default_rng(bad_row)
+    model = random_model(rng, 5, 4, (0.8, 2.0))
+    kernel = irt.ThetaScorer(model)._kernel
+    n = 200
+    codes = rng.integers(0, 4, size=(n, 5)).astype(float)
+    codes[rng.random(codes.shape) < 0.1] = np.nan
+    expected = [np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)]
+    args = (
+        model.n_categories,
+        kernel.item_groups,
+        kernel.item_places,
+        kernel.row_offsets,
+        kernel.factors,
+        kernel.factors.shape[1],
+        kernel.shifted,
+        kernel.squared,
+    )
+    assert _eapkernel.moments(codes, 0, n, *args, *expected) == -1
+    codes[bad_row, 2] = 4.0  # one past the top category
+    codes[min(bad_row + 3, n - 1), 0] = -1.0  # a later invalid row is not the one named
+    codes = np.asarray(codes, order=order)
+    got = [np.full(n, -7.0), np.full(n, -7.0), np.full(n, -7.0), np.full(n, -7, dtype=np.int64)]
+    assert _eapkernel.moments(codes, 0, n, *args, *got) == bad_row
+    for out, want in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(out[:bad_row], want[:bad_row])
+        assert (out[bad_row:] == -7).all()
