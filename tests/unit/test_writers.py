@@ -336,14 +336,14 @@ def test_long_number_columns_write_as_pyarrow_does_either_way() -> None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from relscales.io.writers import _PROBE_ROWS, csv_lines
+    from relscales.io.writers import _TEXT_PROBE_ROWS, csv_lines
 
     rng = np.random.default_rng(7)
-    n = 3 * _PROBE_ROWS + 11
+    n = 3 * _TEXT_PROBE_ROWS + 11
     distinct = rng.normal(size=n)
     distinct[5] = np.nan
     few = rng.choice([1 / 3, 2.5, -0.0, 0.0, 4.125], size=n)
-    late = np.concatenate([rng.normal(size=_PROBE_ROWS), np.full(n - _PROBE_ROWS, 0.1)])
+    late = np.concatenate([rng.normal(size=_TEXT_PROBE_ROWS), np.full(n - _TEXT_PROBE_ROWS, 0.1)])
     columns = [pa.array(c, pa.float64(), from_pandas=True) for c in (distinct, few, late)]
     reference = io.BytesIO()
     pacsv.write_csv(

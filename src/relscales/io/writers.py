@@ -215,7 +215,11 @@ _NEEDS_QUOTES[[ord(c) for c in '"\n\r']] = True
 
 
 _PROBE_ROWS = 4096
-"""Rows of a number column probed for repeated values before formatting it."""
+"""Rows of a column probed for repeated values before choosing Parquet's dictionary encoding."""
+
+_TEXT_PROBE_ROWS = 1024
+"""Rows of a number column probed for repeated values before formatting it as text: the probe
+hashes them, which costs about half of formatting them, so it is kept short."""
 
 
 def _cell_text(column: Any, delimiter: str) -> Any:
@@ -228,8 +232,8 @@ def _cell_text(column: Any, delimiter: str) -> Any:
     if pa.types.is_floating(kind):
         # each distinct value formatted once (-0.0 and 0.0 stay distinct), unless a probe
         # of the first rows finds mostly distinct values (estimates, not means of items)
-        probe = call("dictionary_encode", column.slice(0, _PROBE_ROWS))
-        if len(column) > _PROBE_ROWS and len(probe.dictionary) > _PROBE_ROWS // 2:
+        probe = call("dictionary_encode", column.slice(0, _TEXT_PROBE_ROWS))
+        if len(column) > _TEXT_PROBE_ROWS and len(probe.dictionary) > _TEXT_PROBE_ROWS // 2:
             return number_text(column)
         coded = call("dictionary_encode", column)
         if len(coded.dictionary) <= len(column) // 2:
