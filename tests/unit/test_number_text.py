@@ -12,6 +12,7 @@ Where the module was not built the comparisons skip, unless ``RELSCALES_REQUIRE_
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 
@@ -213,3 +214,79 @@ def _large() -> object:
     import pyarrow as pa
 
     return pa.large_string()
+
+
+def _mixed_columns(rng: np.random.Generator, n: int) -> list[object]:
+    """Columns of every kind a score table holds, with nulls, quotes and empty texts."""
+    import pyarrow as pa
+
+    from relscales._arrow import bool_array, int_array, string_array
+
+    theta = rng.normal(size=n)
+    theta[rng.random(n) < 0.1] = np.nan
+    words = ["plain", 'say "hi"', "a,b", "line\nbreak", "", "=1+1", "tab\there", "ünï", None]
+    text = [words[i] for i in rng.integers(0, len(words), size=n)]
+    means = rng.integers(0, 25, size=n) / 6.0
+    means[rng.random(n) < 0.05] = np.nan
+    flags = [None if r < 0.1 else bool(r < 0.5) for r in rng.random(n)]
+    return [
+        string_array([f"id-{i}" for i in range(n)]),
+        float_array(theta),
+        float_array(np.abs(theta)),
+        float_array(means),
+        string_array(text),
+        int_array(rng.integers(-5, 5, size=n)),
+        bool_array(flags),
+        pa.array(rng.normal(size=n).astype(np.float32), type=pa.float32()),
+        float_array(np.full(n, np.nan)),
+        pa.array(text, type=pa.large_string()),
+    ]
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t", ";"])
+@pytest.mark.parametrize("n", [1, 7, 1500, 5000])
+def test_csv_lines_are_the_same_bytes_in_one_pass(
+    native: object, monkeypatch: pytest.MonkeyPatch, delimiter: str, n: int
+) -> None:
+    """The compiled one-pass lines equal Arrow's column-by-column join, slices included."""
+    rng = np.random.default_rng(n)
+    columns = _mixed_columns(rng, n)
+    cuts = sorted({0, n // 3, n // 2, n})
+    pieces = [[c.slice(a, b - a) for c in columns] for a, b in itertools.pairwise(cuts)]
+    compiled = [bytes(csv_lines(columns, delimiter))] + [
+        bytes(csv_lines(p, delimiter)) for p in pieces
+    ]
+    monkeypatch.setattr(writers, "_NATIVE", [None])
+    plain = [bytes(csv_lines(columns, delimiter))] + [
+        bytes(csv_lines(p, delimiter)) for p in pieces
+    ]
+    assert compiled == plain
+    assert compiled[0] == b"".join(compiled[1:])
+    assert compiled[0].count(b"\n") >= n
+
+
+def test_rows_refuse_cells_outside_their_text(native: object) -> None:
+    rows = native.csv_rows  # type: ignore[attr-defined]
+    data = np.frombuffer(b"abcdef", dtype=np.uint8)
+    out = np.empty(64, dtype=np.uint8)
+    good = ("text", np.array([0, 2, 6]), data, None)
+    number = ("number", np.array([1.5, -0.0]), None, np.array([1, 0], dtype=np.uint8))
+    used = rows([good, number], ",", out)
+    assert bytes(out[:used]) == b"ab,1.5\ncdef,\n"
+    for offsets in ([0, 2, 7], [0, 3, 2], [-1, 2, 6]):
+        with pytest.raises(ValueError, match="inside data"):
+            rows([("text", np.array(offsets), data, None)], ",", out)
+    with pytest.raises(ValueError, match="bytes are needed"):
+        rows([good, number], ",", out[:20])
+    with pytest.raises(ValueError, match="differ in length"):
+        rows([good, ("number", np.array([1.0]), None, None)], ",", out)
+    with pytest.raises(ValueError, match="one byte"):
+        rows([good], ",,", out)
+    with pytest.raises(ValueError, match="kind"):
+        rows([("words", np.array([0, 2, 6]), data, None)], ",", out)
+    with pytest.raises(ValueError, match="valid"):
+        rows([("text", np.array([0, 2, 6]), data, np.ones(3, dtype=np.uint8))], ",", out)
+    with pytest.raises(ValueError, match="at least one column"):
+        rows([], ",", out)
+    with pytest.raises((ValueError, TypeError)):
+        rows([["text", np.array([0, 2, 6]), data, None]], ",", out)

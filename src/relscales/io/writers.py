@@ -199,6 +199,9 @@ def csv_lines(columns: list[Any], delimiter: str = ",") -> memoryview:
     """
     from relscales._arrow import join, text_scalar
 
+    native = _native_formatter()
+    if native is not None and columns and len(columns[0]) and len(delimiter.encode()) == 1:
+        return _native_lines(native, columns, delimiter)
     cells = [_cell_text(column, delimiter) for column in columns]
     rows = join(*cells, separator=text_scalar(delimiter, large=True), null_replacement="")
     newline = text_scalar("\n", large=True)
@@ -208,6 +211,45 @@ def csv_lines(columns: list[Any], delimiter: str = ",") -> memoryview:
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
     first, last = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
     return memoryview(lines.buffers()[2])[first:last]
+
+
+def _native_lines(native: Any, columns: list[Any], delimiter: str) -> memoryview:
+    """:func:`csv_lines` in one pass of the compiled module, the same bytes.
+
+    Columns of distinct doubles are formatted as the lines are written; every other column
+    is made CSV text first (as :func:`_cell_text` makes it) and its cells are copied.
+    """
+    import pyarrow as pa
+
+    from relscales._arrow import raw_values
+
+    n = len(columns[0])
+    specs: list[tuple[str, Any, Any, Any]] = []
+    size = n * len(columns)  # the delimiters and newlines
+    for column in columns:
+        text = _repeated_text(column) if column.type == pa.float64() else None
+        if column.type == pa.float64() and text is None:
+            values = np.ascontiguousarray(raw_values(column))
+            specs.append(("number", values, None, _present(column)))
+            size += _LONGEST_NUMBER * n
+            continue
+        if text is None:
+            text = _cell_text(column, delimiter)
+        offsets_buffer, data = text.buffers()[1:]
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[text.offset : text.offset + n + 1]
+        raw = np.empty(0, dtype=np.uint8) if data is None else np.frombuffer(data, np.uint8)
+        specs.append(("text", offsets, raw, _present(text)))
+        size += int(offsets[-1] - offsets[0])
+    out = np.empty(size, dtype=np.uint8)
+    used = native.csv_rows(specs, delimiter, out)
+    return memoryview(out)[:used]
+
+
+def _present(array: Any) -> NDArray[np.bool_] | None:
+    """Which rows of an Arrow array hold a value; None when all do."""
+    if not array.null_count:
+        return None
+    return _valid(array)
 
 
 _NEEDS_QUOTES = np.zeros(256, dtype=np.bool_)
@@ -230,15 +272,8 @@ def _cell_text(column: Any, delimiter: str) -> Any:
 
     kind = column.type
     if pa.types.is_floating(kind):
-        # each distinct value formatted once (-0.0 and 0.0 stay distinct), unless a probe
-        # of the first rows finds mostly distinct values (estimates, not means of items)
-        probe = call("dictionary_encode", column.slice(0, _TEXT_PROBE_ROWS))
-        if len(column) > _TEXT_PROBE_ROWS and len(probe.dictionary) > _TEXT_PROBE_ROWS // 2:
-            return number_text(column)
-        coded = call("dictionary_encode", column)
-        if len(coded.dictionary) <= len(column) // 2:
-            return call("take", number_text(coded.dictionary), coded.indices)
-        return number_text(column)
+        repeated = _repeated_text(column)
+        return number_text(column) if repeated is None else repeated
     text = cast(column, pa.large_string())
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return text
@@ -313,6 +348,24 @@ def number_text(column: Any) -> Any:
     data = np.empty(_LONGEST_NUMBER * n, dtype=np.uint8)
     end = native.shortest(np.ascontiguousarray(raw_values(column)), present, offsets, data)
     return large_text_array(offsets, data[:end], present)
+
+
+def _repeated_text(column: Any) -> Any:
+    """Return a number column as text formatted once per distinct value, when values repeat.
+
+    Means of a few items take few values: each is formatted once (-0.0 and 0.0 stay
+    distinct) and the texts taken row by row. None when at most half the values repeat, or
+    when a probe of the first rows finds mostly distinct values (estimates, not means).
+    """
+    from relscales._arrow import call
+
+    probe = call("dictionary_encode", column.slice(0, _TEXT_PROBE_ROWS))
+    if len(column) > _TEXT_PROBE_ROWS and len(probe.dictionary) > _TEXT_PROBE_ROWS // 2:
+        return None
+    coded = call("dictionary_encode", column)
+    if len(coded.dictionary) <= len(column) // 2:
+        return call("take", number_text(coded.dictionary), coded.indices)
+    return None
 
 
 def _plain(text: Any, delimiter: str) -> bool:
