@@ -242,7 +242,7 @@ def _native_lines(native: Any, columns: list[Any], delimiter: str) -> memoryview
         size += int(offsets[-1] - offsets[0])
     out = np.empty(size, dtype=np.uint8)
     used = native.csv_rows(specs, delimiter, out)
-    return memoryview(out)[:used]
+    return memoryview(out.data)[:used]
 
 
 def _present(array: Any) -> NDArray[np.bool_] | None:
@@ -384,7 +384,7 @@ def _plain(text: Any, delimiter: str) -> bool:
     return not bool(table[raw].any())
 
 
-def _valid(array: Any) -> Any:
+def _valid(array: Any) -> NDArray[np.bool_]:
     from relscales._arrow import null_rows
 
     valid = np.ones(len(array), dtype=np.bool_)
