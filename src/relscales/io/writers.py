@@ -337,16 +337,13 @@ def number_text(column: Any) -> Any:
     """
     import pyarrow as pa
 
-    from relscales._arrow import cast, large_text_array, null_rows, raw_values
+    from relscales._arrow import cast, large_text_array, raw_values
 
     native = _native_formatter()
     if native is None or column.type != pa.float64() or not len(column):
         return cast(column, pa.large_string())
     n = len(column)
-    present = None
-    if column.null_count:
-        present = np.ones(n, dtype=np.bool_)
-        present[null_rows(column)] = False
+    present = _present(column)
     offsets = np.empty(n + 1, dtype=np.int64)
     data = np.empty(_LONGEST_NUMBER * n, dtype=np.uint8)
     end = native.shortest(np.ascontiguousarray(raw_values(column)), present, offsets, data)
@@ -357,8 +354,9 @@ def _repeated_text(column: Any) -> Any:
     """Return a number column as text formatted once per distinct value, when values repeat.
 
     Means of a few items take few values: each is formatted once (-0.0 and 0.0 stay
-    distinct) and the texts taken row by row. None when at most half the values repeat, or
-    when a probe of the first rows finds mostly distinct values (estimates, not means).
+    distinct) and the texts taken row by row. None when more than half the values are
+    distinct, or when a probe of the first rows finds them mostly distinct (estimates, not
+    means): those are formatted value by value.
     """
     from relscales._arrow import call
 
