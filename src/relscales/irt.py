@@ -373,11 +373,50 @@ def t_score(theta: ArrayLike) -> FloatArray:
 # --------------------------------------------------------------------------------------
 # quadrature
 
-#: Default half-width of the quadrature range, in prior SDs.
+#: Smallest half-width of the automatic quadrature range, in prior SDs.
 _HALF_WIDTH = 8.0
 #: Largest node spacing of the automatic grid, in prior SDs.
 _MAX_SPACING = 0.2
+#: Largest node spacing of the automatic grid times the steepest slope.
+_STEEPNESS = 0.4
+#: The prior mass left outside the automatic range, at most, relative to the marginal
+#: probability of the least probable pattern whose likelihood is flat towards that end.
+_TAIL = 1e-13
 _MAX_NODES = 2001
+
+
+def _half_width(model: GradedModel, prior_mean: float, prior_sd: float) -> float:
+    """Half-width of the automatic range, in prior SDs: at least ``_HALF_WIDTH``.
+
+    The range cuts off the prior beyond it; what that costs a pattern's posterior is at
+    most the prior mass cut off, relative to the pattern's marginal probability ``Z``, and
+    only for patterns whose likelihood does not vanish towards that end: every answer in
+    the lowest category (or every answer in the highest). The one with every item answered
+    so has the smallest ``Z`` of them. The half-width ``B`` keeps the prior's tail beyond it,
+    ``phi(B) / B``, below ``_TAIL * Z`` for both.
+    """
+    grid = np.linspace(prior_mean - 12 * prior_sd, prior_mean + 12 * prior_sd, 2401)
+    z = (grid - prior_mean) / prior_sd
+    log_prior = -0.5 * z * z - math.log(prior_sd * math.sqrt(2 * math.pi))
+    step = math.log(float(grid[1] - grid[0]))
+    width = _HALF_WIDTH
+    last = model.n_categories - 2
+    lowest = model.thresholds[:, 0]
+    highest = model.thresholds[np.arange(model.n_items), last]
+    slopes = model.slopes[:, None]
+    for edge in (
+        _log_sigmoid(-slopes * (grid[None, :] - lowest[:, None])),  # every answer lowest
+        _log_sigmoid(slopes * (grid[None, :] - highest[:, None])),  # every answer highest
+    ):
+        terms = log_prior + edge.sum(axis=0) + step
+        top = float(terms.max())
+        log_z = top + math.log(float(np.exp(terms - top).sum()))
+        target = math.log(_TAIL) + log_z + 0.5 * math.log(2 * math.pi)
+        b = _HALF_WIDTH  # solve -b^2 / 2 - log(b) = target, from b = 8 upwards
+        for _ in range(8):
+            b = math.sqrt(max(2.0 * (-target - math.log(b)), _HALF_WIDTH**2))
+        width = max(width, b)
+    return width
 
 
 def _check_prior(prior_mean: float, prior_sd: float) -> None:
@@ -405,11 +444,13 @@ def quadrature_nodes(
         The normal prior of theta.
     quadrature : int or None
         Number of nodes (``>= 3``). ``None`` (default) chooses it: a spacing of at most
-        ``0.2 * prior_sd`` and at most the smallest posterior SD the model can produce,
-        ``1 / sqrt(max_theta I(theta) + 1 / prior_sd^2)`` (see ``docs/methods-irt.md``).
+        ``0.2 * prior_sd``, at most the smallest posterior SD the model can produce,
+        ``1 / sqrt(max_theta I(theta) + 1 / prior_sd^2)``, and at most ``0.4 / max_j a_j``
+        (see ``docs/methods-irt.md``).
     bounds : (float, float) or None
         The range ``(low, high)`` of the nodes; ``None`` (default) is
-        ``prior_mean +- 8 prior_sd``.
+        ``prior_mean +- B prior_sd``, with ``B`` at least 8 and wide enough that the prior
+        mass cut off is negligible for the least probable all-lowest or all-highest pattern.
 
     Returns
     -------
@@ -433,8 +474,9 @@ def quadrature_nodes(
     """
     _check_prior(prior_mean, prior_sd)
     if bounds is None:
-        low = prior_mean - _HALF_WIDTH * prior_sd
-        high = prior_mean + _HALF_WIDTH * prior_sd
+        half = _half_width(model, prior_mean, prior_sd)
+        low = prior_mean - half * prior_sd
+        high = prior_mean + half * prior_sd
     else:
         if len(bounds) != 2:
             raise ValueError("bounds must be a pair (low, high) of finite numbers, or None")
@@ -448,7 +490,8 @@ def quadrature_nodes(
         probe = np.linspace(low, high, 801)
         peak = float(np.max(information(model, probe)))
         smallest_sd = 1.0 / math.sqrt(peak + 1.0 / prior_sd**2)
-        spacing = min(_MAX_SPACING * prior_sd, smallest_sd)
+        steepest = float(np.max(model.slopes))
+        spacing = min(_MAX_SPACING * prior_sd, smallest_sd, _STEEPNESS / steepest)
         count = min(_MAX_NODES, math.ceil((high - low) / spacing - 1e-9) + 1)
     else:
         if isinstance(quadrature, bool) or not isinstance(quadrature, int | np.integer):
