@@ -904,13 +904,30 @@ def joint_distinguishability(
     about0 = data - mu0
     cross = about0.T @ about0 / n
     sigma0 = 0.5 * (cross + cross[np.ix_(swap, swap)])
+    size = np.abs(data).max(axis=0)
     sign1, logdet1 = np.linalg.slogdet(sigma1)
     sign0, logdet0 = np.linalg.slogdet(sigma0)
-    if sign1 <= 0 or sign0 <= 0:
+    if sign1 <= 0 or sign0 <= 0 or _singular(sigma1, size) or _singular(sigma0, size):
         return nan("the covariance matrix is singular (a variable is constant or collinear)")
     factor = float(n) if mult == "n" else float(n - 1)
     chi2 = max(0.0, factor * float(logdet0 - logdet1))
     return JointDistinguishability(chi2, df, float(special.chdtrc(df, chi2)), mult, n, k)
+
+
+def _singular(matrix: FloatArray, size: FloatArray) -> bool:
+    """Whether a covariance matrix is singular but for rounding, whichever order its columns.
+
+    A variable is constant when its SD is below ``1e-12`` of its largest absolute value
+    (rounding leaves a variance of about ``1e-32`` where there is none); variables are
+    collinear when the smallest eigenvalue of their correlation matrix is below ``1e-10``.
+    The sign of the determinant alone is rounding when the matrix is exactly singular: the
+    same data with the partners swapped could be called singular one way and not the other.
+    """
+    sd = np.sqrt(np.maximum(np.diag(matrix), 0.0))
+    if np.any(sd <= 1e-12 * np.maximum(size, np.finfo(float).tiny)):
+        return True
+    correlation = matrix / np.outer(sd, sd)
+    return bool(np.linalg.eigvalsh(correlation).min() <= 1e-10)
 
 
 # ---------------------------------------------------------------------------------------------

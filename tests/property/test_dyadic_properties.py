@@ -189,3 +189,16 @@ def test_order_of_couples_does_not_matter(
     assert same(a.estimate, b.estimate, 1e-12)
     assert same(pairwise_icc(x1, x2).estimate, pairwise_icc(y1, y2).estimate, 1e-12)
     assert same(distinguishability(x1, x2).chi_square, distinguishability(y1, y2).chi_square, 1e-8)
+
+
+def test_collinear_partners_are_singular_whichever_order() -> None:
+    """Partner 2's score an exact multiple of partner 1's (about their common value): the
+    determinant's sign was rounding, singular one way round and chi-square 109 the other."""
+    x1, x2 = [1.0, 1.25, 1.0], [1.0, 1.5, 1.0]
+    for first, second in ((x1, x2), (x2, x1)):
+        joint = joint_distinguishability(first, second)
+        assert math.isnan(joint.chi_square)
+        assert joint.reason is not None
+        assert "singular" in joint.reason
+    constant = joint_distinguishability([0.1, 0.1, 0.1, 0.1], [1.0, 2.0, 3.0, 5.0])
+    assert math.isnan(constant.chi_square)
