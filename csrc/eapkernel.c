@@ -38,40 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    Py_buffer view;
-    int held;
-} Buf;
-
-static void release(Buf *bufs, int n) {
-    for (int i = 0; i < n; i++) {
-        if (bufs[i].held) {
-            PyBuffer_Release(&bufs[i].view);
-            bufs[i].held = 0;
-        }
-    }
-}
-
-/* A contiguous 1-D buffer of `count` items of `size` bytes and format `format`. */
-static int get_vector(PyObject *obj, Buf *buf, const char *format, Py_ssize_t size,
-                      Py_ssize_t count, int writable, const char *name) {
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, &buf->view, flags) != 0) {
-        return -1;
-    }
-    buf->held = 1;
-    const char *fmt = buf->view.format ? buf->view.format : "B";
-    if (fmt[0] == '<' || fmt[0] == '=' || fmt[0] == '@') {
-        fmt++;
-    }
-    int format_ok = strcmp(fmt, format) == 0 ||
-                    (strcmp(format, "q") == 0 && strcmp(fmt, "l") == 0 && sizeof(long) == 8);
-    if (!format_ok || buf->view.itemsize != size || buf->view.len != size * count) {
-        PyErr_Format(PyExc_ValueError, "%s must hold %zd items of type %s", name, count, format);
-        return -1;
-    }
-    return 0;
-}
+#include "buffers.h"
 
 /* Mass, first and second moments of a[t] * b[t] (or a[t] when b is NULL) over t < q, with
  * four partial sums each: the additions of one sum do not wait for each other. */
@@ -242,9 +209,9 @@ static PyObject *moments(PyObject *self, PyObject *args) {
     Buf *m = &bufs[1], *groups = &bufs[2], *places = &bufs[3], *offsets = &bufs[4];
     Buf *factors = &bufs[5], *shifted = &bufs[6], *squared = &bufs[7];
     Buf *mass = &bufs[8], *first = &bufs[9], *second = &bufs[10], *answered = &bufs[11];
-    if (get_vector(o_m, m, "q", 8, k, 0, "n_categories") ||
-        get_vector(o_groups, groups, "q", 8, k, 0, "groups") ||
-        get_vector(o_places, places, "q", 8, k, 0, "places") ||
+    if (get_vector(o_m, m, "ql", 8, k, 0, "n_categories") ||
+        get_vector(o_groups, groups, "ql", 8, k, 0, "groups") ||
+        get_vector(o_places, places, "ql", 8, k, 0, "places") ||
         PyObject_GetBuffer(o_offsets, &offsets->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
         release(bufs, 12);
         return NULL;
@@ -252,7 +219,7 @@ static PyObject *moments(PyObject *self, PyObject *args) {
     offsets->held = 1;
     Py_ssize_t n_groups = offsets->view.len / 8;
     release(&bufs[4], 1);
-    if (n_groups < 1 || get_vector(o_offsets, offsets, "q", 8, n_groups, 0, "offsets")) {
+    if (n_groups < 1 || get_vector(o_offsets, offsets, "ql", 8, n_groups, 0, "offsets")) {
         if (!PyErr_Occurred()) {
             PyErr_SetString(PyExc_ValueError, "offsets must not be empty");
         }
@@ -272,7 +239,7 @@ static PyObject *moments(PyObject *self, PyObject *args) {
         get_vector(o_mass, mass, "d", 8, n, 1, "mass") ||
         get_vector(o_first, first, "d", 8, n, 1, "first") ||
         get_vector(o_second, second, "d", 8, n, 1, "second") ||
-        get_vector(o_answered, answered, "q", 8, n, 1, "answered")) {
+        get_vector(o_answered, answered, "ql", 8, n, 1, "answered")) {
         if (!PyErr_Occurred()) {
             PyErr_SetString(PyExc_ValueError, "factors must not be empty");
         }

@@ -61,6 +61,8 @@
 
 #include "ryu/d2s.c"
 
+#include "buffers.h"
+
 /* The longest text: a sign, "0.", five zeros and 17 digits (-0.0000012345678901234567). */
 #define MAX_TEXT 25
 
@@ -165,41 +167,6 @@ static inline int shortest_text(double value, char *out) {
     return (int)(p - out);
 }
 
-typedef struct {
-    Py_buffer view;
-    int held;
-} Buf;
-
-static void release(Buf *bufs, int n) {
-    for (int i = 0; i < n; i++) {
-        if (bufs[i].held) {
-            PyBuffer_Release(&bufs[i].view);
-            bufs[i].held = 0;
-        }
-    }
-}
-
-/* A contiguous 1-D buffer of items of `size` bytes and one of the formats in `formats`. */
-static int get_vector(PyObject *obj, Buf *buf, const char *formats, Py_ssize_t size,
-                      int writable, const char *name) {
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, &buf->view, flags) != 0) {
-        return -1;
-    }
-    buf->held = 1;
-    const char *format = buf->view.format ? buf->view.format : "B";
-    if (format[0] == '<' || format[0] == '=' || format[0] == '@') {
-        format++;
-    }
-    if (buf->view.ndim != 1 || buf->view.itemsize != size || strlen(format) != 1 ||
-        strchr(formats, format[0]) == NULL) {
-        PyErr_Format(PyExc_ValueError, "%s: a 1-D contiguous buffer of %zd-byte items (%s) is "
-                     "needed", name, size, formats);
-        return -1;
-    }
-    return 0;
-}
-
 static PyObject *shortest(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *values_obj, *valid_obj, *offsets_obj, *data_obj;
@@ -209,10 +176,11 @@ static PyObject *shortest(PyObject *self, PyObject *args) {
     }
     Buf bufs[4];
     memset(bufs, 0, sizeof bufs);
-    if (get_vector(values_obj, &bufs[0], "d", 8, 0, "values") != 0 ||
-        (valid_obj != Py_None && get_vector(valid_obj, &bufs[1], "B?b", 1, 0, "valid") != 0) ||
-        get_vector(offsets_obj, &bufs[2], "ql", 8, 1, "offsets") != 0 ||
-        get_vector(data_obj, &bufs[3], "Bbc", 1, 1, "data") != 0) {
+    if (get_vector(values_obj, &bufs[0], "d", 8, -1, 0, "values") != 0 ||
+        (valid_obj != Py_None &&
+         get_vector(valid_obj, &bufs[1], "B?b", 1, -1, 0, "valid") != 0) ||
+        get_vector(offsets_obj, &bufs[2], "ql", 8, -1, 1, "offsets") != 0 ||
+        get_vector(data_obj, &bufs[3], "Bbc", 1, -1, 1, "data") != 0) {
         release(bufs, 4);
         return NULL;
     }
@@ -296,7 +264,7 @@ static PyObject *csv_rows(PyObject *self, PyObject *args) {
         Buf *at = bufs + 3 * c;
         Py_ssize_t rows;
         if (strcmp(kind, "number") == 0) {
-            if (get_vector(a, &at[0], "d", 8, 0, "values") != 0) {
+            if (get_vector(a, &at[0], "d", 8, -1, 0, "values") != 0) {
                 goto done;
             }
             rows = at[0].view.shape[0];
@@ -304,8 +272,8 @@ static PyObject *csv_rows(PyObject *self, PyObject *args) {
             cols[c].values = (const double *)at[0].view.buf;
             need += MAX_TEXT * rows;
         } else if (strcmp(kind, "text") == 0) {
-            if (get_vector(a, &at[0], "ql", 8, 0, "offsets") != 0 ||
-                get_vector(b, &at[1], "Bbc", 1, 0, "data") != 0) {
+            if (get_vector(a, &at[0], "ql", 8, -1, 0, "offsets") != 0 ||
+                get_vector(b, &at[1], "Bbc", 1, -1, 0, "data") != 0) {
                 goto done;
             }
             rows = at[0].view.shape[0] - 1;
@@ -332,7 +300,7 @@ static PyObject *csv_rows(PyObject *self, PyObject *args) {
             goto done;
         }
         if (v != Py_None) {
-            if (get_vector(v, &at[2], "B?b", 1, 0, "valid") != 0) {
+            if (get_vector(v, &at[2], "B?b", 1, -1, 0, "valid") != 0) {
                 goto done;
             }
             if (at[2].view.shape[0] != rows) {
@@ -349,7 +317,7 @@ static PyObject *csv_rows(PyObject *self, PyObject *args) {
     }
     need += n * width; /* a delimiter or the newline after each cell */
     Buf *out = bufs + 3 * width;
-    if (get_vector(out_obj, out, "Bbc", 1, 1, "out") != 0) {
+    if (get_vector(out_obj, out, "Bbc", 1, -1, 1, "out") != 0) {
         goto done;
     }
     if (out->view.shape[0] < need) {
