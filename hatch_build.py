@@ -11,8 +11,8 @@ This hook compiles each with the C compiler Python itself was built with (``CC``
 ``sysconfig``'s); when there is none, or it fails, the install goes on without it and says
 so. ``RELSCALES_NO_COMPILE=1`` skips them.
 
-- A wheel gets the module and a platform tag.
-- An editable install (``pip install -e .``) gets it in ``src/relscales/`` (ignored by git),
+- A wheel gets the modules built and a platform tag (a pure wheel when none is).
+- An editable install (``pip install -e .``) gets them in ``src/relscales/`` (ignored by git),
   where the editable package is imported from.
 """
 
